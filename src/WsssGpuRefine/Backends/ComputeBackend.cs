@@ -1,0 +1,36 @@
+namespace WsssGpuRefine.Backends;
+
+/// <summary>Which backend the caller asks for (<c>--backend auto|cpu|vulkan</c>).</summary>
+public enum BackendPreference
+{
+    /// <summary>The best real GPU (discrete over integrated), never a software driver; else the CPU path.</summary>
+    Auto,
+    Cpu,
+    /// <summary>Vulkan, on the best device found; software drivers (lavapipe) are accepted when asked for by name.</summary>
+    Vulkan,
+}
+
+public enum BackendKind
+{
+    Cpu,
+    Vulkan,
+}
+
+/// <summary>
+/// Where kernels run. Each operation folder (Threshold/, Sweep/, Confusion/, ...) holds its CPU
+/// implementation and its GPU dispatch side by side and picks one by looking at the backend it is
+/// handed, so adding a kernel never edits a list here. A backend is created once and reused across
+/// calls (pipelines, buffers and thread pools stay warm); dispose it when done.
+/// </summary>
+public abstract class ComputeBackend : IDisposable
+{
+    public abstract BackendKind Kind { get; }
+
+    /// <summary>Human-readable device name, e.g. "CPU (2 threads, AVX2)" or "NVIDIA H100 (discrete)".</summary>
+    public abstract string DeviceName { get; }
+
+    /// <summary>Short stable name used in JSON reports: "cpu" or "vulkan".</summary>
+    public string Name => Kind.ToString().ToLowerInvariant();
+
+    public virtual void Dispose() => GC.SuppressFinalize(this);
+}

@@ -1,0 +1,56 @@
+namespace WsssGpuRefine.Core;
+
+/// <summary>
+/// A stack of per-class score maps for one image, channel-major (C, H, W), float32 as every seed
+/// method stores them. <see cref="LabelIds"/> maps each channel to its VOC label value
+/// (0 = background, c+1 = foreground class c); a background channel, where a dump carries one,
+/// is simply a channel whose label id is 0.
+/// </summary>
+public sealed class ClassMaps
+{
+    public ClassMaps(int[] labelIds, int height, int width, float[] data)
+    {
+        ArgumentNullException.ThrowIfNull(labelIds);
+        ArgumentNullException.ThrowIfNull(data);
+        if (height < 0 || width < 0)
+            throw new ArgumentOutOfRangeException(nameof(height), "sizes must not be negative");
+        if ((long)labelIds.Length * height * width != data.Length)
+            throw new ArgumentException(
+                $"data holds {data.Length} values, not {labelIds.Length}x{height}x{width}", nameof(data));
+        LabelIds = labelIds;
+        Height = height;
+        Width = width;
+        Data = data;
+    }
+
+    /// <summary>VOC label value of each channel.</summary>
+    public int[] LabelIds { get; }
+    public int Channels => LabelIds.Length;
+    public int Height { get; }
+    public int Width { get; }
+    public int PixelCount => Height * Width;
+    /// <summary>Channel-major values: channel k, row y, column x is at (k*H + y)*W + x.</summary>
+    public float[] Data { get; }
+
+    public Span<float> Channel(int k) => Data.AsSpan(k * PixelCount, PixelCount);
+
+    /// <summary>True when one channel stands for the background (variants B and E).</summary>
+    public bool HasBackgroundChannel => Array.IndexOf(LabelIds, 0) >= 0;
+
+    /// <summary>The foreground channels only, in order (drops a stored background channel).</summary>
+    public ClassMaps ForegroundOnly()
+    {
+        int bg = Array.IndexOf(LabelIds, 0);
+        if (bg < 0) return this;
+        var ids = LabelIds.Where(id => id != 0).ToArray();
+        var data = new float[ids.Length * PixelCount];
+        int o = 0;
+        for (int k = 0; k < Channels; k++)
+        {
+            if (LabelIds[k] == 0) continue;
+            Channel(k).CopyTo(data.AsSpan(o * PixelCount, PixelCount));
+            o++;
+        }
+        return new ClassMaps(ids, Height, Width, data);
+    }
+}
