@@ -67,4 +67,9 @@ internal static class CommonOptions
         Description = "images decoded and computed together (bounds memory)",
         DefaultValueFactory = _ => 32,
     };
+
+    public static Option<string?> Shard() => new("--shard")
+    {
+        Description = "K/N: process only ids K, K+N, K+2N, ... (0-based K; e.g. $SLURM_ARRAY_TASK_ID/4); combine with 'wsss merge'",
+    };
 }

@@ -31,10 +31,11 @@ internal sealed class EvalCommand : ICliCommand
         var json = CommonOptions.Json();
         var keepGoing = CommonOptions.KeepGoing();
         var batchSize = CommonOptions.BatchSize();
+        var shard = CommonOptions.Shard();
 
         var command = new Command("eval", "Score CAM dumps (with a threshold, PSA power background or a sweep) or label PNGs against ground truth.")
         {
-            cams, labels, gt, list, threshold, bgPower, sweep, metric, format, clsLabels, classes, backend, json, keepGoing, batchSize,
+            cams, labels, gt, list, threshold, bgPower, sweep, metric, format, clsLabels, classes, backend, json, keepGoing, batchSize, shard,
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
@@ -61,6 +62,7 @@ internal sealed class EvalCommand : ICliCommand
                 ClassLabelsFile = parse.GetValue(clsLabels)?.FullName,
                 KeepGoing = parse.GetValue(keepGoing),
                 BatchSize = parse.GetValue(batchSize),
+                Shard = parse.GetValue(shard) is { } sh ? Jobs.Shard.Parse(sh) : Jobs.Shard.Whole,
             };
             using var computeBackend = CliRunner.CreateBackend(parse.GetValue(backend));
             var report = EvalJob.Run(computeBackend, options, info: line => Console.Error.WriteLine(line));

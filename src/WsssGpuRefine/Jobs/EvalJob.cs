@@ -27,6 +27,8 @@ public sealed record EvalOptions
     public string? ClassLabelsFile { get; init; }
     public bool KeepGoing { get; init; }
     public int BatchSize { get; init; } = 32;
+    /// <summary>Deterministic slice of the list this run scores (scale-out; merge the reports with ReportMerge).</summary>
+    public Shard Shard { get; init; } = Shard.Whole;
 
     internal void Validate()
     {
@@ -50,9 +52,11 @@ public static class EvalJob
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        return options.LabelsDirectory is not null
+        if (options.Shard.Count > 1) options = options with { Ids = options.Shard.Select(options.Ids) };
+        var report = options.LabelsDirectory is not null
             ? EvaluateLabels(backend, options, progress)
             : EvaluateCams(backend, options, progress, info);
+        return options.Shard.Count > 1 ? report with { Shard = options.Shard.ToString() } : report;
     }
 
     private static EvalReport EvaluateLabels(ComputeBackend backend, EvalOptions o, IProgress<int>? progress)
@@ -129,11 +133,12 @@ public static class EvalJob
                 images += batch.Count;
             }, progress);
             var points = new SweepPoint[thresholds.Count];
+            var confusions = sweep.AllConfusions();
             ConfusionMatrix? best = null;
             int bestIndex = -1;
             for (int i = 0; i < thresholds.Count; i++)
             {
-                var confusion = sweep.ConfusionAt(i);
+                var confusion = confusions[i];
                 double miou = SegmentationMetrics.Compute(confusion, o.Metric).MeanIou;
                 points[i] = new SweepPoint(thresholds[i], miou);
                 // First best wins, as numpy's argmax over the curve does.
@@ -144,7 +149,7 @@ public static class EvalJob
                 }
             }
             return EvalReport.From(best!, o.Metric, images, backend.Name, threshold: thresholds[bestIndex], sweep: points,
-                format: detectedFormat, failures: stream.Failures);
+                format: detectedFormat, failures: stream.Failures, sweepConfusions: confusions);
         }
 
         var rule = o.Rule!;

@@ -11,7 +11,7 @@ public sealed record SweepPoint(
     [property: JsonPropertyName("miou")] double MeanIou);
 
 /// <summary>The result of scoring, with the JSON layout of the CLI contract (fractions, not percent).</summary>
-public sealed class EvalReport
+public sealed record EvalReport
 {
     [JsonPropertyName("miou")] public double MeanIou { get; init; }
     [JsonPropertyName("iou")] public double?[] Iou { get; init; } = [];
@@ -40,9 +40,18 @@ public sealed class EvalReport
 
     [JsonPropertyName("failures")] public string[] Failures { get; init; } = [];
 
+    /// <summary>Each sweep threshold's confusion matrix, so shards of a sweep merge exactly (<c>wsss merge</c>).</summary>
+    [JsonPropertyName("sweep_confusion")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long[][][]? SweepConfusion { get; init; }
+
+    [JsonPropertyName("shard")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Shard { get; init; }
+
     public static EvalReport From(ConfusionMatrix confusion, SegmentationMetric metric, int images, string backend,
         double? threshold = null, double? backgroundPower = null, SweepPoint[]? sweep = null, string? format = null,
-        IEnumerable<ItemFailure>? failures = null)
+        IEnumerable<ItemFailure>? failures = null, ConfusionMatrix[]? sweepConfusions = null, string? shard = null)
     {
         var result = SegmentationMetrics.Compute(confusion, metric);
         return new EvalReport
@@ -58,6 +67,8 @@ public sealed class EvalReport
             Format = format,
             Backend = backend,
             Failures = failures?.Select(f => f.ToString()).ToArray() ?? [],
+            SweepConfusion = sweepConfusions?.Select(c => c.ToJagged()).ToArray(),
+            Shard = shard,
         };
     }
 
