@@ -65,7 +65,8 @@ internal sealed class EvalCommand : ICliCommand
                 Shard = parse.GetValue(shard) is { } sh ? Jobs.Shard.Parse(sh) : Jobs.Shard.Whole,
             };
             using var computeBackend = CliRunner.CreateBackend(parse.GetValue(backend));
-            var report = EvalJob.Run(computeBackend, options, info: line => Console.Error.WriteLine(line));
+            var report = ProgressDisplay.Run("eval", options.Shard.Select(options.Ids).Count,
+                progress => EvalJob.Run(computeBackend, options, progress, line => Console.Error.WriteLine(line)));
             PrintTable(report, options.Classes);
             if (parse.GetValue(json) is { } jsonFile) AtomicFileWriter.WriteAllText(jsonFile.FullName, report.ToJson());
             return CliRunner.ReportFailures(report.Failures);
