@@ -12,7 +12,7 @@ namespace WsssGpuRefine.Io.Npy;
 /// </summary>
 public static class NpyReader
 {
-    private static ReadOnlySpan<byte> Magic => "\x93NUMPY"u8;
+    internal static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
     private const int MaxHeaderLength = 1 << 20;
 
     /// <summary>Reads a file; every failure is a <see cref="WsssInputException"/> naming <paramref name="path"/>.</summary>

@@ -256,7 +256,7 @@ def cv2_linear_resize(src, size):
     sh, sw = src.shape
 
     def coeffs(dst, srcn):
-        scale = srcn / dst
+        scale = 1.0 / (dst / srcn)   # cv2 keeps the inverse scale
         idx0 = np.zeros(dst, np.int64)
         idx1 = np.zeros(dst, np.int64)
         w = np.zeros(dst, np.float32)
