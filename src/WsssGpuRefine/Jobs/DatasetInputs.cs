@@ -1,4 +1,7 @@
 using WsssGpuRefine.Core;
+using WsssGpuRefine.Io.CamDumps;
+using WsssGpuRefine.Io.Lists;
+using WsssGpuRefine.Io.Png;
 
 namespace WsssGpuRefine.Jobs;
 
@@ -11,18 +14,30 @@ internal static class DatasetInputs
     public static string LabelPath(string directory, string id) => Path.Combine(directory, id + ".png");
     public static string CamPath(string directory, string id) => Path.Combine(directory, id + ".npy");
 
-    public static IReadOnlyList<string> ReadList(string path) => throw new NotImplementedException("list reader lands with the Io branch");
+    public static IReadOnlyList<string> ReadList(string path) => ImageList.Read(path);
 
     public static LabelMap ReadGroundTruth(string directory, string id, int classes) =>
         ReadLabels(LabelPath(directory, id));
 
-    public static LabelMap ReadLabels(string path) => throw new NotImplementedException("label PNG reader lands with the Io branch");
+    public static LabelMap ReadLabels(string path) => LabelPngReader.Read(path);
 
-    public static (ClassMaps Cams, string Format) ReadCams(string path, string? format, IReadOnlySet<int>? presentForeground, int height, int width) =>
-        throw new NotImplementedException("CAM reader lands with the Io branch");
+    /// <summary>The full-resolution CAMs of a dump and the name of the format it was read as.</summary>
+    public static (ClassMaps Cams, string Format) ReadCams(string path, string? format, IReadOnlySet<int>? presentForeground, int height, int width)
+    {
+        var dump = ReadDump(path, format, presentForeground, height, width);
+        return (dump.HighRes, dump.FormatName);
+    }
 
-    public static IReadOnlyDictionary<string, IReadOnlySet<int>> ReadClassLabels(string path) =>
-        throw new NotImplementedException("cls_labels reader lands with the Io branch");
+    public static CamDump ReadDump(string path, string? format, IReadOnlySet<int>? presentForeground, int height, int width) =>
+        CamDumpReader.Read(path, new CamReadOptions
+        {
+            Preset = format is null ? null : CamFormatPreset.Get(format),
+            PresentForegroundClasses = presentForeground,
+            ImageHeight = height,
+            ImageWidth = width,
+        });
+
+    public static IReadOnlyDictionary<string, IReadOnlySet<int>> ReadClassLabels(string path) => ClassLabels.Read(path).ByImage;
 
     public static IReadOnlySet<int> PresentClasses(IReadOnlyDictionary<string, IReadOnlySet<int>> labels, string id, string file) =>
         labels.TryGetValue(id, out var present) ? present : throw new WsssInputException(file, $"no image-level label for id '{id}'");

@@ -50,7 +50,8 @@ internal static class SeedDumpWriter
         int unpadded = 10 + dict.Length + 1;
         int padded = (unpadded + 63) / 64 * 64;
         string header = dict + new string(' ', padded - unpadded) + "\n";
-        output.Write("\x93NUMPY"u8);
+        output.WriteByte(0x93);
+        output.Write("NUMPY"u8);
         output.WriteByte(1);
         output.WriteByte(0);
         Span<byte> length = stackalloc byte[2];

@@ -89,7 +89,7 @@ public static class SyntheticVocSample
             int cls = classes[k];
             var mask = new float[h * w];
             for (int i = 0; i < mask.Length; i++) mask[i] = gt[i] == cls ? 1f : 0f;
-            var blurred = BoxBlur(BoxBlur(mask, h, w, 5), h, w, 5);
+            var blurred = BoxBlur(BoxBlur(mask, h, w, 7), h, w, 7);
             var noise = new float[h * w];
             for (int i = 0; i < noise.Length; i++) noise[i] = rng.NextSingle();
             noise = BoxBlur(BoxBlur(noise, h, w, 9), h, w, 9);
@@ -101,12 +101,12 @@ public static class SyntheticVocSample
                 foreach (var (py, px, r) in centres)
                 {
                     if (gt[(int)Math.Clamp(py, 0, h - 1) * w + (int)Math.Clamp(px, 0, w - 1)] != cls) continue;
-                    float s = 0.55f * r;
+                    float s = 0.45f * r;
                     float d2 = (y - py) * (y - py) + (x - px) * (x - px);
                     bump = Math.Max(bump, MathF.Exp(-d2 / (2 * s * s)));
                 }
                 int i = y * w + x;
-                map[i] = Math.Max(0, blurred[i] * (0.25f + 0.75f * bump) + 0.35f * (noise[i] - 0.5f) * blurred[i] + 0.05f * noise[i]);
+                map[i] = Math.Max(0, blurred[i] * (0.12f + 0.88f * bump) + 0.3f * (noise[i] - 0.5f) * blurred[i] + 0.05f * noise[i]);
             }
             float max = 0;
             foreach (float v in map) max = Math.Max(max, v);
