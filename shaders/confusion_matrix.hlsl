@@ -16,7 +16,7 @@ struct Params
     uint classCount;
     uint pieceCount;
     uint predictedIgnoreAsBackground;
-    uint pad0;
+    uint groupsX; // SV_NumWorkGroups is not an HLSL semantic glslang maps: the host passes it
 };
 [[vk::push_constant]] ConstantBuffer<Params> pc;
 
@@ -36,7 +36,7 @@ void Add(uint key, uint count, bool useShared)
 }
 
 [numthreads(GROUP_SIZE, 1, 1)]
-void main(uint3 group : SV_GroupID, uint3 local : SV_GroupThreadID, uint3 groups : SV_NumWorkGroups)
+void main(uint3 group : SV_GroupID, uint3 local : SV_GroupThreadID)
 {
     uint k = pc.classCount;
     bool useShared = k <= SHARED_CLASSES;
@@ -51,7 +51,7 @@ void main(uint3 group : SV_GroupID, uint3 local : SV_GroupThreadID, uint3 groups
         uint gtOffset = pieces[piece * PIECE_STRIDE + PIECE_GT_OFFSET];
         uint pixels = pieces[piece * PIECE_STRIDE + PIECE_PIXELS];
         uint words = (pixels + 3) / 4;
-        for (uint w = group.x * GROUP_SIZE + local.x; w < words; w += groups.x * GROUP_SIZE)
+        for (uint w = group.x * GROUP_SIZE + local.x; w < words; w += pc.groupsX * GROUP_SIZE)
         {
             uint predWord = predicted[predOffset + w];
             uint gtWord = groundTruth[gtOffset + w];

@@ -14,7 +14,7 @@ struct Params
     float alpha;
     uint exponent;
     uint pieceCount;
-    uint pad0;
+    uint groupsX; // SV_NumWorkGroups is not an HLSL semantic glslang maps: the host passes it
 };
 [[vk::push_constant]] ConstantBuffer<Params> pc;
 
@@ -55,7 +55,7 @@ uint LabelOf(float m, uint a, uint channels, uint labelOffset)
 }
 
 [numthreads(GROUP_SIZE, 1, 1)]
-void main(uint3 group : SV_GroupID, uint3 local : SV_GroupThreadID, uint3 groups : SV_NumWorkGroups)
+void main(uint3 group : SV_GroupID, uint3 local : SV_GroupThreadID)
 {
     uint piece = group.y;
     if (piece >= pc.pieceCount) return;
@@ -65,7 +65,7 @@ void main(uint3 group : SV_GroupID, uint3 local : SV_GroupThreadID, uint3 groups
     uint labelOffset = pieces[piece * PIECE_STRIDE + PIECE_LABEL_OFFSET];
     uint outOffset = pieces[piece * PIECE_STRIDE + PIECE_OUT_OFFSET];
     uint words = (pixels + 3) / 4;
-    for (uint w = group.x * GROUP_SIZE + local.x; w < words; w += groups.x * GROUP_SIZE)
+    for (uint w = group.x * GROUP_SIZE + local.x; w < words; w += pc.groupsX * GROUP_SIZE)
     {
         uint packed = 0;
         for (uint j = 0; j < 4; j++)

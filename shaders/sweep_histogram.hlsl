@@ -23,7 +23,7 @@ struct Params
     uint thresholdCount;
     uint classCount;
     uint pieceCount;
-    uint pad0;
+    uint groupsX; // SV_NumWorkGroups is not an HLSL semantic glslang maps: the host passes it
 };
 [[vk::push_constant]] ConstantBuffer<Params> pc;
 
@@ -71,7 +71,7 @@ void Count(uint key)
 }
 
 [numthreads(GROUP_SIZE, 1, 1)]
-void main(uint3 group : SV_GroupID, uint3 local : SV_GroupThreadID, uint3 groups : SV_NumWorkGroups)
+void main(uint3 group : SV_GroupID, uint3 local : SV_GroupThreadID)
 {
     for (uint s = local.x; s < TABLE_SIZE; s += GROUP_SIZE)
     {
@@ -90,7 +90,7 @@ void main(uint3 group : SV_GroupID, uint3 local : SV_GroupThreadID, uint3 groups
         uint channels = pieces[piece * PIECE_STRIDE + PIECE_CHANNELS];
         uint labelOffset = pieces[piece * PIECE_STRIDE + PIECE_LABEL_OFFSET];
         uint gtOffset = pieces[piece * PIECE_STRIDE + PIECE_GT_OFFSET];
-        for (uint p = group.x * GROUP_SIZE + local.x; p < pixels; p += groups.x * GROUP_SIZE)
+        for (uint p = group.x * GROUP_SIZE + local.x; p < pixels; p += pc.groupsX * GROUP_SIZE)
         {
             uint g = (groundTruth[gtOffset + (p >> 2)] >> ((p & 3u) * 8u)) & 0xFFu;
             if (g == 255u) continue;

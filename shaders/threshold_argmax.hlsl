@@ -7,8 +7,8 @@ struct Params
 {
     float threshold;
     uint pieceCount;
+    uint groupsX; // SV_NumWorkGroups is not an HLSL semantic glslang maps: the host passes it
     uint pad0;
-    uint pad1;
 };
 [[vk::push_constant]] ConstantBuffer<Params> pc;
 
@@ -18,7 +18,7 @@ struct Params
 [[vk::binding(3, 0)]] RWStructuredBuffer<uint> labels;
 
 [numthreads(GROUP_SIZE, 1, 1)]
-void main(uint3 group : SV_GroupID, uint3 local : SV_GroupThreadID, uint3 groups : SV_NumWorkGroups)
+void main(uint3 group : SV_GroupID, uint3 local : SV_GroupThreadID)
 {
     uint piece = group.y;
     if (piece >= pc.pieceCount) return;
@@ -28,8 +28,8 @@ void main(uint3 group : SV_GroupID, uint3 local : SV_GroupThreadID, uint3 groups
     uint labelOffset = pieces[piece * PIECE_STRIDE + PIECE_LABEL_OFFSET];
     uint outOffset = pieces[piece * PIECE_STRIDE + PIECE_OUT_OFFSET];
     uint words = (pixels + 3) / 4;
-    // Grid-stride: an image larger than groups.x * 256 words still gets every word.
-    for (uint w = group.x * GROUP_SIZE + local.x; w < words; w += groups.x * GROUP_SIZE)
+    // Grid-stride: an image larger than groupsX * 256 words still gets every word.
+    for (uint w = group.x * GROUP_SIZE + local.x; w < words; w += pc.groupsX * GROUP_SIZE)
     {
         uint packed = 0;
         for (uint j = 0; j < 4; j++)

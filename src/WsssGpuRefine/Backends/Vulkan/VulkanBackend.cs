@@ -47,7 +47,7 @@ public sealed unsafe class VulkanBackend : ComputeBackend
     private VulkanBackend(VulkanBackendOptions options, VulkanDeviceInfo? wanted)
     {
         Options = options;
-        _context = VulkanContext.TryCreate(options.LoaderLibrary, debugMessenger: options.Validation,
+        _context = VulkanContext.TryCreate(options.LoaderLibrary, debugMessenger: options.Validation || options.DebugMessenger,
                        validationLayer: options.Validation, out var failure)
                    ?? throw new VulkanBackendException($"Vulkan is not available: {failure}");
         _vk = _context.Vk;

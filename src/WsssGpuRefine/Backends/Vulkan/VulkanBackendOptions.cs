@@ -16,6 +16,12 @@ public sealed class VulkanBackendOptions
     /// </summary>
     public bool Validation { get; init; } = Environment.GetEnvironmentVariable("WSSS_VULKAN_VALIDATION") == "1";
 
+    /// <summary>
+    /// Only the debug-utils messenger (no layer of our own): validation errors become exceptions whenever
+    /// the layer is loaded from outside, e.g. VK_INSTANCE_LAYERS=VK_LAYER_KHRONOS_validation. Tests set it.
+    /// </summary>
+    internal bool DebugMessenger { get; init; }
+
     /// <summary>Largest buffer one dispatch binds, below the device's own limits; tests force tiny chunks with it.</summary>
     internal ulong? MaxChunkBytes { get; init; }
 

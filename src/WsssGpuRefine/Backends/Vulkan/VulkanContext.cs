@@ -230,6 +230,7 @@ internal sealed unsafe class VulkanContext : IDisposable
             var ctx = (VulkanContext?)GCHandle.FromIntPtr((nint)userData).Target;
             string message = data is null ? "(no message)" : SilkMarshal.PtrToString((nint)data->PMessage) ?? "(no message)";
             ctx?._validationErrors.Enqueue(message);
+            if (Environment.GetEnvironmentVariable("WSSS_VULKAN_PRINT_VALIDATION") == "1") Console.Error.WriteLine(message);
         }
         return false;
     }
