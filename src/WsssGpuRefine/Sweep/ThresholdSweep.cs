@@ -90,7 +90,7 @@ public sealed partial class ThresholdSweep
             local => AddHistogram(local.Counts));
     }
 
-    static partial void AddOnGpu(ComputeBackend backend, IReadOnlyList<CamWithGroundTruth> items, ref bool done);
+    partial void AddOnGpu(ComputeBackend backend, IReadOnlyList<CamWithGroundTruth> items, ref bool done);
 
     /// <summary>Adds counts laid out as [bin][gt][label] (the GPU kernels' partial histograms).</summary>
     internal void AddHistogram(ReadOnlySpan<int> counts) => AddHistogram(counts, c => (uint)c);
