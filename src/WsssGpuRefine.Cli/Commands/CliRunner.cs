@@ -31,6 +31,7 @@ internal static class CliRunner
         AggregateException { InnerExceptions.Count: 1 } a => Describe(a.InnerException!),
         ItemFailedException f => f.Failure.ToString(),
         WsssInputException w => w.Message,
+        Backends.Vulkan.VulkanBackendException v => v.Message,
         ArgumentException a => a.ParamName is null ? a.Message : a.Message.Replace($" (Parameter '{a.ParamName}')", ""),
         FileNotFoundException f => $"{f.FileName}: file not found",
         DirectoryNotFoundException d => d.Message,
