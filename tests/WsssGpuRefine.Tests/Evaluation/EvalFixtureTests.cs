@@ -36,10 +36,13 @@ public class EvalFixtureTests
     [InlineData("psa", false)]
     [InlineData("psa", true)]
     [InlineData("bg-fg", false)]
-    public void Threshold_mIoU_matches_chainercv_reference(string format, bool forceFormat)
+    public void Threshold_mIoU_matches_chainercv_reference(string format, bool forceFormat) =>
+        AssertThresholdMatchesReference(CpuBackend.Shared, format, forceFormat);
+
+    internal static void AssertThresholdMatchesReference(ComputeBackend backend, string format, bool forceFormat)
     {
         var expected = Load(format);
-        var report = EvalJob.Run(CpuBackend.Shared, Options(format, forceFormat));
+        var report = EvalJob.Run(backend, Options(format, forceFormat));
         Assert.Equal(expected.miou, report.MeanIou, 1e-6);
         Assert.Equal(expected.confusion, report.Confusion);
         for (int c = 0; c < expected.iou.Length; c++)
@@ -53,10 +56,13 @@ public class EvalFixtureTests
     [Theory]
     [InlineData("irn")]
     [InlineData("psa")]
-    public void Sweep_curve_and_best_threshold_match_per_threshold_reference(string format)
+    public void Sweep_curve_and_best_threshold_match_per_threshold_reference(string format) =>
+        AssertSweepMatchesReference(CpuBackend.Shared, format);
+
+    internal static void AssertSweepMatchesReference(ComputeBackend backend, string format)
     {
         var expected = Load(format);
-        var report = EvalJob.Run(CpuBackend.Shared, Options(format, false) with { Rule = null, SweepThresholds = ThresholdSweep.Range(0, 0.59, 0.01) });
+        var report = EvalJob.Run(backend, Options(format, false) with { Rule = null, SweepThresholds = ThresholdSweep.Range(0, 0.59, 0.01) });
         Assert.Equal(60, report.Sweep!.Length);
         for (int i = 0; i < 60; i++) Assert.Equal(expected.sweep[i], report.Sweep[i].MeanIou, 1e-9);
         Assert.Equal(expected.best_threshold, report.Threshold!.Value, 1e-12);
