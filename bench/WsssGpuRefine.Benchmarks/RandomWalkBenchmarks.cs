@@ -22,6 +22,11 @@ public class RandomWalkBenchmarks
     [Params(3, 4)]
     public int Channels { get; set; }
 
+    [Params(false, true)]
+    public bool DoubleAccumulation { get; set; }
+
+    private RandomWalkOptions options = RandomWalkOptions.Irn;
+
     [GlobalSetup]
     public void Setup()
     {
@@ -34,6 +39,7 @@ public class RandomWalkBenchmarks
         work = new float[values.Length];
         cam = new ClassMaps(Enumerable.Range(1, Channels).ToArray(), Height, Width, (float[])values.Clone());
         cpu = new CpuBackend();
+        options = RandomWalkOptions.Irn with { DoubleAccumulation = DoubleAccumulation };
     }
 
     /// <summary>Transition precomputation plus the 256 stencil steps.</summary>
@@ -41,12 +47,12 @@ public class RandomWalkBenchmarks
     public float[] PropagateCpu()
     {
         values.CopyTo(work, 0);
-        RandomWalker.Propagate(work, Channels, affinity, RandomWalkOptions.Irn, cpu);
+        RandomWalker.Propagate(work, Channels, affinity, options, cpu);
         return work;
     }
 
     /// <summary>The whole IRN recipe: CAM·(1 − B), walk, ×4 bilinear, normalise, threshold, argmax.</summary>
     [Benchmark]
     public LabelMap RefineIrnCpu() =>
-        RandomWalker.RefineIrn(cam, affinity, ImageHeight, ImageWidth, RandomWalkOptions.Irn, cpu).Labels;
+        RandomWalker.RefineIrn(cam, affinity, ImageHeight, ImageWidth, options, cpu).Labels;
 }

@@ -198,7 +198,7 @@ public static class RandomWalker
                 break;
             case StencilAffinity stencil:
                 var transition = StencilTransition.Build(stencil, options.Beta, System.Numerics.Vector<float>.Count);
-                RandomWalkCpu.Propagate(transition, values, channels, options.Steps, cpu);
+                RandomWalkCpu.Propagate(transition, values, channels, options.Steps, cpu, options.DoubleAccumulation);
                 break;
             default:
                 throw new ArgumentException($"unsupported affinity {affinity.GetType().Name}", nameof(affinity));

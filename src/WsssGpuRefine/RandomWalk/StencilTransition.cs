@@ -11,7 +11,7 @@ namespace WsssGpuRefine.RandomWalk;
 internal sealed class StencilTransition
 {
     private StencilTransition(int height, int width, int halo, int rowStride, int paddedHeight,
-        int[] offsets, RandomWalkDirection[] directions, float[] betaPlanes, float[] inverseColumnSum)
+        int[] offsets, RandomWalkDirection[] directions, float[] betaPlanes, double[] inverseColumnSumExact)
     {
         Height = height;
         Width = width;
@@ -21,7 +21,8 @@ internal sealed class StencilTransition
         Offsets = offsets;
         Directions = directions;
         BetaPlanes = betaPlanes;
-        InverseColumnSum = inverseColumnSum;
+        InverseColumnSumExact = inverseColumnSumExact;
+        InverseColumnSum = Array.ConvertAll(inverseColumnSumExact, v => (float)v);
     }
 
     public int Height { get; }
@@ -38,6 +39,8 @@ internal sealed class StencilTransition
     public float[] BetaPlanes { get; }
     /// <summary>(PaddedHeight, RowStride): 1 / Σ_i A^β_ij, zero outside the grid.</summary>
     public float[] InverseColumnSum { get; }
+    /// <summary>The same in double, for the double-accumulation path.</summary>
+    public double[] InverseColumnSumExact { get; }
 
     public int IndexOf(int y, int x) => (y + Halo) * RowStride + Halo + x;
 
@@ -65,7 +68,7 @@ internal sealed class StencilTransition
                 }
         });
 
-        var inverse = new float[planeSize];
+        var inverse = new double[planeSize];
         Parallel.For(0, h, y =>
         {
             for (int x = 0; x < w; x++)
@@ -74,7 +77,7 @@ internal sealed class StencilTransition
                 double sum = 1.0; // the diagonal, A_jj = 1
                 for (int d = 0; d < count; d++)
                     sum += (double)planes[d * planeSize + j] + planes[d * planeSize + j - offsets[d]];
-                inverse[j] = (float)(1.0 / sum);
+                inverse[j] = 1.0 / sum;
             }
         });
         return new StencilTransition(h, w, halo, stride, paddedHeight, offsets, directions, planes, inverse);

@@ -69,6 +69,21 @@ public class RandomWalkPropagationTests
     }
 
     [Fact]
+    public void DoubleAccumulationIsWithinRoundingOfDenseReference()
+    {
+        var rng = new Random(21);
+        int h = 9, w = 11, channels = 3;
+        var boundary = WalledBoundary(rng, h, w);
+        var x = RandomMap(rng, channels * h * w);
+        var affinity = BoundaryAffinity.FromBoundary(boundary, h, w);
+        var expected = DenseRandomWalkReference.Apply(x, channels,
+            DenseRandomWalkReference.Transition(DenseRandomWalkReference.BoundaryAffinity(boundary, h, w, 5), 10, 8));
+        var actual = (float[])x.Clone();
+        RandomWalker.Propagate(actual, channels, affinity, RandomWalkOptions.Irn with { DoubleAccumulation = true });
+        AssertCloseAfterGlobalMax(expected, actual, 1e-6);
+    }
+
+    [Fact]
     public void FeatureAndImageWalksMatchDenseReferenceOfTheirWeights()
     {
         var rng = new Random(7);
@@ -104,6 +119,8 @@ public class RandomWalkPropagationTests
         var affinity = BoundaryAffinity.FromBoundary(boundary, h, w);
         var actual = (float[])x.Clone();
         RandomWalker.Propagate(actual, channels, affinity, new RandomWalkOptions(), new CpuBackend(2));
+        var actualDouble = (float[])x.Clone();
+        RandomWalker.Propagate(actualDouble, channels, affinity, new RandomWalkOptions { DoubleAccumulation = true }, new CpuBackend(2));
 
         int n = h * w;
         var weights = new double[n, 69];
@@ -138,7 +155,8 @@ public class RandomWalkPropagationTests
                 }
             (cur, next) = (next, cur);
         }
-        AssertCloseAfterGlobalMax(cur, actual);
+        AssertCloseAfterGlobalMax(cur, actual, 5e-5);
+        AssertCloseAfterGlobalMax(cur, actualDouble, 1e-6);
     }
 
     [Fact]
