@@ -13,10 +13,11 @@ namespace WsssGpuRefine.Crf;
 /// </summary>
 /// <remarks>
 /// Built once per (image, kernel) and reused for every iteration and every label CRF of that image.
-/// The splat is stored transposed (per vertex, the list of (pixel, weight) it receives) so that
-/// splat, blur and slice are all gathers and run on any number of threads without atomics; within a
-/// vertex the contributions are summed in pixel order, the order of the reference's serial scatter.
-/// Vertex ids are assigned in order of first appearance in pixel order, as in the reference.
+/// The splat scatters pixel-major (the pixel signal is read once, sequentially) into one partial
+/// vertex buffer per pixel chunk, then the partials are summed per vertex: no atomics, and the
+/// vertex buffers are small enough to stay in cache while the pixel signal streams. Blur and slice
+/// are gathers. Vertex ids are assigned in order of first appearance in pixel order, as in the
+/// reference.
 /// </remarks>
 internal sealed class PermutohedralLattice
 {
@@ -31,9 +32,6 @@ internal sealed class PermutohedralLattice
         Offsets = new int[entries];
         Barycentric = new float[entries];
         BlurNeighbors = [];
-        VertexEntryStart = [];
-        EntryPixel = [];
-        EntryOrdinal = [];
     }
 
     public int Dimension { get; }
@@ -48,13 +46,6 @@ internal sealed class PermutohedralLattice
     /// neighbour points at row M, a row of zeros in every value buffer.
     /// </summary>
     public int[] BlurNeighbors { get; private set; }
-    /// <summary>CSR of the transposed splat: entries of vertex v are [start[v], start[v+1]).</summary>
-    public int[] VertexEntryStart { get; private set; }
-    /// <summary>Pixel of each CSR entry.</summary>
-    public int[] EntryPixel { get; private set; }
-    /// <summary>Index into <see cref="Offsets"/>/<see cref="Barycentric"/> of each CSR entry.</summary>
-    public int[] EntryOrdinal { get; private set; }
-
     /// <summary>The reference's "magic" slice scale 1/(1 + 2^-d).</summary>
     public float SliceAlpha => 1.0f / (1 + MathF.Pow(2, -Dimension));
 
@@ -85,20 +76,27 @@ internal sealed class PermutohedralLattice
             throw new ArgumentException("kernel widths too small for this image: lattice coordinates would overflow 16 bits", nameof(features));
         var lattice = new PermutohedralLattice(dimension, n);
         int d1 = dimension + 1;
-        var keyLo = new ulong[n * d1];
-        var keyHi = new ulong[n * d1];
-
-        // Per-pixel geometry is independent: compute every corner key and weight in parallel, then
-        // assign vertex ids serially so that ids (and so the summation order) are deterministic.
-        int chunk = Math.Max(1024, n / (4 * Math.Max(1, parallel.MaxDegreeOfParallelism)) + 1);
-        Parallel.For(0, (n + chunk - 1) / chunk, parallel, c =>
+        // Pixel chunks find their corners and number them in a chunk-local table in parallel; the
+        // local tables are then merged in chunk order, so global ids still follow first appearance
+        // in pixel order and the serial part touches each chunk's distinct vertices only once.
+        int threads = Math.Max(1, parallel.MaxDegreeOfParallelism);
+        int chunkCount = Math.Max(1, Math.Min(threads * 4, n / 2048));
+        int chunk = (n + chunkCount - 1) / chunkCount;
+        var localTables = new KeyTable[chunkCount];
+        Parallel.For(0, chunkCount, parallel, c =>
         {
             int start = c * chunk, end = Math.Min(n, start + chunk);
+            var local = new KeyTable(Math.Min(4096, Math.Max(16, (end - start) * d1 / 8)));
             Span<float> elevated = stackalloc float[MaxDimension + 1];
             Span<float> rem0 = stackalloc float[MaxDimension + 1];
             Span<int> rank = stackalloc int[MaxDimension + 1];
             Span<float> bary = stackalloc float[MaxDimension + 2];
             Span<short> key = stackalloc short[MaxDimension];
+            Span<ulong> prevLo = stackalloc ulong[MaxDimension + 1];
+            Span<ulong> prevHi = stackalloc ulong[MaxDimension + 1];
+            Span<int> prevId = stackalloc int[MaxDimension + 1];
+            prevId.Fill(-1);
+            var offsets = lattice.Offsets;
             for (int p = start; p < end; p++)
             {
                 ComputeSimplex(features.AsSpan(p * dimension, dimension), dimension, scale,
@@ -112,27 +110,34 @@ internal sealed class PermutohedralLattice
                         int canonical = rank[i] <= dimension - r ? r : r - d1;
                         key[i] = (short)((int)rem0[i] + canonical);
                     }
-                    Pack(key, dimension, out keyLo[p * d1 + r], out keyHi[p * d1 + r]);
+                    Pack(key, dimension, out ulong lo, out ulong hi);
+                    // Neighbouring pixels mostly share their simplex: reuse the previous pixel's id
+                    // for the same corner instead of probing the table again.
+                    int id = prevId[r] >= 0 && prevLo[r] == lo && prevHi[r] == hi ? prevId[r] : local.FindOrAdd(lo, hi);
+                    prevLo[r] = lo; prevHi[r] = hi; prevId[r] = id;
+                    offsets[p * d1 + r] = id;
                     lattice.Barycentric[p * d1 + r] = bary[r];
                 }
             }
+            localTables[c] = local;
         });
 
-        var table = new KeyTable(Math.Max(16, n));
-        var offsets = lattice.Offsets;
-        for (int p = 0; p < n; p++)
+        var table = new KeyTable(Math.Max(16, localTables.Max(t => t.Count) * 2));
+        var toGlobal = new int[chunkCount][];
+        for (int c = 0; c < chunkCount; c++)
         {
-            int o = p * d1;
-            for (int r = 0; r <= dimension; r++)
-            {
-                // Neighbouring pixels mostly share their simplex: reuse the previous pixel's id for the
-                // same corner instead of probing the table again.
-                if (p > 0 && keyLo[o + r] == keyLo[o - d1 + r] && keyHi[o + r] == keyHi[o - d1 + r])
-                    offsets[o + r] = offsets[o - d1 + r];
-                else
-                    offsets[o + r] = table.FindOrAdd(keyLo[o + r], keyHi[o + r]);
-            }
+            var local = localTables[c];
+            var map = new int[local.Count];
+            for (int id = 0; id < map.Length; id++) map[id] = table.FindOrAdd(local.KeyLo(id), local.KeyHi(id));
+            toGlobal[c] = map;
         }
+        Parallel.For(0, chunkCount, parallel, c =>
+        {
+            int lo = c * chunk * d1, hi = Math.Min(n, (c + 1) * chunk) * d1;
+            var map = toGlobal[c];
+            var offsets = lattice.Offsets;
+            for (int e = lo; e < hi; e++) offsets[e] = map[offsets[e]];
+        });
         int m = table.Count;
         lattice.VertexCount = m;
 
@@ -171,22 +176,6 @@ internal sealed class PermutohedralLattice
         });
         lattice.BlurNeighbors = neighbors;
 
-        // Counting sort of the corners by vertex gives the transposed splat, pixels ascending.
-        var start0 = new int[m + 1];
-        foreach (int v in offsets) start0[v + 1]++;
-        for (int v = 0; v < m; v++) start0[v + 1] += start0[v];
-        var fill = (int[])start0.Clone();
-        var entryPixel = new int[offsets.Length];
-        var entryOrdinal = new int[offsets.Length];
-        for (int e = 0; e < offsets.Length; e++)
-        {
-            int slot = fill[offsets[e]]++;
-            entryPixel[slot] = e / d1;
-            entryOrdinal[slot] = e;
-        }
-        lattice.VertexEntryStart = start0;
-        lattice.EntryPixel = entryPixel;
-        lattice.EntryOrdinal = entryOrdinal;
         return lattice;
     }
 
@@ -263,29 +252,70 @@ internal sealed class PermutohedralLattice
 
     // ---------------------------------------------------------------- filtering
 
-    /// <summary>
-    /// Splat as a gather: values[v] = Σ over the corners c of v of weights[c] · input[pixel(c)],
-    /// rows of <paramref name="stride"/> floats (a multiple of 4); row M of values is left zero.
-    /// </summary>
-    public unsafe void Splat(float[] input, float[] cornerWeights, float[] values, int stride, ParallelOptions parallel)
+    /// <summary>Pixel chunks of a pixel pass: one partial vertex buffer each.</summary>
+    public static int PixelChunkCount(int pixelCount, ParallelOptions parallel) =>
+        Math.Max(1, Math.Min(Math.Max(1, parallel.MaxDegreeOfParallelism), pixelCount / 4096));
+
+    /// <summary>Rows of pixel chunk c of <paramref name="chunks"/>.</summary>
+    public static (int Start, int End) PixelChunk(int pixelCount, int chunks, int c)
     {
-        int m = VertexCount;
-        var start = VertexEntryStart;
-        var pixel = EntryPixel;
-        var ordinal = EntryOrdinal;
+        int size = (pixelCount + chunks - 1) / chunks;
+        return (c * size, Math.Min(pixelCount, (c + 1) * size));
+    }
+
+    /// <summary>Adds w_c · row into the vertex row of each of pixel i's corners.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public unsafe void ScatterPixel(float* partial, float* row, float* cornerWeights, int i, int stride)
+    {
+        int d1 = Dimension + 1, c0 = i * d1;
+        var offsets = Offsets;
+        for (int r = 0; r < d1; r++)
+            AddScaledRow(partial + (long)offsets[c0 + r] * stride, row, cornerWeights[c0 + r], stride);
+    }
+
+    /// <summary>values[v] = Σ_t partials[t][v] for every vertex, clearing the partials for the next splat.</summary>
+    public unsafe void ReducePartials(float[][] partials, float[] values, int stride, ParallelOptions parallel)
+    {
+        int m = VertexCount, count = partials.Length;
         RunChunks(m, parallel, (lo, hi) =>
         {
-            fixed (float* inp = input, val = values, w = cornerWeights)
+            long from = (long)lo * stride, to = (long)hi * stride;
+            fixed (float* val = values)
             {
-                for (int v = lo; v < hi; v++)
+                for (int t = 0; t < count; t++)
                 {
-                    float* dst = val + (long)v * stride;
-                    ClearRow(dst, stride);
-                    for (int e = start[v]; e < start[v + 1]; e++)
-                        AddScaledRow(dst, inp + (long)pixel[e] * stride, w[ordinal[e]], stride);
+                    fixed (float* part = partials[t])
+                    {
+                        long k = from;
+                        if (t == 0)
+                            for (; k < to; k += 4) Vector128.Store(Vector128.Load(part + k), val + k);
+                        else
+                            for (; k < to; k += 4) Vector128.Store(Vector128.Load(val + k) + Vector128.Load(part + k), val + k);
+                        new Span<float>(part + from, (int)(to - from)).Clear();
+                    }
                 }
             }
         });
+    }
+
+    /// <summary>
+    /// Splat of a pixel-major (N, stride) signal with per-corner weights into values ((M+1)·stride,
+    /// row M left zero); stride is a multiple of 4.
+    /// </summary>
+    public unsafe void Splat(float[] input, float[] cornerWeights, float[] values, int stride, ParallelOptions parallel)
+    {
+        int chunks = PixelChunkCount(PixelCount, parallel);
+        var partials = new float[chunks][];
+        for (int t = 0; t < chunks; t++) partials[t] = new float[(VertexCount + 1) * stride];
+        Parallel.For(0, chunks, parallel, c =>
+        {
+            var (start, end) = PixelChunk(PixelCount, chunks, c);
+            fixed (float* part = partials[c], inp = input, w = cornerWeights)
+            {
+                for (int i = start; i < end; i++) ScatterPixel(part, inp + (long)i * stride, w, i, stride);
+            }
+        });
+        ReducePartials(partials, values, stride, parallel);
     }
 
     /// <summary>
@@ -445,8 +475,14 @@ internal sealed class PermutohedralLattice
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static int Hash(ulong lo, ulong hi)
         {
-            ulong h = lo * 0x9E3779B97F4A7C15UL ^ (hi + 0x632BE59BD9B4E019UL) * 0xC2B2AE3D27D4EB4FUL;
-            return (int)(h ^ (h >> 29) ^ (h >> 47));
+            // splitmix64's finaliser over both words: every key bit reaches the low (masked) bits.
+            ulong h = lo ^ (hi * 0x9E3779B97F4A7C15UL);
+            h ^= h >> 30;
+            h *= 0xBF58476D1CE4E5B9UL;
+            h ^= h >> 27;
+            h *= 0x94D049BB133111EBUL;
+            h ^= h >> 31;
+            return (int)h;
         }
 
         public int Find(ulong lo, ulong hi)
