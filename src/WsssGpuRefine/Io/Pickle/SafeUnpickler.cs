@@ -406,7 +406,7 @@ internal sealed class PickleMachine
     private static object DecodeLong(ReadOnlySpan<byte> b)
     {
         var v = new BigInteger(b, isUnsigned: false, isBigEndian: false);
-        return v >= long.MinValue && v <= long.MaxValue ? (long)v : v;
+        return v >= long.MinValue && v <= long.MaxValue ? (object)(long)v : v;
     }
 
     private static List<object?> ListOf(object? o) => o as List<object?> ?? throw Malformed($"APPEND to a {SafeUnpickler.Describe(o)}");

@@ -319,7 +319,9 @@ if os.path.exists(MARKER):
 save_pickled(path("bad", "evil_system_p3.npy"), {"keys": Reduce(os.system, ("touch " + MARKER,))}, 3)
 save_pickled(path("bad", "evil_eval_p4.npy"),
              {"cam": Reduce(eval, ("__import__('os').system('touch %s')" % MARKER,))}, 4)
-save_pickled(path("bad", "evil_subprocess_p2.npy"), {"rw": Reduce(subprocess.call, (["touch", MARKER],))}, 2)
+save_pickled(path("bad", "evil_subprocess_p3.npy"), {"rw": Reduce(subprocess.call, (["touch", MARKER],))}, 3)
+# Protocol 2 writes Python 2 module names (fix_imports): builtins.eval becomes __builtin__.eval.
+save_pickled(path("bad", "evil_eval_p2.npy"), {"rw": Reduce(eval, ("__import__('os').system('touch %s')" % MARKER,))}, 2)
 assert not os.path.exists(MARKER)
 
 
@@ -337,7 +339,7 @@ raw_pickle("newobj", b"\x80\x02ccollections\nOrderedDict\n)\x81.")
 raw_pickle("newobj_ex", b"\x80\x04\x8c\x0bcollections\x8c\x0bOrderedDict\x93)}\x92.")
 raw_pickle("persid", b"\x80\x02X\x03\x00\x00\x00abcQ.")
 raw_pickle("unknown_opcode", b"\x80\x02\xff.")
-raw_pickle("reduce_dtype_on_string", b"\x80\x02cnumpy\ndtype\nX\x02\x00\x00\x00f4\x85R\x85R.")
+raw_pickle("reduce_dtype_on_string", b"\x80\x02cnumpy\ndtype\nX\x02\x00\x00\x00f4\x85RX\x02\x00\x00\x00f4\x85R.")
 raw_pickle("build_on_dict", b"\x80\x02}K\x01b.")
 raw_pickle("no_stop", b"\x80\x02}")
 raw_pickle("not_a_dict", b"\x80\x02K\x05.")
@@ -414,7 +416,10 @@ expected["png"]["gray_big"] = {"height": 61, "width": 83, "values": flat(big_gra
 rgb = rng.integers(0, 256, size=(5, 6, 3)).astype(np.uint8)
 Image.fromarray(rgb, mode="RGB").save(path("png", "rgb.png"))
 expected["png"]["rgb"] = {"height": 5, "width": 6, "values": flat(rgb)}
-Image.fromarray(rgb, mode="RGB").save(path("png", "rgb.jpg"), quality=95)
+yy, xx = np.mgrid[0:16, 0:24]
+smooth = np.stack([xx * 8, yy * 12, 100 + xx * 2 + yy * 3], axis=-1).astype(np.uint8)
+Image.fromarray(smooth, mode="RGB").save(path("png", "rgb_smooth.jpg"), quality=95)
+expected["png"]["rgb_smooth"] = {"height": 16, "width": 24, "values": flat(smooth)}
 with open(path("png", "truncated.png"), "wb") as f:
     f.write(open(path("png", "gray_big.png"), "rb").read()[:60])
 
