@@ -7,7 +7,11 @@ namespace WsssGpuRefine.Tests.Io;
 public class PngTests
 {
     public static IEnumerable<object[]> LabelPngs =>
-        new[] { "palette_voc", "palette_all_black", "palette_4bit", "gray_l", "gray_big" }.Select(n => new object[] { n });
+        new[]
+        {
+            "palette_voc", "palette_all_black", "palette_4bit", "gray_l", "gray_big", "hand_gray_filters", "hand_gray_adam7",
+            "hand_palette_adam7", "hand_palette_2bit_adam7", "hand_palette_1bit",
+        }.Select(n => new object[] { n });
 
     [Theory]
     [MemberData(nameof(LabelPngs))]

@@ -93,7 +93,7 @@ public static class NpyReader
     }
 
     /// <summary>Builds a row-major little-endian array from raw element bytes in either byte and memory order.</summary>
-    internal static NpyArray FromRaw(ReadOnlySpan<byte> raw, NpyDType dtype, int[] shape, bool fortranOrder)
+    internal static NpyArray FromRaw(ReadOnlySpan<byte> raw, NpyDType dtype, int[] shape, bool fortranOrder, byte[]? reusable = null)
     {
         long count = NpyArray.CountOf(shape);
         long need = count * dtype.ItemSize;
@@ -107,6 +107,12 @@ public static class NpyReader
             long s = 1;
             for (int i = 0; i < shape.Length; i++) { strides[i] = s; s *= shape[i]; }
             data = NpyArray.GatherStrided(raw[..(int)need], dtype.ItemSize, 0, shape, strides);
+        }
+        else if (reusable is not null && reusable.Length == need && !dtype.BigEndian)
+        {
+            // A pickled array's data bytes are already a private copy: keep them instead of copying again
+            // (only when nothing will be swapped in place, since memoised bytes may be shared).
+            data = reusable;
         }
         else
         {

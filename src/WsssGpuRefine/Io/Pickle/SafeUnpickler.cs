@@ -551,7 +551,7 @@ internal sealed class PickleMachine
             string s => Latin1Bytes(s),
             _ => throw Malformed("numeric array data is not bytes"),
         };
-        var built = NpyReader.FromRaw(raw, dtype, shape, fortran);
+        var built = NpyReader.FromRaw(raw, dtype, shape, fortran, data is byte[] own ? own : null);
         if (raw.Length != built.Data.Length) throw Malformed("numeric array data has the wrong length");
         array.Shape = built.Shape;
         array.DType = built.DType;
