@@ -18,22 +18,40 @@ public static class NpyReader
     /// <summary>Reads a file; every failure is a <see cref="WsssInputException"/> naming <paramref name="path"/>.</summary>
     public static NpyArray Read(string path)
     {
-        byte[] bytes;
+        // The file buffer is pooled: nothing parsed keeps a reference to it (array data, strings and
+        // pickled bytes are all copied out), so per-image reads do not churn the large-object heap.
+        byte[]? rented = null;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            int length;
+            using (var handle = File.OpenHandle(path))
+            {
+                long fileLength = RandomAccess.GetLength(handle);
+                if (fileLength > int.MaxValue) throw new WsssInputException(path, "file is too large for an NPY dump");
+                length = (int)fileLength;
+                rented = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+                int read = 0;
+                while (read < length)
+                {
+                    int n = RandomAccess.Read(handle, rented.AsSpan(read, length - read), read);
+                    if (n == 0) break;
+                    read += n;
+                }
+                length = read;
+            }
+            return Read(rented.AsMemory(0, length));
+        }
+        catch (WsssInputException e)
+        {
+            throw e.WithFile(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new WsssInputException(path, $"cannot read: {e.Message}", e);
         }
-        try
+        finally
         {
-            return Read(bytes);
-        }
-        catch (WsssInputException e)
-        {
-            throw e.WithFile(path);
+            if (rented is not null) System.Buffers.ArrayPool<byte>.Shared.Return(rented);
         }
     }
 
