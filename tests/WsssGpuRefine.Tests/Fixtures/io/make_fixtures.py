@@ -6,6 +6,7 @@ Run from anywhere:  /usr/bin/python3 tests/WsssGpuRefine.Tests/Fixtures/io/make_
 The output is deterministic (fixed seeds), so re-running it leaves the committed files unchanged
 apart from torch's random storage keys inside the legacy storage streams.
 """
+import collections
 import copyreg
 import io
 import json
@@ -24,7 +25,7 @@ MARKER = "/tmp/wsss_pwned"
 rng = np.random.default_rng(20240611)
 torch.manual_seed(7)
 
-expected = {"plain": {}, "npz": {}, "dumps": {}, "labels": {}, "png": {}, "icd": {}}
+expected = {"plain": {}, "npz": {}, "dumps": {}, "labels": {}, "png": {}, "icd": {}, "torch": {}}
 
 
 def path(*parts):
@@ -247,6 +248,37 @@ save_pickled(path("dumps", "c_vwe_numpy2.npy"), {"keys": np.array(fg, dtype=np.i
 record("c_vwe_numpy2", "C", [c + 1 for c in fg], high, low)
 with open(path("dumps", "c_vwe_numpy2.npy"), "rb") as f:
     assert b"numpy._core.multiarray" in f.read()
+
+
+# torch.nn.Parameter pickles through torch._utils._rebuild_parameter; torch 2.x writes
+# _rebuild_tensor_v3 (explicit dtype), which torch 1.13 lacks, so a stand-in registered under that name
+# lets pickle write the real global (the storage still goes through _load_from_bytes).
+param_values = torch.arange(12, dtype=torch.float32).reshape(3, 4) / 8
+save_pickled(path("dumps", "torch_parameter.npy"), {"p": torch.nn.Parameter(param_values.clone())}, 3)
+
+
+def _rebuild_tensor_v3(*a):
+    raise AssertionError("only written, never called")
+
+
+_rebuild_tensor_v3.__module__ = "torch._utils"
+torch._utils._rebuild_tensor_v3 = _rebuild_tensor_v3
+
+
+class TorchV3Pickler(pickle.Pickler):
+    def reducer_override(self, obj):
+        if isinstance(obj, torch.Tensor) and not isinstance(obj, torch.nn.Parameter):
+            return (_rebuild_tensor_v3, (obj.storage(), obj.storage_offset(), tuple(obj.size()), obj.stride(),
+                                         False, collections.OrderedDict(), obj.dtype))
+        return NotImplemented
+
+
+v3_tensor = torch.arange(20, dtype=torch.int64)[3:15].reshape(3, 4)[:, 1:3]
+save_pickled(path("dumps", "torch_v3.npy"), {"t": v3_tensor}, 4, TorchV3Pickler)
+with open(path("dumps", "torch_v3.npy"), "rb") as f:
+    assert b"_rebuild_tensor_v3" in f.read()
+expected["torch"] = {"p": {"shape": [3, 4], "values": flat(param_values.numpy())},
+                     "t": {"shape": list(v3_tensor.shape), "values": flat(v3_tensor.numpy())}}
 
 
 # ---------------------------------------------------------------- ICD plain (C, m, m) + SSDD plain
