@@ -45,7 +45,14 @@ public sealed class NpyArray
     internal static long CountOf(int[] shape)
     {
         long n = 1;
-        foreach (int d in shape) n *= d;
+        try
+        {
+            foreach (int d in shape) n = checked(n * d);
+        }
+        catch (OverflowException)
+        {
+            throw new WsssInputException(null, $"array shape ({string.Join(", ", shape)}) is too large");
+        }
         return n;
     }
 

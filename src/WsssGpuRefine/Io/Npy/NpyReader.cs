@@ -18,22 +18,40 @@ public static class NpyReader
     /// <summary>Reads a file; every failure is a <see cref="WsssInputException"/> naming <paramref name="path"/>.</summary>
     public static NpyArray Read(string path)
     {
-        byte[] bytes;
+        // The file buffer is pooled: nothing parsed keeps a reference to it (array data, strings and
+        // pickled bytes are all copied out), so per-image reads do not churn the large-object heap.
+        byte[]? rented = null;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            int length;
+            using (var handle = File.OpenHandle(path))
+            {
+                long fileLength = RandomAccess.GetLength(handle);
+                if (fileLength > int.MaxValue) throw new WsssInputException(path, "file is too large for an NPY dump");
+                length = (int)fileLength;
+                rented = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+                int read = 0;
+                while (read < length)
+                {
+                    int n = RandomAccess.Read(handle, rented.AsSpan(read, length - read), read);
+                    if (n == 0) break;
+                    read += n;
+                }
+                length = read;
+            }
+            return Read(rented.AsMemory(0, length));
+        }
+        catch (WsssInputException e)
+        {
+            throw e.WithFile(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new WsssInputException(path, $"cannot read: {e.Message}", e);
         }
-        try
+        finally
         {
-            return Read(bytes);
-        }
-        catch (WsssInputException e)
-        {
-            throw e.WithFile(path);
+            if (rented is not null) System.Buffers.ArrayPool<byte>.Shared.Return(rented);
         }
     }
 
@@ -93,7 +111,7 @@ public static class NpyReader
     }
 
     /// <summary>Builds a row-major little-endian array from raw element bytes in either byte and memory order.</summary>
-    internal static NpyArray FromRaw(ReadOnlySpan<byte> raw, NpyDType dtype, int[] shape, bool fortranOrder)
+    internal static NpyArray FromRaw(ReadOnlySpan<byte> raw, NpyDType dtype, int[] shape, bool fortranOrder, byte[]? reusable = null)
     {
         long count = NpyArray.CountOf(shape);
         long need = count * dtype.ItemSize;
@@ -107,6 +125,12 @@ public static class NpyReader
             long s = 1;
             for (int i = 0; i < shape.Length; i++) { strides[i] = s; s *= shape[i]; }
             data = NpyArray.GatherStrided(raw[..(int)need], dtype.ItemSize, 0, shape, strides);
+        }
+        else if (reusable is not null && reusable.Length == need && !dtype.BigEndian)
+        {
+            // A pickled array's data bytes are already a private copy: keep them instead of copying again
+            // (only when nothing will be swapped in place, since memoised bytes may be shared).
+            data = reusable;
         }
         else
         {

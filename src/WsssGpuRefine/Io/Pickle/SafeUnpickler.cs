@@ -406,7 +406,7 @@ internal sealed class PickleMachine
     private static object DecodeLong(ReadOnlySpan<byte> b)
     {
         var v = new BigInteger(b, isUnsigned: false, isBigEndian: false);
-        return v >= long.MinValue && v <= long.MaxValue ? (long)v : v;
+        return v >= long.MinValue && v <= long.MaxValue ? (object)(long)v : v;
     }
 
     private static List<object?> ListOf(object? o) => o as List<object?> ?? throw Malformed($"APPEND to a {SafeUnpickler.Describe(o)}");
@@ -551,7 +551,7 @@ internal sealed class PickleMachine
             string s => Latin1Bytes(s),
             _ => throw Malformed("numeric array data is not bytes"),
         };
-        var built = NpyReader.FromRaw(raw, dtype, shape, fortran);
+        var built = NpyReader.FromRaw(raw, dtype, shape, fortran, data is byte[] own ? own : null);
         if (raw.Length != built.Data.Length) throw Malformed("numeric array data has the wrong length");
         array.Shape = built.Shape;
         array.DType = built.DType;

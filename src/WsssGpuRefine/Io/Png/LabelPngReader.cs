@@ -92,7 +92,7 @@ public static class LabelPngReader
         if (width <= 0 || height <= 0 || (long)width * height > int.MaxValue)
             throw new WsssInputException(null, $"bad PNG size {width}x{height}");
 
-        byte[] raw = Inflate(compressed);
+        byte[] raw = Inflate(compressed, ExpectedRawLength(width, height, bitDepth, interlace));
         var labels = new byte[width * height];
         if (interlace == 0)
         {
@@ -126,15 +126,31 @@ public static class LabelPngReader
         _ => t.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
-    private static byte[] Inflate(MemoryStream compressed)
+    /// <summary>The filtered image size: one filter byte per row plus the packed samples (per Adam7 pass).</summary>
+    private static long ExpectedRawLength(int width, int height, int bitDepth, int interlace)
     {
+        static long Plain(long w, long h, int bits) => w <= 0 || h <= 0 ? 0 : h * (1 + (w * bits + 7) / 8);
+        if (interlace == 0) return Plain(width, height, bitDepth);
+        long total = 0;
+        ReadOnlySpan<int> passes = [0, 0, 8, 8, 4, 0, 8, 8, 0, 4, 4, 8, 2, 0, 4, 4, 0, 2, 2, 4, 1, 0, 2, 2, 0, 1, 1, 2];
+        for (int p = 0; p < 7; p++)
+            total += Plain((width - passes[p * 4] + passes[p * 4 + 2] - 1) / passes[p * 4 + 2],
+                (height - passes[p * 4 + 1] + passes[p * 4 + 3] - 1) / passes[p * 4 + 3], bitDepth);
+        return total;
+    }
+
+    private static byte[] Inflate(MemoryStream compressed, long expected)
+    {
+        if (expected > int.MaxValue) throw new WsssInputException(null, "PNG image is too large");
         compressed.Position = 0;
+        // The exact size is known, so a stream that inflates to more (a zip bomb) is never read past it.
+        var raw = new byte[expected];
         try
         {
             using var z = new ZLibStream(compressed, CompressionMode.Decompress);
-            using var output = new MemoryStream();
-            z.CopyTo(output);
-            return output.ToArray();
+            int got = z.ReadAtLeast(raw, raw.Length, throwOnEndOfStream: false);
+            if (got < raw.Length) throw Truncated();
+            return raw;
         }
         catch (InvalidDataException)
         {

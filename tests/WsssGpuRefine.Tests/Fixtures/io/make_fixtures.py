@@ -6,6 +6,7 @@ Run from anywhere:  /usr/bin/python3 tests/WsssGpuRefine.Tests/Fixtures/io/make_
 The output is deterministic (fixed seeds), so re-running it leaves the committed files unchanged
 apart from torch's random storage keys inside the legacy storage streams.
 """
+import collections
 import copyreg
 import io
 import json
@@ -24,7 +25,7 @@ MARKER = "/tmp/wsss_pwned"
 rng = np.random.default_rng(20240611)
 torch.manual_seed(7)
 
-expected = {"plain": {}, "npz": {}, "dumps": {}, "labels": {}, "png": {}, "icd": {}}
+expected = {"plain": {}, "npz": {}, "dumps": {}, "labels": {}, "png": {}, "icd": {}, "torch": {}}
 
 
 def path(*parts):
@@ -249,6 +250,37 @@ with open(path("dumps", "c_vwe_numpy2.npy"), "rb") as f:
     assert b"numpy._core.multiarray" in f.read()
 
 
+# torch.nn.Parameter pickles through torch._utils._rebuild_parameter; torch 2.x writes
+# _rebuild_tensor_v3 (explicit dtype), which torch 1.13 lacks, so a stand-in registered under that name
+# lets pickle write the real global (the storage still goes through _load_from_bytes).
+param_values = torch.arange(12, dtype=torch.float32).reshape(3, 4) / 8
+save_pickled(path("dumps", "torch_parameter.npy"), {"p": torch.nn.Parameter(param_values.clone())}, 3)
+
+
+def _rebuild_tensor_v3(*a):
+    raise AssertionError("only written, never called")
+
+
+_rebuild_tensor_v3.__module__ = "torch._utils"
+torch._utils._rebuild_tensor_v3 = _rebuild_tensor_v3
+
+
+class TorchV3Pickler(pickle.Pickler):
+    def reducer_override(self, obj):
+        if isinstance(obj, torch.Tensor) and not isinstance(obj, torch.nn.Parameter):
+            return (_rebuild_tensor_v3, (obj.storage(), obj.storage_offset(), tuple(obj.size()), obj.stride(),
+                                         False, collections.OrderedDict(), obj.dtype))
+        return NotImplemented
+
+
+v3_tensor = torch.arange(20, dtype=torch.int64)[3:15].reshape(3, 4)[:, 1:3]
+save_pickled(path("dumps", "torch_v3.npy"), {"t": v3_tensor}, 4, TorchV3Pickler)
+with open(path("dumps", "torch_v3.npy"), "rb") as f:
+    assert b"_rebuild_tensor_v3" in f.read()
+expected["torch"] = {"p": {"shape": [3, 4], "values": flat(param_values.numpy())},
+                     "t": {"shape": list(v3_tensor.shape), "values": flat(v3_tensor.numpy())}}
+
+
 # ---------------------------------------------------------------- ICD plain (C, m, m) + SSDD plain
 def cv2_linear_resize(src, size):
     """cv2.resize(..., INTER_LINEAR) for float32 maps, written out (cv2 is not installed here):
@@ -319,7 +351,9 @@ if os.path.exists(MARKER):
 save_pickled(path("bad", "evil_system_p3.npy"), {"keys": Reduce(os.system, ("touch " + MARKER,))}, 3)
 save_pickled(path("bad", "evil_eval_p4.npy"),
              {"cam": Reduce(eval, ("__import__('os').system('touch %s')" % MARKER,))}, 4)
-save_pickled(path("bad", "evil_subprocess_p2.npy"), {"rw": Reduce(subprocess.call, (["touch", MARKER],))}, 2)
+save_pickled(path("bad", "evil_subprocess_p3.npy"), {"rw": Reduce(subprocess.call, (["touch", MARKER],))}, 3)
+# Protocol 2 writes Python 2 module names (fix_imports): builtins.eval becomes __builtin__.eval.
+save_pickled(path("bad", "evil_eval_p2.npy"), {"rw": Reduce(eval, ("__import__('os').system('touch %s')" % MARKER,))}, 2)
 assert not os.path.exists(MARKER)
 
 
@@ -337,7 +371,7 @@ raw_pickle("newobj", b"\x80\x02ccollections\nOrderedDict\n)\x81.")
 raw_pickle("newobj_ex", b"\x80\x04\x8c\x0bcollections\x8c\x0bOrderedDict\x93)}\x92.")
 raw_pickle("persid", b"\x80\x02X\x03\x00\x00\x00abcQ.")
 raw_pickle("unknown_opcode", b"\x80\x02\xff.")
-raw_pickle("reduce_dtype_on_string", b"\x80\x02cnumpy\ndtype\nX\x02\x00\x00\x00f4\x85R\x85R.")
+raw_pickle("reduce_dtype_on_string", b"\x80\x02cnumpy\ndtype\nX\x02\x00\x00\x00f4\x85RX\x02\x00\x00\x00f4\x85R.")
 raw_pickle("build_on_dict", b"\x80\x02}K\x01b.")
 raw_pickle("no_stop", b"\x80\x02}")
 raw_pickle("not_a_dict", b"\x80\x02K\x05.")
@@ -414,7 +448,96 @@ expected["png"]["gray_big"] = {"height": 61, "width": 83, "values": flat(big_gra
 rgb = rng.integers(0, 256, size=(5, 6, 3)).astype(np.uint8)
 Image.fromarray(rgb, mode="RGB").save(path("png", "rgb.png"))
 expected["png"]["rgb"] = {"height": 5, "width": 6, "values": flat(rgb)}
-Image.fromarray(rgb, mode="RGB").save(path("png", "rgb.jpg"), quality=95)
+yy, xx = np.mgrid[0:16, 0:24]
+smooth = np.stack([xx * 8, yy * 12, 100 + xx * 2 + yy * 3], axis=-1).astype(np.uint8)
+Image.fromarray(smooth, mode="RGB").save(path("png", "rgb_smooth.jpg"), quality=95)
+expected["png"]["rgb_smooth"] = {"height": 16, "width": 24, "values": flat(smooth)}
+
+
+def handmade_png(name, values, bit_depth, color_type, interlace, palette=None):
+    """A PNG written from scratch so every row filter (None, Sub, Up, Average, Paeth, in turn) and
+    Adam7 interlacing are exercised; PIL's encoder picks one filter and never interlaces."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    def pack_rows(img):
+        rows = []
+        for r in img:
+            if bit_depth == 8:
+                rows.append(bytes(int(v) for v in r))
+            else:
+                per = 8 // bit_depth
+                out = bytearray((len(r) * bit_depth + 7) // 8)
+                for x, v in enumerate(r):
+                    out[x // per] |= int(v) << (8 - bit_depth * (x % per + 1))
+                rows.append(bytes(out))
+        return rows
+
+    def filtered(rows, first_filter):
+        out = bytearray()
+        prev = bytes(len(rows[0])) if rows else b""
+        for i, row in enumerate(rows):
+            ft = (first_filter + i) % 5
+            line = bytearray()
+            for j, v in enumerate(row):
+                a = row[j - 1] if j >= 1 else 0
+                b = prev[j]
+                c = prev[j - 1] if j >= 1 else 0
+                if ft == 0:
+                    pred = 0
+                elif ft == 1:
+                    pred = a
+                elif ft == 2:
+                    pred = b
+                elif ft == 3:
+                    pred = (a + b) // 2
+                else:
+                    p = a + b - c
+                    pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                    pred = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+                line.append((v - pred) & 0xFF)
+            out.append(ft)
+            out += line
+            prev = row
+        return bytes(out)
+
+    h, w = values.shape
+    if interlace:
+        passes = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)]
+        raw = b""
+        for k, (x0, y0, dx, dy) in enumerate(passes):
+            sub = values[y0::dy, x0::dx]
+            if sub.size:
+                raw += filtered(pack_rows(sub), k)
+    else:
+        raw = filtered(pack_rows(values), 0)
+    ihdr = struct.pack(">IIBBBBB", w, h, bit_depth, color_type, 0, 0, interlace)
+    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
+    if palette is not None:
+        data += chunk(b"PLTE", bytes(palette))
+    comp = zlib.compress(raw, 9)
+    data += chunk(b"IDAT", comp[: len(comp) // 2]) + chunk(b"IDAT", comp[len(comp) // 2:]) + chunk(b"IEND", b"")
+    with open(path("png", name + ".png"), "wb") as f:
+        f.write(data)
+    back = np.array(Image.open(path("png", name + ".png")))
+    assert (back == values).all(), name   # PIL agrees with what was meant
+    expected["png"][name] = {"height": h, "width": w, "values": flat(values)}
+
+
+hv = rng.integers(0, 256, size=(11, 21)).astype(np.uint8)
+handmade_png("hand_gray_filters", hv, 8, 0, 0)
+handmade_png("hand_gray_adam7", hv, 8, 0, 1)
+pv = rng.integers(0, 21, size=(9, 13)).astype(np.uint8)
+pv[0, 0] = 255
+handmade_png("hand_palette_adam7", pv, 8, 3, 1, voc_cmap().ravel().tolist())
+p2 = rng.integers(0, 4, size=(7, 10)).astype(np.uint8)
+handmade_png("hand_palette_2bit_adam7", p2, 2, 3, 1, voc_cmap()[:4].ravel().tolist())
+p1 = rng.integers(0, 2, size=(5, 9)).astype(np.uint8)
+handmade_png("hand_palette_1bit", p1, 1, 3, 0, voc_cmap()[:2].ravel().tolist())
+
 with open(path("png", "truncated.png"), "wb") as f:
     f.write(open(path("png", "gray_big.png"), "rb").read()[:60])
 
