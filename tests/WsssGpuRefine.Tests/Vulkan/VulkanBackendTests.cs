@@ -59,6 +59,26 @@ public sealed class VulkanBackendTests(VulkanFixture fixture)
     }
 
     [VulkanFact]
+    public void TimingsSplitTransfersFromCompute()
+    {
+        var rng = new Random(23);
+        var batch = RandomData.CamBatch(rng);
+        using var vk = VulkanBackend.Create(new VulkanBackendOptions
+        {
+            DeviceNameContains = fixture.Backend.Device.Name, DebugMessenger = true, ForceStaging = true, MaxChunkBytes = 1 << 16,
+        });
+        ThresholdLabeling.Label(vk, batch, new BackgroundRule.Constant(0.3));
+        var t = vk.Timings;
+        Assert.True(t.Submissions > 1, "64 KiB chunks need several submissions");
+        Assert.True(t.HostPackMs > 0 && t.HostUnpackMs > 0 && t.SubmitWaitMs > 0);
+        if (t.HasGpuTimestamps)
+            Assert.True(t.GpuUploadMs > 0 && t.GpuComputeMs > 0 && t.GpuReadbackMs > 0, t.ToString());
+        vk.ResetTimings();
+        Assert.Equal(0, vk.Timings.Submissions);
+        Assert.Equal(0, vk.Timings.TransferMs);
+    }
+
+    [VulkanFact]
     public void BackendsOnTheSameDeviceAgree()
     {
         var rng = new Random(22);
