@@ -78,3 +78,13 @@ public sealed class VulkanCollection : ICollectionFixture<VulkanFixture>
 {
     public const string Name = "Vulkan";
 }
+
+/// <summary>A theory that needs a Vulkan device; skipped without one except in CI (see <see cref="VulkanFactAttribute"/>).</summary>
+public sealed class VulkanTheoryAttribute : TheoryAttribute
+{
+    public VulkanTheoryAttribute()
+    {
+        if (!VulkanTestEnvironment.Available && !VulkanTestEnvironment.IsCi)
+            Skip = VulkanTestEnvironment.UnavailableReason;
+    }
+}

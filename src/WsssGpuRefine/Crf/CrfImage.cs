@@ -1,0 +1,117 @@
+using WsssGpuRefine.Backends;
+using WsssGpuRefine.Core;
+
+namespace WsssGpuRefine.Crf;
+
+/// <summary>
+/// One image made ready for CRFs with one parameter set: the lattices of its Gaussian and bilateral
+/// kernels and their symmetric normalisation are built once here and reused by every
+/// <see cref="Infer"/> (the two ir_label CRFs, the la and ha CRFs, ...). Not thread-safe: one
+/// inference at a time per instance.
+/// </summary>
+public sealed class CrfImage
+{
+    internal CrfImage(ComputeBackend backend, int height, int width, CrfParameters parameters,
+        CrfKernel? gaussian, CrfKernel? bilateral)
+    {
+        Backend = backend;
+        Height = height;
+        Width = width;
+        Parameters = parameters;
+        Gaussian = gaussian;
+        Bilateral = bilateral;
+    }
+
+    public ComputeBackend Backend { get; }
+    public int Height { get; }
+    public int Width { get; }
+    public int PixelCount => Height * Width;
+    public CrfParameters Parameters { get; }
+    internal CrfKernel? Gaussian { get; }
+    internal CrfKernel? Bilateral { get; }
+
+    /// <summary>Lattice vertex counts (Gaussian, bilateral), 0 for a kernel left out; for reports and tests.</summary>
+    public (int Gaussian, int Bilateral) LatticeVertexCounts =>
+        (Gaussian?.Lattice.VertexCount ?? 0, Bilateral?.Lattice.VertexCount ?? 0);
+
+    /// <summary>Mean-field inference of <paramref name="unary"/> with this image's kernels.</summary>
+    public CrfResult Infer(CrfUnary unary)
+    {
+        ArgumentNullException.ThrowIfNull(unary);
+        if (unary.Height != Height || unary.Width != Width)
+            throw new WsssInputException(null,
+                $"the image is {Width}x{Height} (WxH) but the CRF input is {unary.Width}x{unary.Height}; resize the maps to the image first");
+        var kernels = new List<(CrfKernel Kernel, float Compat)>(2);
+        if (Gaussian is not null) kernels.Add((Gaussian, Parameters.GaussianCompat));
+        if (Bilateral is not null) kernels.Add((Bilateral, Parameters.BilateralCompat));
+        return MeanFieldCpu.Run(unary, kernels, Parameters.Iterations, Parameters.UnsureBelow, CpuOptions());
+    }
+
+    internal ParallelOptions CpuOptions() =>
+        Backend is CpuBackend cpu ? cpu.ParallelOptions : CpuBackend.Shared.ParallelOptions;
+}
+
+/// <summary>A kernel's lattice with its normalisation folded into per-corner splat and slice weights.</summary>
+internal sealed class CrfKernel
+{
+    public CrfKernel(PermutohedralLattice lattice, ParallelOptions parallel)
+    {
+        Lattice = lattice;
+        int n = lattice.PixelCount, d1 = lattice.Dimension + 1;
+        var ones = new float[n];
+        Array.Fill(ones, 1f);
+        var filtered = lattice.FilterScalar(ones, parallel);
+        Norm = new float[n];
+        // pydensecrf NORMALIZE_SYMMETRIC: 1/sqrt(K·1 + 1e-20), applied before and after filtering.
+        for (int i = 0; i < n; i++) Norm[i] = (float)(1.0 / Math.Sqrt(filtered[i] + 1e-20));
+        SplatWeights = new float[n * d1];
+        SliceWeights = new float[n * d1];
+        float alpha = lattice.SliceAlpha;
+        var bary = lattice.Barycentric;
+        for (int c = 0; c < SplatWeights.Length; c++)
+        {
+            float norm = Norm[c / d1];
+            SplatWeights[c] = bary[c] * norm;
+            SliceWeights[c] = bary[c] * alpha * norm;
+        }
+    }
+
+    public PermutohedralLattice Lattice { get; }
+    /// <summary>1/sqrt(K·1 + 1e-20) per pixel.</summary>
+    public float[] Norm { get; }
+    /// <summary>Barycentric weight × norm of the corner's pixel.</summary>
+    public float[] SplatWeights { get; }
+    /// <summary>Barycentric weight × alpha × norm of the corner's pixel.</summary>
+    public float[] SliceWeights { get; }
+
+    public static float[] GaussianFeatures(int height, int width, float sxy)
+    {
+        var f = new float[height * width * 2];
+        for (int y = 0; y < height; y++)
+            for (int x = 0; x < width; x++)
+            {
+                int i = (y * width + x) * 2;
+                f[i] = x / sxy;
+                f[i + 1] = y / sxy;
+            }
+        return f;
+    }
+
+    public static float[] BilateralFeatures(RgbImage image, float sxy, float srgb)
+    {
+        int h = image.Height, w = image.Width;
+        var f = new float[h * w * 5];
+        var px = image.Pixels;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                int p = y * w + x, i = p * 5;
+                f[i] = x / sxy;
+                f[i + 1] = y / sxy;
+                f[i + 2] = px[p * 3] / srgb;
+                f[i + 3] = px[p * 3 + 1] / srgb;
+                f[i + 4] = px[p * 3 + 2] / srgb;
+            }
+        return f;
+    }
+}

@@ -1,0 +1,85 @@
+using WsssGpuRefine.Backends;
+using WsssGpuRefine.Core;
+
+namespace WsssGpuRefine.Crf;
+
+/// <summary>
+/// The fully connected CRF exactly as pydensecrf computes it (seed-methods 4.8): Potts
+/// compatibility, a Gaussian kernel on (x/sxy, y/sxy) and a bilateral kernel on
+/// (x/sxy, y/sxy, R/srgb, G/srgb, B/srgb), each filtered with the permutohedral lattice (self term
+/// kept, DIAG kernel, symmetric normalisation), Q⁰ = softmax(−U) and
+/// Q ← softmax(−U + Σ_k w_k · K̃_k Q) for the given number of iterations, in float32.
+/// </summary>
+public static class DenseCrf
+{
+    /// <summary>
+    /// Builds the lattices of <paramref name="image"/> for <paramref name="parameters"/>; reuse the
+    /// result for every CRF of that image with those parameters.
+    /// </summary>
+    public static CrfImage Prepare(ComputeBackend backend, RgbImage image, CrfParameters parameters)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (image.Height <= 0 || image.Width <= 0)
+            throw new WsssInputException(null, $"empty {image.Width}x{image.Height} image");
+        var parallel = backend is CpuBackend cpu ? cpu.ParallelOptions : CpuBackend.Shared.ParallelOptions;
+        CrfKernel? gaussian = null, bilateral = null;
+        if (parameters.HasGaussian)
+            gaussian = new CrfKernel(PermutohedralLattice.Build(
+                CrfKernel.GaussianFeatures(image.Height, image.Width, parameters.GaussianSxy), 2, parallel), parallel);
+        if (parameters.HasBilateral)
+            bilateral = new CrfKernel(PermutohedralLattice.Build(
+                CrfKernel.BilateralFeatures(image, parameters.BilateralSxy, parameters.BilateralSrgb), 5, parallel), parallel);
+        return new CrfImage(backend, image.Height, image.Width, parameters, gaussian, bilateral);
+    }
+
+    /// <summary>One CRF of a ready-made unary.</summary>
+    public static CrfResult Run(ComputeBackend backend, RgbImage image, CrfUnary unary, CrfParameters parameters)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(unary);
+        CheckSameSize(image, unary.Height, unary.Width);
+        return Prepare(backend, image, parameters).Infer(unary);
+    }
+
+    /// <summary>
+    /// One CRF of score maps with the unary the parameters name (Scores, Softmax, or Labels from the
+    /// channel argmax with n = channel count). <see cref="CrfResult.Labels"/> are channel indices;
+    /// map them with <c>result.ToLabelMap(maps.LabelIds)</c>.
+    /// </summary>
+    public static CrfResult Refine(ComputeBackend backend, RgbImage image, ClassMaps maps, CrfParameters parameters)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(maps);
+        ArgumentNullException.ThrowIfNull(parameters);
+        CheckSameSize(image, maps.Height, maps.Width);
+        return Run(backend, image, CrfUnary.FromMaps(maps, parameters), parameters);
+    }
+
+    /// <summary>
+    /// One CRF of a seed map: ICD seeds (VOC ids, 255 undefined; n defaults to 21) with the IcdSeeds
+    /// unary, or label indices with the Labels unary (n required).
+    /// </summary>
+    public static CrfResult RefineSeeds(ComputeBackend backend, RgbImage image, LabelMap seeds, CrfParameters parameters, int labelCount = 21)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(seeds);
+        ArgumentNullException.ThrowIfNull(parameters);
+        CheckSameSize(image, seeds.Height, seeds.Width);
+        var unary = parameters.Unary switch
+        {
+            CrfUnaryKind.IcdSeeds => CrfUnary.FromIcdSeeds(seeds, labelCount, parameters.GtProb),
+            CrfUnaryKind.Labels => CrfUnary.FromLabels(seeds, labelCount, parameters.GtProb),
+            _ => throw new ArgumentException("a seed map needs the labels or icd unary", nameof(parameters)),
+        };
+        return Run(backend, image, unary, parameters);
+    }
+
+    internal static void CheckSameSize(RgbImage image, int height, int width)
+    {
+        if (image.Height != height || image.Width != width)
+            throw new WsssInputException(null,
+                $"the image is {image.Width}x{image.Height} (WxH) but the CRF input is {width}x{height}; resize the maps to the image first");
+    }
+}

@@ -1,0 +1,172 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace WsssGpuRefine.Crf;
+
+/// <summary>
+/// Mean-field inference on the CPU. Signals are held pixel-major with each pixel's labels padded to a
+/// multiple of 4 floats so that splat, blur and slice move whole SIMD rows.
+/// </summary>
+/// <remarks>
+/// Sign: pydensecrf's PottsCompatibility::apply returns −w·(K̃Q) and DenseCRF::inference subtracts
+/// every pairwise term from −U, so the logits are −U + Σ_k w_k·K̃_k Q: a positive compat rewards
+/// labels that the (similar, nearby) neighbours hold. The slice, the message accumulation and the
+/// softmax are fused into one pass over the pixels.
+/// </remarks>
+internal static class MeanFieldCpu
+{
+    public static unsafe CrfResult Run(CrfUnary unary, IReadOnlyList<(CrfKernel Kernel, float Compat)> kernels,
+        int iterations, float? unsureBelow, ParallelOptions parallel)
+    {
+        int n = unary.LabelCount, px = unary.PixelCount;
+        int stride = (n + 3) & ~3;
+        var negU = new float[px * stride];
+        var energies = unary.Energies;
+        for (int l = 0; l < n; l++)
+        {
+            int o = l * px;
+            for (int i = 0; i < px; i++) negU[i * stride + l] = -energies[o + i];
+        }
+
+        int kernelCount = kernels.Count;
+        if (kernelCount > 2) throw new ArgumentException("at most two kernels", nameof(kernels));
+        int chunks = PermutohedralLattice.PixelChunkCount(px, parallel);
+        var partials = new float[kernelCount][][];
+        var values = new float[kernelCount][];
+        var scratch = new float[kernelCount][];
+        var blurred = new float[kernelCount][];
+        for (int k = 0; k < kernelCount; k++)
+        {
+            int rows = kernels[k].Kernel.Lattice.VertexCount + 1;
+            values[k] = new float[rows * stride];
+            scratch[k] = new float[rows * stride];
+            partials[k] = new float[chunks][];
+            for (int t = 0; t < chunks; t++) partials[k][t] = new float[rows * stride];
+        }
+
+        // One pixel pass per iteration: slice the blurred messages, add them to −U, softmax, and
+        // splat the new Q straight into the next iteration's partial vertex buffers, so Q streams
+        // through once. Pass 0 is the initial Q⁰ = softmax(−U).
+        var q = new float[px * stride];
+        for (int pass = 0; pass <= iterations; pass++)
+        {
+            bool slice = pass > 0, splat = pass < iterations;
+            if (slice)
+            {
+                for (int k = 0; k < kernelCount; k++)
+                {
+                    var lattice = kernels[k].Kernel.Lattice;
+                    lattice.ReducePartials(partials[k], values[k], stride, parallel);
+                    blurred[k] = lattice.Blur(values[k], scratch[k], stride, parallel);
+                }
+            }
+            var b0 = slice && kernelCount > 0 ? blurred[0] : Dummy;
+            var b1 = slice && kernelCount > 1 ? blurred[1] : Dummy;
+            Parallel.For(0, chunks, parallel, c =>
+            {
+                var (start, end) = PermutohedralLattice.PixelChunk(px, chunks, c);
+                var k0 = kernelCount > 0 ? kernels[0].Kernel : null;
+                var k1 = kernelCount > 1 ? kernels[1].Kernel : null;
+                var p0 = k0 is null ? Dummy : partials[0][c];
+                var p1 = k1 is null ? Dummy : partials[1][c];
+                float compat0 = kernelCount > 0 ? kernels[0].Compat : 0, compat1 = kernelCount > 1 ? kernels[1].Compat : 0;
+                fixed (float* qp = q, up = negU, bp0 = b0, bp1 = b1, pp0 = p0, pp1 = p1)
+                fixed (float* sl0 = k0?.SliceWeights ?? Dummy, sl1 = k1?.SliceWeights ?? Dummy)
+                fixed (float* sp0 = k0?.SplatWeights ?? Dummy, sp1 = k1?.SplatWeights ?? Dummy)
+                {
+                    for (int i = start; i < end; i++)
+                    {
+                        float* row = qp + (long)i * stride;
+                        CopyRow(row, up + (long)i * stride, stride);
+                        if (slice)
+                        {
+                            if (k0 is not null) Gather(row, bp0, k0.Lattice, sl0, compat0, i, stride);
+                            if (k1 is not null) Gather(row, bp1, k1.Lattice, sl1, compat1, i, stride);
+                        }
+                        SoftmaxRow(row, n, stride);
+                        if (splat)
+                        {
+                            k0?.Lattice.ScatterPixel(pp0, row, sp0, i, stride);
+                            k1?.Lattice.ScatterPixel(pp1, row, sp1, i, stride);
+                        }
+                    }
+                }
+            });
+        }
+
+        var marginals = new float[n * px];
+        var labels = new byte[px];
+        float unsure = unsureBelow ?? float.NegativeInfinity;
+        PermutohedralLattice.RunChunks(px, parallel, (lo, hi) =>
+        {
+            for (int i = lo; i < hi; i++)
+            {
+                int o = i * stride;
+                int best = 0;
+                float bestValue = q[o];
+                marginals[i] = q[o];
+                for (int l = 1; l < n; l++)
+                {
+                    float v = q[o + l];
+                    marginals[l * px + i] = v;
+                    if (v > bestValue) { bestValue = v; best = l; }
+                }
+                labels[i] = bestValue < unsure ? (byte)255 : (byte)best;
+            }
+        });
+        return new CrfResult(n, unary.Height, unary.Width, marginals, labels);
+    }
+
+    private static readonly float[] Dummy = new float[4];
+
+    /// <summary>Slice of one kernel for pixel i, scaled by its compat, added to the logits row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Gather(float* row, float* blurred, PermutohedralLattice lattice, float* sliceWeights, float compat, int i, int stride)
+    {
+        int d1 = lattice.Dimension + 1;
+        var offsets = lattice.Offsets;
+        int c0 = i * d1;
+        for (int r = 0; r < d1; r++)
+            PermutohedralLattice.AddScaledRow(row, blurred + (long)offsets[c0 + r] * stride, compat * sliceWeights[c0 + r], stride);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void CopyRow(float* dst, float* src, int stride)
+    {
+        for (int k = 0; k < stride; k += 4) Vector128.Store(Vector128.Load(src + k), dst + k);
+    }
+
+    /// <summary>
+    /// pydensecrf's expAndNormalize on one pixel: subtract the max, exponentiate, divide by the sum.
+    /// Padding lanes (n..stride) end up 0 so that they carry nothing through the lattice.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static unsafe void SoftmaxRow(float* row, int n, int stride)
+    {
+        float max = row[0];
+        for (int l = 1; l < n; l++) max = Math.Max(max, row[l]);
+        int k = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var max8 = Vector256.Create(max);
+            for (; k + 8 <= stride; k += 8)
+                Vector256.Store(Vector256.Exp(Vector256.Load(row + k) - max8), row + k);
+        }
+        var max4 = Vector128.Create(max);
+        for (; k < stride; k += 4)
+            Vector128.Store(Vector128.Exp(Vector128.Load(row + k) - max4), row + k);
+        for (int l = n; l < stride; l++) row[l] = 0;
+        float sum = 0;
+        for (int l = 0; l < n; l++) sum += row[l];
+        k = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var sum8 = Vector256.Create(sum);
+            for (; k + 8 <= stride; k += 8)
+                Vector256.Store(Vector256.Load(row + k) / sum8, row + k);
+        }
+        var sum4 = Vector128.Create(sum);
+        for (; k < stride; k += 4)
+            Vector128.Store(Vector128.Load(row + k) / sum4, row + k);
+    }
+}

@@ -1,0 +1,536 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace WsssGpuRefine.Crf;
+
+/// <summary>
+/// The permutohedral lattice of Adams et al. (2010) with the conventions of Krähenbühl's densecrf as
+/// pydensecrf ships it: features are elevated onto the d-dimensional hyperplane of R^(d+1) with the
+/// scale sqrt(2/3)·(d+1), every point splats onto the d+1 vertices of its enclosing simplex with its
+/// barycentric weights, the blur is one unnormalised [0.5, 1, 0.5] pass along each of the d+1 lattice
+/// axes (in order 0..d), and the slice multiplies by alpha = 1/(1 + 2^-d). Only relative values
+/// matter to the CRF because the symmetric normalisation divides the overall scale out.
+/// </summary>
+/// <remarks>
+/// Built once per (image, kernel) and reused for every iteration and every label CRF of that image.
+/// The splat scatters pixel-major (the pixel signal is read once, sequentially) into one partial
+/// vertex buffer per pixel chunk, then the partials are summed per vertex: no atomics, and the
+/// vertex buffers are small enough to stay in cache while the pixel signal streams. Blur and slice
+/// are gathers. Vertex ids are assigned in order of first appearance in pixel order, as in the
+/// reference.
+/// </remarks>
+internal sealed class PermutohedralLattice
+{
+    /// <summary>Packed keys hold at most 8 coordinates (two 64-bit words of 16-bit lanes).</summary>
+    public const int MaxDimension = 8;
+
+    private PermutohedralLattice(int dimension, int pixelCount)
+    {
+        Dimension = dimension;
+        PixelCount = pixelCount;
+        int entries = pixelCount * (dimension + 1);
+        Offsets = new int[entries];
+        Barycentric = new float[entries];
+        BlurNeighbors = [];
+    }
+
+    public int Dimension { get; }
+    public int PixelCount { get; }
+    public int VertexCount { get; private set; }
+    /// <summary>Vertex id of pixel i's r-th simplex corner at [i·(d+1) + r].</summary>
+    public int[] Offsets { get; }
+    /// <summary>Barycentric weight of that corner, laid out like <see cref="Offsets"/>.</summary>
+    public float[] Barycentric { get; }
+    /// <summary>
+    /// For axis j and vertex v, the two neighbours at [(j·M + v)·2] and [(j·M + v)·2 + 1]; a missing
+    /// neighbour points at row M, a row of zeros in every value buffer.
+    /// </summary>
+    public int[] BlurNeighbors { get; private set; }
+    /// <summary>The reference's "magic" slice scale 1/(1 + 2^-d).</summary>
+    public float SliceAlpha => 1.0f / (1 + MathF.Pow(2, -Dimension));
+
+    /// <summary>Builds the lattice for <paramref name="features"/>, pixel-major (N, d).</summary>
+    public static PermutohedralLattice Build(float[] features, int dimension, ParallelOptions parallel)
+    {
+        if (dimension < 1 || dimension > MaxDimension)
+            throw new ArgumentOutOfRangeException(nameof(dimension), $"lattice dimension must be 1..{MaxDimension}");
+        if (features.Length % dimension != 0)
+            throw new ArgumentException("feature count is not a multiple of the dimension", nameof(features));
+        int n = features.Length / dimension;
+        var scale = new float[dimension];
+        float invStdDev = (float)(Math.Sqrt(2.0 / 3.0) * (dimension + 1));
+        for (int i = 0; i < dimension; i++)
+            scale[i] = (float)(1.0 / Math.Sqrt((double)((i + 2) * (i + 1))) * invStdDev);
+        // Keys are 16-bit like the reference's; refuse features whose elevation could overflow them
+        // (a kernel width far below one pixel or one colour step) instead of aliasing silently.
+        double bound = 0;
+        for (int j = 0; j < dimension; j++)
+        {
+            float maxAbs = 0;
+            for (int p = j; p < features.Length; p += dimension) maxAbs = Math.Max(maxAbs, Math.Abs(features[p]));
+            if (!float.IsFinite(maxAbs))
+                throw new ArgumentException("lattice features must be finite", nameof(features));
+            bound += maxAbs * scale[j] * (dimension + 1);
+        }
+        if (bound > 30000)
+            throw new ArgumentException("kernel widths too small for this image: lattice coordinates would overflow 16 bits", nameof(features));
+        var lattice = new PermutohedralLattice(dimension, n);
+        int d1 = dimension + 1;
+        // Pixel chunks find their corners and number them in a chunk-local table in parallel; the
+        // local tables are then merged in chunk order, so global ids still follow first appearance
+        // in pixel order and the serial part touches each chunk's distinct vertices only once.
+        int threads = Math.Max(1, parallel.MaxDegreeOfParallelism);
+        int chunkCount = Math.Max(1, Math.Min(threads * 4, n / 2048));
+        int chunk = (n + chunkCount - 1) / chunkCount;
+        var localTables = new KeyTable[chunkCount];
+        Parallel.For(0, chunkCount, parallel, c =>
+        {
+            int start = c * chunk, end = Math.Min(n, start + chunk);
+            var local = new KeyTable(Math.Min(4096, Math.Max(16, (end - start) * d1 / 8)));
+            Span<float> elevated = stackalloc float[MaxDimension + 1];
+            Span<float> rem0 = stackalloc float[MaxDimension + 1];
+            Span<int> rank = stackalloc int[MaxDimension + 1];
+            Span<float> bary = stackalloc float[MaxDimension + 2];
+            Span<short> key = stackalloc short[MaxDimension];
+            Span<ulong> prevLo = stackalloc ulong[MaxDimension + 1];
+            Span<ulong> prevHi = stackalloc ulong[MaxDimension + 1];
+            Span<int> prevId = stackalloc int[MaxDimension + 1];
+            prevId.Fill(-1);
+            var offsets = lattice.Offsets;
+            for (int p = start; p < end; p++)
+            {
+                ComputeSimplex(features.AsSpan(p * dimension, dimension), dimension, scale,
+                    elevated, rem0, rank, bary);
+                for (int r = 0; r <= dimension; r++)
+                {
+                    for (int i = 0; i < dimension; i++)
+                    {
+                        // The canonical simplex: corner r adds r to coordinates ranked at most d−r and
+                        // r−(d+1) to the others.
+                        int canonical = rank[i] <= dimension - r ? r : r - d1;
+                        key[i] = (short)((int)rem0[i] + canonical);
+                    }
+                    Pack(key, dimension, out ulong lo, out ulong hi);
+                    // Neighbouring pixels mostly share their simplex: reuse the previous pixel's id
+                    // for the same corner instead of probing the table again.
+                    int id = prevId[r] >= 0 && prevLo[r] == lo && prevHi[r] == hi ? prevId[r] : local.FindOrAdd(lo, hi);
+                    prevLo[r] = lo; prevHi[r] = hi; prevId[r] = id;
+                    offsets[p * d1 + r] = id;
+                    lattice.Barycentric[p * d1 + r] = bary[r];
+                }
+            }
+            localTables[c] = local;
+        });
+
+        var table = new KeyTable(Math.Max(16, localTables.Max(t => t.Count) * 2));
+        var toGlobal = new int[chunkCount][];
+        for (int c = 0; c < chunkCount; c++)
+        {
+            var local = localTables[c];
+            var map = new int[local.Count];
+            for (int id = 0; id < map.Length; id++) map[id] = table.FindOrAdd(local.KeyLo(id), local.KeyHi(id));
+            toGlobal[c] = map;
+        }
+        Parallel.For(0, chunkCount, parallel, c =>
+        {
+            int lo = c * chunk * d1, hi = Math.Min(n, (c + 1) * chunk) * d1;
+            var map = toGlobal[c];
+            var offsets = lattice.Offsets;
+            for (int e = lo; e < hi; e++) offsets[e] = map[offsets[e]];
+        });
+        int m = table.Count;
+        lattice.VertexCount = m;
+
+        var neighbors = new int[d1 * m * 2];
+        int vChunk = Math.Max(1024, m / (4 * Math.Max(1, parallel.MaxDegreeOfParallelism)) + 1);
+        Parallel.For(0, (m + vChunk - 1) / vChunk, parallel, c =>
+        {
+            int start = c * vChunk, end = Math.Min(m, start + vChunk);
+            Span<short> key = stackalloc short[MaxDimension];
+            Span<short> n1 = stackalloc short[MaxDimension];
+            Span<short> n2 = stackalloc short[MaxDimension];
+            for (int v = start; v < end; v++)
+            {
+                Unpack(table.KeyLo(v), table.KeyHi(v), dimension, key);
+                for (int j = 0; j <= dimension; j++)
+                {
+                    // Stepping along lattice axis j moves coordinate j by ±d and every other by ∓1; the
+                    // (d+1)-th coordinate is implied by the zero sum and not stored.
+                    for (int k = 0; k < dimension; k++)
+                    {
+                        n1[k] = (short)(key[k] - 1);
+                        n2[k] = (short)(key[k] + 1);
+                    }
+                    if (j < dimension)
+                    {
+                        n1[j] = (short)(key[j] + dimension);
+                        n2[j] = (short)(key[j] - dimension);
+                    }
+                    Pack(n1, dimension, out ulong lo1, out ulong hi1);
+                    Pack(n2, dimension, out ulong lo2, out ulong hi2);
+                    int f1 = table.Find(lo1, hi1), f2 = table.Find(lo2, hi2);
+                    neighbors[(j * m + v) * 2] = f1 < 0 ? m : f1;
+                    neighbors[(j * m + v) * 2 + 1] = f2 < 0 ? m : f2;
+                }
+            }
+        });
+        lattice.BlurNeighbors = neighbors;
+
+        return lattice;
+    }
+
+    /// <summary>
+    /// Elevation, nearest remainder-0 point, simplex rank and barycentric weights of one feature
+    /// vector, in float32 and in the reference's operation order.
+    /// </summary>
+    private static void ComputeSimplex(ReadOnlySpan<float> f, int d, float[] scale,
+        Span<float> elevated, Span<float> rem0, Span<int> rank, Span<float> bary)
+    {
+        int d1 = d + 1;
+        float sm = 0;
+        for (int j = d; j > 0; j--)
+        {
+            float cf = f[j - 1] * scale[j - 1];
+            elevated[j] = sm - j * cf;
+            sm += cf;
+        }
+        elevated[0] = sm;
+
+        float down = 1.0f / d1;
+        float sum = 0;
+        for (int i = 0; i <= d; i++)
+        {
+            // Round half to even, as the reference's SSE rounding mode does.
+            float v = MathF.Round(down * elevated[i], MidpointRounding.ToEven);
+            rem0[i] = v * d1;
+            sum += v;
+        }
+        for (int i = 0; i <= d; i++) rank[i] = 0;
+        for (int i = 0; i < d; i++)
+        {
+            float di = elevated[i] - rem0[i];
+            for (int j = i + 1; j <= d; j++)
+            {
+                if (di < elevated[j] - rem0[j]) rank[i]++;
+                else rank[j]++;
+            }
+        }
+        int isum = (int)sum;
+        for (int i = 0; i <= d; i++)
+        {
+            rank[i] += isum;
+            if (rank[i] < 0) { rank[i] += d1; rem0[i] += d1; }
+            else if (rank[i] >= d1) { rank[i] -= d1; rem0[i] -= d1; }
+        }
+        for (int i = 0; i <= d + 1; i++) bary[i] = 0;
+        for (int i = 0; i <= d; i++)
+        {
+            float v = (elevated[i] - rem0[i]) * down;
+            bary[d - rank[i]] += v;
+            bary[d - rank[i] + 1] -= v;
+        }
+        bary[0] += 1.0f + bary[d + 1];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Pack(ReadOnlySpan<short> key, int d, out ulong lo, out ulong hi)
+    {
+        lo = 0; hi = 0;
+        for (int i = 0; i < d; i++)
+        {
+            ulong lane = (ushort)key[i];
+            if (i < 4) lo |= lane << (16 * i);
+            else hi |= lane << (16 * (i - 4));
+        }
+    }
+
+    private static void Unpack(ulong lo, ulong hi, int d, Span<short> key)
+    {
+        for (int i = 0; i < d; i++)
+            key[i] = (short)(ushort)(i < 4 ? lo >> (16 * i) : hi >> (16 * (i - 4)));
+    }
+
+    // ---------------------------------------------------------------- filtering
+
+    /// <summary>Pixel chunks of a pixel pass: one partial vertex buffer each.</summary>
+    public static int PixelChunkCount(int pixelCount, ParallelOptions parallel) =>
+        Math.Max(1, Math.Min(Math.Max(1, parallel.MaxDegreeOfParallelism), pixelCount / 4096));
+
+    /// <summary>Rows of pixel chunk c of <paramref name="chunks"/>.</summary>
+    public static (int Start, int End) PixelChunk(int pixelCount, int chunks, int c)
+    {
+        int size = (pixelCount + chunks - 1) / chunks;
+        return (c * size, Math.Min(pixelCount, (c + 1) * size));
+    }
+
+    /// <summary>Adds w_c · row into the vertex row of each of pixel i's corners.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public unsafe void ScatterPixel(float* partial, float* row, float* cornerWeights, int i, int stride)
+    {
+        int d1 = Dimension + 1, c0 = i * d1;
+        var offsets = Offsets;
+        for (int r = 0; r < d1; r++)
+            AddScaledRow(partial + (long)offsets[c0 + r] * stride, row, cornerWeights[c0 + r], stride);
+    }
+
+    /// <summary>values[v] = Σ_t partials[t][v] for every vertex, clearing the partials for the next splat.</summary>
+    public unsafe void ReducePartials(float[][] partials, float[] values, int stride, ParallelOptions parallel)
+    {
+        int m = VertexCount, count = partials.Length;
+        RunChunks(m, parallel, (lo, hi) =>
+        {
+            long from = (long)lo * stride, to = (long)hi * stride;
+            fixed (float* val = values)
+            {
+                for (int t = 0; t < count; t++)
+                {
+                    fixed (float* part = partials[t])
+                    {
+                        long k = from;
+                        if (t == 0)
+                            for (; k < to; k += 4) Vector128.Store(Vector128.Load(part + k), val + k);
+                        else
+                            for (; k < to; k += 4) Vector128.Store(Vector128.Load(val + k) + Vector128.Load(part + k), val + k);
+                        new Span<float>(part + from, (int)(to - from)).Clear();
+                    }
+                }
+            }
+        });
+    }
+
+    /// <summary>
+    /// Splat of a pixel-major (N, stride) signal with per-corner weights into values ((M+1)·stride,
+    /// row M left zero); stride is a multiple of 4.
+    /// </summary>
+    public unsafe void Splat(float[] input, float[] cornerWeights, float[] values, int stride, ParallelOptions parallel)
+    {
+        int chunks = PixelChunkCount(PixelCount, parallel);
+        var partials = new float[chunks][];
+        for (int t = 0; t < chunks; t++) partials[t] = new float[(VertexCount + 1) * stride];
+        Parallel.For(0, chunks, parallel, c =>
+        {
+            var (start, end) = PixelChunk(PixelCount, chunks, c);
+            fixed (float* part = partials[c], inp = input, w = cornerWeights)
+            {
+                for (int i = start; i < end; i++) ScatterPixel(part, inp + (long)i * stride, w, i, stride);
+            }
+        });
+        ReducePartials(partials, values, stride, parallel);
+    }
+
+    /// <summary>
+    /// One [0.5, 1, 0.5] pass per lattice axis 0..d. Returns the buffer holding the result (either
+    /// <paramref name="values"/> or <paramref name="scratch"/>), both sized (M+1)·stride.
+    /// </summary>
+    public unsafe float[] Blur(float[] values, float[] scratch, int stride, ParallelOptions parallel)
+    {
+        int m = VertexCount;
+        var neighbors = BlurNeighbors;
+        var src = values;
+        var dst = scratch;
+        for (int j = 0; j <= Dimension; j++)
+        {
+            var s = src; var t = dst; int axis = j;
+            RunChunks(m, parallel, (lo, hi) =>
+            {
+                fixed (float* sp = s, tp = t)
+                fixed (int* nb = neighbors)
+                {
+                    int* axisNb = nb + (long)axis * m * 2;
+                    for (int v = lo; v < hi; v++)
+                        BlurRow(tp + (long)v * stride, sp + (long)v * stride,
+                            sp + (long)axisNb[2 * v] * stride, sp + (long)axisNb[2 * v + 1] * stride, stride);
+                }
+            });
+            (src, dst) = (dst, src);
+        }
+        return src;
+    }
+
+    /// <summary>
+    /// Full filter of a pixel-major (N, stride) signal with the reference's alpha, no normalisation:
+    /// used for the normalisation vector and by tests.
+    /// </summary>
+    public unsafe float[] Filter(float[] input, int stride, ParallelOptions parallel)
+    {
+        var values = new float[(VertexCount + 1) * stride];
+        var scratch = new float[(VertexCount + 1) * stride];
+        Splat(input, Barycentric, values, stride, parallel);
+        var blurred = Blur(values, scratch, stride, parallel);
+        var output = new float[PixelCount * stride];
+        float alpha = SliceAlpha;
+        int d1 = Dimension + 1;
+        var offsets = Offsets;
+        var bary = Barycentric;
+        RunChunks(PixelCount, parallel, (lo, hi) =>
+        {
+            fixed (float* bl = blurred, outp = output)
+            {
+                for (int i = lo; i < hi; i++)
+                {
+                    float* dst = outp + (long)i * stride;
+                    for (int r = 0; r < d1; r++)
+                        AddScaledRow(dst, bl + (long)offsets[i * d1 + r] * stride, bary[i * d1 + r] * alpha, stride);
+                }
+            }
+        });
+        return output;
+    }
+
+    /// <summary>The lattice's unnormalised filter of a scalar signal (stride 1 padded to 4).</summary>
+    public float[] FilterScalar(ReadOnlySpan<float> signal, ParallelOptions parallel)
+    {
+        var padded = new float[PixelCount * 4];
+        for (int i = 0; i < PixelCount; i++) padded[i * 4] = signal[i];
+        var filtered = Filter(padded, 4, parallel);
+        var result = new float[PixelCount];
+        for (int i = 0; i < PixelCount; i++) result[i] = filtered[i * 4];
+        return result;
+    }
+
+    // ---------------------------------------------------------------- row kernels
+
+    internal static void RunChunks(int count, ParallelOptions parallel, Action<int, int> body)
+    {
+        int threads = Math.Max(1, parallel.MaxDegreeOfParallelism);
+        if (threads == 1 || count < 4096)
+        {
+            body(0, count);
+            return;
+        }
+        // A few chunks per thread balances uneven CSR rows without paying per-item overhead.
+        int chunks = Math.Min(threads * 4, (count + 1023) / 1024);
+        int size = (count + chunks - 1) / chunks;
+        Parallel.For(0, chunks, parallel, c =>
+        {
+            int lo = c * size, hi = Math.Min(count, lo + size);
+            if (lo < hi) body(lo, hi);
+        });
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static unsafe void ClearRow(float* dst, int stride)
+    {
+        int k = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; k + 8 <= stride; k += 8) Vector256.Store(Vector256<float>.Zero, dst + k);
+        for (; k < stride; k += 4) Vector128.Store(Vector128<float>.Zero, dst + k);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static unsafe void AddScaledRow(float* dst, float* src, float w, int stride)
+    {
+        int k = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var w8 = Vector256.Create(w);
+            for (; k + 8 <= stride; k += 8)
+                Vector256.Store(Vector256.Load(dst + k) + w8 * Vector256.Load(src + k), dst + k);
+        }
+        var w4 = Vector128.Create(w);
+        for (; k < stride; k += 4)
+            Vector128.Store(Vector128.Load(dst + k) + w4 * Vector128.Load(src + k), dst + k);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void BlurRow(float* dst, float* self, float* n1, float* n2, int stride)
+    {
+        int k = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var half8 = Vector256.Create(0.5f);
+            for (; k + 8 <= stride; k += 8)
+                Vector256.Store(Vector256.Load(self + k) + half8 * (Vector256.Load(n1 + k) + Vector256.Load(n2 + k)), dst + k);
+        }
+        var half4 = Vector128.Create(0.5f);
+        for (; k < stride; k += 4)
+            Vector128.Store(Vector128.Load(self + k) + half4 * (Vector128.Load(n1 + k) + Vector128.Load(n2 + k)), dst + k);
+    }
+
+    // ---------------------------------------------------------------- hash table
+
+    /// <summary>Open-addressing table from packed keys to dense ids in insertion order.</summary>
+    private sealed class KeyTable
+    {
+        private ulong[] _lo;
+        private ulong[] _hi;
+        private int[] _slots;
+        private int _mask;
+
+        public KeyTable(int expected)
+        {
+            int capacity = 1;
+            while (capacity < expected * 2) capacity <<= 1;
+            _slots = new int[capacity];
+            Array.Fill(_slots, -1);
+            _mask = capacity - 1;
+            _lo = new ulong[Math.Max(16, expected)];
+            _hi = new ulong[_lo.Length];
+        }
+
+        public int Count { get; private set; }
+        public ulong KeyLo(int id) => _lo[id];
+        public ulong KeyHi(int id) => _hi[id];
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static int Hash(ulong lo, ulong hi)
+        {
+            // splitmix64's finaliser over both words: every key bit reaches the low (masked) bits.
+            ulong h = lo ^ (hi * 0x9E3779B97F4A7C15UL);
+            h ^= h >> 30;
+            h *= 0xBF58476D1CE4E5B9UL;
+            h ^= h >> 27;
+            h *= 0x94D049BB133111EBUL;
+            h ^= h >> 31;
+            return (int)h;
+        }
+
+        public int Find(ulong lo, ulong hi)
+        {
+            int s = Hash(lo, hi) & _mask;
+            while (true)
+            {
+                int id = _slots[s];
+                if (id < 0) return -1;
+                if (_lo[id] == lo && _hi[id] == hi) return id;
+                s = (s + 1) & _mask;
+            }
+        }
+
+        public int FindOrAdd(ulong lo, ulong hi)
+        {
+            int s = Hash(lo, hi) & _mask;
+            while (true)
+            {
+                int id = _slots[s];
+                if (id < 0) break;
+                if (_lo[id] == lo && _hi[id] == hi) return id;
+                s = (s + 1) & _mask;
+            }
+            if (Count == _lo.Length)
+            {
+                Array.Resize(ref _lo, _lo.Length * 2);
+                Array.Resize(ref _hi, _hi.Length * 2);
+            }
+            int newId = Count++;
+            _lo[newId] = lo;
+            _hi[newId] = hi;
+            _slots[s] = newId;
+            if (Count * 2 > _slots.Length) Grow();
+            return newId;
+        }
+
+        private void Grow()
+        {
+            _slots = new int[_slots.Length * 2];
+            Array.Fill(_slots, -1);
+            _mask = _slots.Length - 1;
+            for (int id = 0; id < Count; id++)
+            {
+                int s = Hash(_lo[id], _hi[id]) & _mask;
+                while (_slots[s] >= 0) s = (s + 1) & _mask;
+                _slots[s] = id;
+            }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+using WsssGpuRefine.Backends;
+using WsssGpuRefine.Core;
+
+namespace WsssGpuRefine.Crf;
+
+/// <summary>Powers and CRF of the PSA-family la/ha labels (seed-methods 4.2, 4.4).</summary>
+public sealed record PsaLaHaOptions
+{
+    private readonly float _low = 4, _high = 32;
+    private readonly CrfParameters _crf = CrfParameters.Preset("psa");
+
+    /// <summary>α of the low-alpha stack (la): a weak background, so confident foreground.</summary>
+    public float AlphaLow { get => _low; init => _low = Alpha(value, nameof(AlphaLow)); }
+
+    /// <summary>α of the high-alpha stack (ha): a background that fades fast, so only confident background survives (PSA 32, SEAM 24).</summary>
+    public float AlphaHigh { get => _high; init => _high = Alpha(value, nameof(AlphaHigh)); }
+
+    /// <summary>The CRF of both stacks (PSA: the <c>psa</c> preset, scores without softmax).</summary>
+    public CrfParameters Crf
+    {
+        get => _crf;
+        init
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            _crf = value.Unary is CrfUnaryKind.Scores or CrfUnaryKind.Softmax
+                ? value : throw new ArgumentException("la/ha CRFs run on score stacks: the unary must be scores or softmax", nameof(Crf));
+        }
+    }
+
+    private static float Alpha(float v, string name) =>
+        float.IsFinite(v) && v > 0 ? v : throw new ArgumentException($"{name} must be a positive number", name);
+
+    /// <summary>psa, sccam, ssdd, rrm, wsgcn: α = 4 / 32; seam: 4 / 24.</summary>
+    public static PsaLaHaOptions ForMethod(string method)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        return method.Trim().ToLowerInvariant() switch
+        {
+            "psa" or "sccam" or "ssdd" or "rrm" or "wsgcn" => new PsaLaHaOptions(),
+            "seam" => new PsaLaHaOptions { AlphaHigh = 24 },
+            _ => throw new ArgumentException($"no la/ha defaults for method '{method}' (known: psa, seam, sccam, ssdd, rrm, wsgcn)", nameof(method)),
+        };
+    }
+}
+
+/// <summary>The two CRFs of the la/ha rule and the label map they give.</summary>
+public sealed class PsaLaHaResult
+{
+    internal PsaLaHaResult(int[] labelIds, CrfResult la, CrfResult ha, LabelMap labels)
+    {
+        LabelIds = labelIds;
+        La = la;
+        Ha = ha;
+        Labels = labels;
+    }
+
+    /// <summary>VOC id of each CRF label: 0 (background) then the present classes (the dict order).</summary>
+    public int[] LabelIds { get; }
+    /// <summary>CRF of the α-low stack (PSA's <c>out_la_crf</c> values).</summary>
+    public CrfResult La { get; }
+    /// <summary>CRF of the α-high stack (PSA's <c>out_ha_crf</c> values).</summary>
+    public CrfResult Ha { get; }
+    /// <summary>VOC ids: foreground where la says so and ha does not say background, 0 where ha says background, 255 elsewhere.</summary>
+    public LabelMap Labels { get; }
+}
+
+/// <summary>
+/// PSA / AffinityNet la/ha labels (jiwoon-ahn/psa infer_cls.py and voc12/data.py): CRFs of
+/// [(1 − max_c M_c)^α; M] at a low and a high α, then L = argmax la; 255 where la says background;
+/// 0 where ha says background (overrides); 255 where every la and ha score is below 1e-5. The
+/// reference keeps dict positions; here they are mapped to VOC ids.
+/// </summary>
+public static class PsaLaHaRecipe
+{
+    public static PsaLaHaResult Run(ComputeBackend backend, RgbImage image, ClassMaps cams, PsaLaHaOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(cams);
+        ArgumentNullException.ThrowIfNull(options);
+        DenseCrf.CheckSameSize(image, cams.Height, cams.Width);
+        var fg = cams.ForegroundOnly();
+        var ids = new int[fg.Channels + 1];
+        for (int c = 0; c < fg.Channels; c++) ids[c + 1] = fg.LabelIds[c];
+
+        var prepared = DenseCrf.Prepare(backend, image, options.Crf);
+        var la = prepared.Infer(CrfUnary.FromMaps(PowerBackgroundStack(fg, options.AlphaLow), options.Crf));
+        var ha = prepared.Infer(CrfUnary.FromMaps(PowerBackgroundStack(fg, options.AlphaHigh), options.Crf));
+        return new PsaLaHaResult(ids, la, ha, Rule(la, ha, ids));
+    }
+
+    /// <summary>[(1 − max_c M_c)^α; M_1..M_C] in float32, channel 0 carrying VOC id 0.</summary>
+    public static ClassMaps PowerBackgroundStack(ClassMaps foreground, float alpha)
+    {
+        ArgumentNullException.ThrowIfNull(foreground);
+        var fg = foreground.ForegroundOnly();
+        int px = fg.PixelCount, classes = fg.Channels;
+        var data = new float[(classes + 1) * px];
+        var src = fg.Data;
+        for (int i = 0; i < px; i++)
+        {
+            float max = float.NegativeInfinity;
+            for (int c = 0; c < classes; c++) max = Math.Max(max, src[c * px + i]);
+            // No class at all leaves the background certain, like a max over an empty stack of zeros.
+            data[i] = classes == 0 ? 1f : MathF.Pow(1f - max, alpha);
+        }
+        Array.Copy(src, 0, data, px, classes * px);
+        var ids = new int[classes + 1];
+        Array.Copy(fg.LabelIds, 0, ids, 1, classes);
+        return new ClassMaps(ids, fg.Height, fg.Width, data);
+    }
+
+    /// <summary>The la/ha rule on two CRF results over the same labels (ids[0] = background).</summary>
+    public static LabelMap Rule(CrfResult la, CrfResult ha, int[] labelIds)
+    {
+        ArgumentNullException.ThrowIfNull(la);
+        ArgumentNullException.ThrowIfNull(ha);
+        ArgumentNullException.ThrowIfNull(labelIds);
+        if (la.LabelCount != ha.LabelCount || la.PixelCount != ha.PixelCount || labelIds.Length != la.LabelCount)
+            throw new ArgumentException("la and ha must cover the same labels and pixels");
+        int px = la.PixelCount, n = la.LabelCount;
+        var laIds = la.ToLabelMap(labelIds).Labels;
+        var result = new byte[px];
+        for (int i = 0; i < px; i++)
+        {
+            byte label = la.Labels[i] == 0 ? LabelMap.Ignore : laIds[i];
+            if (ha.Labels[i] == 0) label = 0;
+            float max = 0;
+            for (int l = 0; l < n; l++) max = Math.Max(max, Math.Max(la.Marginals[l * px + i], ha.Marginals[l * px + i]));
+            if (max < 1e-5f) label = LabelMap.Ignore;
+            result[i] = label;
+        }
+        return new LabelMap(la.Height, la.Width, result);
+    }
+}
