@@ -61,6 +61,7 @@ internal static class ConfusionCountingVulkan
                 var pieces = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)chunk.Length * PieceStride * 4);
                 var counts = rented.Rent(VulkanBufferAccess.ReadWrite, (ulong)(cells + 2) * 4);
 
+                long packStart = System.Diagnostics.Stopwatch.GetTimestamp();
                 var predSpan = stream.Upload<byte>(predicted, 0, checked((int)words * 4));
                 var gtSpan = stream.Upload<byte>(gt, 0, checked((int)words * 4));
                 var pieceSpan = stream.Upload<uint>(pieces, 0, chunk.Length * PieceStride);
@@ -87,6 +88,7 @@ internal static class ConfusionCountingVulkan
                     offset += piece.Words;
                 }
 
+                vk.AddHostTime(packStart, unpacking: false);
                 // About 4 words (16 pixels) per thread, to pay for clearing and flushing the shared table.
                 uint groupsX = VulkanImageBatches.GroupsX(maxWords, 4, vk.Device.Limits.MaxComputeWorkGroupCountX);
                 var args = new ConfusionParams
@@ -100,12 +102,14 @@ internal static class ConfusionCountingVulkan
                 var download = stream.Download(counts, 0, (ulong)(cells + 2) * 4);
                 stream.Submit(kernel.Name);
 
+                long unpackStart = System.Diagnostics.Stopwatch.GetTimestamp();
                 var values = stream.Read<uint>(download);
                 if (values[cells] != uint.MaxValue)
                     throw new WsssInputException(null, $"ground-truth label {values[cells]} is outside 0..{k - 1} and is not 255 (check --classes)");
                 if (values[cells + 1] != uint.MaxValue)
                     throw new WsssInputException(null, $"predicted label {values[cells + 1]} is outside 0..{k - 1} and is not 255 (check --classes)");
                 for (int i = 0; i < cells; i++) result.Counts[i] += values[i];
+                vk.AddHostTime(unpackStart, unpacking: true);
                 stream.Reset();
                 rented.ReturnAll();
             }

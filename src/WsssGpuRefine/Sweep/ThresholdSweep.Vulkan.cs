@@ -76,6 +76,7 @@ internal static class ThresholdSweepVulkan
                 var thresholdBuffer = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)thresholds.Length * 4);
                 var histogram = rented.Rent(VulkanBufferAccess.ReadWrite, (ulong)(histogramLength + 1) * 4);
 
+                long packStart = System.Diagnostics.Stopwatch.GetTimestamp();
                 var mapSpan = stream.Upload<float>(maps, 0, checked((int)mapFloats));
                 var idSpan = stream.Upload<uint>(ids, 0, labelCount);
                 var pieceSpan = stream.Upload<uint>(pieces, 0, chunk.Length * PieceStride);
@@ -109,6 +110,7 @@ internal static class ThresholdSweepVulkan
                     gtOffset += piece.Words;
                 }
 
+                vk.AddHostTime(packStart, unpacking: false);
                 // About 8 pixels per thread: enough work to pay for clearing and flushing the shared table.
                 uint groupsX = VulkanImageBatches.GroupsX(maxPixels, 8, vk.Device.Limits.MaxComputeWorkGroupCountX);
                 var args = new SweepParams { ThresholdCount = (uint)thresholds.Length, ClassCount = (uint)k, PieceCount = (uint)chunk.Length, GroupsX = groupsX };
@@ -116,11 +118,13 @@ internal static class ThresholdSweepVulkan
                 var download = stream.Download(histogram, 0, (ulong)(histogramLength + 1) * 4);
                 stream.Submit(kernel.Name);
 
+                long unpackStart = System.Diagnostics.Stopwatch.GetTimestamp();
                 var counts = stream.Read<uint>(download);
                 uint bad = counts[badSlot];
                 if (bad != uint.MaxValue)
                     throw new WsssInputException(null, $"ground-truth label {bad} is outside 0..{k - 1} and is not 255 (check --classes)");
                 sweep.AddHistogram(counts[..histogramLength]);
+                vk.AddHostTime(unpackStart, unpacking: true);
                 stream.Reset();
                 rented.ReturnAll();
             }

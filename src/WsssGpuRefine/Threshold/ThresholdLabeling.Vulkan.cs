@@ -86,6 +86,7 @@ internal static class ThresholdLabelingVulkan
                 var pieces = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)chunk.Length * PieceStride * 4);
                 var labels = rented.Rent(VulkanBufferAccess.ReadWrite, (ulong)outWords * 4);
 
+                long packStart = System.Diagnostics.Stopwatch.GetTimestamp();
                 var mapSpan = stream.Upload<float>(maps, 0, checked((int)mapFloats));
                 var idSpan = stream.Upload<uint>(ids, 0, labelCount);
                 var pieceSpan = stream.Upload<uint>(pieces, 0, chunk.Length * PieceStride);
@@ -111,6 +112,7 @@ internal static class ThresholdLabelingVulkan
                     outOffset += piece.Words;
                 }
 
+                vk.AddHostTime(packStart, unpacking: false);
                 uint groupsX = VulkanImageBatches.GroupsX(maxWords, 1, vk.Device.Limits.MaxComputeWorkGroupCountX);
                 ReadOnlySpan<VulkanBuffer> bindings = [maps, ids, pieces, labels];
                 if (power is null)
@@ -132,6 +134,7 @@ internal static class ThresholdLabelingVulkan
                 var download = stream.Download(labels, 0, (ulong)outWords * 4);
                 stream.Submit(kernel.Name);
 
+                long unpackStart = System.Diagnostics.Stopwatch.GetTimestamp();
                 var bytes = stream.Read<byte>(download);
                 outOffset = 0;
                 foreach (var piece in chunk)
@@ -142,6 +145,7 @@ internal static class ThresholdLabelingVulkan
                         RecomputeUncertain(cams[piece.Image], power, piece.PixelStart, target);
                     outOffset += piece.Words;
                 }
+                vk.AddHostTime(unpackStart, unpacking: true);
                 stream.Reset();
                 rented.ReturnAll();
             }

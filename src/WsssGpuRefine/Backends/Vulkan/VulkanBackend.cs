@@ -76,6 +76,8 @@ public sealed unsafe class VulkanBackend : ComputeBackend
             Device = entry.Info;
             PhysicalDevice = entry.Handle;
             QueueFamily = entry.ComputeQueueFamily;
+            TimestampPeriodNs = entry.TimestampValidBits > 0 && entry.TimestampPeriodNs > 0 ? entry.TimestampPeriodNs : 0;
+            _timings.HasGpuTimestamps = TimestampPeriodNs > 0;
             UsesStaging = options.ForceStaging || Device.Type == VulkanDeviceType.DiscreteGpu;
 
             ulong maxChunk = Device.Limits.MaxStorageBufferRange;
@@ -145,6 +147,33 @@ public sealed unsafe class VulkanBackend : ComputeBackend
 
     /// <summary>The largest buffer a kernel binds; batches are cut into chunks that fit it.</summary>
     public ulong MaxBufferBytes { get; }
+
+    /// <summary>Nanoseconds per GPU timestamp tick; 0 when the compute queue cannot time commands.</summary>
+    internal float TimestampPeriodNs { get; }
+
+    private readonly VulkanTimings _timings = new();
+
+    /// <summary>
+    /// Where time went since the last <see cref="ResetTimings"/>: host packing/unpacking (wall clock) and
+    /// GPU upload copies, compute and readback copies (GPU timestamps, when the device has them). On
+    /// host-visible memory there are no copies: transfers are the host packing and unpacking alone.
+    /// </summary>
+    public VulkanTimings Timings { get { lock (_lock) return _timings.Clone(); } }
+
+    public void ResetTimings() { lock (_lock) _timings.Clear(); }
+
+    internal void AddTimings(Action<VulkanTimings> add) { lock (_lock) add(_timings); }
+
+    /// <summary>Adds the host time since <paramref name="startTimestamp"/> (Stopwatch ticks) to packing or unpacking.</summary>
+    internal void AddHostTime(long startTimestamp, bool unpacking)
+    {
+        double ms = System.Diagnostics.Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds;
+        lock (_lock)
+        {
+            if (unpacking) _timings.HostUnpackMs += ms;
+            else _timings.HostPackMs += ms;
+        }
+    }
 
     internal PhysicalDevice PhysicalDevice { get; }
     internal uint QueueFamily { get; }

@@ -30,6 +30,13 @@ internal sealed unsafe class VulkanCommandStream
     private bool _anyDownload;
     private bool _submitted;
 
+    /// <summary>What each timed command was, to attribute GPU time to transfers or compute.</summary>
+    private enum Phase { Upload, Compute, Readback }
+
+    private const uint MaxTimestamps = 256;
+    private QueryPool _timestamps;
+    private readonly List<Phase> _timedPhases = new();
+
     internal VulkanCommandStream(VulkanBackend backend)
     {
         _backend = backend;
@@ -71,6 +78,55 @@ internal sealed unsafe class VulkanCommandStream
         };
         _vk.BeginCommandBuffer(_commands, &begin).Check("recording commands", _backend.Device.Name);
         _recording = true;
+        _timedPhases.Clear();
+        if (_backend.TimestampPeriodNs > 0)
+        {
+            if (_timestamps.Handle == 0)
+            {
+                var info = new QueryPoolCreateInfo { SType = StructureType.QueryPoolCreateInfo, QueryType = QueryType.Timestamp, QueryCount = MaxTimestamps };
+                QueryPool pool;
+                _vk.CreateQueryPool(_backend.Handle, &info, null, &pool).Check("creating a timestamp query pool", _backend.Device.Name);
+                _timestamps = pool;
+            }
+            _vk.CmdResetQueryPool(_commands, _timestamps, 0, MaxTimestamps);
+            _vk.CmdWriteTimestamp(_commands, PipelineStageFlags.BottomOfPipeBit, _timestamps, 0);
+        }
+    }
+
+    /// <summary>Timestamps the end of the command just recorded (each command waits for the previous one).</summary>
+    private void Stamp(Phase phase)
+    {
+        if (_timestamps.Handle == 0 || _timedPhases.Count + 1 >= MaxTimestamps) return;
+        _timedPhases.Add(phase);
+        _vk.CmdWriteTimestamp(_commands, PipelineStageFlags.BottomOfPipeBit, _timestamps, (uint)_timedPhases.Count);
+    }
+
+    private void CollectTimestamps()
+    {
+        int count = _timedPhases.Count;
+        if (count == 0) return;
+        var ticks = stackalloc ulong[count + 1];
+        var r = _vk.GetQueryPoolResults(_backend.Handle, _timestamps, 0, (uint)count + 1, (nuint)(sizeof(ulong) * (count + 1)), ticks,
+            sizeof(ulong), QueryResultFlags.Result64Bit | QueryResultFlags.ResultWaitBit);
+        if (r != Result.Success) return;
+        double upload = 0, compute = 0, readback = 0;
+        double msPerTick = _backend.TimestampPeriodNs / 1e6;
+        for (int i = 0; i < count; i++)
+        {
+            double ms = (ticks[i + 1] - ticks[i]) * msPerTick;
+            switch (_timedPhases[i])
+            {
+                case Phase.Upload: upload += ms; break;
+                case Phase.Compute: compute += ms; break;
+                default: readback += ms; break;
+            }
+        }
+        _backend.AddTimings(t =>
+        {
+            t.GpuUploadMs += upload;
+            t.GpuComputeMs += compute;
+            t.GpuReadbackMs += readback;
+        });
     }
 
     /// <summary>Makes everything recorded so far visible to the next command.</summary>
@@ -112,6 +168,7 @@ internal sealed unsafe class VulkanCommandStream
         BarrierBeforeCommand();
         var region = new BufferCopy { SrcOffset = stagingOffset, DstOffset = offsetBytes, Size = bytes };
         _vk.CmdCopyBuffer(_commands, staging.Handle, destination.Handle, 1, &region);
+        Stamp(Phase.Upload);
         return staging.HostSpan<T>(stagingOffset, count);
     }
 
@@ -126,6 +183,7 @@ internal sealed unsafe class VulkanCommandStream
         if (bytes % 4 != 0 || offsetBytes % 4 != 0) throw new ArgumentException("fills work on whole 32-bit words");
         BarrierBeforeCommand();
         _vk.CmdFillBuffer(_commands, destination.Handle, offsetBytes, bytes, value);
+        Stamp(Phase.Compute);
     }
 
     /// <summary>Records <paramref name="kernel"/> over <paramref name="buffers"/> (bindings 0..N-1) with the push constants <paramref name="push"/>.</summary>
@@ -169,6 +227,7 @@ internal sealed unsafe class VulkanCommandStream
             _vk.CmdPushConstants(_commands, kernel.Layout, ShaderStageFlags.ComputeBit, 0, kernel.PushConstantBytes, &copy);
         }
         _vk.CmdDispatch(_commands, groupsX, groupsY, groupsZ);
+        Stamp(Phase.Compute);
     }
 
     /// <summary>
@@ -190,6 +249,7 @@ internal sealed unsafe class VulkanCommandStream
         BarrierBeforeCommand();
         var region = new BufferCopy { SrcOffset = offsetBytes, DstOffset = stagingOffset, Size = bytes };
         _vk.CmdCopyBuffer(_commands, source.Handle, staging.Handle, 1, &region);
+        Stamp(Phase.Readback);
         return new PendingDownload(staging, stagingOffset, bytes);
     }
 
@@ -220,7 +280,15 @@ internal sealed unsafe class VulkanCommandStream
         _submitted = true;
         var fence = _fence;
         _vk.ResetFences(_backend.Handle, 1, &fence).Check("resetting a fence", _backend.Device.Name);
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         _backend.SubmitAndWait(_commands, _fence, what);
+        double waited = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        _backend.AddTimings(t =>
+        {
+            t.SubmitWaitMs += waited;
+            t.Submissions++;
+        });
+        CollectTimestamps();
     }
 
     /// <summary>Forgets recorded work and recycles staging space and descriptor sets.</summary>
@@ -322,6 +390,7 @@ internal sealed unsafe class VulkanCommandStream
     {
         var device = _backend.Handle;
         foreach (var pool in _descriptorPools) _vk.DestroyDescriptorPool(device, pool, null);
+        if (_timestamps.Handle != 0) _vk.DestroyQueryPool(device, _timestamps, null);
         _descriptorPools.Clear();
         _vk.DestroyFence(device, _fence, null);
         _vk.DestroyCommandPool(device, _pool, null);

@@ -63,7 +63,8 @@ public static class VulkanDevices
         _ => 4,
     };
 
-    internal readonly record struct PhysicalDeviceEntry(PhysicalDevice Handle, VulkanDeviceInfo Info, uint ComputeQueueFamily);
+    internal readonly record struct PhysicalDeviceEntry(PhysicalDevice Handle, VulkanDeviceInfo Info, uint ComputeQueueFamily,
+        uint TimestampValidBits, float TimestampPeriodNs);
 
     internal static unsafe List<PhysicalDeviceEntry> Query(VulkanContext ctx)
     {
@@ -151,7 +152,8 @@ public static class VulkanDevices
                 Limits: limits,
                 IsUsable: unusable is null,
                 UnusableReason: unusable);
-            list.Add(new PhysicalDeviceEntry(pd, info, computeFamily < 0 ? 0u : (uint)computeFamily));
+            list.Add(new PhysicalDeviceEntry(pd, info, computeFamily < 0 ? 0u : (uint)computeFamily,
+                computeFamily < 0 ? 0u : families[computeFamily].TimestampValidBits, l.TimestampPeriod));
         }
         return list;
     }
