@@ -34,8 +34,8 @@ public static class RandomWalker
     }
 
     /// <summary>
-    /// IRN (step/make_sem_seg_labels.py): x_c = cam_c^p · (1 − B) (B only with a
-    /// <see cref="BoundaryAffinity"/>), propagate, bilinear ×stride, crop to H×W, divide by the
+    /// IRN (step/make_sem_seg_labels.py): x_c = cam_c^p · (1 − B) (when the affinity knows a
+    /// boundary map B: <see cref="RandomWalkAffinity.Boundary"/>), propagate, bilinear ×stride, crop to H×W, divide by the
     /// global max, prepend the constant background threshold, argmax (ties to the lowest index).
     /// </summary>
     /// <remarks>cam: Foreground CAMs on the stride grid (a stored background channel is dropped).</remarks>
@@ -64,7 +64,7 @@ public static class RandomWalker
 
         int channels = cam.Channels, n = h * w;
         var x = new float[channels * n];
-        var boundary = (affinity as BoundaryAffinity)?.Boundary;
+        var boundary = affinity.Boundary;
         for (int c = 0; c < channels; c++)
         {
             var src = cam.Channel(c);
