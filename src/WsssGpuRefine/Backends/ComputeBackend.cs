@@ -19,7 +19,10 @@ public enum BackendKind
 /// <summary>
 /// Where kernels run. Each operation folder (Threshold/, Sweep/, Confusion/, ...) holds its CPU
 /// implementation and its GPU dispatch side by side and picks one by looking at the backend it is
-/// handed, so adding a kernel never edits a list here. A backend is created once and reused across
+/// handed, so adding a kernel never edits a list here. Convention: the operation's public entry point
+/// (e.g. <c>ThresholdLabeling.Label(backend, ...)</c>) declares a <c>static partial void XxxOnGpu(..., ref result)</c>
+/// hook; the file <c>Xxx.Vulkan.cs</c> beside it implements that hook (checks <c>backend is VulkanBackend</c>,
+/// dispatches its shader, sets the result), and the CPU path runs when the hook leaves the result unset. A backend is created once and reused across
 /// calls (pipelines, buffers and thread pools stay warm); dispose it when done.
 /// </summary>
 public abstract class ComputeBackend : IDisposable

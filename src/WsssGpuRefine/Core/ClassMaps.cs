@@ -17,6 +17,9 @@ public sealed class ClassMaps
         if ((long)labelIds.Length * height * width != data.Length)
             throw new ArgumentException(
                 $"data holds {data.Length} values, not {labelIds.Length}x{height}x{width}", nameof(data));
+        foreach (int id in labelIds)
+            if (id is < 0 or > 254)
+                throw new ArgumentException($"label id {id} is outside 0..254 (255 means ignore)", nameof(labelIds));
         LabelIds = labelIds;
         Height = height;
         Width = width;

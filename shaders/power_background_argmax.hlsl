@@ -1,0 +1,82 @@
+// PSA's power background (spec 4.2) for several images per dispatch: bg = (1 - m)^alpha with m the
+// max over the foreground maps, label = argmax over [bg; M], ties to the lowest index (background).
+// Integer alpha (exponent != NOT_INTEGER): float32 square-and-multiply, the exact operation order of
+// the CPU path, with 'precise' so no multiply is fused or reordered; both sides then agree bit for bit.
+// Other alphas use pow, whose GPU precision is loose: pixels where bg and m are too close to call,
+// or where the base is negative, are written as 255 and the host recomputes them with MathF.Pow.
+#include "max_argmax.hlsli"
+
+#define NOT_INTEGER 0xFFFFFFFFu
+#define RECOMPUTE_ON_HOST 255u
+
+struct Params
+{
+    float alpha;
+    uint exponent;
+    uint pieceCount;
+    uint groupsX; // SV_NumWorkGroups is not an HLSL semantic glslang maps: the host passes it
+};
+[[vk::push_constant]] ConstantBuffer<Params> pc;
+
+[[vk::binding(0, 0)]] StructuredBuffer<float> maps;
+[[vk::binding(1, 0)]] StructuredBuffer<uint> labelIds;
+[[vk::binding(2, 0)]] StructuredBuffer<uint> pieces;
+[[vk::binding(3, 0)]] RWStructuredBuffer<uint> labels;
+
+float IntegerPower(float baseValue, uint e)
+{
+    precise float result = 1.0f;
+    precise float b = baseValue;
+    while (e != 0)
+    {
+        if ((e & 1u) != 0) result = result * b;
+        b = b * b;
+        e >>= 1;
+    }
+    return result;
+}
+
+uint LabelOf(float m, uint a, uint channels, uint labelOffset)
+{
+    if (channels == 0) return 0u;
+    precise float baseValue = 1.0f - m;
+    if (pc.exponent != NOT_INTEGER)
+    {
+        float bg = IntegerPower(baseValue, pc.exponent);
+        return m > bg ? labelIds[labelOffset + a] : 0u;
+    }
+    if (m != m) return 0u; // NaN never wins an argmax against the background on the CPU either
+    if (baseValue < 0.0f) return RECOMPUTE_ON_HOST;
+    float approx = pow(baseValue, pc.alpha);
+    float gap = abs(m - approx);
+    float scale = max(abs(m), abs(approx));
+    if (gap <= 1e-3f * scale || scale < 1e-30f) return RECOMPUTE_ON_HOST;
+    return m > approx ? labelIds[labelOffset + a] : 0u;
+}
+
+[numthreads(GROUP_SIZE, 1, 1)]
+void main(uint3 group : SV_GroupID, uint3 local : SV_GroupThreadID)
+{
+    uint piece = group.y;
+    if (piece >= pc.pieceCount) return;
+    uint mapOffset = pieces[piece * PIECE_STRIDE + PIECE_MAP_OFFSET];
+    uint pixels = pieces[piece * PIECE_STRIDE + PIECE_PIXELS];
+    uint channels = pieces[piece * PIECE_STRIDE + PIECE_CHANNELS];
+    uint labelOffset = pieces[piece * PIECE_STRIDE + PIECE_LABEL_OFFSET];
+    uint outOffset = pieces[piece * PIECE_STRIDE + PIECE_OUT_OFFSET];
+    uint words = (pixels + 3) / 4;
+    for (uint w = group.x * GROUP_SIZE + local.x; w < words; w += pc.groupsX * GROUP_SIZE)
+    {
+        uint packed = 0;
+        for (uint j = 0; j < 4; j++)
+        {
+            uint p = w * 4 + j;
+            if (p >= pixels) break;
+            float m;
+            uint a;
+            MaxArgmax(maps, mapOffset, channels, pixels, p, m, a);
+            packed |= (LabelOf(m, a, channels, labelOffset) & 0xFFu) << (8 * j);
+        }
+        labels[outOffset + w] = packed;
+    }
+}

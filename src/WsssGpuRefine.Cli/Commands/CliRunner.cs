@@ -1,0 +1,54 @@
+using WsssGpuRefine.Backends;
+using WsssGpuRefine.Core;
+using WsssGpuRefine.Jobs;
+
+namespace WsssGpuRefine.Cli.Commands;
+
+/// <summary>
+/// Runs a command body so that every failure is one clear stderr line (<c>error: FILE: REASON</c>) and a non-zero
+/// exit, never a stack trace (set WSSS_DEBUG=1 to see one).
+/// </summary>
+internal static class CliRunner
+{
+    public const int Failed = 1;
+
+    public static int Run(Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (Exception e) when (Describe(e) is { } line)
+        {
+            Console.Error.WriteLine($"error: {line}");
+            if (Environment.GetEnvironmentVariable("WSSS_DEBUG") == "1") Console.Error.WriteLine(e);
+            return Failed;
+        }
+    }
+
+    private static string? Describe(Exception e) => e switch
+    {
+        AggregateException { InnerExceptions.Count: 1 } a => Describe(a.InnerException!),
+        ItemFailedException f => f.Failure.ToString(),
+        WsssInputException w => w.Message,
+        Backends.Vulkan.VulkanBackendException v => v.Message,
+        ArgumentException a => a.ParamName is null ? a.Message : a.Message.Replace($" (Parameter '{a.ParamName}')", ""),
+        FileNotFoundException f => $"{f.FileName}: file not found",
+        DirectoryNotFoundException d => d.Message,
+        IOException io => io.Message,
+        UnauthorizedAccessException u => u.Message,
+        OperationCanceledException => "cancelled",
+        _ => $"internal error: {e.GetType().Name}: {e.Message} (please report it; WSSS_DEBUG=1 prints the stack trace)",
+    };
+
+    /// <summary>Prints each skipped item and returns the exit code a --keep-going run ends with.</summary>
+    public static int ReportFailures(IReadOnlyList<string> failures)
+    {
+        foreach (string f in failures) Console.Error.WriteLine($"error: {f}");
+        if (failures.Count > 0) Console.Error.WriteLine($"error: {failures.Count} item(s) failed (skipped with --keep-going)");
+        return failures.Count > 0 ? Failed : 0;
+    }
+
+    public static ComputeBackend CreateBackend(BackendPreference preference) =>
+        BackendFactory.Create(preference, line => Console.Error.WriteLine(line));
+}

@@ -1,0 +1,100 @@
+using System.CommandLine;
+using System.Globalization;
+using WsssGpuRefine.Datasets;
+using WsssGpuRefine.Io;
+using WsssGpuRefine.Jobs;
+using WsssGpuRefine.Metrics;
+using WsssGpuRefine.Threshold;
+
+namespace WsssGpuRefine.Cli.Commands;
+
+internal sealed class EvalCommand : ICliCommand
+{
+    public Command Build()
+    {
+        var cams = CommonOptions.Cams(required: false);
+        var labels = new Option<DirectoryInfo?>("--labels") { Description = "label PNGs ID.png to score instead of CAMs" };
+        var gt = CommonOptions.Gt(required: true);
+        var list = CommonOptions.List();
+        var threshold = new Option<double?>("--threshold") { Description = "IRN rule: constant background score (ties go to background)" };
+        var bgPower = new Option<double?>("--bg-power") { Description = "PSA rule: background = (1 - max cam)^ALPHA" };
+        var sweep = new Option<string?>("--sweep") { Description = "START:STOP:STEP, every threshold in one pass (stop inclusive); reports the best" };
+        var metric = new Option<string>("--metric")
+        {
+            Description = "chainercv | seam | gt-present | wsgcn | icd",
+            DefaultValueFactory = _ => "chainercv",
+        };
+        var format = CommonOptions.Format();
+        var clsLabels = CommonOptions.ClassLabels();
+        var classes = CommonOptions.Classes();
+        var backend = CommonOptions.Backend();
+        var json = CommonOptions.Json();
+        var keepGoing = CommonOptions.KeepGoing();
+        var batchSize = CommonOptions.BatchSize();
+        var shard = CommonOptions.Shard();
+
+        var command = new Command("eval", "Score CAM dumps (with a threshold, PSA power background or a sweep) or label PNGs against ground truth.")
+        {
+            cams, labels, gt, list, threshold, bgPower, sweep, metric, format, clsLabels, classes, backend, json, keepGoing, batchSize, shard,
+        };
+        command.SetAction(parse => CliRunner.Run(() =>
+        {
+            if (!SegmentationMetrics.TryParse(parse.GetValue(metric)!, out var segmentationMetric))
+                throw new ArgumentException($"--metric: unknown metric '{parse.GetValue(metric)}' (chainercv, seam, gt-present, wsgcn, icd)");
+            int ruleCount = new object?[] { parse.GetValue(threshold), parse.GetValue(bgPower), parse.GetValue(sweep) }.Count(v => v is not null);
+            if (parse.GetValue(cams) is not null && ruleCount != 1)
+                throw new ArgumentException("CAM evaluation needs exactly one of --threshold, --bg-power and --sweep");
+            if (parse.GetValue(labels) is not null && ruleCount != 0)
+                throw new ArgumentException("--threshold, --bg-power and --sweep apply to --cams, not --labels");
+            var listFile = parse.GetValue(list)!;
+            var options = new EvalOptions
+            {
+                GroundTruthDirectory = parse.GetValue(gt)!.FullName,
+                Ids = DatasetInputs.ReadList(listFile.FullName),
+                CamsDirectory = parse.GetValue(cams)?.FullName,
+                LabelsDirectory = parse.GetValue(labels)?.FullName,
+                Classes = parse.GetValue(classes),
+                Rule = parse.GetValue(threshold) is { } t ? new BackgroundRule.Constant(t)
+                     : parse.GetValue(bgPower) is { } a ? new BackgroundRule.Power(a) : null,
+                SweepThresholds = parse.GetValue(sweep) is { } s ? ParseSweep(s) : null,
+                Metric = segmentationMetric,
+                Format = parse.GetValue(format),
+                ClassLabelsFile = parse.GetValue(clsLabels)?.FullName,
+                KeepGoing = parse.GetValue(keepGoing),
+                BatchSize = parse.GetValue(batchSize),
+                Shard = parse.GetValue(shard) is { } sh ? Jobs.Shard.Parse(sh) : Jobs.Shard.Whole,
+            };
+            using var computeBackend = CliRunner.CreateBackend(parse.GetValue(backend));
+            var report = ProgressDisplay.Run("eval", options.Shard.Select(options.Ids).Count,
+                progress => EvalJob.Run(computeBackend, options, progress, line => Console.Error.WriteLine(line)));
+            PrintTable(report, options.Classes);
+            if (parse.GetValue(json) is { } jsonFile) AtomicFileWriter.WriteAllText(jsonFile.FullName, report.ToJson());
+            return CliRunner.ReportFailures(report.Failures);
+        }));
+        return command;
+    }
+
+    internal static double[] ParseSweep(string text)
+    {
+        var parts = text.Split(':');
+        if (parts.Length != 3 || !parts.All(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
+            throw new ArgumentException($"--sweep: expected START:STOP:STEP, e.g. 0:0.59:0.01, not '{text}'");
+        var v = parts.Select(p => double.Parse(p, CultureInfo.InvariantCulture)).ToArray();
+        if (!(v[2] > 0) || v[1] < v[0]) throw new ArgumentException($"--sweep: need STEP > 0 and STOP >= START, not '{text}'");
+        return Sweep.ThresholdSweep.Range(v[0], v[1], v[2]);
+    }
+
+    internal static void PrintTable(EvalReport report, int classes)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        Console.WriteLine($"{"class",-14} {"IoU %",8}");
+        for (int c = 0; c < report.Iou.Length; c++)
+        {
+            string value = report.Iou[c] is { } v ? (100 * v).ToString("F2", inv) : "-";
+            Console.WriteLine($"{Voc2012.NameOf(c, classes),-14} {value,8}");
+        }
+        string setting = report.Threshold is { } th ? $", threshold {th.ToString(inv)}"
+                       : report.BackgroundPower is { } bp ? $", bg-power {bp.ToString(inv)}" : "";
+        Console.WriteLine($"mIoU {(100 * report.MeanIou).ToString("F2", inv)} % ({report.Metric}, {report.Images} images{setting}, backend {report.Backend})");
+    }
+}

@@ -1,0 +1,39 @@
+using System.CommandLine;
+using System.Text.Json;
+using WsssGpuRefine.Core;
+using WsssGpuRefine.Io;
+using WsssGpuRefine.Jobs;
+
+namespace WsssGpuRefine.Cli.Commands;
+
+internal sealed class MergeCommand : ICliCommand
+{
+    public Command Build()
+    {
+        var reports = new Argument<FileInfo[]>("reports") { Description = "the --json reports of the shards (wsss eval --shard K/N)", Arity = ArgumentArity.OneOrMore };
+        var json = CommonOptions.Json();
+        var command = new Command("merge", "Sum the confusion matrices of shard reports into the final report (same numbers as one run).") { reports, json };
+        command.SetAction(parse => CliRunner.Run(() =>
+        {
+            var loaded = parse.GetValue(reports)!.Select(f => (f.FullName, Load(f))).ToArray();
+            var merged = ReportMerge.Merge(loaded);
+            EvalCommand.PrintTable(merged, merged.Confusion.Length);
+            if (parse.GetValue(json) is { } jsonFile) AtomicFileWriter.WriteAllText(jsonFile.FullName, merged.ToJson());
+            return CliRunner.ReportFailures(merged.Failures);
+        }));
+        return command;
+    }
+
+    private static EvalReport Load(FileInfo file)
+    {
+        if (!file.Exists) throw new WsssInputException(file.FullName, "file not found");
+        try
+        {
+            return EvalReport.FromJson(File.ReadAllText(file.FullName));
+        }
+        catch (JsonException e)
+        {
+            throw new WsssInputException(file.FullName, $"not a wsss report: {e.Message}");
+        }
+    }
+}

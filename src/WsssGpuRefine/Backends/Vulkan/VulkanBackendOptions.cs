@@ -1,0 +1,33 @@
+namespace WsssGpuRefine.Backends.Vulkan;
+
+/// <summary>How to open a <see cref="VulkanBackend"/>.</summary>
+public sealed class VulkanBackendOptions
+{
+    /// <summary>Keep only devices whose name contains this (case-insensitive); null = any.</summary>
+    public string? DeviceNameContains { get; init; }
+
+    /// <summary>Accept a software driver such as lavapipe (what <c>--backend vulkan</c> does; <c>auto</c> never does).</summary>
+    public bool AllowSoftware { get; init; } = true;
+
+    /// <summary>
+    /// Turn validation-layer errors into <see cref="VulkanBackendException"/>s through a debug-utils
+    /// messenger, and load VK_LAYER_KHRONOS_validation when installed. Default: on when
+    /// WSSS_VULKAN_VALIDATION=1. The layer is also honoured when VK_INSTANCE_LAYERS names it.
+    /// </summary>
+    public bool Validation { get; init; } = Environment.GetEnvironmentVariable("WSSS_VULKAN_VALIDATION") == "1";
+
+    /// <summary>
+    /// Only the debug-utils messenger (no layer of our own): validation errors become exceptions whenever
+    /// the layer is loaded from outside, e.g. VK_INSTANCE_LAYERS=VK_LAYER_KHRONOS_validation. Tests set it.
+    /// </summary>
+    internal bool DebugMessenger { get; init; }
+
+    /// <summary>Largest buffer one dispatch binds, below the device's own limits; tests force tiny chunks with it.</summary>
+    internal ulong? MaxChunkBytes { get; init; }
+
+    /// <summary>Use device-local buffers and staging copies even on host-visible memory (tests the discrete-GPU path on lavapipe).</summary>
+    internal bool ForceStaging { get; init; }
+
+    /// <summary>Test seam: the loader library to load instead of the system's.</summary>
+    internal string? LoaderLibrary { get; init; }
+}

@@ -1,0 +1,119 @@
+using WsssGpuRefine.Core;
+
+namespace WsssGpuRefine.Io.Npy;
+
+/// <summary>The element kinds the readers understand (numpy's and torch's plain numeric types).</summary>
+public enum NpyElementType
+{
+    Bool,
+    Int8,
+    UInt8,
+    Int16,
+    UInt16,
+    Int32,
+    UInt32,
+    Int64,
+    UInt64,
+    Float16,
+    Float32,
+    Float64,
+    /// <summary>Python objects (numpy dtype <c>O</c>); the values live in <see cref="NpyArray.Objects"/>.</summary>
+    Object,
+}
+
+/// <summary>A numpy dtype as written in an NPY header (<c>&lt;f4</c>, <c>|u1</c>, <c>&gt;i8</c>, ...).</summary>
+public readonly record struct NpyDType(NpyElementType Type, bool BigEndian)
+{
+    public int ItemSize => ItemSizeOf(Type);
+
+    public bool IsInteger => Type is >= NpyElementType.Int8 and <= NpyElementType.UInt64;
+    public bool IsFloat => Type is NpyElementType.Float16 or NpyElementType.Float32 or NpyElementType.Float64;
+
+    public static int ItemSizeOf(NpyElementType type) => type switch
+    {
+        NpyElementType.Bool or NpyElementType.Int8 or NpyElementType.UInt8 => 1,
+        NpyElementType.Int16 or NpyElementType.UInt16 or NpyElementType.Float16 => 2,
+        NpyElementType.Int32 or NpyElementType.UInt32 or NpyElementType.Float32 => 4,
+        NpyElementType.Int64 or NpyElementType.UInt64 or NpyElementType.Float64 => 8,
+        NpyElementType.Object => 8,
+        _ => throw new ArgumentOutOfRangeException(nameof(type)),
+    };
+
+    /// <summary>numpy's spelling, little-endian unless <see cref="BigEndian"/>; one-byte types use <c>|</c>.</summary>
+    public string Descr
+    {
+        get
+        {
+            var (kind, size) = Type switch
+            {
+                NpyElementType.Bool => ('b', 1),
+                NpyElementType.Int8 => ('i', 1),
+                NpyElementType.UInt8 => ('u', 1),
+                NpyElementType.Int16 => ('i', 2),
+                NpyElementType.UInt16 => ('u', 2),
+                NpyElementType.Int32 => ('i', 4),
+                NpyElementType.UInt32 => ('u', 4),
+                NpyElementType.Int64 => ('i', 8),
+                NpyElementType.UInt64 => ('u', 8),
+                NpyElementType.Float16 => ('f', 2),
+                NpyElementType.Float32 => ('f', 4),
+                NpyElementType.Float64 => ('f', 8),
+                _ => ('O', 0),
+            };
+            if (Type == NpyElementType.Object) return "|O";
+            char order = size == 1 ? '|' : BigEndian ? '>' : '<';
+            return $"{order}{kind}{size}";
+        }
+    }
+
+    public override string ToString() => Descr;
+
+    /// <summary>
+    /// Parses a dtype string such as <c>&lt;f4</c>, <c>|b1</c>, <c>O</c>, <c>f8</c> or <c>O8</c> (the pickled
+    /// dtype form, whose byte order arrives separately). Returns false for anything else (complex,
+    /// strings, datetimes, structured types).
+    /// </summary>
+    public static bool TryParse(string descr, out NpyDType dtype)
+    {
+        dtype = default;
+        if (string.IsNullOrEmpty(descr)) return false;
+        bool big = false;
+        int i = 0;
+        switch (descr[0])
+        {
+            case '<': case '=': case '|': i = 1; break;
+            case '>': big = true; i = 1; break;
+        }
+        var rest = descr.AsSpan(i);
+        if (rest.Length == 0) return false;
+        char kind = rest[0];
+        int size = 0;
+        if (rest.Length > 1 && !int.TryParse(rest[1..], System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out size))
+            return false;
+        NpyElementType? type = (kind, size) switch
+        {
+            ('O', 0 or 8) => NpyElementType.Object,
+            ('b', 1) or ('?', 0) => NpyElementType.Bool,
+            ('i', 1) or ('b', 0) => NpyElementType.Int8,
+            ('u', 1) or ('B', 0) => NpyElementType.UInt8,
+            ('i', 2) => NpyElementType.Int16,
+            ('u', 2) => NpyElementType.UInt16,
+            ('i', 4) => NpyElementType.Int32,
+            ('u', 4) => NpyElementType.UInt32,
+            ('i', 8) => NpyElementType.Int64,
+            ('u', 8) => NpyElementType.UInt64,
+            ('f', 2) or ('e', 0) => NpyElementType.Float16,
+            ('f', 4) => NpyElementType.Float32,
+            ('f', 8) or ('d', 0) => NpyElementType.Float64,
+            _ => null,
+        };
+        if (type is null) return false;
+        // A byte order on one-byte types means nothing; normalise so equal dtypes compare equal.
+        dtype = new NpyDType(type.Value, big && ItemSizeOf(type.Value) > 1 && type != NpyElementType.Object);
+        return true;
+    }
+
+    internal static NpyDType ParseOrThrow(string descr) =>
+        TryParse(descr, out var d) ? d : throw new WsssInputException(null, $"unsupported numpy dtype '{descr}'");
+}

@@ -1,0 +1,54 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace WsssGpuRefine.Io.Npy;
+
+/// <summary>
+/// Writes NPY v1.0 files that numpy loads with <c>np.load</c> (no pickle): float32 score maps and
+/// uint8 label stacks. The caller owns the stream (and any atomic rename).
+/// </summary>
+public static class NpyWriter
+{
+    public static void WriteFloat32(Stream stream, ReadOnlySpan<float> values, params int[] shape)
+    {
+        WriteHeader(stream, "<f4", shape, values.Length);
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("big-endian hosts are not supported");
+        stream.Write(MemoryMarshal.AsBytes(values));
+    }
+
+    public static void WriteUInt8(Stream stream, ReadOnlySpan<byte> values, params int[] shape)
+    {
+        WriteHeader(stream, "|u1", shape, values.Length);
+        stream.Write(values);
+    }
+
+    private static void WriteHeader(Stream stream, string descr, int[] shape, int valueCount)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(shape);
+        long count = 1;
+        foreach (int d in shape)
+        {
+            if (d < 0) throw new ArgumentException("dimensions must not be negative", nameof(shape));
+            count *= d;
+        }
+        if (count != valueCount) throw new ArgumentException($"shape holds {count} values, not {valueCount}", nameof(shape));
+        string dims = shape.Length == 1
+            ? $"({shape[0].ToString(CultureInfo.InvariantCulture)},)"
+            : "(" + string.Join(", ", shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + ")";
+        var header = new StringBuilder($"{{'descr': '{descr}', 'fortran_order': False, 'shape': {dims}, }}");
+        // numpy pads so that the data starts on a 64-byte boundary, ending the header with '\n'.
+        int total = 10 + header.Length + 1;
+        header.Append(' ', (64 - total % 64) % 64).Append('\n');
+        if (header.Length > ushort.MaxValue) throw new ArgumentException("too many dimensions", nameof(shape));
+        Span<byte> prefix = stackalloc byte[10];
+        NpyReader.Magic.CopyTo(prefix);
+        prefix[6] = 1;
+        prefix[7] = 0;
+        prefix[8] = (byte)(header.Length & 0xff);
+        prefix[9] = (byte)(header.Length >> 8);
+        stream.Write(prefix);
+        stream.Write(Encoding.Latin1.GetBytes(header.ToString()));
+    }
+}

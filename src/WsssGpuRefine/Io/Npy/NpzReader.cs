@@ -1,0 +1,55 @@
+using System.IO.Compression;
+using WsssGpuRefine.Core;
+
+namespace WsssGpuRefine.Io.Npy;
+
+/// <summary>Reads <c>np.savez</c> / <c>np.savez_compressed</c> archives: a zip holding one NPY per array.</summary>
+public static class NpzReader
+{
+    /// <summary>Reads every array of the archive, keyed by its name without the <c>.npy</c> suffix.</summary>
+    public static IReadOnlyDictionary<string, NpyArray> Read(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            return Read(stream);
+        }
+        catch (WsssInputException e)
+        {
+            throw e.WithFile(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new WsssInputException(path, $"cannot read: {e.Message}", e);
+        }
+    }
+
+    public static IReadOnlyDictionary<string, NpyArray> Read(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var result = new Dictionary<string, NpyArray>(StringComparer.Ordinal);
+        try
+        {
+            using var zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
+            foreach (var entry in zip.Entries)
+            {
+                if (entry.FullName.EndsWith('/')) continue;
+                string name = entry.FullName.EndsWith(".npy", StringComparison.Ordinal) ? entry.FullName[..^4] : entry.FullName;
+                using var s = entry.Open();
+                try
+                {
+                    result[name] = NpyReader.Read(s);
+                }
+                catch (WsssInputException e)
+                {
+                    throw new WsssInputException(null, $"array '{name}': {e.Reason}", e);
+                }
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            throw new WsssInputException(null, $"not a valid NPZ (zip) archive: {e.Message}", e);
+        }
+        return result;
+    }
+}

@@ -1,0 +1,145 @@
+using System.Threading.Channels;
+using WsssGpuRefine.Core;
+
+namespace WsssGpuRefine.Jobs;
+
+/// <summary>A loaded item and the id it belongs to.</summary>
+public readonly record struct Loaded<T>(int Index, string Id, T Value);
+
+/// <summary>
+/// Streams a list of ids through "decode in parallel -> compute in batches": the next batch is decoded while
+/// the current one is computed, and at most <see cref="MaxBatchesInFlight"/> batches are held, so memory stays
+/// bounded whatever the list length. Bad items become <see cref="ItemFailure"/>s: with keep-going they are
+/// collected and skipped, otherwise the first one stops the run.
+/// </summary>
+public sealed class BatchStream<T>
+{
+    private const int MaxBatchesInFlight = 2;
+
+    public BatchStream(IReadOnlyList<string> ids, Func<string, T> load, Func<string, string> fileOfFailure,
+        int batchSize, bool keepGoing, int? decodeThreads = null)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentNullException.ThrowIfNull(load);
+        ArgumentNullException.ThrowIfNull(fileOfFailure);
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), "batch size must be positive");
+        _ids = ids;
+        _load = load;
+        _fileOfFailure = fileOfFailure;
+        _batchSize = batchSize;
+        _keepGoing = keepGoing;
+        _decodeThreads = decodeThreads ?? Environment.ProcessorCount;
+    }
+
+    private readonly IReadOnlyList<string> _ids;
+    private readonly Func<string, T> _load;
+    private readonly Func<string, string> _fileOfFailure;
+    private readonly int _batchSize;
+    private readonly bool _keepGoing;
+    private readonly int _decodeThreads;
+    private readonly List<ItemFailure> _failures = [];
+
+    /// <summary>Failures in list order (only with keep-going; otherwise the first one is thrown).</summary>
+    public IReadOnlyList<ItemFailure> Failures => _failures.OrderBy(f => IndexOf(f.Id)).ToList();
+
+    private int IndexOf(string id)
+    {
+        for (int i = 0; i < _ids.Count; i++) if (_ids[i] == id) return i;
+        return int.MaxValue;
+    }
+
+    /// <summary>Runs <paramref name="process"/> on each batch of successfully loaded items, in list order.</summary>
+    public void Run(Action<IReadOnlyList<Loaded<T>>> process, IProgress<int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(process);
+        var channel = Channel.CreateBounded<List<Loaded<T>>>(new BoundedChannelOptions(MaxBatchesInFlight)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+        });
+        using var cancel = new CancellationTokenSource();
+        var producer = Task.Run(async () =>
+        {
+            try
+            {
+                for (int start = 0; start < _ids.Count; start += _batchSize)
+                {
+                    cancel.Token.ThrowIfCancellationRequested();
+                    int count = Math.Min(_batchSize, _ids.Count - start);
+                    var slots = new Loaded<T>?[count];
+                    var failures = new ItemFailure?[count];
+                    Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = _decodeThreads }, i =>
+                    {
+                        string id = _ids[start + i];
+                        try
+                        {
+                            slots[i] = new Loaded<T>(start + i, id, _load(id));
+                        }
+                        catch (WsssInputException e)
+                        {
+                            failures[i] = new ItemFailure(id, e.File ?? _fileOfFailure(id), e.Reason);
+                        }
+                        catch (ItemFailedException e)
+                        {
+                            failures[i] = e.Failure;
+                        }
+                        catch (IOException e)
+                        {
+                            failures[i] = new ItemFailure(id, _fileOfFailure(id), e.Message);
+                        }
+                        catch (UnauthorizedAccessException e)
+                        {
+                            failures[i] = new ItemFailure(id, _fileOfFailure(id), e.Message);
+                        }
+                    });
+                    foreach (var failure in failures)
+                    {
+                        if (failure is null) continue;
+                        if (!_keepGoing) throw new ItemFailedException(failure);
+                        lock (_failures) _failures.Add(failure);
+                    }
+                    var batch = slots.Where(s => s.HasValue).Select(s => s!.Value).ToList();
+                    await channel.Writer.WriteAsync(batch, cancel.Token).ConfigureAwait(false);
+                    progress?.Report(count - batch.Count);
+                }
+                channel.Writer.Complete();
+            }
+            catch (Exception e)
+            {
+                channel.Writer.Complete(e);
+            }
+        });
+
+        try
+        {
+            while (channel.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+            {
+                while (channel.Reader.TryRead(out var batch))
+                {
+                    if (batch.Count > 0) process(batch);
+                    progress?.Report(batch.Count);
+                }
+            }
+        }
+        catch (ChannelClosedException e) when (e.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+        }
+        catch
+        {
+            cancel.Cancel();
+            throw;
+        }
+        finally
+        {
+            try { producer.Wait(); } catch (AggregateException) { }
+        }
+    }
+
+    /// <summary>Records a failure found while processing (e.g. a size mismatch seen only at compute time).</summary>
+    public void Fail(ItemFailure failure)
+    {
+        if (!_keepGoing) throw new ItemFailedException(failure);
+        lock (_failures) _failures.Add(failure);
+    }
+}

@@ -1,0 +1,60 @@
+using WsssGpuRefine.Core;
+using WsssGpuRefine.Io.CamDumps;
+using WsssGpuRefine.Io.Lists;
+using WsssGpuRefine.Io.Png;
+
+namespace WsssGpuRefine.Jobs;
+
+/// <summary>
+/// Where the jobs find a dataset's files (VOC layout: ID.png labels, ID.npy dumps, ID.jpg images) and how each
+/// is read; every failure names the file.
+/// </summary>
+internal static class DatasetInputs
+{
+    public static string LabelPath(string directory, string id) => Path.Combine(directory, id + ".png");
+    public static string CamPath(string directory, string id) => Path.Combine(directory, id + ".npy");
+
+    public static IReadOnlyList<string> ReadList(string path) => ImageList.Read(path);
+
+    public static LabelMap ReadGroundTruth(string directory, string id, int classes) =>
+        ReadLabels(LabelPath(directory, id));
+
+    public static LabelMap ReadLabels(string path) => LabelPngReader.Read(path);
+
+    /// <summary>The full-resolution CAMs of a dump and the name of the format it was read as.</summary>
+    public static (ClassMaps Cams, string Format) ReadCams(string path, string? format, IReadOnlySet<int>? presentForeground, int height, int width)
+    {
+        var dump = ReadDump(path, format, presentForeground, height, width);
+        return (dump.HighRes, dump.FormatName);
+    }
+
+    public static CamDump ReadDump(string path, string? format, IReadOnlySet<int>? presentForeground, int height, int width) =>
+        CamDumpReader.Read(path, new CamReadOptions
+        {
+            Preset = format is null ? null : CamFormatPreset.Get(format),
+            PresentForegroundClasses = presentForeground,
+            ImageHeight = height,
+            ImageWidth = width,
+        });
+
+    public static IReadOnlyDictionary<string, IReadOnlySet<int>> ReadClassLabels(string path) => ClassLabels.Read(path).ByImage;
+
+    public static IReadOnlySet<int> PresentClasses(IReadOnlyDictionary<string, IReadOnlySet<int>> labels, string id, string file) =>
+        labels.TryGetValue(id, out var present) ? present : throw new WsssInputException(file, $"no image-level label for id '{id}'");
+
+    /// <summary>The 0-based foreground classes present in a ground truth (VOC ids 1..K-1, minus one).</summary>
+    public static IReadOnlySet<int> PresentForegroundClasses(LabelMap gt)
+    {
+        Span<bool> seen = stackalloc bool[256];
+        foreach (byte v in gt.Labels) seen[v] = true;
+        var present = new SortedSet<int>();
+        for (int v = 1; v < 255; v++) if (seen[v]) present.Add(v - 1);
+        return present;
+    }
+
+    public static void CheckSameSize(string file, int height, int width, LabelMap gt)
+    {
+        if (height != gt.Height || width != gt.Width)
+            throw new WsssInputException(file, $"size {width}x{height} does not match the ground truth's {gt.Width}x{gt.Height}");
+    }
+}

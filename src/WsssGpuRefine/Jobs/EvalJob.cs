@@ -1,0 +1,170 @@
+using WsssGpuRefine.Backends;
+using WsssGpuRefine.Confusion;
+using WsssGpuRefine.Core;
+using WsssGpuRefine.Metrics;
+using WsssGpuRefine.Sweep;
+using WsssGpuRefine.Threshold;
+
+namespace WsssGpuRefine.Jobs;
+
+/// <summary>What <c>wsss eval</c> scores: CAM dumps (with a background rule or a sweep) or label PNGs.</summary>
+public sealed record EvalOptions
+{
+    public required string GroundTruthDirectory { get; init; }
+    public required IReadOnlyList<string> Ids { get; init; }
+    /// <summary>CAM dumps <c>ID.npy</c>; exactly one of this and <see cref="LabelsDirectory"/>.</summary>
+    public string? CamsDirectory { get; init; }
+    /// <summary>Label PNGs <c>ID.png</c>.</summary>
+    public string? LabelsDirectory { get; init; }
+    public int Classes { get; init; } = 21;
+    /// <summary>Background rule for CAMs; ignored when <see cref="SweepThresholds"/> is set.</summary>
+    public BackgroundRule? Rule { get; init; }
+    public IReadOnlyList<double>? SweepThresholds { get; init; }
+    public SegmentationMetric Metric { get; init; } = SegmentationMetric.Chainercv;
+    /// <summary>A CAM format preset name (<c>--format</c>); null = auto-detect.</summary>
+    public string? Format { get; init; }
+    /// <summary>Image-level labels (<c>cls_labels.npy</c>) for format detection; null = classes present in the GT.</summary>
+    public string? ClassLabelsFile { get; init; }
+    public bool KeepGoing { get; init; }
+    public int BatchSize { get; init; } = 32;
+    /// <summary>Deterministic slice of the list this run scores (scale-out; merge the reports with ReportMerge).</summary>
+    public Shard Shard { get; init; } = Shard.Whole;
+
+    internal void Validate()
+    {
+        if ((CamsDirectory is null) == (LabelsDirectory is null))
+            throw new ArgumentException("give exactly one of --cams and --labels");
+        if (CamsDirectory is not null && Rule is null && SweepThresholds is null)
+            throw new ArgumentException("CAM evaluation needs --threshold, --bg-power or --sweep");
+        if (Classes is < 2 or > 255) throw new ArgumentException("--classes must be in 2..255");
+        if (Ids.Count == 0) throw new ArgumentException("the list holds no image ids");
+    }
+}
+
+/// <summary>
+/// <c>wsss eval</c> as a library call: streams the list through the backend and scores it with the metric.
+/// </summary>
+public static class EvalJob
+{
+    public static EvalReport Run(ComputeBackend backend, EvalOptions options, IProgress<int>? progress = null,
+        Action<string>? info = null)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (options.Shard.Count > 1) options = options with { Ids = options.Shard.Select(options.Ids) };
+        var report = options.LabelsDirectory is not null
+            ? EvaluateLabels(backend, options, progress)
+            : EvaluateCams(backend, options, progress, info);
+        return options.Shard.Count > 1 ? report with { Shard = options.Shard.ToString() } : report;
+    }
+
+    private static EvalReport EvaluateLabels(ComputeBackend backend, EvalOptions o, IProgress<int>? progress)
+    {
+        var confusionOptions = new ConfusionOptions(o.Classes, SegmentationMetrics.PredictedIgnoreFor(o.Metric));
+        var total = new ConfusionMatrix(o.Classes);
+        int images = 0;
+        var stream = new BatchStream<LabelPair>(o.Ids, id =>
+            {
+                var gt = DatasetInputs.ReadGroundTruth(o.GroundTruthDirectory, id, o.Classes);
+                string predictedFile = DatasetInputs.LabelPath(o.LabelsDirectory!, id);
+                var predicted = DatasetInputs.ReadLabels(predictedFile);
+                DatasetInputs.CheckSameSize(predictedFile, predicted.Height, predicted.Width, gt);
+                return new LabelPair(predicted, gt);
+            },
+            id => DatasetInputs.LabelPath(o.LabelsDirectory!, id), o.BatchSize, o.KeepGoing);
+        stream.Run(batch =>
+        {
+            var pairs = batch.Select(b => b.Value).ToArray();
+            try
+            {
+                total.Add(ConfusionCounting.Count(backend, pairs, confusionOptions));
+                images += pairs.Length;
+            }
+            catch (WsssInputException)
+            {
+                // Out-of-range predicted labels: find the culprit so the error names its file.
+                foreach (var item in batch)
+                {
+                    try
+                    {
+                        var m = ConfusionCounting.Count(item.Value.Predicted, item.Value.GroundTruth, confusionOptions);
+                        total.Add(m);
+                        images++;
+                    }
+                    catch (WsssInputException e)
+                    {
+                        stream.Fail(new ItemFailure(item.Id, DatasetInputs.LabelPath(o.LabelsDirectory!, item.Id), e.Reason));
+                    }
+                }
+            }
+        }, progress);
+        return EvalReport.From(total, o.Metric, images, backend.Name, failures: stream.Failures);
+    }
+
+    private static EvalReport EvaluateCams(ComputeBackend backend, EvalOptions o, IProgress<int>? progress, Action<string>? info)
+    {
+        var classLabels = o.ClassLabelsFile is null ? null : DatasetInputs.ReadClassLabels(o.ClassLabelsFile);
+        string? detectedFormat = null;
+        var stream = new BatchStream<CamWithGroundTruth>(o.Ids, id =>
+            {
+                var gt = DatasetInputs.ReadGroundTruth(o.GroundTruthDirectory, id, o.Classes);
+                string camFile = DatasetInputs.CamPath(o.CamsDirectory!, id);
+                var present = classLabels is not null ? DatasetInputs.PresentClasses(classLabels, id, o.ClassLabelsFile!)
+                                                      : DatasetInputs.PresentForegroundClasses(gt);
+                var (cams, format) = DatasetInputs.ReadCams(camFile, o.Format, present, gt.Height, gt.Width);
+                DatasetInputs.CheckSameSize(camFile, cams.Height, cams.Width, gt);
+                foreach (int labelId in cams.LabelIds)
+                    if (labelId >= o.Classes)
+                        throw new WsssInputException(camFile, $"class id {labelId} is outside 0..{o.Classes - 1} (check --classes)");
+                if (Interlocked.CompareExchange(ref detectedFormat, format, null) is null)
+                    info?.Invoke($"info: CAM format: {format}{(o.Format is null ? " (detected)" : "")}");
+                return new CamWithGroundTruth(cams, gt);
+            },
+            id => DatasetInputs.CamPath(o.CamsDirectory!, id), o.BatchSize, o.KeepGoing);
+
+        int images = 0;
+        if (o.SweepThresholds is { } thresholds)
+        {
+            var sweep = new ThresholdSweep(thresholds, o.Classes);
+            stream.Run(batch =>
+            {
+                sweep.Add(backend, batch.Select(b => b.Value).ToArray());
+                images += batch.Count;
+            }, progress);
+            var points = new SweepPoint[thresholds.Count];
+            var confusions = sweep.AllConfusions();
+            ConfusionMatrix? best = null;
+            int bestIndex = -1;
+            for (int i = 0; i < thresholds.Count; i++)
+            {
+                var confusion = confusions[i];
+                double miou = SegmentationMetrics.Compute(confusion, o.Metric).MeanIou;
+                points[i] = new SweepPoint(thresholds[i], miou);
+                // First best wins, as numpy's argmax over the curve does.
+                if (best is null || miou > points[bestIndex].MeanIou)
+                {
+                    best = confusion;
+                    bestIndex = i;
+                }
+            }
+            return EvalReport.From(best!, o.Metric, images, backend.Name, threshold: thresholds[bestIndex], sweep: points,
+                format: detectedFormat, failures: stream.Failures, sweepConfusions: confusions);
+        }
+
+        var rule = o.Rule!;
+        var total = new ConfusionMatrix(o.Classes);
+        var confusionOptions = new ConfusionOptions(o.Classes, SegmentationMetrics.PredictedIgnoreFor(o.Metric));
+        stream.Run(batch =>
+        {
+            var labels = ThresholdLabeling.Label(backend, batch.Select(b => b.Value.Cams).ToArray(), rule);
+            var pairs = labels.Select((l, i) => new LabelPair(l, batch[i].Value.GroundTruth)).ToArray();
+            total.Add(ConfusionCounting.Count(backend, pairs, confusionOptions));
+            images += batch.Count;
+        }, progress);
+        return EvalReport.From(total, o.Metric, images, backend.Name,
+            threshold: (rule as BackgroundRule.Constant)?.Threshold,
+            backgroundPower: (rule as BackgroundRule.Power)?.Alpha,
+            format: detectedFormat, failures: stream.Failures);
+    }
+}

@@ -1,0 +1,89 @@
+using WsssGpuRefine.Core;
+
+namespace WsssGpuRefine.RandomWalk;
+
+/// <summary>
+/// What the random walk propagates over, on one grid (h, w) of N = h·w pixels: either a banded
+/// affinity (<see cref="StencilAffinity"/>, turned into T = colnorm(A^β) and applied 2^t times) or a
+/// transition matrix that is already powered (<see cref="DenseMatrixAffinity"/>, applied once).
+/// </summary>
+public abstract class RandomWalkAffinity
+{
+    private protected RandomWalkAffinity(int height, int width)
+    {
+        if (height <= 0 || width <= 0)
+            throw new ArgumentOutOfRangeException(nameof(height), $"grid {height}x{width} must not be empty");
+        Height = height;
+        Width = width;
+    }
+
+    public int Height { get; }
+    public int Width { get; }
+    public int PixelCount => Height * Width;
+}
+
+/// <summary>
+/// A symmetric affinity restricted to pairs closer than <see cref="Radius"/>, stored once per
+/// unordered pair: <see cref="Weights"/>[(d·h + y)·w + x] is a between (y, x) and (y + dy, x + dx)
+/// for direction d of <see cref="RandomWalkDirections.For"/>. Pairs that leave the grid, or that the
+/// source excludes, hold 0, which drops them from T exactly as the reference's cropped dense matrix
+/// does (0^β = 0). The diagonal is implicitly 1. Never materialised as an N×N matrix.
+/// </summary>
+public class StencilAffinity : RandomWalkAffinity
+{
+    public StencilAffinity(int height, int width, int radius, float[] weights, string? file = null)
+        : base(height, width)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        Directions = RandomWalkDirections.For(radius);
+        Radius = radius;
+        long expected = (long)Directions.Count * height * width;
+        if (weights.Length != expected)
+            throw new WsssInputException(file,
+                $"affinity holds {weights.Length} values, not {Directions.Count} directions x {height}x{width}");
+        for (int i = 0; i < weights.Length; i++)
+            if (!(weights[i] >= 0f) || float.IsPositiveInfinity(weights[i]))
+                throw new WsssInputException(file, $"affinity value {weights[i]} at index {i} is not a finite non-negative number");
+        Weights = weights;
+    }
+
+    public int Radius { get; }
+    public IReadOnlyList<RandomWalkDirection> Directions { get; }
+
+    /// <summary>Direction-major affinities (D, h, w); see the class summary.</summary>
+    public float[] Weights { get; }
+
+    /// <summary>Affinity between (y, x) and (y + dy, x + dx) of direction <paramref name="direction"/>.</summary>
+    public float this[int direction, int y, int x] => Weights[(direction * Height + y) * Width + x];
+
+    /// <summary>Whether (y, x) + d lands inside the grid.</summary>
+    internal bool PairInside(RandomWalkDirection d, int y, int x)
+    {
+        int ty = y + d.Dy, tx = x + d.Dx;
+        return ty >= 0 && ty < Height && tx >= 0 && tx < Width;
+    }
+}
+
+/// <summary>
+/// A transition matrix that is already powered, e.g. WSGCN's saved T^(2^t) at stride 4: an (N, N)
+/// float32 row-major matrix applied once as rw[j] = Σ_i x[i]·M[i, j]. β and the step count are ignored.
+/// </summary>
+public sealed class DenseMatrixAffinity : RandomWalkAffinity
+{
+    public DenseMatrixAffinity(float[] matrix, int height, int width, string? file = null)
+        : base(height, width)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        long n = (long)height * width;
+        if (matrix.LongLength != n * n)
+            throw new WsssInputException(file,
+                $"transition matrix holds {matrix.LongLength} values, not ({n}, {n}) for a {height}x{width} grid");
+        for (long i = 0; i < matrix.LongLength; i++)
+            if (!float.IsFinite(matrix[i]))
+                throw new WsssInputException(file, $"transition matrix value {matrix[i]} at index {i} is not finite");
+        Matrix = matrix;
+    }
+
+    /// <summary>Row-major (N, N): entry (i, j) at i·N + j.</summary>
+    public float[] Matrix { get; }
+}

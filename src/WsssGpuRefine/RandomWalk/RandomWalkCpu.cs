@@ -1,0 +1,216 @@
+using System.Numerics;
+using WsssGpuRefine.Backends;
+
+namespace WsssGpuRefine.RandomWalk;
+
+/// <summary>
+/// The CPU propagation: x ← x·T applied step by step as a stencil, vectorised along rows and
+/// threaded over row blocks, ping-ponging between two padded buffers so the steps allocate nothing.
+/// </summary>
+internal static class RandomWalkCpu
+{
+    /// <summary>Below this many target values a step is cheaper on one thread.</summary>
+    private const int ParallelThreshold = 8192;
+
+    /// <summary>
+    /// Applies T <paramref name="steps"/> times to the rows of x (C, h, w), in place. With
+    /// <paramref name="doubleAccumulation"/> the iterate is held and summed in double (the weights stay
+    /// float), which removes most of the rounding that 256 float steps accumulate.
+    /// </summary>
+    public static void Propagate(StencilTransition t, float[] x, int channels, int steps, CpuBackend backend,
+        bool doubleAccumulation = false)
+    {
+        StepWorker worker = doubleAccumulation ? new DoubleStepWorker(t, channels) : new FloatStepWorker(t, channels);
+        worker.Load(x);
+        int blocks = t.Height * channels * t.Width < ParallelThreshold
+            ? 1
+            : Math.Min(t.Height, backend.MaxDegreeOfParallelism * 4);
+        // One delegate for all steps; the worker swaps its own buffers between them.
+        Action<int> block = b => worker.Rows(b * t.Height / blocks, (b + 1) * t.Height / blocks);
+        for (int s = 0; s < steps; s++)
+        {
+            if (blocks == 1) worker.Rows(0, t.Height);
+            else Parallel.For(0, blocks, backend.ParallelOptions, block);
+            worker.Swap();
+        }
+        worker.Store(x);
+    }
+
+    /// <summary>rw = x·M with a dense (N, N) matrix: per channel a row-vector times matrix product.</summary>
+    public static void ApplyDense(DenseMatrixAffinity m, float[] x, int channels, CpuBackend backend)
+    {
+        int n = m.PixelCount;
+        var result = new float[channels * n];
+        int vec = Vector<float>.Count;
+        // Row-major M makes x·M a sum of scaled rows, which streams M once per channel block with
+        // unit stride; columns are split across threads so each owns its slice of the output.
+        int blocks = Math.Max(1, Math.Min(backend.MaxDegreeOfParallelism * 4, n / 256));
+        Parallel.For(0, blocks, backend.ParallelOptions, b =>
+        {
+            int j0 = b * n / blocks, j1 = (b + 1) * n / blocks;
+            for (int c = 0; c < channels; c++)
+            {
+                var acc = result.AsSpan(c * n + j0, j1 - j0);
+                for (int i = 0; i < n; i++)
+                {
+                    float xi = x[c * n + i];
+                    if (xi == 0f) continue;
+                    var row = m.Matrix.AsSpan(i * n + j0, j1 - j0);
+                    var scale = new Vector<float>(xi);
+                    int k = 0;
+                    for (; k <= acc.Length - vec; k += vec)
+                        Vector.MultiplyAddEstimate(new Vector<float>(row.Slice(k)), scale, new Vector<float>(acc.Slice(k))).CopyTo(acc.Slice(k));
+                    for (; k < acc.Length; k++)
+                        acc[k] += row[k] * xi;
+                }
+            }
+        });
+        result.CopyTo(x, 0);
+    }
+
+    private abstract class StepWorker(StencilTransition t, int channels)
+    {
+        protected readonly StencilTransition T = t;
+        protected readonly int Channels = channels;
+
+        public abstract void Load(float[] values);
+        public abstract void Store(float[] values);
+        public abstract void Rows(int yBegin, int yEnd);
+        public abstract void Swap();
+    }
+
+    private sealed class FloatStepWorker(StencilTransition t, int channels) : StepWorker(t, channels)
+    {
+        private float[] source = new float[channels * t.PlaneSize];
+        private float[] target = new float[channels * t.PlaneSize];
+
+        public override void Load(float[] values) => T.Pad(values, Channels, source);
+        public override void Store(float[] values) => T.Unpad(source, Channels, values);
+        public override void Swap() => (source, target) = (target, source);
+
+        public override unsafe void Rows(int yBegin, int yEnd)
+        {
+            var t = T;
+            int channels = Channels;
+            int vec = Vector<float>.Count;
+            int chunks = (t.RowStride - 2 * t.Halo) / vec;
+            int planeSize = t.PlaneSize, directions = t.Offsets.Length;
+            fixed (float* src = source, dst = target, planes = t.BetaPlanes, inv = t.InverseColumnSum)
+            fixed (int* offsets = t.Offsets)
+            {
+                for (int y = yBegin; y < yEnd; y++)
+                {
+                    int rowStart = t.IndexOf(y, 0);
+                    for (int chunk = 0; chunk < chunks; chunk++)
+                    {
+                        int j = rowStart + chunk * vec;
+                        var scale = Vector.Load(inv + j);
+                        // Two channels share each weight load; an odd last channel runs alone.
+                        // The sum runs over differences x[i] − x[j]: rw[j] = x[j] + Σ_i T_ij (x[i] − x[j])
+                        // (columns of T sum to one), so the float rounding scales with the local
+                        // contrast, which the walk drives to zero, instead of with the values.
+                        int c = 0;
+                        for (; c + 1 < channels; c += 2)
+                        {
+                            float* s0 = src + c * planeSize + j, s1 = s0 + planeSize;
+                            var centre0 = Vector.Load(s0);
+                            var centre1 = Vector.Load(s1);
+                            var acc0 = Vector<float>.Zero;
+                            var acc1 = Vector<float>.Zero;
+                            float* p = planes + j;
+                            for (int d = 0; d < directions; d++, p += planeSize)
+                            {
+                                int off = offsets[d];
+                                var forward = Vector.Load(p);
+                                var backward = Vector.Load(p - off);
+                                acc0 = Vector.MultiplyAddEstimate(forward, Vector.Load(s0 + off) - centre0, acc0);
+                                acc1 = Vector.MultiplyAddEstimate(forward, Vector.Load(s1 + off) - centre1, acc1);
+                                acc0 = Vector.MultiplyAddEstimate(backward, Vector.Load(s0 - off) - centre0, acc0);
+                                acc1 = Vector.MultiplyAddEstimate(backward, Vector.Load(s1 - off) - centre1, acc1);
+                            }
+                            Vector.Store(Vector.MultiplyAddEstimate(acc0, scale, centre0), dst + c * planeSize + j);
+                            Vector.Store(Vector.MultiplyAddEstimate(acc1, scale, centre1), dst + (c + 1) * planeSize + j);
+                        }
+                        if (c < channels)
+                        {
+                            float* s0 = src + c * planeSize + j;
+                            var centre0 = Vector.Load(s0);
+                            var acc0 = Vector<float>.Zero;
+                            float* p = planes + j;
+                            for (int d = 0; d < directions; d++, p += planeSize)
+                            {
+                                int off = offsets[d];
+                                acc0 = Vector.MultiplyAddEstimate(Vector.Load(p), Vector.Load(s0 + off) - centre0, acc0);
+                                acc0 = Vector.MultiplyAddEstimate(Vector.Load(p - off), Vector.Load(s0 - off) - centre0, acc0);
+                            }
+                            Vector.Store(Vector.MultiplyAddEstimate(acc0, scale, centre0), dst + c * planeSize + j);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private sealed class DoubleStepWorker(StencilTransition t, int channels) : StepWorker(t, channels)
+    {
+        private double[] source = new double[channels * t.PlaneSize];
+        private double[] target = new double[channels * t.PlaneSize];
+
+        public override void Load(float[] values)
+        {
+            var padded = new float[source.Length];
+            T.Pad(values, Channels, padded);
+            for (int i = 0; i < padded.Length; i++) source[i] = padded[i];
+        }
+
+        public override void Store(float[] values)
+        {
+            var padded = new float[source.Length];
+            for (int i = 0; i < padded.Length; i++) padded[i] = (float)source[i];
+            T.Unpad(padded, Channels, values);
+        }
+
+        public override void Swap() => (source, target) = (target, source);
+
+        public override unsafe void Rows(int yBegin, int yEnd)
+        {
+            var t = T;
+            int vec = Vector<float>.Count, half = Vector<double>.Count;
+            int chunks = (t.RowStride - 2 * t.Halo) / vec;
+            int planeSize = t.PlaneSize, directions = t.Offsets.Length;
+            fixed (double* src = source, dst = target, inv = t.InverseColumnSumExact)
+            fixed (float* planes = t.BetaPlanes)
+            fixed (int* offsets = t.Offsets)
+            {
+                for (int y = yBegin; y < yEnd; y++)
+                {
+                    int rowStart = t.IndexOf(y, 0);
+                    for (int chunk = 0; chunk < chunks; chunk++)
+                    {
+                        int j = rowStart + chunk * vec;
+                        for (int c = 0; c < Channels; c++)
+                        {
+                            double* s0 = src + c * planeSize + j;
+                            var accLow = Vector.Load(s0);
+                            var accHigh = Vector.Load(s0 + half);
+                            float* p = planes + j;
+                            for (int d = 0; d < directions; d++, p += planeSize)
+                            {
+                                int off = offsets[d];
+                                Vector.Widen(Vector.Load(p), out var forwardLow, out var forwardHigh);
+                                Vector.Widen(Vector.Load(p - off), out var backwardLow, out var backwardHigh);
+                                accLow = Vector.MultiplyAddEstimate(forwardLow, Vector.Load(s0 + off), accLow);
+                                accHigh = Vector.MultiplyAddEstimate(forwardHigh, Vector.Load(s0 + off + half), accHigh);
+                                accLow = Vector.MultiplyAddEstimate(backwardLow, Vector.Load(s0 - off), accLow);
+                                accHigh = Vector.MultiplyAddEstimate(backwardHigh, Vector.Load(s0 - off + half), accHigh);
+                            }
+                            double* o = dst + c * planeSize + j;
+                            Vector.Store(accLow * Vector.Load(inv + j), o);
+                            Vector.Store(accHigh * Vector.Load(inv + j + half), o + half);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,190 @@
+using System.Runtime.InteropServices;
+using WsssGpuRefine.Backends;
+using WsssGpuRefine.Backends.Vulkan;
+using WsssGpuRefine.Core;
+
+namespace WsssGpuRefine.Threshold;
+
+public static partial class ThresholdLabeling
+{
+    static partial void LabelOnGpu(ComputeBackend backend, ClassMaps[] cams, BackgroundRule rule, LabelMap[] outputs, ref bool done)
+    {
+        if (backend is not VulkanBackend vk) return;
+        ThresholdLabelingVulkan.Label(vk, cams, rule, outputs);
+        done = true;
+    }
+}
+
+/// <summary>
+/// GPU side of <see cref="ThresholdLabeling"/>: shaders/threshold_argmax.hlsl (constant background) and
+/// shaders/power_background_argmax.hlsl (PSA's power background), several images per dispatch.
+/// </summary>
+internal static class ThresholdLabelingVulkan
+{
+    [StructLayout(LayoutKind.Sequential)]
+    private struct ThresholdParams
+    {
+        public float Threshold;
+        public uint PieceCount;
+        public uint GroupsX;
+        public uint Pad0;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PowerParams
+    {
+        public float Alpha;
+        public uint Exponent;
+        public uint PieceCount;
+        public uint GroupsX;
+    }
+
+    private const uint NotInteger = 0xFFFFFFFFu;
+    private const byte RecomputeOnHost = 255;
+    internal const int PieceStride = 8;
+
+    /// <summary>
+    /// Labels foreground-only maps <paramref name="cams"/> into <paramref name="outputs"/> (same sizes),
+    /// bit-identical to the CPU path.
+    /// </summary>
+    public static void Label(VulkanBackend vk, IReadOnlyList<ClassMaps> cams, BackgroundRule rule, LabelMap[] outputs)
+    {
+        ArgumentNullException.ThrowIfNull(vk);
+        ArgumentNullException.ThrowIfNull(cams);
+        ArgumentNullException.ThrowIfNull(rule);
+        if (outputs.Length != cams.Count) throw new ArgumentException("one output per image is needed", nameof(outputs));
+        for (int i = 0; i < cams.Count; i++)
+            if (outputs[i].PixelCount != cams[i].PixelCount)
+                throw new ArgumentException($"output {i} has {outputs[i].PixelCount} pixels, not {cams[i].PixelCount}", nameof(outputs));
+
+        var power = rule as BackgroundRule.Power;
+        var kernel = power is null
+            ? vk.GetKernel("threshold_argmax", 4, 16)
+            : vk.GetKernel("power_background_argmax", 4, 16);
+        var chunks = VulkanImageBatches.Plan(cams.Count, i => cams[i].PixelCount, i => 4L * cams[i].Channels,
+            vk.MaxBufferBytes, VulkanImageBatches.MaxPieces(vk), long.MaxValue);
+
+        var stream = vk.RentStream();
+        using var rented = new BufferRentals(vk);
+        try
+        {
+            foreach (var chunk in chunks)
+            {
+                long mapFloats = 0, outWords = 0, maxWords = 0;
+                var labelOffsets = new Dictionary<int, int>();
+                int labelCount = 0;
+                foreach (var piece in chunk)
+                {
+                    mapFloats += (long)cams[piece.Image].Channels * piece.PixelCount;
+                    outWords += piece.Words;
+                    maxWords = Math.Max(maxWords, piece.Words);
+                    if (labelOffsets.TryAdd(piece.Image, labelCount)) labelCount += cams[piece.Image].Channels;
+                }
+
+                var maps = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)mapFloats * 4);
+                var ids = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)labelCount * 4);
+                var pieces = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)chunk.Length * PieceStride * 4);
+                var labels = rented.Rent(VulkanBufferAccess.ReadWrite, (ulong)outWords * 4);
+
+                long packStart = System.Diagnostics.Stopwatch.GetTimestamp();
+                var mapSpan = stream.Upload<float>(maps, 0, checked((int)mapFloats));
+                var idSpan = stream.Upload<uint>(ids, 0, labelCount);
+                var pieceSpan = stream.Upload<uint>(pieces, 0, chunk.Length * PieceStride);
+                foreach (var (image, offset) in labelOffsets)
+                    for (int c = 0; c < cams[image].Channels; c++) idSpan[offset + c] = (uint)cams[image].LabelIds[c];
+                long mapOffset = 0, outOffset = 0;
+                for (int p = 0; p < chunk.Length; p++)
+                {
+                    var piece = chunk[p];
+                    var cam = cams[piece.Image];
+                    int n = piece.PixelCount;
+                    for (int c = 0; c < cam.Channels; c++)
+                        cam.Data.AsSpan(c * cam.PixelCount + piece.PixelStart, n)
+                            .CopyTo(mapSpan.Slice((int)(mapOffset + (long)c * n), n));
+                    var d = pieceSpan.Slice(p * PieceStride, PieceStride);
+                    d.Clear();
+                    d[0] = (uint)mapOffset;
+                    d[1] = (uint)n;
+                    d[2] = (uint)cam.Channels;
+                    d[3] = (uint)labelOffsets[piece.Image];
+                    d[4] = (uint)outOffset;
+                    mapOffset += (long)cam.Channels * n;
+                    outOffset += piece.Words;
+                }
+
+                vk.AddHostTime(packStart, unpacking: false);
+                uint groupsX = VulkanImageBatches.GroupsX(maxWords, 1, vk.Device.Limits.MaxComputeWorkGroupCountX);
+                ReadOnlySpan<VulkanBuffer> bindings = [maps, ids, pieces, labels];
+                if (power is null)
+                {
+                    var args = new ThresholdParams { Threshold = ((BackgroundRule.Constant)rule).Threshold32, PieceCount = (uint)chunk.Length, GroupsX = groupsX };
+                    stream.Dispatch(kernel, bindings, args, groupsX, (uint)chunk.Length);
+                }
+                else
+                {
+                    var args = new PowerParams
+                    {
+                        Alpha = (float)power.Alpha,
+                        Exponent = power.IsSmallInteger ? (uint)power.Alpha : NotInteger,
+                        PieceCount = (uint)chunk.Length,
+                        GroupsX = groupsX,
+                    };
+                    stream.Dispatch(kernel, bindings, args, groupsX, (uint)chunk.Length);
+                }
+                var download = stream.Download(labels, 0, (ulong)outWords * 4);
+                stream.Submit(kernel.Name);
+
+                long unpackStart = System.Diagnostics.Stopwatch.GetTimestamp();
+                var bytes = stream.Read<byte>(download);
+                outOffset = 0;
+                foreach (var piece in chunk)
+                {
+                    var target = outputs[piece.Image].Labels.AsSpan(piece.PixelStart, piece.PixelCount);
+                    bytes.Slice((int)(outOffset * 4), piece.PixelCount).CopyTo(target);
+                    if (power is not null && !power.IsSmallInteger)
+                        RecomputeUncertain(cams[piece.Image], power, piece.PixelStart, target);
+                    outOffset += piece.Words;
+                }
+                vk.AddHostTime(unpackStart, unpacking: true);
+                stream.Reset();
+                rented.ReturnAll();
+            }
+        }
+        finally
+        {
+            vk.ReturnStream(stream);
+        }
+    }
+
+    /// <summary>
+    /// GPU pow is too loose to decide pixels where the power background and the max score nearly tie; the
+    /// shader marks them 255 and they are decided here exactly as on the CPU.
+    /// </summary>
+    private static void RecomputeUncertain(ClassMaps cam, BackgroundRule.Power power, int pixelStart, Span<byte> labels)
+    {
+        int n = cam.PixelCount;
+        for (int i = labels.IndexOf(RecomputeOnHost); i >= 0; i = NextIndex(labels, i + 1))
+        {
+            int p = pixelStart + i;
+            float m = cam.Data[p];
+            int a = 0;
+            for (int c = 1; c < cam.Channels; c++)
+            {
+                float v = cam.Data[c * n + p];
+                if (v > m)
+                {
+                    m = v;
+                    a = c;
+                }
+            }
+            labels[i] = m > power.Evaluate(m) ? (byte)cam.LabelIds[a] : (byte)0;
+        }
+    }
+
+    private static int NextIndex(Span<byte> labels, int from)
+    {
+        if (from >= labels.Length) return -1;
+        int i = labels[from..].IndexOf(RecomputeOnHost);
+        return i < 0 ? -1 : from + i;
+    }
+}

@@ -1,0 +1,46 @@
+using WsssGpuRefine.Core;
+using WsssGpuRefine.Io.Lists;
+
+namespace WsssGpuRefine.Tests.Io;
+
+public class ImageListTests
+{
+    [Fact]
+    public void Both_line_forms_and_blank_lines()
+    {
+        var ids = ImageList.Parse([
+            "2007_000032",
+            "",
+            "  /JPEGImages/2007_000039.jpg /SegmentationClassAug/2007_000039.png  ",
+            "2011_003276\r",
+            "   ",
+        ]);
+        Assert.Equal(new[] { "2007_000032", "2007_000039", "2011_003276" }, ids);
+    }
+
+    [Fact]
+    public void Duplicated_id_is_refused_with_both_lines()
+    {
+        var e = Assert.Throws<WsssInputException>(() => ImageList.Parse(["a", "b", "/JPEGImages/a.jpg /x/a.png"]));
+        Assert.Equal("line 3: duplicated id 'a' (first on line 1)", e.Reason);
+    }
+
+    [Fact]
+    public void File_errors_name_the_file()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"wsss_list_{Guid.NewGuid():N}.txt");
+        File.WriteAllLines(path, ["x", "x"]);
+        try
+        {
+            var e = Assert.Throws<WsssInputException>(() => ImageList.Read(path));
+            Assert.Equal(path, e.File);
+            Assert.Equal(new[] { "y" }, ImageList.Parse(["y"]));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+        var missing = Assert.Throws<WsssInputException>(() => ImageList.Read(path));
+        Assert.Contains("cannot read", missing.Reason);
+    }
+}

@@ -1,0 +1,209 @@
+using WsssGpuRefine.Backends;
+using WsssGpuRefine.RandomWalk;
+
+namespace WsssGpuRefine.Tests.RandomWalk;
+
+public class RandomWalkPropagationTests
+{
+    internal static float[] RandomMap(Random rng, int count, float scale = 1f)
+    {
+        var v = new float[count];
+        for (int i = 0; i < count; i++) v[i] = (float)rng.NextDouble() * scale;
+        return v;
+    }
+
+    /// <summary>A boundary map with low noise and one wall, so the walk has structure to respect.</summary>
+    internal static float[] WalledBoundary(Random rng, int h, int w)
+    {
+        var b = RandomMap(rng, h * w, 0.2f);
+        for (int y = 0; y < h; y++) b[y * w + w / 2] = 0.9f + 0.1f * (float)rng.NextDouble();
+        return b;
+    }
+
+    private static void AssertCloseAfterGlobalMax(double[] expected, float[] actual, double tolerance = 1e-4)
+    {
+        double maxE = expected.Max(), maxA = actual.Max();
+        Assert.True(maxE > 0 && maxA > 0);
+        double worst = 0;
+        for (int i = 0; i < expected.Length; i++)
+            worst = Math.Max(worst, Math.Abs(expected[i] / maxE - actual[i] / maxA));
+        Assert.True(worst <= tolerance, $"max abs diff after normalisation {worst:E3}");
+    }
+
+    [Theory]
+    [InlineData(9, 11, 3, 10f, 8, 5)]
+    [InlineData(9, 11, 2, 5f, 8, 5)]
+    [InlineData(7, 13, 3, 8f, 6, 4)]
+    [InlineData(12, 10, 2, 10f, 3, 3)]
+    public void BoundaryWalkMatchesDenseDoubleReference(int h, int w, int channels, float beta, int expTimes, int radius)
+    {
+        var rng = new Random(h * 1000 + w * 10 + channels);
+        var boundary = WalledBoundary(rng, h, w);
+        var x = RandomMap(rng, channels * h * w);
+        var affinity = BoundaryAffinity.FromBoundary(boundary, h, w, radius);
+        var options = new RandomWalkOptions { Beta = beta, ExpTimes = expTimes, Radius = radius };
+
+        var dense = DenseRandomWalkReference.BoundaryAffinity(boundary, h, w, radius);
+        var expected = DenseRandomWalkReference.Apply(x, channels, DenseRandomWalkReference.Transition(dense, beta, expTimes));
+        var actual = (float[])x.Clone();
+        RandomWalker.Propagate(actual, channels, affinity, options);
+
+        AssertCloseAfterGlobalMax(expected, actual);
+        AssertSameLabelsExceptTies(expected, actual, channels, h * w, 0.25);
+    }
+
+    private static void AssertSameLabelsExceptTies(double[] expected, float[] actual, int channels, int n, double threshold)
+    {
+        double maxE = expected.Max(), maxA = actual.Max();
+        int decided = 0;
+        for (int p = 0; p < n; p++)
+        {
+            var e = Enumerable.Range(0, channels).Select(c => expected[c * n + p] / maxE).Prepend(threshold).ToArray();
+            var a = Enumerable.Range(0, channels).Select(c => actual[c * n + p] / maxA).Prepend(threshold).ToArray();
+            var sorted = e.OrderDescending().ToArray();
+            if (sorted[0] - sorted[1] < 1e-6) continue; // an exact tie in the reference
+            Assert.Equal(Array.IndexOf(e, e.Max()), Array.IndexOf(a, a.Max()));
+            decided++;
+        }
+        Assert.True(decided > n / 2);
+    }
+
+    [Fact]
+    public void DoubleAccumulationIsWithinRoundingOfDenseReference()
+    {
+        var rng = new Random(21);
+        int h = 9, w = 11, channels = 3;
+        var boundary = WalledBoundary(rng, h, w);
+        var x = RandomMap(rng, channels * h * w);
+        var affinity = BoundaryAffinity.FromBoundary(boundary, h, w);
+        var expected = DenseRandomWalkReference.Apply(x, channels,
+            DenseRandomWalkReference.Transition(DenseRandomWalkReference.BoundaryAffinity(boundary, h, w, 5), 10, 8));
+        var actual = (float[])x.Clone();
+        RandomWalker.Propagate(actual, channels, affinity, RandomWalkOptions.Irn with { DoubleAccumulation = true });
+        AssertCloseAfterGlobalMax(expected, actual, 1e-6);
+    }
+
+    [Fact]
+    public void FeatureAndImageWalksMatchDenseReferenceOfTheirWeights()
+    {
+        var rng = new Random(7);
+        int h = 10, w = 12, channels = 3;
+        var features = RandomMap(rng, 5 * h * w, 2f);
+        var rgb = RandomMap(rng, 3 * h * w, 255f);
+        var x = RandomMap(rng, channels * h * w);
+        foreach (StencilAffinity affinity in new StencilAffinity[]
+                 {
+                     FeatureAffinity.FromFeatures(features, 5, h, w),
+                     FeatureAffinity.FromFeatures(features, 5, h, w, restrictSources: false),
+                     ImageAffinity.FromGrid(rgb, h, w),
+                 })
+        {
+            var options = new RandomWalkOptions { Beta = 8, ExpTimes = 6 };
+            var expected = DenseRandomWalkReference.Apply(x, channels,
+                DenseRandomWalkReference.Transition(DenseRandomWalkReference.FromStencil(affinity), 8, 6));
+            var actual = (float[])x.Clone();
+            RandomWalker.Propagate(actual, channels, affinity, options);
+            AssertCloseAfterGlobalMax(expected, actual);
+        }
+    }
+
+    [Fact]
+    public void ThreadedStencilMatchesStepwiseDoubleGather()
+    {
+        // Big enough to take the threaded path; the reference applies x ← x·T one step at a time
+        // by a plain gather over all pairs in double.
+        var rng = new Random(11);
+        int h = 41, w = 67, channels = 4, steps = 256;
+        var boundary = WalledBoundary(rng, h, w);
+        var x = RandomMap(rng, channels * h * w);
+        var affinity = BoundaryAffinity.FromBoundary(boundary, h, w);
+        var actual = (float[])x.Clone();
+        RandomWalker.Propagate(actual, channels, affinity, new RandomWalkOptions(), new CpuBackend(2));
+        var actualDouble = (float[])x.Clone();
+        RandomWalker.Propagate(actualDouble, channels, affinity, new RandomWalkOptions { DoubleAccumulation = true }, new CpuBackend(2));
+
+        int n = h * w;
+        var weights = new double[n, 69];
+        var neighbours = new int[n, 69];
+        var dirs = affinity.Directions;
+        for (int j = 0; j < n; j++)
+        {
+            int y = j / w, xx = j % w, k = 0;
+            neighbours[j, k] = j; weights[j, k++] = 1;
+            for (int d = 0; d < dirs.Count; d++)
+            {
+                int ty = y + dirs[d].Dy, tx = xx + dirs[d].Dx;
+                if (ty >= 0 && ty < h && tx >= 0 && tx < w) { neighbours[j, k] = ty * w + tx; weights[j, k++] = Math.Pow(affinity[d, y, xx], 10); }
+                int sy = y - dirs[d].Dy, sx = xx - dirs[d].Dx;
+                if (sy >= 0 && sy < h && sx >= 0 && sx < w) { neighbours[j, k] = sy * w + sx; weights[j, k++] = Math.Pow(affinity[d, sy, sx], 10); }
+            }
+            double sum = 0;
+            for (int q = 0; q < k; q++) sum += weights[j, q];
+            for (int q = 0; q < k; q++) weights[j, q] /= sum;
+            for (int q = k; q < 69; q++) { weights[j, q] = 0; neighbours[j, q] = j; }
+        }
+        var cur = x.Select(v => (double)v).ToArray();
+        var next = new double[cur.Length];
+        for (int s = 0; s < steps; s++)
+        {
+            for (int c = 0; c < channels; c++)
+                for (int j = 0; j < n; j++)
+                {
+                    double acc = 0;
+                    for (int q = 0; q < 69; q++) acc += weights[j, q] * cur[c * n + neighbours[j, q]];
+                    next[c * n + j] = acc;
+                }
+            (cur, next) = (next, cur);
+        }
+        AssertCloseAfterGlobalMax(cur, actual, 5e-5);
+        AssertCloseAfterGlobalMax(cur, actualDouble, 1e-6);
+    }
+
+    [Fact]
+    public void ConstantMapIsAFixedPoint()
+    {
+        // Column normalisation makes Σ_i T_ij = 1, so the all-ones row vector satisfies 1·T = 1.
+        int h = 9, w = 11;
+        var affinity = BoundaryAffinity.FromBoundary(WalledBoundary(new Random(3), h, w), h, w);
+        var ones = Enumerable.Repeat(1f, h * w).ToArray();
+        RandomWalker.Propagate(ones, 1, affinity, new RandomWalkOptions());
+        Assert.All(ones, v => Assert.Equal(1f, v, 1e-4f));
+    }
+
+    [Fact]
+    public void DenseMatrixSourceAppliesTheMatrixOnce()
+    {
+        var rng = new Random(5);
+        int h = 3, w = 4, n = h * w, channels = 2;
+        var m = RandomMap(rng, n * n);
+        var x = RandomMap(rng, channels * n);
+        var actual = (float[])x.Clone();
+        RandomWalker.Propagate(actual, channels, new DenseMatrixAffinity(m, h, w), new RandomWalkOptions());
+        for (int c = 0; c < channels; c++)
+            for (int j = 0; j < n; j++)
+            {
+                double expected = 0;
+                for (int i = 0; i < n; i++) expected += (double)x[c * n + i] * m[i * n + j];
+                Assert.Equal(expected, actual[c * n + j], 1e-5);
+            }
+    }
+
+    [Fact]
+    public void DenseMatrixOfPoweredTransitionEqualsStencilWalk()
+    {
+        // WSGCN saves T^(2^t); applying it must agree with walking the stencil.
+        int h = 8, w = 9, channels = 2;
+        var rng = new Random(9);
+        var affinity = BoundaryAffinity.FromBoundary(WalledBoundary(rng, h, w), h, w);
+        var t = DenseRandomWalkReference.Transition(DenseRandomWalkReference.FromStencil(affinity), 10, 8);
+        int n = h * w;
+        var matrix = new float[n * n];
+        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) matrix[i * n + j] = (float)t[i, j];
+        var x = RandomMap(rng, channels * n);
+        var viaMatrix = (float[])x.Clone();
+        RandomWalker.Propagate(viaMatrix, channels, new DenseMatrixAffinity(matrix, h, w), RandomWalkOptions.Irn);
+        var viaStencil = (float[])x.Clone();
+        RandomWalker.Propagate(viaStencil, channels, affinity, RandomWalkOptions.Irn);
+        AssertCloseAfterGlobalMax(viaMatrix.Select(v => (double)v).ToArray(), viaStencil);
+    }
+}

@@ -1,0 +1,95 @@
+using WsssGpuRefine.Backends.Vulkan;
+using WsssGpuRefine.Confusion;
+using WsssGpuRefine.Core;
+using WsssGpuRefine.Threshold;
+
+namespace WsssGpuRefine.Tests.Vulkan;
+
+[Collection(VulkanCollection.Name)]
+public sealed class VulkanBackendTests(VulkanFixture fixture)
+{
+    [VulkanFact]
+    public void EveryShaderIsEmbeddedAsSpirv()
+    {
+        foreach (var name in new[] { "threshold_argmax", "power_background_argmax", "sweep_histogram", "confusion_matrix" })
+        {
+            var code = VulkanBackend.LoadSpirv(name);
+            Assert.Equal(0x07230203u, BitConverter.ToUInt32(code, 0));
+        }
+    }
+
+    [VulkanFact]
+    public void UnknownKernelIsAClearError()
+    {
+        var error = Assert.Throws<VulkanBackendException>(() => fixture.Backend.GetKernel("no_such_kernel", 1, 0));
+        Assert.Contains("'no_such_kernel' is not compiled into this build", error.Message);
+    }
+
+    [VulkanFact]
+    public void StagingIsUsedWhereAskedAndOnDiscreteGpusOnly()
+    {
+        Assert.True(fixture.Staging.UsesStaging);
+        Assert.Equal(fixture.Backend.Device.Type == VulkanDeviceType.DiscreteGpu, fixture.Backend.UsesStaging);
+        Assert.Equal(4096UL, fixture.TinyChunks.MaxBufferBytes);
+        Assert.True(fixture.Backend.MaxBufferBytes <= fixture.Backend.Device.Limits.MaxStorageBufferRange);
+    }
+
+    [VulkanFact]
+    public void RepeatedCallsReuseBuffersAndDisposalReleasesEverything()
+    {
+        var rng = new Random(21);
+        var batch = RandomData.CamBatch(rng);
+        using var vk = VulkanBackend.Create(new VulkanBackendOptions
+        {
+            DeviceNameContains = fixture.Backend.Device.Name, DebugMessenger = true, ForceStaging = true,
+        });
+        var first = ThresholdLabeling.Label(vk, batch, new BackgroundRule.Constant(0.3));
+        int buffersAfterFirst = vk.LiveBufferCount;
+        Assert.True(buffersAfterFirst > 0);
+        for (int i = 0; i < 3; i++)
+        {
+            var again = ThresholdLabeling.Label(vk, batch, new BackgroundRule.Constant(0.3));
+            Assert.Equal(first.Select(l => l.Labels), again.Select(l => l.Labels));
+        }
+        Assert.Equal(buffersAfterFirst, vk.LiveBufferCount);
+        vk.Dispose();
+        Assert.Equal(0, vk.LiveBufferCount);
+        Assert.Throws<ObjectDisposedException>(() => ThresholdLabeling.Label(vk, batch, new BackgroundRule.Constant(0.3)));
+        vk.Dispose(); // idempotent
+    }
+
+    [VulkanFact]
+    public void TimingsSplitTransfersFromCompute()
+    {
+        var rng = new Random(23);
+        var batch = RandomData.CamBatch(rng);
+        using var vk = VulkanBackend.Create(new VulkanBackendOptions
+        {
+            DeviceNameContains = fixture.Backend.Device.Name, DebugMessenger = true, ForceStaging = true, MaxChunkBytes = 1 << 16,
+        });
+        ThresholdLabeling.Label(vk, batch, new BackgroundRule.Constant(0.3));
+        var t = vk.Timings;
+        Assert.True(t.Submissions > 1, "64 KiB chunks need several submissions");
+        Assert.True(t.HostPackMs > 0 && t.HostUnpackMs > 0 && t.SubmitWaitMs > 0);
+        if (t.HasGpuTimestamps)
+            Assert.True(t.GpuUploadMs > 0 && t.GpuComputeMs > 0 && t.GpuReadbackMs > 0, t.ToString());
+        vk.ResetTimings();
+        Assert.Equal(0, vk.Timings.Submissions);
+        Assert.Equal(0, vk.Timings.TransferMs);
+    }
+
+    [VulkanFact]
+    public void BackendsOnTheSameDeviceAgree()
+    {
+        var rng = new Random(22);
+        var pairs = Enumerable.Range(0, 5).Select(_ => new LabelPair(RandomData.Labels(rng, 33, 65, 21), RandomData.Labels(rng, 33, 65, 21))).ToList();
+        var a = ConfusionCounting.Count(fixture.Backend, pairs, new ConfusionOptions());
+        var b = ConfusionCounting.Count(fixture.Staging, pairs, new ConfusionOptions());
+        var c = ConfusionCounting.Count(fixture.TinyChunks, pairs, new ConfusionOptions());
+        Assert.Equal(a.Counts, b.Counts);
+        Assert.Equal(a.Counts, c.Counts);
+        // Every pixel with gt != 255 is counted once (pred 255 counts as background by default).
+        long valid = pairs.Sum(p => p.GroundTruth.Labels.Count(g => g != LabelMap.Ignore));
+        Assert.Equal(valid, a.Total);
+    }
+}

@@ -1,0 +1,90 @@
+using WsssGpuRefine.Backends.Vulkan;
+
+namespace WsssGpuRefine.Tests.Vulkan;
+
+/// <summary>Whether this machine has a usable Vulkan device (lavapipe counts), computed once.</summary>
+internal static class VulkanTestEnvironment
+{
+    private static readonly Lazy<VulkanDeviceListing> LazyListing = new(VulkanDevices.Enumerate);
+
+    public static VulkanDeviceListing Listing => LazyListing.Value;
+
+    public static bool Available => Listing.Devices.Any(d => d.IsUsable);
+
+    public static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+
+    public static string UnavailableReason =>
+        $"no Vulkan device ({Listing.UnavailableReason ?? "none usable"}); install mesa-vulkan-drivers for lavapipe";
+}
+
+/// <summary>
+/// A test that needs a Vulkan device. Without one it is skipped with the reason on a developer machine,
+/// but it runs (and fails in the fixture) when CI=true: CI has lavapipe, so a missing driver is a CI bug.
+/// </summary>
+public sealed class VulkanFactAttribute : FactAttribute
+{
+    public VulkanFactAttribute()
+    {
+        if (!VulkanTestEnvironment.Available && !VulkanTestEnvironment.IsCi)
+            Skip = VulkanTestEnvironment.UnavailableReason;
+    }
+}
+
+/// <summary>The Vulkan backends the tests share: created once, on the best device (lavapipe in CI).</summary>
+public sealed class VulkanFixture : IDisposable
+{
+    private readonly Lazy<VulkanBackend> _backend;
+    private readonly Lazy<VulkanBackend> _staging;
+    private readonly Lazy<VulkanBackend> _tinyChunks;
+
+    public VulkanFixture()
+    {
+        // A device filter from the environment (WSSS_VULKAN_DEVICE) picks the device the tests run on.
+        string? filter = VulkanDevices.DeviceFilterFromEnvironment();
+        _backend = new(() => Create(new VulkanBackendOptions { DeviceNameContains = filter, DebugMessenger = true }));
+        _staging = new(() => Create(new VulkanBackendOptions { DeviceNameContains = filter, DebugMessenger = true, ForceStaging = true }));
+        // 4 KiB chunks: a 513x257 image splits into dozens of pieces and a batch into many dispatches.
+        _tinyChunks = new(() => Create(new VulkanBackendOptions { DeviceNameContains = filter, DebugMessenger = true, MaxChunkBytes = 4096 }));
+    }
+
+    private static VulkanBackend Create(VulkanBackendOptions options)
+    {
+        if (!VulkanTestEnvironment.Available)
+            throw new InvalidOperationException($"CI=true but {VulkanTestEnvironment.UnavailableReason}");
+        return VulkanBackend.Create(options);
+    }
+
+    /// <summary>Direct mapping where the device memory is host-visible (lavapipe, integrated GPUs).</summary>
+    public VulkanBackend Backend => _backend.Value;
+
+    /// <summary>Device-local buffers with staging copies, the discrete-GPU path.</summary>
+    public VulkanBackend Staging => _staging.Value;
+
+    /// <summary>Tiny buffer limit: every batch is cut into many chunks and images into pieces.</summary>
+    public VulkanBackend TinyChunks => _tinyChunks.Value;
+
+    public IEnumerable<VulkanBackend> All => [Backend, Staging, TinyChunks];
+
+    public void Dispose()
+    {
+        if (_backend.IsValueCreated) _backend.Value.Dispose();
+        if (_staging.IsValueCreated) _staging.Value.Dispose();
+        if (_tinyChunks.IsValueCreated) _tinyChunks.Value.Dispose();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class VulkanCollection : ICollectionFixture<VulkanFixture>
+{
+    public const string Name = "Vulkan";
+}
+
+/// <summary>A theory that needs a Vulkan device; skipped without one except in CI (see <see cref="VulkanFactAttribute"/>).</summary>
+public sealed class VulkanTheoryAttribute : TheoryAttribute
+{
+    public VulkanTheoryAttribute()
+    {
+        if (!VulkanTestEnvironment.Available && !VulkanTestEnvironment.IsCi)
+            Skip = VulkanTestEnvironment.UnavailableReason;
+    }
+}
