@@ -22,7 +22,7 @@ public class EvalFixtureTests
     internal static EvalOptions Options(string format, bool forceFormat) => new()
     {
         GroundTruthDirectory = Path.Combine(Root, "gt"),
-        Ids = Io.Lists.ImageList.Read(Path.Combine(Root, "train.txt")),
+        Ids = WsssGpuRefine.Io.Lists.ImageList.Read(Path.Combine(Root, "train.txt")),
         CamsDirectory = Path.Combine(Root, format),
         Format = forceFormat ? format : null,
         Rule = new BackgroundRule.Constant(0.15),

@@ -1,0 +1,133 @@
+using System.CommandLine;
+using System.Reflection;
+using System.Text.Json;
+using WsssGpuRefine.Crf;
+using WsssGpuRefine.Io;
+using WsssGpuRefine.Jobs;
+using WsssGpuRefine.Metrics;
+using WsssGpuRefine.RandomWalk;
+using WsssGpuRefine.Threshold;
+
+namespace WsssGpuRefine.Cli.Commands;
+
+internal sealed class RefineCommand : ICliCommand
+{
+    public Command Build()
+    {
+        var cams = CommonOptions.Cams(required: true);
+        var images = CommonOptions.Images(required: false);
+        var list = CommonOptions.List();
+        var output = new Option<DirectoryInfo>("--out") { Description = "output folder: ID.png palette label maps (VOC colours, 255 = ignore)", Required = true };
+        var threshold = new Option<double?>("--threshold") { Description = "first stage: constant background (IRN rule)" };
+        var bgPower = new Option<double?>("--bg-power") { Description = "first stage: PSA background (1 - max)^A; with --rw, AffinityNet's alpha" };
+        var irLabel = new Option<string?>("--ir-label") { Description = "FG,BG: IRN's confident-region label (255 where unsure) through the label CRF (--crf, default irn)" };
+        var rw = new Option<string?>("--rw") { Description = "random walk affinity: image | boundary:DIR | features:DIR | matrix:DIR" };
+        var rwPreset = new Option<string?>("--rw-preset") { Description = $"random-walk recipe defaults: {string.Join(", ", RandomWalkOptions.PresetNames)} (default irn)" };
+        var rwBeta = new Option<float?>("--rw-beta") { Description = "affinity exponent beta (IRN 10)" };
+        var rwExp = new Option<int?>("--rw-exp-times") { Description = "T^(2^exp_times) (IRN 8)" };
+        var rwRadius = new Option<int?>("--rw-radius") { Description = "neighbourhood radius (IRN 5)" };
+        var rwBg = new Option<float?>("--rw-bg-threshold") { Description = "background score after the walk (IRN 0.25)" };
+        var rwStride = new Option<int?>("--rw-stride") { Description = "grid stride a full-resolution CAM is pooled to (default 4)" };
+        var crf = new Option<string?>("--crf") { Description = $"CRF preset: {string.Join(", ", CrfParameters.PresetNames)}" };
+        var crfParams = new Option<string?>("--crf-params") { Description = "explicit CRF parameters, e.g. \"gauss=3,3;bilateral=50,5,10;iters=10;unary=labels:0.7\"" };
+        var gt = CommonOptions.Gt(required: false);
+        var metric = new Option<string>("--metric") { Description = "metric for --gt scoring", DefaultValueFactory = _ => "chainercv" };
+        var saveScores = new Option<bool>("--save-scores") { Description = "also write ID.npy float32 (C+1,H,W): background, then the present classes" };
+        var overwrite = new Option<bool>("--overwrite") { Description = "recompute outputs that already exist (default: resume by skipping them)" };
+        var format = CommonOptions.Format();
+        var clsLabels = CommonOptions.ClassLabels();
+        var classes = CommonOptions.Classes();
+        var backend = CommonOptions.Backend();
+        var json = CommonOptions.Json();
+        var keepGoing = CommonOptions.KeepGoing();
+        var batchSize = CommonOptions.BatchSize();
+        var shard = CommonOptions.Shard();
+
+        var command = new Command("refine", "Turn CAM dumps into pseudo-label PNGs: threshold / ir-label, random walk, CRF, in that order.")
+        {
+            cams, images, list, output, threshold, bgPower, irLabel, rw, rwPreset, rwBeta, rwExp, rwRadius, rwBg, rwStride, crf, crfParams,
+            gt, metric, saveScores, overwrite, format, clsLabels, classes, backend, json, keepGoing, batchSize, shard,
+        };
+        command.SetAction(parse => CliRunner.Run(() =>
+        {
+            if (!SegmentationMetrics.TryParse(parse.GetValue(metric)!, out var segmentationMetric))
+                throw new ArgumentException($"--metric: unknown metric '{parse.GetValue(metric)}'");
+            if (parse.GetValue(crf) is not null && parse.GetValue(crfParams) is not null)
+                throw new ArgumentException("give --crf PRESET or --crf-params, not both");
+            if (parse.GetValue(json) is not null && parse.GetValue(gt) is null)
+                throw new ArgumentException("--json reports the score of the written labels: it needs --gt");
+            var crfParameters = parse.GetValue(crf) is { } preset ? CrfParameters.Preset(preset)
+                              : parse.GetValue(crfParams) is { } text ? CrfParameters.Parse(text) : null;
+            var walk = parse.GetValue(rwPreset) is { } rp ? RandomWalkOptions.Preset(rp) : RandomWalkOptions.Irn;
+            if (parse.GetValue(rwBeta) is { } beta) walk = walk with { Beta = beta };
+            if (parse.GetValue(rwExp) is { } exp) walk = walk with { ExpTimes = exp };
+            if (parse.GetValue(rwRadius) is { } radius) walk = walk with { Radius = radius };
+            if (parse.GetValue(rwBg) is { } bg) walk = walk with { BackgroundThreshold = bg };
+            if (parse.GetValue(rwStride) is { } stride) walk = walk with { Stride = stride };
+
+            var options = new RefineOptions
+            {
+                Ids = DatasetInputs.ReadList(parse.GetValue(list)!.FullName),
+                CamsDirectory = parse.GetValue(cams)!.FullName,
+                OutputDirectory = parse.GetValue(output)!.FullName,
+                ImagesDirectory = parse.GetValue(images)?.FullName,
+                Format = parse.GetValue(format),
+                ClassLabelsFile = parse.GetValue(clsLabels)?.FullName,
+                Classes = parse.GetValue(classes),
+                Rule = parse.GetValue(threshold) is { } t ? new BackgroundRule.Constant(t)
+                     : parse.GetValue(bgPower) is { } a ? new BackgroundRule.Power(a) : null,
+                IrLabel = parse.GetValue(irLabel) is { } ir ? IrLabelOptions.Parse(ir, crfParameters) : null,
+                RandomWalkSource = parse.GetValue(rw) is { } source ? AffinitySource.Parse(source) : null,
+                RandomWalk = walk,
+                Crf = parse.GetValue(irLabel) is null ? crfParameters : null,
+                SaveScores = parse.GetValue(saveScores),
+                Overwrite = parse.GetValue(overwrite),
+                KeepGoing = parse.GetValue(keepGoing),
+                BatchSize = parse.GetValue(batchSize),
+                Shard = parse.GetValue(shard) is { } sh ? Jobs.Shard.Parse(sh) : Jobs.Shard.Whole,
+                GroundTruthDirectory = parse.GetValue(gt)?.FullName,
+                Metric = segmentationMetric,
+            };
+            if (parse.GetValue(threshold) is not null && parse.GetValue(bgPower) is not null)
+                throw new ArgumentException("give --threshold or --bg-power, not both");
+            using var computeBackend = CliRunner.CreateBackend(parse.GetValue(backend));
+            var started = DateTimeOffset.UtcNow;
+            var report = ProgressDisplay.Run("refine", options.Shard.Select(options.Ids).Count,
+                progress => RefineJob.Run(computeBackend, options, progress, line => Console.Error.WriteLine(line)));
+            Console.WriteLine($"wrote {report.Written} label map(s) to {options.OutputDirectory}" + (report.Skipped > 0 ? $", {report.Skipped} already complete (skipped)" : ""));
+            if (report.Score is { } score)
+            {
+                EvalCommand.PrintTable(score, options.Classes);
+                if (parse.GetValue(json) is { } jsonFile) AtomicFileWriter.WriteAllText(jsonFile.FullName, score.ToJson());
+            }
+            WriteManifest(options, report, computeBackend, started, parse.Tokens.Select(t => t.Value).ToArray());
+            return CliRunner.ReportFailures(report.Failures.Select(f => f.ToString()).ToArray());
+        }));
+        return command;
+    }
+
+    /// <summary>OUT/wsss-run.json: what ran, where, how long each stage took, and what failed.</summary>
+    private static void WriteManifest(RefineOptions options, RefineReport report, Backends.ComputeBackend backend, DateTimeOffset started, string[] arguments)
+    {
+        var manifest = new
+        {
+            tool = "wsss refine",
+            version = typeof(RefineJob).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
+            arguments,
+            started = started.ToString("O"),
+            finished = DateTimeOffset.UtcNow.ToString("O"),
+            backend = backend.Name,
+            device = backend.DeviceName,
+            shard = options.Shard.ToString(),
+            images = options.Shard.Select(options.Ids).Count,
+            written = report.Written,
+            skipped_complete = report.Skipped,
+            stage_seconds = report.StageSeconds,
+            miou = report.Score?.MeanIou,
+            failures = report.Failures.Select(f => f.ToString()).ToArray(),
+        };
+        string name = options.Shard.Count > 1 ? $"wsss-run.shard{options.Shard.Index}of{options.Shard.Count}.json" : "wsss-run.json";
+        AtomicFileWriter.WriteAllText(Path.Combine(options.OutputDirectory, name),
+            JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true }));
+    }
+}

@@ -1,0 +1,289 @@
+using System.Diagnostics;
+using WsssGpuRefine.Backends;
+using WsssGpuRefine.Backends.Vulkan;
+using WsssGpuRefine.Confusion;
+using WsssGpuRefine.Core;
+using WsssGpuRefine.Crf;
+using WsssGpuRefine.Io;
+using WsssGpuRefine.Io.Npy;
+using WsssGpuRefine.Io.Png;
+using WsssGpuRefine.Metrics;
+using WsssGpuRefine.RandomWalk;
+using WsssGpuRefine.Threshold;
+
+namespace WsssGpuRefine.Jobs;
+
+/// <summary>What <c>wsss refine</c> runs, stage by stage, on each image.</summary>
+public sealed record RefineOptions
+{
+    public required IReadOnlyList<string> Ids { get; init; }
+    public required string CamsDirectory { get; init; }
+    public required string OutputDirectory { get; init; }
+    public string? ImagesDirectory { get; init; }
+    public string? Format { get; init; }
+    public string? ClassLabelsFile { get; init; }
+    public int Classes { get; init; } = 21;
+
+    /// <summary>First stage: a constant or power background (thresholding), or IRN's ir_label.</summary>
+    public BackgroundRule? Rule { get; init; }
+    public IrLabelOptions? IrLabel { get; init; }
+
+    /// <summary>Random-walk stage (null = none).</summary>
+    public AffinitySource? RandomWalkSource { get; init; }
+    public RandomWalkOptions RandomWalk { get; init; } = RandomWalkOptions.Irn;
+
+    /// <summary>CRF stage (null = none). With <see cref="IrLabel"/>, it is the CRF of the ir_label passes.</summary>
+    public CrfParameters? Crf { get; init; }
+
+    /// <summary>Also write the final scores as <c>ID.npy</c> float32 (C+1, H, W): background first, then the present classes.</summary>
+    public bool SaveScores { get; init; }
+    public bool Overwrite { get; init; }
+    public bool KeepGoing { get; init; }
+    public int BatchSize { get; init; } = 16;
+    public Shard Shard { get; init; } = Shard.Whole;
+
+    /// <summary>Score the written labels against this ground truth.</summary>
+    public string? GroundTruthDirectory { get; init; }
+    public SegmentationMetric Metric { get; init; } = SegmentationMetric.Chainercv;
+
+    internal bool NeedsImage => IrLabel is not null || Crf is not null || RandomWalkSource?.NeedsImage == true;
+
+    internal void Validate()
+    {
+        if (Ids.Count == 0) throw new ArgumentException("the list holds no image ids");
+        if (Rule is not null && IrLabel is not null) throw new ArgumentException("give one of --threshold, --bg-power and --ir-label");
+        if (IrLabel is not null && RandomWalkSource is not null)
+            throw new ArgumentException("--ir-label makes the random walk's training labels; it does not combine with --rw");
+        if (Rule is null && IrLabel is null && RandomWalkSource is null)
+            throw new ArgumentException("refine needs a first stage: --threshold, --bg-power, --ir-label or --rw");
+        if (Rule is BackgroundRule.Constant && RandomWalkSource is not null)
+            throw new ArgumentException("--threshold does not apply to --rw; the walk's background is --rw-bg-threshold");
+        if (NeedsImage && ImagesDirectory is null) throw new ArgumentException("this recipe needs --images (CRF, ir-label or --rw image)");
+        if (Crf?.Unary == CrfUnaryKind.IcdSeeds) throw new ArgumentException("the icd CRF preset runs on ICD seed maps, which refine does not build yet");
+        if (Classes is < 2 or > 255) throw new ArgumentException("--classes must be in 2..255");
+    }
+}
+
+/// <summary>The outcome of a refine run; <see cref="Score"/> is set when a ground truth was given.</summary>
+public sealed record RefineReport(int Written, int Skipped, IReadOnlyList<ItemFailure> Failures, EvalReport? Score,
+    IReadOnlyDictionary<string, double> StageSeconds);
+
+/// <summary>
+/// <c>wsss refine</c> as a library call. Each image goes through the stages in order (IRN-style, one step per
+/// method below): first labels or scores, then the random walk, then the CRF; the result is written atomically
+/// as a palette PNG, so an interrupted run resumes by skipping complete outputs.
+/// </summary>
+public static class RefineJob
+{
+    public static RefineReport Run(ComputeBackend backend, RefineOptions options, IProgress<int>? progress = null, Action<string>? info = null)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var ids = options.Shard.Select(options.Ids);
+        Directory.CreateDirectory(options.OutputDirectory);
+        int stale = AtomicFileWriter.CleanStaleTemporaries(options.OutputDirectory);
+        if (stale > 0) info?.Invoke($"info: removed {stale} partial output(s) of an interrupted run");
+
+        var classLabels = options.ClassLabelsFile is null ? null : DatasetInputs.ReadClassLabels(options.ClassLabelsFile);
+        var timings = new StageTimings();
+        var confusionOptions = new ConfusionOptions(options.Classes, SegmentationMetrics.PredictedIgnoreFor(options.Metric));
+        var total = new ConfusionMatrix(options.Classes);
+        int written = 0, skipped = 0, scored = 0;
+
+        var stream = new BatchStream<ItemInput>(ids, id => Load(id, options, classLabels, timings), id => DatasetInputs.CamPath(options.CamsDirectory, id),
+            options.BatchSize, options.KeepGoing);
+        // The CPU path refines several images at once; a GPU queue is fed one image at a time.
+        int parallelism = backend is VulkanBackend ? 1 : (backend as CpuBackend)?.MaxDegreeOfParallelism ?? Environment.ProcessorCount;
+        stream.Run(batch =>
+        {
+            Parallel.ForEach(batch, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, item =>
+            {
+                var input = item.Value;
+                try
+                {
+                    LabelMap labels;
+                    if (input.Existing is not null)
+                    {
+                        labels = input.Existing;
+                        Interlocked.Increment(ref skipped);
+                    }
+                    else
+                    {
+                        var (result, scores) = Refine(backend, input, options, timings);
+                        labels = result;
+                        timings.Time("write", () =>
+                        {
+                            AtomicFileWriter.Write(OutputPath(options, input.Id), s => LabelPngWriter.Write(s, labels));
+                            if (options.SaveScores && scores is not null)
+                                AtomicFileWriter.Write(Path.Combine(options.OutputDirectory, input.Id + ".npy"),
+                                    s => NpyWriter.WriteFloat32(s, scores.Data, scores.Channels, scores.Height, scores.Width));
+                        });
+                        Interlocked.Increment(ref written);
+                    }
+                    if (input.GroundTruth is { } gt)
+                    {
+                        DatasetInputs.CheckSameSize(OutputPath(options, input.Id), labels.Height, labels.Width, gt);
+                        var m = ConfusionCounting.Count(labels, gt, confusionOptions);
+                        lock (total) total.Add(m);
+                        Interlocked.Increment(ref scored);
+                    }
+                }
+                catch (WsssInputException e)
+                {
+                    stream.Fail(new ItemFailure(input.Id, e.File ?? DatasetInputs.CamPath(options.CamsDirectory, input.Id), e.Reason));
+                }
+            });
+        }, progress);
+
+        EvalReport? score = options.GroundTruthDirectory is null ? null
+            : EvalReport.From(total, options.Metric, scored, backend.Name, failures: stream.Failures);
+        return new RefineReport(written, skipped, stream.Failures, score, timings.Snapshot());
+    }
+
+    public static string OutputPath(RefineOptions options, string id) => Path.Combine(options.OutputDirectory, id + ".png");
+
+    private sealed record ItemInput(string Id, CamDumpInput? Cams, RgbImage? Image, LabelMap? GroundTruth, LabelMap? Existing);
+
+    private sealed record CamDumpInput(ClassMaps FullResolution, ClassMaps? Stride);
+
+    private static ItemInput Load(string id, RefineOptions o, IReadOnlyDictionary<string, IReadOnlySet<int>>? classLabels, StageTimings timings)
+    {
+        return timings.Time("decode", () =>
+        {
+            LabelMap? gt = o.GroundTruthDirectory is null ? null : DatasetInputs.ReadGroundTruth(o.GroundTruthDirectory, id, o.Classes);
+            string output = OutputPath(o, id);
+            if (!o.Overwrite && File.Exists(output))
+                return new ItemInput(id, null, null, gt, LabelPngReader.Read(output));
+
+            RgbImage? image = o.NeedsImage ? Io.Png.RgbImageReader.Read(ImagePath(o.ImagesDirectory!, id)) : null;
+            var present = classLabels is not null ? DatasetInputs.PresentClasses(classLabels, id, o.ClassLabelsFile!)
+                        : gt is not null ? DatasetInputs.PresentForegroundClasses(gt) : null;
+            int height = image?.Height ?? gt?.Height ?? 0, width = image?.Width ?? gt?.Width ?? 0;
+            string camFile = DatasetInputs.CamPath(o.CamsDirectory, id);
+            var dump = DatasetInputs.ReadDump(camFile, o.Format, present, height, width);
+            if (image is not null) DatasetInputs.CheckSameSize(camFile, dump.HighRes.Height, dump.HighRes.Width, ToGt(image));
+            foreach (int label in dump.HighRes.LabelIds)
+                if (label >= o.Classes) throw new WsssInputException(camFile, $"class id {label} is outside 0..{o.Classes - 1} (check --classes)");
+            return new ItemInput(id, new CamDumpInput(dump.HighRes, dump.LowRes), image, gt, null);
+        });
+    }
+
+    private static LabelMap ToGt(RgbImage image) => new(image.Height, image.Width, new byte[image.Height * image.Width]);
+
+    private static string ImagePath(string directory, string id)
+    {
+        foreach (string ext in new[] { ".jpg", ".jpeg", ".png", ".JPG", ".PNG" })
+        {
+            string path = Path.Combine(directory, id + ext);
+            if (File.Exists(path)) return path;
+        }
+        throw new WsssInputException(Path.Combine(directory, id + ".jpg"), "image not found (tried .jpg, .jpeg and .png)");
+    }
+
+    /// <summary>The stages for one image; returns its labels and, where the recipe has them, its final scores.</summary>
+    private static (LabelMap Labels, ClassMaps? Scores) Refine(ComputeBackend backend, ItemInput input, RefineOptions o, StageTimings timings)
+    {
+        var cams = input.Cams!.FullResolution.ForegroundOnly();
+        string camFile = DatasetInputs.CamPath(o.CamsDirectory, input.Id);
+
+        if (o.IrLabel is { } irLabel)
+        {
+            var options = o.Crf is null ? irLabel : irLabel with { Crf = o.Crf };
+            return (timings.Time("ir-label+crf", () => IrLabelRecipe.Run(backend, input.Image!, cams, options)), null);
+        }
+
+        ClassMaps scores;   // background channel first (label id 0), then the present classes
+        LabelMap labels;
+        if (o.RandomWalkSource is { } source)
+        {
+            (labels, scores) = timings.Time("random-walk", () => Walk(backend, input, cams, source, o, camFile));
+        }
+        else
+        {
+            scores = timings.Time("threshold", () => WithBackground(cams, o.Rule!));
+            labels = timings.Time("threshold", () => ThresholdLabeling.Label(cams, o.Rule!));
+        }
+
+        if (o.Crf is { } crf)
+        {
+            var crfLabels = timings.Time("crf", () =>
+            {
+                var result = DenseCrf.Refine(backend, input.Image!, scores, crf);
+                return result.ToLabelMap(scores.LabelIds);
+            });
+            return (crfLabels, scores);
+        }
+        return (labels, scores);
+    }
+
+    private static (LabelMap, ClassMaps) Walk(ComputeBackend backend, ItemInput input, ClassMaps cams, AffinitySource source, RefineOptions o, string camFile)
+    {
+        int height = cams.Height, width = cams.Width;
+        var options = o.RandomWalk;
+        if (o.Rule is BackgroundRule.Power power)
+            options = options with { Recipe = RandomWalkRecipe.AffinityNet, BackgroundAlpha = (float)power.Alpha };
+        if (options.Recipe == RandomWalkRecipe.AffinityNet)
+        {
+            int gh = (height + options.Stride - 1) / options.Stride, gw = (width + options.Stride - 1) / options.Stride;
+            var affinity = source.Load(input.Id, input.Image, gh, gw, options);
+            var r = RandomWalker.RefineAffinityNet(cams, affinity, options, backend, camFile);
+            return (r.Labels, r.Scores);
+        }
+        // IRN propagates the dump's own stride-4 map where it has one; otherwise the full-resolution CAM is pooled.
+        var grid = input.Cams!.Stride?.ForegroundOnly() ?? RandomWalker.PoolToStride(cams, options.Stride);
+        var irnAffinity = source.Load(input.Id, input.Image, grid.Height, grid.Width, options);
+        var result = RandomWalker.RefineIrn(grid, irnAffinity, height, width, options, backend, camFile);
+        return (result.Labels, PrependConstant(result.Scores, options.BackgroundThreshold));
+    }
+
+    /// <summary>[bg; M] with bg = the rule's background score, as the seed methods stack it.</summary>
+    internal static ClassMaps WithBackground(ClassMaps cams, BackgroundRule rule)
+    {
+        int n = cams.PixelCount;
+        var data = new float[(cams.Channels + 1) * n];
+        Array.Copy(cams.Data, 0, data, n, cams.Data.Length);
+        switch (rule)
+        {
+            case BackgroundRule.Constant constant:
+                Array.Fill(data, constant.Threshold32, 0, n);
+                break;
+            case BackgroundRule.Power power:
+                for (int p = 0; p < n; p++)
+                {
+                    float max = cams.Channels == 0 ? 0f : float.NegativeInfinity;
+                    for (int c = 0; c < cams.Channels; c++) max = MathF.Max(max, cams.Data[c * n + p]);
+                    data[p] = power.Evaluate(max);
+                }
+                break;
+        }
+        return new ClassMaps([0, .. cams.LabelIds], cams.Height, cams.Width, data);
+    }
+
+    private static ClassMaps PrependConstant(ClassMaps scores, float background) =>
+        WithBackground(scores, new BackgroundRule.Constant(background));
+
+    /// <summary>Wall time per stage, summed over images and threads (the run manifest reports it).</summary>
+    private sealed class StageTimings
+    {
+        private readonly Dictionary<string, long> _ticks = [];
+
+        public T Time<T>(string stage, Func<T> work)
+        {
+            long start = Stopwatch.GetTimestamp();
+            try { return work(); }
+            finally
+            {
+                long elapsed = Stopwatch.GetTimestamp() - start;
+                lock (_ticks) _ticks[stage] = _ticks.GetValueOrDefault(stage) + elapsed;
+            }
+        }
+
+        public void Time(string stage, Action work) => Time(stage, () => { work(); return 0; });
+
+        public IReadOnlyDictionary<string, double> Snapshot()
+        {
+            lock (_ticks) return _ticks.ToDictionary(kv => kv.Key, kv => kv.Value / (double)Stopwatch.Frequency);
+        }
+    }
+}
