@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using WsssGpuRefine.Backends;
+using WsssGpuRefine.Benchmarking;
 using WsssGpuRefine.Confusion;
 using WsssGpuRefine.Sweep;
 

@@ -1,25 +1,36 @@
 using WsssGpuRefine.Core;
 
-namespace WsssGpuRefine.Benchmarks;
+namespace WsssGpuRefine.Benchmarking;
+
+/// <summary>One synthetic VOC-size item: foreground CAMs of the present classes, GT with a void band, a
+/// prediction close to the GT (for confusion counting) and an RGB image whose colours follow the objects.</summary>
+public sealed record VocSizeItem(ClassMaps Cams, LabelMap Gt, LabelMap Predicted, RgbImage Image);
 
 /// <summary>
 /// Synthetic VOC-size data shaped like peer-baselines.md's: 500x375, 21 classes, 2-3 present classes, GT with a
-/// 5-px void band, CAMs = blurred one-hot + noise in [0,1]. A pool of distinct images is reused to make up 1464
-/// items (the pool alone is larger than any CPU cache, so reuse flatters nothing).
+/// 5-px void band, CAMs = blurred one-hot + noise in [0,1]. A pool of distinct images is reused to make up larger
+/// sets (24 distinct VOC-size items are larger than any CPU cache, so reuse flatters nothing).
+/// bench/peers/peers.py builds the same shapes in numpy for the peer recipes.
 /// </summary>
 public static class VocSizeData
 {
     public const int Width = 500, Height = 375, Classes = 21, TrainImages = 1464;
 
-    public static (ClassMaps Cams, LabelMap Gt, LabelMap Predicted)[] Pool(int distinct, int seed = 1)
+    public static VocSizeItem[] Pool(int distinct, int seed = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(distinct);
         var rng = new Random(seed);
         return Enumerable.Range(0, distinct).Select(_ => One(rng)).ToArray();
     }
 
-    public static T[] Repeat<T>(T[] pool, int count) => Enumerable.Range(0, count).Select(i => pool[i % pool.Length]).ToArray();
+    public static T[] Repeat<T>(T[] pool, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (pool.Length == 0 && count > 0) throw new ArgumentException("the pool is empty", nameof(pool));
+        return Enumerable.Range(0, count).Select(i => pool[i % pool.Length]).ToArray();
+    }
 
-    private static (ClassMaps, LabelMap, LabelMap) One(Random rng)
+    private static VocSizeItem One(Random rng)
     {
         int present = rng.Next(2, 4);
         var ids = Enumerable.Range(1, Classes - 1).OrderBy(_ => rng.Next()).Take(present).OrderBy(x => x).ToArray();
@@ -49,6 +60,20 @@ public static class VocSizeData
         }
         var pred = new byte[Width * Height];
         for (int i = 0; i < pred.Length; i++) pred[i] = rng.Next(50) == 0 ? (byte)ids[0] : gt[Math.Max(0, i - 7)];
-        return (new ClassMaps(ids, Height, Width, cams), new LabelMap(Height, Width, withBand), new LabelMap(Height, Width, pred));
+        return new VocSizeItem(new ClassMaps(ids, Height, Width, cams), new LabelMap(Height, Width, withBand), new LabelMap(Height, Width, pred),
+            Image(gt, rng));
+    }
+
+    /// <summary>One colour per class plus pixel noise: edges where the objects end, so the CRF's and the image
+    /// affinity's bilateral terms see a lattice about as populated as a photo's.</summary>
+    private static RgbImage Image(byte[] gt, Random rng)
+    {
+        var palette = new byte[Classes * 3];
+        rng.NextBytes(palette);
+        var px = new byte[Width * Height * 3];
+        for (int i = 0; i < gt.Length; i++)
+            for (int c = 0; c < 3; c++)
+                px[i * 3 + c] = (byte)Math.Clamp(palette[gt[i] * 3 + c] + rng.Next(-20, 21), 0, 255);
+        return new RgbImage(Height, Width, px);
     }
 }

@@ -1,0 +1,168 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace WsssGpuRefine.Benchmarking;
+
+/// <summary>The stages <c>wsss bench</c> times; <see cref="BenchStages.Key"/> names them in JSON.</summary>
+public enum BenchStage
+{
+    /// <summary>60-threshold sweep (0.00..0.59) of the CAMs against the GT, one pass per image.</summary>
+    Sweep,
+    /// <summary>Confusion matrix of a prediction against the GT.</summary>
+    Confusion,
+    /// <summary>IRN random walk on the stride-4 grid (94x125) with the image affinity, upsampled to labels.</summary>
+    RandomWalk,
+    /// <summary>Dense CRF, irn preset (10 iterations), background + present classes.</summary>
+    Crf,
+    /// <summary>Sweep + random walk + CRF + confusion of the result, per image.</summary>
+    Pipeline,
+}
+
+public static class BenchStages
+{
+    public static readonly BenchStage[] All = Enum.GetValues<BenchStage>();
+
+    public static string Key(BenchStage stage) => stage switch
+    {
+        BenchStage.Sweep => "sweep60",
+        BenchStage.Confusion => "confusion",
+        BenchStage.RandomWalk => "random-walk",
+        BenchStage.Crf => "crf",
+        BenchStage.Pipeline => "pipeline",
+        _ => throw new ArgumentOutOfRangeException(nameof(stage)),
+    };
+
+    public static string Describe(BenchStage stage) => stage switch
+    {
+        BenchStage.Sweep => "eval sweep (60 thresholds)",
+        BenchStage.Confusion => "confusion matrix",
+        BenchStage.RandomWalk => "random walk (IRN, 94x125, 256 steps)",
+        BenchStage.Crf => "CRF (irn, 10 iters, bg+present)",
+        BenchStage.Pipeline => "whole pipeline (sweep+RW+CRF+eval)",
+        _ => throw new ArgumentOutOfRangeException(nameof(stage)),
+    };
+
+    /// <summary>Parses a comma-separated list of stage keys (or "all").</summary>
+    public static BenchStage[] Parse(string text)
+    {
+        if (string.IsNullOrWhiteSpace(text) || text.Trim() == "all") return All;
+        var stages = new List<BenchStage>();
+        foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var match = All.Where(s => Key(s) == part).ToArray();
+            if (match.Length == 0)
+                throw new ArgumentException($"--stages: unknown stage '{part}' (known: {string.Join(", ", All.Select(Key))}, all)");
+            if (!stages.Contains(match[0])) stages.Add(match[0]);
+        }
+        return [.. stages];
+    }
+}
+
+/// <summary>One stage on one device. Times are per image, the median over the timed repetitions.</summary>
+public sealed record BenchStageResult
+{
+    [JsonPropertyName("stage")] public required string Stage { get; init; }
+    [JsonPropertyName("ms_per_image")] public required double MsPerImage { get; init; }
+    [JsonPropertyName("images_per_s")] public double ImagesPerSecond => MsPerImage > 0 ? 1000 / MsPerImage : 0;
+    /// <summary>CPU ms per image divided by this device's; null when the CPU path was not measured in the run.</summary>
+    [JsonPropertyName("speedup_vs_cpu")] public double? SpeedupVsCpu { get; init; }
+    /// <summary>Host packing + GPU copies + host unpacking per image, where the backend reports it (Vulkan).</summary>
+    [JsonPropertyName("transfer_ms_per_image")] public double? TransferMsPerImage { get; init; }
+    /// <summary>GPU kernel time per image from GPU timestamps, where the device has them.</summary>
+    [JsonPropertyName("gpu_compute_ms_per_image")] public double? GpuComputeMsPerImage { get; init; }
+    /// <summary>Each timed repetition's ms per image, in order.</summary>
+    [JsonPropertyName("repetitions_ms_per_image")] public required double[] RepetitionsMsPerImage { get; init; }
+    [JsonPropertyName("note")] public string? Note { get; init; }
+}
+
+/// <summary>All stages on one backend and device.</summary>
+public sealed record BenchDeviceResult
+{
+    [JsonPropertyName("backend")] public required string Backend { get; init; }
+    [JsonPropertyName("device")] public required string Device { get; init; }
+    [JsonPropertyName("software")] public bool Software { get; init; }
+    [JsonPropertyName("note")] public string? Note { get; init; }
+    [JsonPropertyName("stages")] public required List<BenchStageResult> Stages { get; init; }
+}
+
+/// <summary>Where the numbers were taken, so reports from several machines can be told apart and set side by side.</summary>
+public sealed record BenchMachine
+{
+    [JsonPropertyName("name")] public required string Name { get; init; }
+    [JsonPropertyName("cpu")] public required string Cpu { get; init; }
+    [JsonPropertyName("cores")] public int Cores { get; init; }
+    [JsonPropertyName("os")] public required string Os { get; init; }
+    [JsonPropertyName("runtime")] public required string Runtime { get; init; }
+
+    public static BenchMachine Current() => new()
+    {
+        Name = Environment.MachineName,
+        Cpu = CpuModel(),
+        Cores = Environment.ProcessorCount,
+        Os = RuntimeInformation.OSDescription,
+        Runtime = RuntimeInformation.FrameworkDescription,
+    };
+
+    private static string CpuModel()
+    {
+        try
+        {
+            if (File.Exists("/proc/cpuinfo"))
+                foreach (string line in File.ReadLines("/proc/cpuinfo"))
+                    if (line.StartsWith("model name", StringComparison.Ordinal) && line.IndexOf(':') is var i and > 0)
+                        return line[(i + 1)..].Trim();
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return RuntimeInformation.ProcessArchitecture.ToString();
+    }
+}
+
+/// <summary>The data set and repetition settings of a run.</summary>
+public sealed record BenchSettings
+{
+    [JsonPropertyName("images")] public int Images { get; init; }
+    [JsonPropertyName("repeat")] public int Repeat { get; init; }
+    [JsonPropertyName("width")] public int Width { get; init; } = VocSizeData.Width;
+    [JsonPropertyName("height")] public int Height { get; init; } = VocSizeData.Height;
+    [JsonPropertyName("classes")] public int Classes { get; init; } = VocSizeData.Classes;
+    [JsonPropertyName("thresholds")] public int Thresholds { get; init; } = 60;
+    [JsonPropertyName("rw_grid")] public int[] RandomWalkGrid { get; init; } = [94, 125];
+    [JsonPropertyName("crf_preset")] public string CrfPreset { get; init; } = "irn";
+    [JsonPropertyName("crf_iterations")] public int CrfIterations { get; init; } = 10;
+}
+
+/// <summary>What <c>wsss bench --json</c> writes: schema "wsss-bench/1".</summary>
+public sealed record BenchReport
+{
+    public const string SchemaName = "wsss-bench/1";
+
+    [JsonPropertyName("schema")] public string Schema { get; init; } = SchemaName;
+    [JsonPropertyName("timestamp_utc")] public required DateTime TimestampUtc { get; init; }
+    [JsonPropertyName("machine")] public required BenchMachine Machine { get; init; }
+    [JsonPropertyName("settings")] public required BenchSettings Settings { get; init; }
+    [JsonPropertyName("devices")] public required List<BenchDeviceResult> Devices { get; init; }
+
+    private static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Options);
+
+    /// <summary>Reads a report written by <see cref="ToJson"/>; a file that is not one gives a WsssInputException.</summary>
+    public static BenchReport Read(string file)
+    {
+        string text = File.ReadAllText(file);
+        BenchReport? report;
+        try
+        {
+            report = JsonSerializer.Deserialize<BenchReport>(text, Options);
+        }
+        catch (JsonException e)
+        {
+            throw new Core.WsssInputException(file, $"not a wsss bench report: {e.Message}");
+        }
+        if (report is null || report.Schema != SchemaName)
+            throw new Core.WsssInputException(file, $"not a wsss bench report (schema '{report?.Schema}', expected '{SchemaName}')");
+        return report;
+    }
+}

@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using WsssGpuRefine.Backends;
+using WsssGpuRefine.Backends.Vulkan;
+using WsssGpuRefine.Confusion;
+using WsssGpuRefine.Core;
+using WsssGpuRefine.Crf;
+using WsssGpuRefine.RandomWalk;
+using WsssGpuRefine.Sweep;
+
+namespace WsssGpuRefine.Benchmarking;
+
+/// <summary>What <c>wsss bench</c> runs.</summary>
+public sealed record BenchOptions
+{
+    /// <summary>Synthetic VOC-size images per timed repetition.</summary>
+    public int Images
+    {
+        get;
+        init => field = value is >= 1 and <= 100_000 ? value : throw new ArgumentException("--images must be in 1..100000", nameof(Images));
+    } = 16;
+
+    /// <summary>Timed repetitions per stage (after one untimed warm-up); the report gives their median.</summary>
+    public int Repeat
+    {
+        get;
+        init => field = value is >= 1 and <= 1000 ? value : throw new ArgumentException("--repeat must be in 1..1000", nameof(Repeat));
+    } = 3;
+
+    public IReadOnlyList<BenchStage> Stages { get; init; } = BenchStages.All;
+
+    /// <summary>Distinct images generated; larger sets reuse them in turn (generation is not what is measured).</summary>
+    public int DistinctImages
+    {
+        get;
+        init => field = value >= 1 ? value : throw new ArgumentException("distinct images must be positive", nameof(DistinctImages));
+    } = 16;
+}
+
+/// <summary>
+/// Times each stage of the refinement on one backend, on synthetic VOC-size data held in memory (so no decoding
+/// is measured): one warm-up pass on a few images (pipelines, buffer pools, JIT), then <see cref="BenchOptions.Repeat"/>
+/// timed passes over all images. The CPU path processes several images at once, as <c>wsss refine</c> does; a GPU
+/// queue is fed one image at a time.
+/// </summary>
+public sealed class BenchRunner
+{
+    private const int WarmupImages = 2;
+    private static readonly double[] SweepThresholds = ThresholdSweep.Range(0, 0.59, 0.01);
+    private static readonly CrfParameters Crf = CrfParameters.Preset("irn");
+    private static readonly RandomWalkOptions Walk = RandomWalkOptions.Irn;
+    private static readonly ConfusionOptions Confusion = new(VocSizeData.Classes);
+
+    private readonly BenchOptions _options;
+    private readonly Item[] _items;
+
+    private sealed record Item(VocSizeItem Data, ClassMaps StrideCams);
+
+    public BenchRunner(BenchOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Stages.Count == 0) throw new ArgumentException("no stage to run", nameof(options));
+        _options = options;
+        // IRN dumps hold the stride-4 CAM next to the full-resolution one; pool it here so the walk does not time it.
+        var pool = VocSizeData.Pool(Math.Min(options.DistinctImages, options.Images))
+            .Select(d => new Item(d, RandomWalker.PoolToStride(d.Cams, Walk.Stride))).ToArray();
+        _items = VocSizeData.Repeat(pool, options.Images);
+    }
+
+    public BenchSettings Settings => new()
+    {
+        Images = _options.Images,
+        Repeat = _options.Repeat,
+        Thresholds = SweepThresholds.Length,
+        RandomWalkGrid = [_items[0].StrideCams.Height, _items[0].StrideCams.Width],
+        CrfPreset = Crf.Name,
+        CrfIterations = Crf.Iterations,
+    };
+
+    /// <summary>Runs every selected stage on <paramref name="backend"/>; <paramref name="progress"/> hears each stage's start.</summary>
+    public List<BenchStageResult> Run(ComputeBackend backend, Action<string>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        var results = new List<BenchStageResult>();
+        foreach (var stage in _options.Stages)
+        {
+            progress?.Invoke($"{backend.Name} {backend.DeviceName}: {BenchStages.Describe(stage)}");
+            results.Add(Measure(backend, stage));
+        }
+        return results;
+    }
+
+    /// <summary>Fills <see cref="BenchStageResult.SpeedupVsCpu"/> of every device from the CPU device's rows.</summary>
+    public static void AddSpeedups(IList<BenchDeviceResult> devices)
+    {
+        var cpu = devices.FirstOrDefault(d => d.Backend == "cpu");
+        if (cpu is null) return;
+        foreach (var device in devices)
+            for (int i = 0; i < device.Stages.Count; i++)
+            {
+                var row = device.Stages[i];
+                if (cpu.Stages.FirstOrDefault(s => s.Stage == row.Stage) is { } baseline && row.MsPerImage > 0)
+                    device.Stages[i] = row with { SpeedupVsCpu = baseline.MsPerImage / row.MsPerImage };
+            }
+    }
+
+    private BenchStageResult Measure(ComputeBackend backend, BenchStage stage)
+    {
+        var vk = backend as VulkanBackend;
+        RunStage(backend, stage, _items.AsSpan(0, Math.Min(WarmupImages, _items.Length)).ToArray());
+        vk?.ResetTimings();
+        var perImage = new double[_options.Repeat];
+        for (int r = 0; r < _options.Repeat; r++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            RunStage(backend, stage, _items);
+            perImage[r] = Stopwatch.GetElapsedTime(start).TotalMilliseconds / _items.Length;
+        }
+        double[] sorted = [.. perImage.Order()];
+        double median = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+
+        double? transfer = null, compute = null;
+        string? note = null;
+        if (vk is not null)
+        {
+            var t = vk.Timings;
+            double n = (double)_options.Repeat * _items.Length;
+            if (t.Submissions == 0)
+                note = "no GPU kernel for this stage: ran on the CPU";
+            else
+            {
+                transfer = t.TransferMs / n;
+                compute = t.HasGpuTimestamps ? t.GpuComputeMs / n : null;
+                if (!t.HasGpuTimestamps) note = "device has no GPU timestamps: transfer is host-side only";
+            }
+            if (stage == BenchStage.Pipeline && t.Submissions > 0) note = "CRF part runs on the CPU (no GPU kernel)";
+        }
+        return new BenchStageResult
+        {
+            Stage = BenchStages.Key(stage),
+            MsPerImage = median,
+            RepetitionsMsPerImage = perImage,
+            TransferMsPerImage = transfer,
+            GpuComputeMsPerImage = compute,
+            Note = note,
+        };
+    }
+
+    private static void RunStage(ComputeBackend backend, BenchStage stage, Item[] items)
+    {
+        switch (stage)
+        {
+            case BenchStage.Sweep:
+                Sweep(backend, items);
+                break;
+            case BenchStage.Confusion:
+                ConfusionCounting.Count(backend, items.Select(i => new LabelPair(i.Data.Predicted, i.Data.Gt)).ToArray(), Confusion);
+                break;
+            case BenchStage.RandomWalk:
+                PerImage(backend, items, item => RandomWalkOne(backend, item));
+                break;
+            case BenchStage.Crf:
+                PerImage(backend, items, item => CrfAfterRandomWalk.Run(backend, item.Data.Image, item.Data.Cams, Crf, Walk.BackgroundThreshold));
+                break;
+            case BenchStage.Pipeline:
+                Pipeline(backend, items);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(stage));
+        }
+    }
+
+    private static ConfusionMatrix Sweep(ComputeBackend backend, Item[] items)
+    {
+        var sweep = new ThresholdSweep(SweepThresholds, VocSizeData.Classes);
+        sweep.Add(backend, items.Select(i => new CamWithGroundTruth(i.Data.Cams, i.Data.Gt)).ToArray());
+        return sweep.ConfusionAt(0);
+    }
+
+    private static RandomWalkResult RandomWalkOne(ComputeBackend backend, Item item)
+    {
+        var affinity = ImageAffinity.FromImage(item.Data.Image, Walk.Stride, Walk.Radius);
+        return RandomWalker.RefineIrn(item.StrideCams, affinity, item.Data.Image.Height, item.Data.Image.Width, Walk, backend);
+    }
+
+    /// <summary>What a user's refine-and-score run does per image, minus decoding and writing.</summary>
+    private static void Pipeline(ComputeBackend backend, Item[] items)
+    {
+        Sweep(backend, items);
+        var refined = new LabelMap[items.Length];
+        PerImage(backend, items, (item, index) =>
+        {
+            var walk = RandomWalkOne(backend, item);
+            refined[index] = CrfAfterRandomWalk.Run(backend, item.Data.Image, walk.Scores, Crf, Walk.BackgroundThreshold);
+        });
+        ConfusionCounting.Count(backend, items.Select((item, i) => new LabelPair(refined[i], item.Data.Gt)).ToArray(), Confusion);
+    }
+
+    private static void PerImage<T>(ComputeBackend backend, Item[] items, Func<Item, T> work) =>
+        PerImage(backend, items, (item, _) => work(item));
+
+    private static void PerImage(ComputeBackend backend, Item[] items, Action<Item, int> work)
+    {
+        if (backend is CpuBackend cpu)
+            Parallel.For(0, items.Length, cpu.ParallelOptions, i => work(items[i], i));
+        else
+            for (int i = 0; i < items.Length; i++) work(items[i], i);
+    }
+}
