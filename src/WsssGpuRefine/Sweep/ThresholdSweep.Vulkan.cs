@@ -47,6 +47,10 @@ internal static class ThresholdSweepVulkan
         int histogramLength = sweep.HistogramLength;
         int badSlot = histogramLength;
 
+        ulong histogramBytes = (ulong)(histogramLength + 1) * 4;
+        if (histogramBytes > vk.Device.Limits.MaxStorageBufferRange)
+            throw new ArgumentException(
+                $"{thresholds.Length} thresholds x {k}x{k} classes need a {histogramBytes >> 20} MiB histogram, more than device '{vk.Device.Name}' can bind");
         var kernel = vk.GetKernel("sweep_histogram", 6, 16);
         // Per pixel: the maps (4 bytes per channel) dominate; the ground-truth byte rides along.
         var chunks = VulkanImageBatches.Plan(cams.Length, i => cams[i].PixelCount, i => Math.Max(1L, 4L * cams[i].Channels),

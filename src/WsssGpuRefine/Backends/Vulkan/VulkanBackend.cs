@@ -182,7 +182,19 @@ public sealed unsafe class VulkanBackend : ComputeBackend
     internal Queue Queue => _queue;
     internal VulkanContext Context => _context;
 
-    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+    private volatile bool _deviceLost;
+
+    /// <summary>True once the device was lost: every later call fails fast, the backend must be recreated.</summary>
+    public bool IsDeviceLost => _deviceLost;
+
+    internal void ThrowIfDisposed()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_deviceLost)
+            throw new VulkanBackendException(
+                $"the Vulkan device '{Device.Name}' was lost earlier; create a new backend or run with --backend cpu",
+                Result.ErrorDeviceLost);
+    }
 
     /// <summary>The pipeline for the embedded shader <c>shaders/NAME.spv</c>, built on first use.</summary>
     internal VulkanKernel GetKernel(string name, int bindingCount, uint pushConstantBytes)
@@ -461,13 +473,22 @@ public sealed unsafe class VulkanBackend : ComputeBackend
             CommandBufferCount = 1,
             PCommandBuffers = &commands,
         };
-        lock (_lock)
-            _vk.QueueSubmit(_queue, 1, &submit, fence).Check($"submitting {what}", Device.Name);
-        // A bounded wait loop: a hung kernel surfaces as device loss, not as a silent hang.
-        Result r;
-        do r = _vk.WaitForFences(_device, 1, &fence, true, 10_000_000_000UL);
-        while (r == Result.Timeout);
-        r.Check($"waiting for {what}", Device.Name);
+        ThrowIfDisposed();
+        try
+        {
+            lock (_lock)
+                _vk.QueueSubmit(_queue, 1, &submit, fence).Check($"submitting {what}", Device.Name);
+            // The driver's watchdog turns a hung kernel into device loss, which ends this loop.
+            Result r;
+            do r = _vk.WaitForFences(_device, 1, &fence, true, 10_000_000_000UL);
+            while (r == Result.Timeout);
+            r.Check($"waiting for {what}", Device.Name);
+        }
+        catch (VulkanBackendException e) when (e.IsDeviceLost)
+        {
+            _deviceLost = true;
+            throw;
+        }
         _context.ThrowIfValidationErrors(what);
     }
 
