@@ -465,7 +465,8 @@ public sealed unsafe class VulkanBackend : ComputeBackend
     }
 
     /// <summary>Submits and waits on the compute queue, turning device loss and validation errors into exceptions.</summary>
-    internal void SubmitAndWait(CommandBuffer commands, Fence fence, string what)
+    /// <summary>Submits to the compute queue; <see cref="WaitForFence"/> waits for it.</summary>
+    internal void Submit(CommandBuffer commands, Fence fence, string what)
     {
         var submit = new SubmitInfo
         {
@@ -478,6 +479,19 @@ public sealed unsafe class VulkanBackend : ComputeBackend
         {
             lock (_lock)
                 _vk.QueueSubmit(_queue, 1, &submit, fence).Check($"submitting {what}", Device.Name);
+        }
+        catch (VulkanBackendException e) when (e.IsDeviceLost)
+        {
+            _deviceLost = true;
+            throw;
+        }
+    }
+
+    /// <summary>Waits for a submission, turning device loss and validation errors into exceptions.</summary>
+    internal void WaitForFence(Fence fence, string what)
+    {
+        try
+        {
             // The driver's watchdog turns a hung kernel into device loss, which ends this loop.
             Result r;
             do r = _vk.WaitForFences(_device, 1, &fence, true, 10_000_000_000UL);
