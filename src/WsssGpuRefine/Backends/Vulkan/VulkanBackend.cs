@@ -9,12 +9,13 @@ namespace WsssGpuRefine.Backends.Vulkan;
 /// <summary>
 /// Kernels run on a Vulkan device through compute pipelines built from the SPIR-V embedded in this
 /// library (<c>shaders/NAME.spv</c>). Create it once and reuse it: pipelines, buffers and command
-/// streams are cached. Not thread-safe: one operation at a time.
+/// streams are cached. Safe to share between threads: each operation records into its own command
+/// stream and buffers; queue submission and the caches are locked.
 /// </summary>
 public sealed unsafe class VulkanBackend : ComputeBackend
 {
     /// <summary>Default ceiling for one binding, well under every real limit, so memory use stays predictable.</summary>
-    private const ulong DefaultMaxChunkBytes = 256UL << 20;
+    private const ulong DefaultMaxChunkBytes = 128UL << 20;
 
     private readonly VulkanContext _context;
     private readonly Vk _vk;
