@@ -42,11 +42,12 @@ internal sealed class RefineCommand : ICliCommand
         var keepGoing = CommonOptions.KeepGoing();
         var batchSize = CommonOptions.BatchSize();
         var shard = CommonOptions.Shard();
+        var reportOption = CommonOptions.Report();
 
         var command = new Command("refine", "Turn CAM dumps into pseudo-label PNGs: threshold / ir-label, random walk, CRF, in that order.")
         {
             cams, images, list, output, threshold, bgPower, irLabel, rw, rwPreset, rwBeta, rwExp, rwRadius, rwBg, rwStride, crf, crfParams,
-            gt, metric, saveScores, overwrite, format, clsLabels, classes, backend, json, keepGoing, batchSize, shard,
+            gt, metric, saveScores, overwrite, format, clsLabels, classes, backend, json, keepGoing, batchSize, shard, reportOption,
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
@@ -100,6 +101,10 @@ internal sealed class RefineCommand : ICliCommand
                 EvalCommand.PrintTable(score, options.Classes);
                 if (parse.GetValue(json) is { } jsonFile) AtomicFileWriter.WriteAllText(jsonFile.FullName, score.ToJson());
             }
+            if (parse.GetValue(reportOption) is { } reportDirectory)
+                Reports.RunReport.Write(reportDirectory.FullName, report.Score, options.Classes, options.Shard.Select(options.Ids),
+                    options.ImagesDirectory, options.CamsDirectory, options.Format, options.GroundTruthDirectory,
+                    Reports.RunReport.FromDirectory(options.OutputDirectory));
             WriteManifest(options, report, computeBackend, started, parse.Tokens.Select(t => t.Value).ToArray());
             return CliRunner.ReportFailures(report.Failures.Select(f => f.ToString()).ToArray());
         }));
