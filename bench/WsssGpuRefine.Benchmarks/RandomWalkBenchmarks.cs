@@ -56,3 +56,53 @@ public class RandomWalkBenchmarks
     public LabelMap RefineIrnCpu() =>
         RandomWalker.RefineIrn(cam, affinity, ImageHeight, ImageWidth, options, cpu).Labels;
 }
+
+/// <summary>
+/// The same 94×125 × 4-channel walk (256 steps) on the Vulkan backend (WSSS_VULKAN_DEVICE, else the
+/// best device, lavapipe included) next to the CPU. Includes building T and the single upload/readback.
+/// On lavapipe the figure only shows the path works: a software driver is not a GPU.
+/// Run: dotnet run -c Release --project bench/WsssGpuRefine.Benchmarks -- --filter '*RandomWalkVulkan*'
+/// </summary>
+public class RandomWalkVulkanBenchmarks
+{
+    private const int Height = 94, Width = 125, Channels = 4;
+    private BoundaryAffinity affinity = null!;
+    private float[] values = null!;
+    private float[] work = null!;
+    private ComputeBackend vulkan = null!;
+    private readonly CpuBackend cpu = new();
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        vulkan = BackendFactory.Create(BackendPreference.Vulkan, Console.WriteLine);
+        Console.WriteLine($"// device: {vulkan.DeviceName}");
+        var rng = new Random(42);
+        var boundary = new float[Height * Width];
+        for (int i = 0; i < boundary.Length; i++) boundary[i] = (float)Math.Pow(rng.NextDouble(), 4);
+        affinity = BoundaryAffinity.FromBoundary(boundary, Height, Width);
+        values = new float[Channels * Height * Width];
+        for (int i = 0; i < values.Length; i++) values[i] = (float)rng.NextDouble();
+        work = new float[values.Length];
+        PropagateVulkan(); // builds the pipeline and fills the buffer pool
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => vulkan.Dispose();
+
+    [Benchmark(Baseline = true)]
+    public float[] PropagateCpu()
+    {
+        values.CopyTo(work, 0);
+        RandomWalker.Propagate(work, Channels, affinity, RandomWalkOptions.Irn, cpu);
+        return work;
+    }
+
+    [Benchmark]
+    public float[] PropagateVulkan()
+    {
+        values.CopyTo(work, 0);
+        RandomWalker.Propagate(work, Channels, affinity, RandomWalkOptions.Irn, vulkan);
+        return work;
+    }
+}

@@ -72,4 +72,9 @@ internal static class CommonOptions
     {
         Description = "K/N: process only ids K, K+N, K+2N, ... (0-based K; e.g. $SLURM_ARRAY_TASK_ID/4); combine with 'wsss merge'",
     };
+
+    public static Option<DirectoryInfo?> Report() => new("--report")
+    {
+        Description = "write report.md (per-class IoU), class_iou.png, miou_vs_threshold.png (sweeps) and contact_sheet.png (with --images) here",
+    };
 }

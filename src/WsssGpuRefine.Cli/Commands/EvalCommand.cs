@@ -32,10 +32,12 @@ internal sealed class EvalCommand : ICliCommand
         var keepGoing = CommonOptions.KeepGoing();
         var batchSize = CommonOptions.BatchSize();
         var shard = CommonOptions.Shard();
+        var report = CommonOptions.Report();
+        var images = CommonOptions.Images(required: false);
 
         var command = new Command("eval", "Score CAM dumps (with a threshold, PSA power background or a sweep) or label PNGs against ground truth.")
         {
-            cams, labels, gt, list, threshold, bgPower, sweep, metric, format, clsLabels, classes, backend, json, keepGoing, batchSize, shard,
+            cams, labels, gt, list, threshold, bgPower, sweep, metric, format, clsLabels, classes, backend, json, keepGoing, batchSize, shard, report, images,
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
@@ -65,11 +67,15 @@ internal sealed class EvalCommand : ICliCommand
                 Shard = parse.GetValue(shard) is { } sh ? Jobs.Shard.Parse(sh) : Jobs.Shard.Whole,
             };
             using var computeBackend = CliRunner.CreateBackend(parse.GetValue(backend));
-            var report = ProgressDisplay.Run("eval", options.Shard.Select(options.Ids).Count,
+            var result = ProgressDisplay.Run("eval", options.Shard.Select(options.Ids).Count,
                 progress => EvalJob.Run(computeBackend, options, progress, line => Console.Error.WriteLine(line)));
-            PrintTable(report, options.Classes);
-            if (parse.GetValue(json) is { } jsonFile) AtomicFileWriter.WriteAllText(jsonFile.FullName, report.ToJson());
-            return CliRunner.ReportFailures(report.Failures);
+            PrintTable(result, options.Classes);
+            if (parse.GetValue(json) is { } jsonFile) AtomicFileWriter.WriteAllText(jsonFile.FullName, result.ToJson());
+            if (parse.GetValue(report) is { } reportDirectory)
+                Reports.RunReport.Write(reportDirectory.FullName, result, options.Classes, options.Shard.Select(options.Ids),
+                    parse.GetValue(images)?.FullName, options.CamsDirectory, options.Format, options.GroundTruthDirectory,
+                    options.LabelsDirectory is { } labelsDirectory ? Reports.RunReport.FromDirectory(labelsDirectory) : Reports.RunReport.FromRule(result));
+            return CliRunner.ReportFailures(result.Failures);
         }));
         return command;
     }

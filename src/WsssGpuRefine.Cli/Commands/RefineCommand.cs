@@ -21,6 +21,7 @@ internal sealed class RefineCommand : ICliCommand
         var threshold = new Option<double?>("--threshold") { Description = "first stage: constant background (IRN rule)" };
         var bgPower = new Option<double?>("--bg-power") { Description = "first stage: PSA background (1 - max)^A; with --rw, AffinityNet's alpha" };
         var irLabel = new Option<string?>("--ir-label") { Description = "FG,BG: IRN's confident-region label (255 where unsure) through the label CRF (--crf, default irn)" };
+        var laHa = new Option<string?>("--la-ha") { Description = "LOW,HIGH: PSA's la/ha labels from two power-background CRFs (--crf, default psa), e.g. 4,32 (SEAM 4,24)" };
         var rw = new Option<string?>("--rw") { Description = "random walk affinity: image | boundary:DIR | features:DIR | matrix:DIR" };
         var rwPreset = new Option<string?>("--rw-preset") { Description = $"random-walk recipe defaults: {string.Join(", ", RandomWalkOptions.PresetNames)} (default irn)" };
         var rwBeta = new Option<float?>("--rw-beta") { Description = "affinity exponent beta (IRN 10)" };
@@ -42,11 +43,12 @@ internal sealed class RefineCommand : ICliCommand
         var keepGoing = CommonOptions.KeepGoing();
         var batchSize = CommonOptions.BatchSize();
         var shard = CommonOptions.Shard();
+        var reportOption = CommonOptions.Report();
 
         var command = new Command("refine", "Turn CAM dumps into pseudo-label PNGs: threshold / ir-label, random walk, CRF, in that order.")
         {
-            cams, images, list, output, threshold, bgPower, irLabel, rw, rwPreset, rwBeta, rwExp, rwRadius, rwBg, rwStride, crf, crfParams,
-            gt, metric, saveScores, overwrite, format, clsLabels, classes, backend, json, keepGoing, batchSize, shard,
+            cams, images, list, output, threshold, bgPower, irLabel, laHa, rw, rwPreset, rwBeta, rwExp, rwRadius, rwBg, rwStride, crf, crfParams,
+            gt, metric, saveScores, overwrite, format, clsLabels, classes, backend, json, keepGoing, batchSize, shard, reportOption,
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
@@ -77,9 +79,10 @@ internal sealed class RefineCommand : ICliCommand
                 Rule = parse.GetValue(threshold) is { } t ? new BackgroundRule.Constant(t)
                      : parse.GetValue(bgPower) is { } a ? new BackgroundRule.Power(a) : null,
                 IrLabel = parse.GetValue(irLabel) is { } ir ? IrLabelOptions.Parse(ir, crfParameters) : null,
+                LaHa = parse.GetValue(laHa) is { } lh ? ParseLaHa(lh, crfParameters) : null,
                 RandomWalkSource = parse.GetValue(rw) is { } source ? AffinitySource.Parse(source) : null,
                 RandomWalk = walk,
-                Crf = parse.GetValue(irLabel) is null ? crfParameters : null,
+                Crf = parse.GetValue(irLabel) is null && parse.GetValue(laHa) is null ? crfParameters : null,
                 SaveScores = parse.GetValue(saveScores),
                 Overwrite = parse.GetValue(overwrite),
                 KeepGoing = parse.GetValue(keepGoing),
@@ -100,10 +103,24 @@ internal sealed class RefineCommand : ICliCommand
                 EvalCommand.PrintTable(score, options.Classes);
                 if (parse.GetValue(json) is { } jsonFile) AtomicFileWriter.WriteAllText(jsonFile.FullName, score.ToJson());
             }
+            if (parse.GetValue(reportOption) is { } reportDirectory)
+                Reports.RunReport.Write(reportDirectory.FullName, report.Score, options.Classes, options.Shard.Select(options.Ids),
+                    options.ImagesDirectory, options.CamsDirectory, options.Format, options.GroundTruthDirectory,
+                    Reports.RunReport.FromDirectory(options.OutputDirectory));
             WriteManifest(options, report, computeBackend, started, parse.Tokens.Select(t => t.Value).ToArray());
             return CliRunner.ReportFailures(report.Failures.Select(f => f.ToString()).ToArray());
         }));
         return command;
+    }
+
+    private static PsaLaHaOptions ParseLaHa(string text, CrfParameters? crf)
+    {
+        var parts = text.Split(',');
+        if (parts.Length != 2 || !float.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out float low)
+            || !float.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out float high))
+            throw new ArgumentException($"--la-ha takes LOW,HIGH alphas, e.g. 4,32; got '{text}'");
+        var options = PsaLaHaOptions.ForMethod("psa") with { AlphaLow = low, AlphaHigh = high };
+        return crf is null ? options : options with { Crf = crf };
     }
 
     /// <summary>OUT/wsss-run.json: what ran, where, how long each stage took, and what failed.</summary>

@@ -20,7 +20,12 @@ internal static class MeanFieldCpu
     {
         int n = unary.LabelCount, px = unary.PixelCount;
         int stride = (n + 3) & ~3;
+        // Padding lanes hold −∞ so that they never win the max and exp() makes them exactly 0: no
+        // masking is needed anywhere, and a zero pad carries nothing through the lattice.
         var negU = new float[px * stride];
+        if (stride != n)
+            for (int i = 0; i < px; i++)
+                for (int l = n; l < stride; l++) negU[i * stride + l] = float.NegativeInfinity;
         var energies = unary.Energies;
         for (int l = 0; l < n; l++)
         {
@@ -138,35 +143,44 @@ internal static class MeanFieldCpu
 
     /// <summary>
     /// pydensecrf's expAndNormalize on one pixel: subtract the max, exponentiate, divide by the sum.
-    /// Padding lanes (n..stride) end up 0 so that they carry nothing through the lattice.
+    /// Padding lanes come in as −∞ and leave as 0.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static unsafe void SoftmaxRow(float* row, int n, int stride)
     {
-        float max = row[0];
-        for (int l = 1; l < n; l++) max = Math.Max(max, row[l]);
-        int k = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (Vector256.IsHardwareAccelerated && (stride & 7) == 0)
         {
-            var max8 = Vector256.Create(max);
-            for (; k + 8 <= stride; k += 8)
-                Vector256.Store(Vector256.Exp(Vector256.Load(row + k) - max8), row + k);
+            var max8 = Vector256.Load(row);
+            for (int k = 8; k < stride; k += 8) max8 = Vector256.Max(max8, Vector256.Load(row + k));
+            var m8 = Vector256.Create(HorizontalMax(Vector128.Max(max8.GetLower(), max8.GetUpper())));
+            var sum8 = Vector256<float>.Zero;
+            for (int k = 0; k < stride; k += 8)
+            {
+                var e = Vector256.Exp(Vector256.Load(row + k) - m8);
+                Vector256.Store(e, row + k);
+                sum8 += e;
+            }
+            var s8 = Vector256.Create(Vector256.Sum(sum8));
+            for (int k = 0; k < stride; k += 8) Vector256.Store(Vector256.Load(row + k) / s8, row + k);
         }
-        var max4 = Vector128.Create(max);
-        for (; k < stride; k += 4)
-            Vector128.Store(Vector128.Exp(Vector128.Load(row + k) - max4), row + k);
-        for (int l = n; l < stride; l++) row[l] = 0;
-        float sum = 0;
-        for (int l = 0; l < n; l++) sum += row[l];
-        k = 0;
-        if (Vector256.IsHardwareAccelerated)
+        else
         {
-            var sum8 = Vector256.Create(sum);
-            for (; k + 8 <= stride; k += 8)
-                Vector256.Store(Vector256.Load(row + k) / sum8, row + k);
+            var max4 = Vector128.Load(row);
+            for (int k = 4; k < stride; k += 4) max4 = Vector128.Max(max4, Vector128.Load(row + k));
+            var m4 = Vector128.Create(HorizontalMax(max4));
+            var sum4 = Vector128<float>.Zero;
+            for (int k = 0; k < stride; k += 4)
+            {
+                var e = Vector128.Exp(Vector128.Load(row + k) - m4);
+                Vector128.Store(e, row + k);
+                sum4 += e;
+            }
+            var s4 = Vector128.Create(Vector128.Sum(sum4));
+            for (int k = 0; k < stride; k += 4) Vector128.Store(Vector128.Load(row + k) / s4, row + k);
         }
-        var sum4 = Vector128.Create(sum);
-        for (; k < stride; k += 4)
-            Vector128.Store(Vector128.Load(row + k) / sum4, row + k);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float HorizontalMax(Vector128<float> v) =>
+        Math.Max(Math.Max(v.GetElement(0), v.GetElement(1)), Math.Max(v.GetElement(2), v.GetElement(3)));
 }

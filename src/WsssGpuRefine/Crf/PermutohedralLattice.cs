@@ -87,38 +87,7 @@ internal sealed class PermutohedralLattice
         {
             int start = c * chunk, end = Math.Min(n, start + chunk);
             var local = new KeyTable(Math.Min(4096, Math.Max(16, (end - start) * d1 / 8)));
-            Span<float> elevated = stackalloc float[MaxDimension + 1];
-            Span<float> rem0 = stackalloc float[MaxDimension + 1];
-            Span<int> rank = stackalloc int[MaxDimension + 1];
-            Span<float> bary = stackalloc float[MaxDimension + 2];
-            Span<short> key = stackalloc short[MaxDimension];
-            Span<ulong> prevLo = stackalloc ulong[MaxDimension + 1];
-            Span<ulong> prevHi = stackalloc ulong[MaxDimension + 1];
-            Span<int> prevId = stackalloc int[MaxDimension + 1];
-            prevId.Fill(-1);
-            var offsets = lattice.Offsets;
-            for (int p = start; p < end; p++)
-            {
-                ComputeSimplex(features.AsSpan(p * dimension, dimension), dimension, scale,
-                    elevated, rem0, rank, bary);
-                for (int r = 0; r <= dimension; r++)
-                {
-                    for (int i = 0; i < dimension; i++)
-                    {
-                        // The canonical simplex: corner r adds r to coordinates ranked at most d−r and
-                        // r−(d+1) to the others.
-                        int canonical = rank[i] <= dimension - r ? r : r - d1;
-                        key[i] = (short)((int)rem0[i] + canonical);
-                    }
-                    Pack(key, dimension, out ulong lo, out ulong hi);
-                    // Neighbouring pixels mostly share their simplex: reuse the previous pixel's id
-                    // for the same corner instead of probing the table again.
-                    int id = prevId[r] >= 0 && prevLo[r] == lo && prevHi[r] == hi ? prevId[r] : local.FindOrAdd(lo, hi);
-                    prevLo[r] = lo; prevHi[r] = hi; prevId[r] = id;
-                    offsets[p * d1 + r] = id;
-                    lattice.Barycentric[p * d1 + r] = bary[r];
-                }
-            }
+            BuildChunk(features, dimension, scale, start, end, local, lattice.Offsets, lattice.Barycentric);
             localTables[c] = local;
         });
 
@@ -180,56 +149,98 @@ internal sealed class PermutohedralLattice
     }
 
     /// <summary>
-    /// Elevation, nearest remainder-0 point, simplex rank and barycentric weights of one feature
-    /// vector, in float32 and in the reference's operation order.
+    /// For pixels [start, end): elevation, nearest remainder-0 point, simplex rank and barycentric
+    /// weights in float32 and in the reference's operation order, then the d+1 corner keys numbered
+    /// in <paramref name="local"/>.
     /// </summary>
-    private static void ComputeSimplex(ReadOnlySpan<float> f, int d, float[] scale,
-        Span<float> elevated, Span<float> rem0, Span<int> rank, Span<float> bary)
+    private static unsafe void BuildChunk(float[] features, int d, float[] scale, int start, int end,
+        KeyTable local, int[] offsets, float[] barycentric)
     {
         int d1 = d + 1;
-        float sm = 0;
-        for (int j = d; j > 0; j--)
-        {
-            float cf = f[j - 1] * scale[j - 1];
-            elevated[j] = sm - j * cf;
-            sm += cf;
-        }
-        elevated[0] = sm;
-
+        float* elevated = stackalloc float[MaxDimension + 1];
+        float* rem0 = stackalloc float[MaxDimension + 1];
+        int* rank = stackalloc int[MaxDimension + 1];
+        float* bary = stackalloc float[MaxDimension + 2];
+        int* prevRem0 = stackalloc int[MaxDimension + 1];
+        int* prevRank = stackalloc int[MaxDimension + 1];
         float down = 1.0f / d1;
-        float sum = 0;
-        for (int i = 0; i <= d; i++)
+        fixed (float* feat = features, sc = scale, baryOut = barycentric)
+        fixed (int* offOut = offsets)
         {
-            // Round half to even, as the reference's SSE rounding mode does.
-            float v = MathF.Round(down * elevated[i], MidpointRounding.ToEven);
-            rem0[i] = v * d1;
-            sum += v;
-        }
-        for (int i = 0; i <= d; i++) rank[i] = 0;
-        for (int i = 0; i < d; i++)
-        {
-            float di = elevated[i] - rem0[i];
-            for (int j = i + 1; j <= d; j++)
+            for (int p = start; p < end; p++)
             {
-                if (di < elevated[j] - rem0[j]) rank[i]++;
-                else rank[j]++;
+                float* f = feat + (long)p * d;
+                float sm = 0;
+                for (int j = d; j > 0; j--)
+                {
+                    float cf = f[j - 1] * sc[j - 1];
+                    elevated[j] = sm - j * cf;
+                    sm += cf;
+                }
+                elevated[0] = sm;
+
+                int sum = 0;
+                for (int i = 0; i <= d; i++)
+                {
+                    // Round half to even, as the reference's SSE rounding mode does.
+                    float v = MathF.Round(down * elevated[i]);
+                    rem0[i] = v * d1;
+                    sum += (int)v;
+                    rank[i] = 0;
+                }
+                for (int i = 0; i < d; i++)
+                {
+                    float di = elevated[i] - rem0[i];
+                    for (int j = i + 1; j <= d; j++)
+                    {
+                        if (di < elevated[j] - rem0[j]) rank[i]++;
+                        else rank[j]++;
+                    }
+                }
+                for (int i = 0; i <= d; i++)
+                {
+                    rank[i] += sum;
+                    if (rank[i] < 0) { rank[i] += d1; rem0[i] += d1; }
+                    else if (rank[i] >= d1) { rank[i] -= d1; rem0[i] -= d1; }
+                }
+                for (int i = 0; i <= d + 1; i++) bary[i] = 0;
+                for (int i = 0; i <= d; i++)
+                {
+                    float v = (elevated[i] - rem0[i]) * down;
+                    bary[d - rank[i]] += v;
+                    bary[d - rank[i] + 1] -= v;
+                }
+                bary[0] += 1.0f + bary[d + 1];
+
+                long o = (long)p * d1;
+                for (int r = 0; r <= d; r++) baryOut[o + r] = bary[r];
+                // Neighbouring pixels often lie in the same simplex (same remainder-0 point and
+                // rank): then all d+1 corners are the previous pixel's and no key needs probing.
+                bool same = p > start;
+                for (int i = 0; i <= d && same; i++)
+                    same = prevRem0[i] == (int)rem0[i] && prevRank[i] == rank[i];
+                if (same)
+                {
+                    for (int r = 0; r <= d; r++) offOut[o + r] = offOut[o - d1 + r];
+                    continue;
+                }
+                for (int i = 0; i <= d; i++) { prevRem0[i] = (int)rem0[i]; prevRank[i] = rank[i]; }
+                for (int r = 0; r <= d; r++)
+                {
+                    ulong lo = 0, hi = 0;
+                    for (int i = 0; i < d; i++)
+                    {
+                        // The canonical simplex: corner r adds r to coordinates ranked at most d−r
+                        // and r−(d+1) to the others.
+                        int canonical = rank[i] <= d - r ? r : r - d1;
+                        ulong lane = (ushort)(short)((int)rem0[i] + canonical);
+                        if (i < 4) lo |= lane << (16 * i);
+                        else hi |= lane << (16 * (i - 4));
+                    }
+                    offOut[o + r] = local.FindOrAdd(lo, hi);
+                }
             }
         }
-        int isum = (int)sum;
-        for (int i = 0; i <= d; i++)
-        {
-            rank[i] += isum;
-            if (rank[i] < 0) { rank[i] += d1; rem0[i] += d1; }
-            else if (rank[i] >= d1) { rank[i] -= d1; rem0[i] -= d1; }
-        }
-        for (int i = 0; i <= d + 1; i++) bary[i] = 0;
-        for (int i = 0; i <= d; i++)
-        {
-            float v = (elevated[i] - rem0[i]) * down;
-            bary[d - rank[i]] += v;
-            bary[d - rank[i] + 1] -= v;
-        }
-        bary[0] += 1.0f + bary[d + 1];
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -27,6 +27,8 @@ public sealed record RefineOptions
     /// <summary>First stage: a constant or power background (thresholding), or IRN's ir_label.</summary>
     public BackgroundRule? Rule { get; init; }
     public IrLabelOptions? IrLabel { get; init; }
+    /// <summary>PSA's la/ha rule: two power-background CRFs (alphas low/high), 255 where they disagree.</summary>
+    public PsaLaHaOptions? LaHa { get; init; }
 
     /// <summary>Random-walk stage (null = none).</summary>
     public AffinitySource? RandomWalkSource { get; init; }
@@ -46,16 +48,17 @@ public sealed record RefineOptions
     public string? GroundTruthDirectory { get; init; }
     public SegmentationMetric Metric { get; init; } = SegmentationMetric.Chainercv;
 
-    internal bool NeedsImage => IrLabel is not null || Crf is not null || RandomWalkSource?.NeedsImage == true;
+    internal bool NeedsImage => IrLabel is not null || LaHa is not null || Crf is not null || RandomWalkSource?.NeedsImage == true;
 
     internal void Validate()
     {
         if (Ids.Count == 0) throw new ArgumentException("the list holds no image ids");
-        if (Rule is not null && IrLabel is not null) throw new ArgumentException("give one of --threshold, --bg-power and --ir-label");
-        if (IrLabel is not null && RandomWalkSource is not null)
-            throw new ArgumentException("--ir-label makes the random walk's training labels; it does not combine with --rw");
-        if (Rule is null && IrLabel is null && RandomWalkSource is null)
-            throw new ArgumentException("refine needs a first stage: --threshold, --bg-power, --ir-label or --rw");
+        if (new object?[] { Rule, IrLabel, LaHa }.Count(x => x is not null) > 1)
+            throw new ArgumentException("give one of --threshold, --bg-power, --ir-label and --la-ha");
+        if ((IrLabel is not null || LaHa is not null) && RandomWalkSource is not null)
+            throw new ArgumentException("--ir-label and --la-ha make the random walk's training labels; they do not combine with --rw");
+        if (Rule is null && IrLabel is null && LaHa is null && RandomWalkSource is null)
+            throw new ArgumentException("refine needs a first stage: --threshold, --bg-power, --ir-label, --la-ha or --rw");
         if (Rule is BackgroundRule.Constant && RandomWalkSource is not null)
             throw new ArgumentException("--threshold does not apply to --rw; the walk's background is --rw-bg-threshold");
         if (NeedsImage && ImagesDirectory is null) throw new ArgumentException("this recipe needs --images (CRF, ir-label or --rw image)");
@@ -191,6 +194,12 @@ public static class RefineJob
         {
             var options = o.Crf is null ? irLabel : irLabel with { Crf = o.Crf };
             return (timings.Time("ir-label+crf", () => IrLabelRecipe.Run(backend, input.Image!, cams, options)), null);
+        }
+
+        if (o.LaHa is { } laHa)
+        {
+            var options = o.Crf is null ? laHa : laHa with { Crf = o.Crf };
+            return (timings.Time("la-ha+crf", () => PsaLaHaRecipe.Run(backend, input.Image!, cams, options).Labels), null);
         }
 
         ClassMaps scores;   // background channel first (label id 0), then the present classes

@@ -13,13 +13,20 @@ namespace WsssGpuRefine.RandomWalk;
 public sealed class BoundaryAffinity : StencilAffinity
 {
     private BoundaryAffinity(int height, int width, int radius, float[] weights, float[] boundary)
-        : base(height, width, radius, weights)
-    {
-        Boundary = boundary;
-    }
+        : base(height, width, radius, weights, boundary: boundary) { }
 
-    /// <summary>The boundary map (h, w) the affinities were built from.</summary>
-    public float[] Boundary { get; }
+    /// <summary>
+    /// From a BES <c>_edge.png</c> already decoded to grey values (h, w): B = v / 255.
+    /// </summary>
+    public static BoundaryAffinity FromEdgeImage(byte[] grey, int height, int width, int radius = 5, string? file = null)
+    {
+        ArgumentNullException.ThrowIfNull(grey);
+        if (height <= 0 || width <= 0 || (long)height * width != grey.Length)
+            throw new WsssInputException(file, $"edge image holds {grey.Length} pixels, not {height}x{width}");
+        var boundary = new float[grey.Length];
+        for (int i = 0; i < grey.Length; i++) boundary[i] = grey[i] / 255f;
+        return FromBoundary(boundary, height, width, radius, file);
+    }
 
     /// <summary>
     /// Builds the affinities from a row-major (h, w) boundary map: a `.npy` float map as is, or a
@@ -28,12 +35,9 @@ public sealed class BoundaryAffinity : StencilAffinity
     public static BoundaryAffinity FromBoundary(float[] boundary, int height, int width, int radius = 5, string? file = null)
     {
         ArgumentNullException.ThrowIfNull(boundary);
-        if (height <= 0 || width <= 0 || (long)height * width != boundary.Length)
-            throw new WsssInputException(file, $"boundary map holds {boundary.Length} values, not {height}x{width}");
-        for (int i = 0; i < boundary.Length; i++)
-            if (!(boundary[i] >= 0f && boundary[i] <= 1f))
-                throw new WsssInputException(file,
-                    $"boundary value {boundary[i]} at row {i / width}, column {i % width} is outside [0, 1]");
+        if (height <= 0 || width <= 0)
+            throw new WsssInputException(file, $"boundary map size {height}x{width} is empty");
+        ValidateBoundary(boundary, height, width, file);
 
         var directions = RandomWalkDirections.For(radius);
         int n = height * width;

@@ -9,17 +9,34 @@ namespace WsssGpuRefine.RandomWalk;
 /// </summary>
 public abstract class RandomWalkAffinity
 {
-    private protected RandomWalkAffinity(int height, int width)
+    private protected RandomWalkAffinity(int height, int width, float[]? boundary = null)
     {
         if (height <= 0 || width <= 0)
             throw new ArgumentOutOfRangeException(nameof(height), $"grid {height}x{width} must not be empty");
         Height = height;
         Width = width;
+        Boundary = boundary;
     }
 
     public int Height { get; }
     public int Width { get; }
     public int PixelCount => Height * Width;
+
+    /// <summary>
+    /// The class-boundary map (h, w) in [0, 1] when one is known: the IRN recipe damps the CAM by
+    /// (1 − B) before the walk. Null for sources without one (features, image, a bare matrix).
+    /// </summary>
+    public float[]? Boundary { get; }
+
+    internal static void ValidateBoundary(float[] boundary, int height, int width, string? file)
+    {
+        if ((long)height * width != boundary.Length)
+            throw new WsssInputException(file, $"boundary map holds {boundary.Length} values, not {height}x{width}");
+        for (int i = 0; i < boundary.Length; i++)
+            if (!(boundary[i] >= 0f && boundary[i] <= 1f))
+                throw new WsssInputException(file,
+                    $"boundary value {boundary[i]} at row {i / width}, column {i % width} is outside [0, 1]");
+    }
 }
 
 /// <summary>
@@ -31,10 +48,11 @@ public abstract class RandomWalkAffinity
 /// </summary>
 public class StencilAffinity : RandomWalkAffinity
 {
-    public StencilAffinity(int height, int width, int radius, float[] weights, string? file = null)
-        : base(height, width)
+    public StencilAffinity(int height, int width, int radius, float[] weights, string? file = null, float[]? boundary = null)
+        : base(height, width, boundary)
     {
         ArgumentNullException.ThrowIfNull(weights);
+        if (boundary is not null) ValidateBoundary(boundary, height, width, file);
         Directions = RandomWalkDirections.For(radius);
         Radius = radius;
         long expected = (long)Directions.Count * height * width;
@@ -70,10 +88,19 @@ public class StencilAffinity : RandomWalkAffinity
 /// </summary>
 public sealed class DenseMatrixAffinity : RandomWalkAffinity
 {
-    public DenseMatrixAffinity(float[] matrix, int height, int width, string? file = null)
-        : base(height, width)
+    /// <param name="matrix">Row-major (N, N) float32, N = height·width.</param>
+    /// <param name="height">Grid rows.</param>
+    /// <param name="width">Grid columns.</param>
+    /// <param name="file">The matrix file, for error messages.</param>
+    /// <param name="boundary">
+    /// Optional boundary map (h, w): WSGCN applies its saved T to CAM·(1 − B) but does not save B;
+    /// without it the CAM is propagated undamped.
+    /// </param>
+    public DenseMatrixAffinity(float[] matrix, int height, int width, string? file = null, float[]? boundary = null)
+        : base(height, width, boundary)
     {
         ArgumentNullException.ThrowIfNull(matrix);
+        if (boundary is not null) ValidateBoundary(boundary, height, width, null);
         long n = (long)height * width;
         if (matrix.LongLength != n * n)
             throw new WsssInputException(file,

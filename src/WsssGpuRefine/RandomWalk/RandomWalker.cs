@@ -1,4 +1,5 @@
 using WsssGpuRefine.Backends;
+using WsssGpuRefine.Backends.Vulkan;
 using WsssGpuRefine.Core;
 
 namespace WsssGpuRefine.RandomWalk;
@@ -33,8 +34,8 @@ public static class RandomWalker
     }
 
     /// <summary>
-    /// IRN (step/make_sem_seg_labels.py): x_c = cam_c^p · (1 − B) (B only with a
-    /// <see cref="BoundaryAffinity"/>), propagate, bilinear ×stride, crop to H×W, divide by the
+    /// IRN (step/make_sem_seg_labels.py): x_c = cam_c^p · (1 − B) (when the affinity knows a
+    /// boundary map B: <see cref="RandomWalkAffinity.Boundary"/>), propagate, bilinear ×stride, crop to H×W, divide by the
     /// global max, prepend the constant background threshold, argmax (ties to the lowest index).
     /// </summary>
     /// <remarks>cam: Foreground CAMs on the stride grid (a stored background channel is dropped).</remarks>
@@ -63,7 +64,7 @@ public static class RandomWalker
 
         int channels = cam.Channels, n = h * w;
         var x = new float[channels * n];
-        var boundary = (affinity as BoundaryAffinity)?.Boundary;
+        var boundary = affinity.Boundary;
         for (int c = 0; c < channels; c++)
         {
             var src = cam.Channel(c);
@@ -179,7 +180,9 @@ public static class RandomWalker
 
     /// <summary>
     /// The walk itself on values (C, h, w) of the affinity's grid, in place: x ← x·T^(2^ExpTimes)
-    /// for a stencil affinity (T = colnorm(A^β)), x ← x·M once for a dense matrix.
+    /// for a stencil affinity (T = colnorm(A^β)), x ← x·M once for a dense matrix. A Vulkan backend
+    /// runs the stencil steps on the GPU (float32; grids too large for one binding walk on the CPU);
+    /// the dense matrix is always applied on the CPU.
     /// </summary>
     public static void Propagate(float[] values, int channels, RandomWalkAffinity affinity, RandomWalkOptions options,
         ComputeBackend? backend = null)
@@ -191,18 +194,19 @@ public static class RandomWalker
             throw new ArgumentException($"values hold {values.Length} floats, not {channels}x{affinity.Height}x{affinity.Width}", nameof(values));
         if (channels == 0) return;
         var cpu = backend as CpuBackend ?? CpuBackend.Shared;
-        switch (affinity)
+        if (affinity is DenseMatrixAffinity dense)
         {
-            case DenseMatrixAffinity dense:
-                RandomWalkCpu.ApplyDense(dense, values, channels, cpu);
-                break;
-            case StencilAffinity stencil:
-                var transition = StencilTransition.Build(stencil, options.Beta, System.Numerics.Vector<float>.Count);
-                RandomWalkCpu.Propagate(transition, values, channels, options.Steps, cpu, options.DoubleAccumulation);
-                break;
-            default:
-                throw new ArgumentException($"unsupported affinity {affinity.GetType().Name}", nameof(affinity));
+            // One matrix product, bound by reading N² floats once: the CPU streams it as fast as an upload would.
+            RandomWalkCpu.ApplyDense(dense, values, channels, cpu);
+            return;
         }
+        if (affinity is not StencilAffinity stencil)
+            throw new ArgumentException($"unsupported affinity {affinity.GetType().Name}", nameof(affinity));
+        if (backend is VulkanBackend vk
+            && RandomWalkVulkan.TryPropagate(vk, StencilTransition.Build(stencil, options.Beta, 1), values, channels, options.Steps))
+            return;
+        var transition = StencilTransition.Build(stencil, options.Beta, System.Numerics.Vector<float>.Count);
+        RandomWalkCpu.Propagate(transition, values, channels, options.Steps, cpu, options.DoubleAccumulation);
     }
 
     /// <summary>

@@ -29,6 +29,17 @@ public class AffinitySourceTests
     }
 
     [Fact]
+    public void EdgeImageIsScaledTo01()
+    {
+        byte[] grey = [0, 51, 255, 0, 0, 102];
+        var a = BoundaryAffinity.FromEdgeImage(grey, 2, 3, radius: 2);
+        Assert.Equal(new[] { 0f, 0.2f, 1f, 0f, 0f, 0.4f }, a.Boundary);
+        Assert.Equal(1 - 0.2f, a[0, 0, 0]);  // (0,0)-(0,1)
+        Assert.Equal(0f, a[0, 0, 1]);        // (0,1)-(0,2) crosses B = 1
+        Assert.Throws<WsssInputException>(() => BoundaryAffinity.FromEdgeImage(grey, 2, 2));
+    }
+
+    [Fact]
     public void FeatureAffinityIsExpOfMeanAbsoluteDifference()
     {
         int h = 9, w = 10, c = 3;

@@ -1,4 +1,5 @@
 using WsssGpuRefine.Backends;
+using WsssGpuRefine.Core;
 using WsssGpuRefine.RandomWalk;
 
 namespace WsssGpuRefine.Tests.RandomWalk;
@@ -205,5 +206,31 @@ public class RandomWalkPropagationTests
         var viaStencil = (float[])x.Clone();
         RandomWalker.Propagate(viaStencil, channels, affinity, RandomWalkOptions.Irn);
         AssertCloseAfterGlobalMax(viaMatrix.Select(v => (double)v).ToArray(), viaStencil);
+    }
+
+    [Fact]
+    public void MatrixRecipeWithBoundaryEqualsBoundaryRecipe()
+    {
+        // WSGCN: the saved T^(2^t) applied to CAM·(1 − B) must give IRN's labels.
+        int h = 9, w = 11, channels = 2;
+        var rng = new Random(13);
+        var boundary = WalledBoundary(rng, h, w);
+        var affinity = BoundaryAffinity.FromBoundary(boundary, h, w);
+        var t = DenseRandomWalkReference.Transition(DenseRandomWalkReference.FromStencil(affinity), 10, 8);
+        int n = h * w;
+        var matrix = new float[n * n];
+        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) matrix[i * n + j] = (float)t[i, j];
+        var cam = new ClassMaps([4, 9], h, w, RandomMap(rng, channels * n));
+        var viaStencil = RandomWalker.RefineIrn(cam, affinity, 34, 43, RandomWalkOptions.Irn);
+        var viaMatrix = RandomWalker.RefineIrn(cam, new DenseMatrixAffinity(matrix, h, w, boundary: boundary), 34, 43, RandomWalkOptions.Irn);
+        var undamped = RandomWalker.RefineIrn(cam, new DenseMatrixAffinity(matrix, h, w), 34, 43, RandomWalkOptions.Irn);
+        float worst = 0, undampedWorst = 0;
+        for (int i = 0; i < viaStencil.Scores.Data.Length; i++)
+        {
+            worst = MathF.Max(worst, MathF.Abs(viaStencil.Scores.Data[i] - viaMatrix.Scores.Data[i]));
+            undampedWorst = MathF.Max(undampedWorst, MathF.Abs(viaStencil.Scores.Data[i] - undamped.Scores.Data[i]));
+        }
+        Assert.True(worst <= 1e-4f, $"max abs diff {worst:E3}");
+        Assert.True(undampedWorst > 1e-3f, "the boundary damping must matter in this case");
     }
 }

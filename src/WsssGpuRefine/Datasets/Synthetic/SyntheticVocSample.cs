@@ -56,7 +56,7 @@ public static class SyntheticVocSample
         }
 
         var classes = new List<int>();
-        var centres = new List<(float Y, float X, float Radius)>();
+        var centres = new List<(int Class, float Y, float X, float Radius)>();
         for (int o = 0; o < objects; o++)
         {
             int cls = rng.Next(1, 21);
@@ -76,7 +76,7 @@ public static class SyntheticVocSample
                     rgb[(y * w + x) * 3 + c] = Clamp(colour[c] * shade + rng.Next(-12, 13));
             }
             if (!classes.Contains(cls)) classes.Add(cls);
-            centres.Add((cy + rng.Next(-(int)ry / 3, (int)ry / 3 + 1), cx + rng.Next(-(int)rx / 3, (int)rx / 3 + 1), (rx + ry) / 2));
+            centres.Add((cls, cy + rng.Next(-(int)ry / 3, (int)ry / 3 + 1), cx + rng.Next(-(int)rx / 3, (int)rx / 3 + 1), (rx + ry) / 2));
         }
 
         // Classes fully hidden under later objects are not in the image-level label.
@@ -98,15 +98,15 @@ public static class SyntheticVocSample
             for (int x = 0; x < w; x++)
             {
                 float bump = 0;
-                foreach (var (py, px, r) in centres)
+                foreach (var (peakClass, py, px, r) in centres)
                 {
-                    if (gt[(int)Math.Clamp(py, 0, h - 1) * w + (int)Math.Clamp(px, 0, w - 1)] != cls) continue;
-                    float s = 0.45f * r;
+                    if (peakClass != cls) continue;
+                    float s = 0.3f * r;
                     float d2 = (y - py) * (y - py) + (x - px) * (x - px);
                     bump = Math.Max(bump, MathF.Exp(-d2 / (2 * s * s)));
                 }
                 int i = y * w + x;
-                map[i] = Math.Max(0, blurred[i] * (0.12f + 0.88f * bump) + 0.3f * (noise[i] - 0.5f) * blurred[i] + 0.05f * noise[i]);
+                map[i] = Math.Max(0, blurred[i] * (0.05f + 0.95f * bump) + 0.3f * (noise[i] - 0.5f) * blurred[i] + 0.05f * noise[i]);
             }
             float max = 0;
             foreach (float v in map) max = Math.Max(max, v);

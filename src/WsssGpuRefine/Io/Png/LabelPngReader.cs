@@ -56,8 +56,10 @@ public static class LabelPngReader
             if (type.SequenceEqual("IHDR"u8))
             {
                 if (length != 13) throw new WsssInputException(null, "bad PNG header chunk");
-                width = checked((int)BinaryPrimitives.ReadUInt32BigEndian(data));
-                height = checked((int)BinaryPrimitives.ReadUInt32BigEndian(data[4..]));
+                uint w = BinaryPrimitives.ReadUInt32BigEndian(data), h = BinaryPrimitives.ReadUInt32BigEndian(data[4..]);
+                if (w == 0 || h == 0 || w > int.MaxValue || h > int.MaxValue)
+                    throw new WsssInputException(null, $"bad PNG size {w}x{h}");
+                (width, height) = ((int)w, (int)h);
                 bitDepth = data[8];
                 colorType = data[9];
                 if (data[10] != 0 || data[11] != 0) throw new WsssInputException(null, "unknown PNG compression or filter method");
@@ -142,6 +144,9 @@ public static class LabelPngReader
     private static byte[] Inflate(MemoryStream compressed, long expected)
     {
         if (expected > int.MaxValue) throw new WsssInputException(null, "PNG image is too large");
+        // Deflate expands at most ~1032:1, so a header promising more than that is corrupt; checking
+        // first keeps a forged size from allocating gigabytes.
+        if (expected > compressed.Length * 1032L + 1024) throw Truncated();
         compressed.Position = 0;
         // The exact size is known, so a stream that inflates to more (a zip bomb) is never read past it.
         var raw = new byte[expected];

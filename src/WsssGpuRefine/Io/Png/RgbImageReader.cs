@@ -6,8 +6,9 @@ namespace WsssGpuRefine.Io.Png;
 
 /// <summary>
 /// Reads JPEG/PNG images as 8-bit RGB for the CRF. EXIF orientation is not applied, matching
-/// PIL/cv2 in the seed methods. JPEG decoders differ in IDCT and chroma upsampling, so a JPEG may differ
-/// from libjpeg's decode by a level or so in some pixels; PNGs are exact.
+/// PIL/cv2 in the seed methods. PNGs are exact. JPEGs without chroma subsampling match libjpeg (PIL/cv2)
+/// within 2 levels; 4:2:0 JPEGs (VOC's) differ by about 4 levels on average near colour edges, because
+/// ImageSharp does not do libjpeg's triangular ("fancy") chroma upsampling (see JpegDecoderParityTests).
 /// </summary>
 public static class RgbImageReader
 {
