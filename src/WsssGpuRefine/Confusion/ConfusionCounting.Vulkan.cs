@@ -90,7 +90,7 @@ internal static class ConfusionCountingVulkan
 
             vk.AddHostTime(packStart, unpacking: false);
             // About 4 words (16 pixels) per thread, to pay for clearing and flushing the shared table.
-            uint groupsX = VulkanImageBatches.GroupsX(maxWords, 4, vk.Device.Limits.MaxComputeWorkGroupCountX);
+            uint groupsX = VulkanImageBatches.GroupsX(maxWords, vk.Options.ItemsPerThread ?? 4, vk.Device.Limits.MaxComputeWorkGroupCountX);
             var args = new ConfusionParams
             {
                 ClassCount = (uint)k,

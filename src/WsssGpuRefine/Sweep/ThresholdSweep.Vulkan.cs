@@ -116,7 +116,7 @@ internal static class ThresholdSweepVulkan
 
             vk.AddHostTime(packStart, unpacking: false);
             // About 8 pixels per thread: enough work to pay for clearing and flushing the shared table.
-            uint groupsX = VulkanImageBatches.GroupsX(maxPixels, 8, vk.Device.Limits.MaxComputeWorkGroupCountX);
+            uint groupsX = VulkanImageBatches.GroupsX(maxPixels, vk.Options.ItemsPerThread ?? 8, vk.Device.Limits.MaxComputeWorkGroupCountX);
             var args = new SweepParams { ThresholdCount = (uint)thresholds.Length, ClassCount = (uint)k, PieceCount = (uint)chunk.Length, GroupsX = groupsX };
             stream.Dispatch(kernel, [maps, ids, pieces, gt, thresholdBuffer, histogram], args, groupsX, (uint)chunk.Length);
             var download = stream.Download(histogram, 0, (ulong)(histogramLength + 1) * 4);
