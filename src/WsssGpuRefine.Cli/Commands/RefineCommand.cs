@@ -32,31 +32,21 @@ internal sealed class RefineCommand : ICliCommand
         var crf = new Option<string?>("--crf") { Description = $"CRF preset: {string.Join(", ", CrfParameters.PresetNames)}" };
         var crfParams = new Option<string?>("--crf-params") { Description = "explicit CRF parameters, e.g. \"gauss=3,3;bilateral=50,5,10;iters=10;unary=labels:0.7\"" };
         var gt = CommonOptions.Gt(required: false);
-        var metric = new Option<string>("--metric") { Description = "metric for --gt scoring", DefaultValueFactory = _ => "chainercv" };
         var saveScores = new Option<bool>("--save-scores") { Description = "also write ID.npy float32 (C+1,H,W): background, then the present classes" };
         var overwrite = new Option<bool>("--overwrite") { Description = "recompute outputs that already exist (default: resume by skipping them)" };
-        var format = CommonOptions.Format();
-        var clsLabels = CommonOptions.ClassLabels();
-        var classes = CommonOptions.Classes();
-        var backend = CommonOptions.Backend();
-        var json = CommonOptions.Json();
-        var keepGoing = CommonOptions.KeepGoing();
-        var batchSize = CommonOptions.BatchSize();
-        var shard = CommonOptions.Shard();
-        var reportOption = CommonOptions.Report();
+        var batch = new BatchOptions();
 
         var command = new Command("refine", "Turn CAM dumps into pseudo-label PNGs: threshold / ir-label, random walk, CRF, in that order.")
         {
             cams, images, list, output, threshold, bgPower, irLabel, laHa, rw, rwPreset, rwBeta, rwExp, rwRadius, rwBg, rwStride, crf, crfParams,
-            gt, metric, saveScores, overwrite, format, clsLabels, classes, backend, json, keepGoing, batchSize, shard, reportOption,
+            gt, saveScores, overwrite,
         };
+        batch.AddTo(command);
         command.SetAction(parse => CliRunner.Run(() =>
         {
-            if (!SegmentationMetrics.TryParse(parse.GetValue(metric)!, out var segmentationMetric))
-                throw new ArgumentException($"--metric: unknown metric '{parse.GetValue(metric)}'");
             if (parse.GetValue(crf) is not null && parse.GetValue(crfParams) is not null)
                 throw new ArgumentException("give --crf PRESET or --crf-params, not both");
-            if (parse.GetValue(json) is not null && parse.GetValue(gt) is null)
+            if (parse.GetValue(batch.Json) is not null && parse.GetValue(gt) is null)
                 throw new ArgumentException("--json reports the score of the written labels: it needs --gt");
             var crfParameters = parse.GetValue(crf) is { } preset ? CrfParameters.Preset(preset)
                               : parse.GetValue(crfParams) is { } text ? CrfParameters.Parse(text) : null;
@@ -73,9 +63,9 @@ internal sealed class RefineCommand : ICliCommand
                 CamsDirectory = parse.GetValue(cams)!.FullName,
                 OutputDirectory = parse.GetValue(output)!.FullName,
                 ImagesDirectory = parse.GetValue(images)?.FullName,
-                Format = parse.GetValue(format),
-                ClassLabelsFile = parse.GetValue(clsLabels)?.FullName,
-                Classes = parse.GetValue(classes),
+                Format = parse.GetValue(batch.Format),
+                ClassLabelsFile = parse.GetValue(batch.ClassLabels)?.FullName,
+                Classes = parse.GetValue(batch.Classes),
                 Rule = parse.GetValue(threshold) is { } t ? new BackgroundRule.Constant(t)
                      : parse.GetValue(bgPower) is { } a ? new BackgroundRule.Power(a) : null,
                 IrLabel = parse.GetValue(irLabel) is { } ir ? IrLabelOptions.Parse(ir, crfParameters) : null,
@@ -85,15 +75,15 @@ internal sealed class RefineCommand : ICliCommand
                 Crf = parse.GetValue(irLabel) is null && parse.GetValue(laHa) is null ? crfParameters : null,
                 SaveScores = parse.GetValue(saveScores),
                 Overwrite = parse.GetValue(overwrite),
-                KeepGoing = parse.GetValue(keepGoing),
-                BatchSize = parse.GetValue(batchSize),
-                Shard = parse.GetValue(shard) is { } sh ? Jobs.Shard.Parse(sh) : Jobs.Shard.Whole,
+                KeepGoing = parse.GetValue(batch.KeepGoing),
+                BatchSize = parse.GetValue(batch.BatchSize),
+                Shard = batch.ShardOf(parse),
                 GroundTruthDirectory = parse.GetValue(gt)?.FullName,
-                Metric = segmentationMetric,
+                Metric = parse.GetValue(batch.Metric),
             };
             if (parse.GetValue(threshold) is not null && parse.GetValue(bgPower) is not null)
                 throw new ArgumentException("give --threshold or --bg-power, not both");
-            using var computeBackend = CliRunner.CreateBackend(parse.GetValue(backend));
+            using var computeBackend = CliRunner.CreateBackend(parse.GetValue(batch.Backend));
             var started = DateTimeOffset.UtcNow;
             var report = ProgressDisplay.Run("refine", options.Shard.Select(options.Ids).Count,
                 progress => RefineJob.Run(computeBackend, options, progress, line => Console.Error.WriteLine(line)));
@@ -101,9 +91,9 @@ internal sealed class RefineCommand : ICliCommand
             if (report.Score is { } score)
             {
                 EvalCommand.PrintTable(score, options.Classes);
-                if (parse.GetValue(json) is { } jsonFile) AtomicFileWriter.WriteAllText(jsonFile.FullName, score.ToJson());
+                if (parse.GetValue(batch.Json) is { } jsonFile) AtomicFileWriter.WriteAllText(jsonFile.FullName, score.ToJson());
             }
-            if (parse.GetValue(reportOption) is { } reportDirectory)
+            if (parse.GetValue(batch.Report) is { } reportDirectory)
                 Reports.RunReport.Write(reportDirectory.FullName, report.Score, options.Classes, options.Shard.Select(options.Ids),
                     options.ImagesDirectory, options.CamsDirectory, options.Format, options.GroundTruthDirectory,
                     Reports.RunReport.FromDirectory(options.OutputDirectory));
