@@ -100,7 +100,7 @@ public static class RefineJob
         int parallelism = backend is VulkanBackend ? 1 : (backend as CpuBackend)?.MaxDegreeOfParallelism ?? Environment.ProcessorCount;
         stream.Run(batch =>
         {
-            Parallel.ForEach(batch, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, item =>
+            ParallelWork.Run(() => Parallel.ForEach(batch, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, item =>
             {
                 var input = item.Value;
                 try
@@ -136,7 +136,7 @@ public static class RefineJob
                 {
                     stream.Fail(new ItemFailure(input.Id, e.File ?? DatasetInputs.CamPath(options.CamsDirectory, input.Id), e.Reason));
                 }
-            });
+            }));
         }, progress);
 
         EvalReport? score = options.GroundTruthDirectory is null ? null
