@@ -41,7 +41,6 @@ internal static class ThresholdLabelingVulkan
 
     private const uint NotInteger = 0xFFFFFFFFu;
     private const byte RecomputeOnHost = 255;
-    internal const int PieceStride = 8;
 
     /// <summary>
     /// Labels foreground-only maps <paramref name="cams"/> into <paramref name="outputs"/> (same sizes),
@@ -70,47 +69,11 @@ internal static class ThresholdLabelingVulkan
             var slot = pipeline.Next();
             var stream = slot.Stream;
             var rented = slot.Buffers;
-            long mapFloats = 0, outWords = 0, maxWords = 0;
-            var labelOffsets = new Dictionary<int, int>();
-            int labelCount = 0;
-            foreach (var piece in chunk)
-            {
-                mapFloats += (long)cams[piece.Image].Channels * piece.PixelCount;
-                outWords += piece.Words;
-                maxWords = Math.Max(maxWords, piece.Words);
-                if (labelOffsets.TryAdd(piece.Image, labelCount)) labelCount += cams[piece.Image].Channels;
-            }
-
-            var maps = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)mapFloats * 4);
-            var ids = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)labelCount * 4);
-            var pieces = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)chunk.Length * PieceStride * 4);
-            var labels = rented.Rent(VulkanBufferAccess.ReadWrite, (ulong)outWords * 4);
-
             long packStart = System.Diagnostics.Stopwatch.GetTimestamp();
-            var mapSpan = stream.Upload<float>(maps, 0, checked((int)mapFloats));
-            var idSpan = stream.Upload<uint>(ids, 0, labelCount);
-            var pieceSpan = stream.Upload<uint>(pieces, 0, chunk.Length * PieceStride);
-            foreach (var (image, offset) in labelOffsets)
-                for (int c = 0; c < cams[image].Channels; c++) idSpan[offset + c] = (uint)cams[image].LabelIds[c];
-            long mapOffset = 0, outOffset = 0;
-            for (int p = 0; p < chunk.Length; p++)
-            {
-                var piece = chunk[p];
-                var cam = cams[piece.Image];
-                int n = piece.PixelCount;
-                for (int c = 0; c < cam.Channels; c++)
-                    cam.Data.AsSpan(c * cam.PixelCount + piece.PixelStart, n)
-                        .CopyTo(mapSpan.Slice((int)(mapOffset + (long)c * n), n));
-                var d = pieceSpan.Slice(p * PieceStride, PieceStride);
-                d.Clear();
-                d[0] = (uint)mapOffset;
-                d[1] = (uint)n;
-                d[2] = (uint)cam.Channels;
-                d[3] = (uint)labelOffsets[piece.Image];
-                d[4] = (uint)outOffset;
-                mapOffset += (long)cam.Channels * n;
-                outOffset += piece.Words;
-            }
+            var packed = CamChunkPacking.Pack(stream, rented, chunk, cams);
+            long outWords = packed.TotalWords, maxWords = packed.MaxWords;
+            var labels = rented.Rent(VulkanBufferAccess.ReadWrite, (ulong)outWords * 4);
+            var (maps, ids, pieces) = (packed.Maps, packed.Ids, packed.Pieces);
 
             vk.AddHostTime(packStart, unpacking: false);
             uint groupsX = VulkanImageBatches.GroupsX(maxWords, 1, vk.Device.Limits.MaxComputeWorkGroupCountX);
