@@ -538,17 +538,23 @@ handmade_png("hand_palette_2bit_adam7", p2, 2, 3, 1, voc_cmap()[:4].ravel().toli
 p1 = rng.integers(0, 2, size=(5, 9)).astype(np.uint8)
 handmade_png("hand_palette_1bit", p1, 1, 3, 0, voc_cmap()[:2].ravel().tolist())
 
-# A photo-like JPEG (quality 75, 4:2:0 chroma) and PIL's (libjpeg's) decode of it: the yardstick for how
-# far another JPEG decoder may land from what the seed methods' CRFs saw.
-yy, xx = np.mgrid[0:48, 0:64]
+# Photo-like JPEGs and PIL's (libjpeg's) decode of each: what the seed methods' CRFs saw. Odd sizes so
+# that partial MCUs and the chroma edge replication are exercised.
+yy, xx = np.mgrid[0:37, 0:53]
 photo = np.stack([128 + 100 * np.sin(xx / 7.0), 128 + 90 * np.cos(yy / 5.0), 128 + 80 * np.sin((xx + yy) / 9.0)], axis=-1)
 photo = np.clip(photo + rng.normal(0, 12, photo.shape), 0, 255).astype(np.uint8)
-Image.fromarray(photo, mode="RGB").save(path("png", "photo_q75.jpg"), quality=75)
-pil_decoded = np.array(Image.open(path("png", "photo_q75.jpg")).convert("RGB"))
-expected["png"]["photo_q75_pil"] = {"height": 48, "width": 64, "values": flat(pil_decoded)}
-Image.fromarray(photo, mode="RGB").save(path("png", "photo_q75_444.jpg"), quality=75, subsampling=0)
-pil_decoded = np.array(Image.open(path("png", "photo_q75_444.jpg")).convert("RGB"))
-expected["png"]["photo_q75_444_pil"] = {"height": 48, "width": 64, "values": flat(pil_decoded)}
+for jname, img, kwargs in [
+    ("jpeg_420_q75", photo, {"quality": 75, "subsampling": 2}),
+    ("jpeg_420_q95", photo, {"quality": 95, "subsampling": 2}),
+    ("jpeg_422_q75", photo, {"quality": 75, "subsampling": 1}),
+    ("jpeg_444_q75", photo, {"quality": 75, "subsampling": 0}),
+    ("jpeg_gray_q80", photo[..., 1], {"quality": 80}),
+    ("jpeg_progressive_q75", photo, {"quality": 75, "subsampling": 2, "progressive": True}),
+    ("jpeg_optimized_q60", photo[:16, :17], {"quality": 60, "subsampling": 2, "optimize": True}),
+]:
+    Image.fromarray(img).save(path("png", jname + ".jpg"), **kwargs)
+    decoded = np.array(Image.open(path("png", jname + ".jpg")).convert("RGB"))
+    expected["png"][jname] = {"height": int(decoded.shape[0]), "width": int(decoded.shape[1]), "values": flat(decoded)}
 
 with open(path("png", "truncated.png"), "wb") as f:
     f.write(open(path("png", "gray_big.png"), "rb").read()[:60])
