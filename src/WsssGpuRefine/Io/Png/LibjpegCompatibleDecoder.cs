@@ -488,71 +488,77 @@ internal static class LibjpegCompatibleDecoder
         if (c.Length == 1)
         {
             for (int y = 0; y < height; y++)
-                for (int x = 0; x < width; x++)
-                {
-                    byte v = c[0].Samples[y * c[0].Stride + x];
-                    int o = (y * width + x) * 3;
-                    rgb[o] = rgb[o + 1] = rgb[o + 2] = v;
-                }
+            {
+                var src = c[0].Samples.AsSpan(y * c[0].Stride, width);
+                var dst = rgb.AsSpan(y * width * 3, width * 3);
+                for (int x = 0; x < width; x++) dst[3 * x] = dst[3 * x + 1] = dst[3 * x + 2] = src[x];
+            }
             return rgb;
         }
         var cb = Upsample(c[1], width, height, hMax, vMax);
         var cr = Upsample(c[2], width, height, hMax, vMax);
         var luma = c[0];
+        ReadOnlySpan<byte> clamp = Clamp;
         for (int y = 0; y < height; y++)
         {
+            var ys = luma.Samples.AsSpan(y * luma.Stride, width);
+            var bs = cb.AsSpan(y * width, width);
+            var rs = cr.AsSpan(y * width, width);
+            var dst = rgb.AsSpan(y * width * 3, width * 3);
             for (int x = 0; x < width; x++)
             {
-                int yy = luma.Samples[y * luma.Stride + x];
-                int b = cb[y * width + x], r = cr[y * width + x];
-                int o = (y * width + x) * 3;
-                rgb[o] = (byte)Math.Clamp(yy + CrR[r], 0, 255);
-                rgb[o + 1] = (byte)Math.Clamp(yy + ((CbG[b] + CrG[r]) >> 16), 0, 255);
-                rgb[o + 2] = (byte)Math.Clamp(yy + CbB[b], 0, 255);
+                int yy = ys[x] + ClampOffset, b = bs[x], r = rs[x];
+                dst[3 * x] = clamp[yy + CrR[r]];
+                dst[3 * x + 1] = clamp[yy + ((CbG[b] + CrG[r]) >> 16)];
+                dst[3 * x + 2] = clamp[yy + CbB[b]];
             }
         }
         return rgb;
     }
+
+    private const int ClampOffset = 512;
+
+    /// <summary>libjpeg's sample_range_limit: index v + 512 -> clamp(v, 0, 255).</summary>
+    private static readonly byte[] Clamp = Enumerable.Range(-ClampOffset, 1536).Select(v => (byte)Math.Clamp(v, 0, 255)).ToArray();
 
     /// <summary>libjpeg's h2v1/h2v2 fancy upsampling; neighbours beyond the real component size repeat its edge.</summary>
     private static byte[] Upsample(Component c, int width, int height, int hMax, int vMax)
     {
         var output = new byte[width * height];
         int cw = c.Width, ch = c.Height;
-        byte At(int x, int y) => c.Samples[Math.Clamp(y, 0, ch - 1) * c.Stride + Math.Clamp(x, 0, cw - 1)];
         if (hMax == 1 && vMax == 1)
         {
-            for (int y = 0; y < height; y++)
-                for (int x = 0; x < width; x++) output[y * width + x] = c.Samples[y * c.Stride + x];
+            for (int y = 0; y < height; y++) c.Samples.AsSpan(y * c.Stride, width).CopyTo(output.AsSpan(y * width, width));
             return output;
         }
-        if (vMax == 1)
-        {
-            for (int y = 0; y < height; y++)
-            {
-                var row = new byte[cw * 2];
-                for (int i = 0; i < cw; i++)
-                {
-                    int v = At(i, y);
-                    row[2 * i] = (byte)(cw == 1 || i == 0 ? v : (v * 3 + At(i - 1, y) + 1) >> 2);
-                    row[2 * i + 1] = (byte)(cw == 1 || i == cw - 1 ? v : (v * 3 + At(i + 1, y) + 2) >> 2);
-                }
-                row.AsSpan(0, width).CopyTo(output.AsSpan(y * width, width));
-            }
-            return output;
-        }
-        var sums = new int[cw];
         var line = new byte[cw * 2];
+        var sums = new int[cw];
         for (int y = 0; y < height; y++)
         {
-            int inRow = y >> 1;
-            int neighbour = (y & 1) == 0 ? inRow - 1 : inRow + 1;
-            for (int i = 0; i < cw; i++) sums[i] = At(i, inRow) * 3 + At(i, neighbour);
-            for (int i = 0; i < cw; i++)
+            int inRow = vMax == 1 ? y : y >> 1;
+            var near = c.Samples.AsSpan(inRow * c.Stride, cw);
+            if (vMax == 1)
             {
-                int s = sums[i];
-                line[2 * i] = (byte)(i == 0 ? (s * 4 + 8) >> 4 : (s * 3 + sums[i - 1] + 8) >> 4);
-                line[2 * i + 1] = (byte)(i == cw - 1 ? (s * 4 + 7) >> 4 : (s * 3 + sums[i + 1] + 7) >> 4);
+                // h2v1: (3 * this + neighbour + 1 or 2) >> 2; the edge columns copy the sample.
+                for (int i = 0; i < cw; i++)
+                {
+                    int v = near[i] * 3;
+                    line[2 * i] = i == 0 ? near[0] : (byte)((v + near[i - 1] + 1) >> 2);
+                    line[2 * i + 1] = i == cw - 1 ? near[i] : (byte)((v + near[i + 1] + 2) >> 2);
+                }
+            }
+            else
+            {
+                // h2v2: column sums 3 * nearer row + farther row, then (3 * this + neighbour + 8 or 7) >> 4.
+                int farRow = Math.Clamp((y & 1) == 0 ? inRow - 1 : inRow + 1, 0, ch - 1);
+                var far = c.Samples.AsSpan(farRow * c.Stride, cw);
+                for (int i = 0; i < cw; i++) sums[i] = near[i] * 3 + far[i];
+                for (int i = 0; i < cw; i++)
+                {
+                    int v = sums[i] * 3;
+                    line[2 * i] = (byte)(i == 0 ? (sums[0] * 4 + 8) >> 4 : (v + sums[i - 1] + 8) >> 4);
+                    line[2 * i + 1] = (byte)(i == cw - 1 ? (sums[i] * 4 + 7) >> 4 : (v + sums[i + 1] + 7) >> 4);
+                }
             }
             line.AsSpan(0, width).CopyTo(output.AsSpan(y * width, width));
         }
