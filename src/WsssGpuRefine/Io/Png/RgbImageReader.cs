@@ -47,13 +47,16 @@ public static class RgbImageReader
 
     private static RgbImage DecodeWithImageSharp(ReadOnlySpan<byte> encoded)
     {
+        if (encoded.IsEmpty) throw new WsssInputException(null, "cannot decode image: the file is empty");
         try
         {
             using var image = Image.Load<Rgb24>(encoded);
             return FromImage(image);
         }
-        catch (Exception e) when (e is UnknownImageFormatException or InvalidImageContentException or ImageFormatException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // ImageSharp reports damaged files with assorted exception types (NotSupported, NullReference,
+            // IndexOutOfRange, ...); at this boundary every one of them means the input is bad.
             throw new WsssInputException(null, $"cannot decode image: {e.Message}", e);
         }
     }
