@@ -125,7 +125,11 @@ public class PngTests
 public class JpegDecoderParityTests
 {
     public static IEnumerable<object[]> BaselineJpegs =>
-        new[] { "jpeg_420_q75", "jpeg_420_q95", "jpeg_422_q75", "jpeg_444_q75", "jpeg_gray_q80", "jpeg_optimized_q60" }
+        new[]
+        {
+            "jpeg_420_q75", "jpeg_420_q95", "jpeg_422_q75", "jpeg_444_q75", "jpeg_gray_q80", "jpeg_optimized_q60",
+            "jpeg_420_restart3", "jpeg_gray_restart5",
+        }
             .Select(n => new object[] { n });
 
     private static (int[] Expected, WsssGpuRefine.Core.RgbImage Image) Load(string name)
@@ -144,12 +148,16 @@ public class JpegDecoderParityTests
         // PIL (libjpeg-turbo) wrote and decoded these; the seed methods read their images the same way.
         var (expected, image) = Load(name);
         Assert.Equal(expected.Select(v => (byte)v), image.Pixels);
+        // ... and it was the exact decoder that produced them, not the fallback.
+        Assert.NotNull(WsssGpuRefine.Io.Png.LibjpegCompatibleDecoder.TryDecode(File.ReadAllBytes(IoFixtures.File($"png/{name}.jpg")), out _, out _));
     }
 
     [Fact]
     public void Progressive_jpeg_falls_back_to_imagesharp_within_its_upsampling_gap()
     {
         // Not reproduced bit-exactly (ImageSharp's chroma upsampling differs from libjpeg's): bounded.
+        Assert.Null(WsssGpuRefine.Io.Png.LibjpegCompatibleDecoder.TryDecode(
+            File.ReadAllBytes(IoFixtures.File("png/jpeg_progressive_q75.jpg")), out _, out _));
         var (expected, image) = Load("jpeg_progressive_q75");
         var diff = image.Pixels.Select((p, i) => Math.Abs(p - expected[i])).ToArray();
         Assert.InRange(diff.Average(), 0, 6);
