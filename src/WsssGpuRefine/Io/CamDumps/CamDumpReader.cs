@@ -106,10 +106,9 @@ public static class CamDumpReader
         bool torch = keys.IsTorchTensor || (dict.TryGetValue("cam", out var c) && c is NpyArray { IsTorchTensor: true });
         var fg = ForegroundKeys(keys.ToInt64(), "keys");
         var ids = fg.Select(k => (int)k + 1).ToArray();
-        ClassMaps? high = dict.ContainsKey("high_res") ? Maps(Entry(dict, "high_res"), ids, "high_res") : null;
+        var high = Maps(Entry(dict, "high_res"), ids, "high_res");
         ClassMaps? low = dict.ContainsKey("cam") ? Maps(Entry(dict, "cam"), ids, "cam") : null;
-        // A dump holding only the stride-4 cam still has a usable map; consumers upsample it.
-        return new CamDump(high ?? low!, high is null ? null : low, torch ? CamDumpFormat.IrnDict : CamDumpFormat.VweDict);
+        return new CamDump(high, low, torch ? CamDumpFormat.IrnDict : CamDumpFormat.VweDict);
     }
 
     private static CamDump PuzzleCam(PyDict dict)
