@@ -1,10 +1,22 @@
 #!/usr/bin/python3
-"""Writes the I/O test fixtures with real numpy 1.24 / torch 1.13 / PIL, exactly as the seed methods
+"""Writes the I/O test fixtures with real numpy 1.24 / torch 1.13 / PIL 9.4, exactly as the seed methods
 write their dumps, plus expected.json holding the decoded values the C# readers must reproduce.
+
+  npy/     plain arrays: every dtype in both byte orders, Fortran order, 0-d, empty, v2/v3 headers, a
+           hand-written header with another key order and spacing
+  npz/     np.savez and np.savez_compressed
+  dumps/   CAM dicts A-E as the methods write them (torch strided views and storage offsets, pickle
+           protocols 2/3/4, numpy 2 module names), ICD and SSDD plain arrays, NaN and key mismatch,
+           torch Parameter and _rebuild_tensor_v3
+  labels/  cls_labels.npy with int32-scalar and str keys (protocol 2)
+  bad/     hostile pickles (os.system, eval, subprocess, _frombuffer, INST/OBJ/NEWOBJ/NEWOBJ_EX,
+           persistent ids, unknown opcodes) and truncated or corrupt files
+  png/     PIL-written palette/grayscale label PNGs, hand-made PNGs covering every row filter and Adam7,
+           RGB PNG, JPEGs (4:2:0/4:2:2/4:4:4/gray/progressive, restart markers) with PIL's decode
 
 Run from anywhere:  /usr/bin/python3 tests/WsssGpuRefine.Tests/Fixtures/io/make_fixtures.py
 The output is deterministic (fixed seeds), so re-running it leaves the committed files unchanged
-apart from torch's random storage keys inside the legacy storage streams.
+apart from torch's storage keys (memory addresses) inside the legacy storage streams.
 """
 import collections
 import copyreg
