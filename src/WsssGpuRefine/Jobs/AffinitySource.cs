@@ -78,11 +78,12 @@ public sealed record AffinitySource(AffinitySource.Kinds Kind, string? Directory
             case Kinds.Matrix:
             {
                 string npy = Path.Combine(Directory!, id + ".npy");
-                var array = NpyReader.Read(npy);
+                // An (N,N) float32 matrix is large (527 MiB at VOC size): read straight into its float array.
+                var array = NpyReader.ReadFloat32(npy);
                 long n = (long)gridHeight * gridWidth;
                 if (array.Shape is not [var rows, var cols] || rows != n || cols != n)
                     throw new WsssInputException(npy, $"expected an ({n},{n}) matrix for the {gridHeight}x{gridWidth} grid, got ({string.Join(",", array.Shape)})");
-                return new DenseMatrixAffinity(array.ToFloat32(), gridHeight, gridWidth, npy);
+                return new DenseMatrixAffinity(array.Data, gridHeight, gridWidth, npy);
             }
             default:
                 throw new InvalidOperationException("unknown affinity source");

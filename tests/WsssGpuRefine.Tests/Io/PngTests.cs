@@ -42,7 +42,7 @@ public class PngTests
     [Fact]
     public void Written_palette_is_the_voc_colour_map()
     {
-        var rgb = VocColorMap.Rgb;
+        var rgb = WsssGpuRefine.Datasets.Voc2012.Palette;
         Assert.Equal(768, rgb.Length);
         Assert.Equal(new byte[] { 0, 0, 0 }, rgb[..3].ToArray());
         Assert.Equal(new byte[] { 128, 0, 0 }, rgb[3..6].ToArray());
