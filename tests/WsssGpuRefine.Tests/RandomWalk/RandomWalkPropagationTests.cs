@@ -36,6 +36,8 @@ public class RandomWalkPropagationTests
     [InlineData(9, 11, 2, 5f, 8, 5)]
     [InlineData(7, 13, 3, 8f, 6, 4)]
     [InlineData(12, 10, 2, 10f, 3, 3)]
+    [InlineData(9, 11, 5, 10f, 8, 5)]
+    [InlineData(8, 10, 7, 10f, 4, 5)]
     public void BoundaryWalkMatchesDenseDoubleReference(int h, int w, int channels, float beta, int expTimes, int radius)
     {
         var rng = new Random(h * 1000 + w * 10 + channels);
