@@ -213,6 +213,18 @@ public static class RandomWalker
     }
 
     /// <summary>
+    /// The propagation grid of an image at <paramref name="stride"/>: (ceil(H/s), ceil(W/s)), the
+    /// size IRN's stride-4 <c>cam</c>, boundary map and WSGCN's matrix (N = h·w) and PSA's padded
+    /// stride-8 features all have.
+    /// </summary>
+    public static (int Height, int Width) GridSize(int imageHeight, int imageWidth, int stride)
+    {
+        if (imageHeight <= 0 || imageWidth <= 0) throw new ArgumentOutOfRangeException(nameof(imageHeight), "image size must be positive");
+        if (stride <= 0) throw new ArgumentOutOfRangeException(nameof(stride), stride, "must be positive");
+        return ((imageHeight + stride - 1) / stride, (imageWidth + stride - 1) / stride);
+    }
+
+    /// <summary>
     /// Area-averages a full-resolution CAM to (ceil(H/s), ceil(W/s)), edge cells averaging only the
     /// pixels inside the image: the fallback when a dump lacks IRN's stride-4 <c>cam</c>.
     /// </summary>

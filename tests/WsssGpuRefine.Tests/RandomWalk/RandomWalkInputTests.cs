@@ -89,6 +89,15 @@ public class RandomWalkInputTests
     }
 
     [Fact]
+    public void GridSizeIsCeilOfImageOverStride()
+    {
+        Assert.Equal((94, 125), RandomWalker.GridSize(375, 500, 4));
+        Assert.Equal((47, 63), RandomWalker.GridSize(375, 500, 8));
+        Assert.Equal((1, 1), RandomWalker.GridSize(1, 1, 4));
+        Assert.Throws<ArgumentOutOfRangeException>(() => RandomWalker.GridSize(10, 10, 0));
+    }
+
+    [Fact]
     public void OptionsValidateAndPresetsFollowTheSpec()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new RandomWalkOptions { Beta = 0 });
