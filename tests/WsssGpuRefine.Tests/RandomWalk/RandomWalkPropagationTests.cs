@@ -235,4 +235,20 @@ public class RandomWalkPropagationTests
         Assert.True(worst <= 1e-4f, $"max abs diff {worst:E3}");
         Assert.True(undampedWorst > 1e-3f, "the boundary damping must matter in this case");
     }
+
+    [Fact]
+    public void TinyGridsWalkWithoutNeighbours()
+    {
+        // A 1×1 grid has no pairs: T = [1], so the walk is the identity and IRN only normalises.
+        var affinity = BoundaryAffinity.FromBoundary([0.5f], 1, 1);
+        var result = RandomWalker.RefineIrn(new ClassMaps([2, 7], 1, 1, [0.8f, 0.4f]), affinity, 3, 2, RandomWalkOptions.Irn);
+        Assert.All(result.Labels.Labels, l => Assert.Equal(2, l));
+        Assert.Equal(new float[] { 1, 1, 1, 1, 1, 1, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f }, result.Scores.Data);
+
+        // A 1×5 strip with no boundary: the walk averages along it and keeps the constant.
+        var strip = BoundaryAffinity.FromBoundary(new float[5], 1, 5);
+        float[] x = [1, 1, 1, 1, 1];
+        RandomWalker.Propagate(x, 1, strip, RandomWalkOptions.Irn);
+        Assert.All(x, v => Assert.Equal(1f, v, 1e-6f));
+    }
 }
