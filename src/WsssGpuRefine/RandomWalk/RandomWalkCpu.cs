@@ -42,25 +42,25 @@ internal static class RandomWalkCpu
         int n = m.PixelCount;
         var result = new float[channels * n];
         int vec = Vector<float>.Count;
-        // Row-major M makes x·M a sum of scaled rows, which streams M once per channel block with
-        // unit stride; columns are split across threads so each owns its slice of the output.
+        // Row-major M makes x·M a sum of scaled rows: each thread owns a column slice of the output
+        // and streams M once, row by row, applying each row slice to every channel while it is in cache.
         int blocks = Math.Max(1, Math.Min(backend.MaxDegreeOfParallelism * 4, n / 256));
         Parallel.For(0, blocks, backend.ParallelOptions, b =>
         {
-            int j0 = b * n / blocks, j1 = (b + 1) * n / blocks;
-            for (int c = 0; c < channels; c++)
+            int j0 = b * n / blocks, j1 = (b + 1) * n / blocks, length = j1 - j0;
+            for (int i = 0; i < n; i++)
             {
-                var acc = result.AsSpan(c * n + j0, j1 - j0);
-                for (int i = 0; i < n; i++)
+                var row = m.Matrix.AsSpan(i * n + j0, length);
+                for (int c = 0; c < channels; c++)
                 {
                     float xi = x[c * n + i];
                     if (xi == 0f) continue;
-                    var row = m.Matrix.AsSpan(i * n + j0, j1 - j0);
+                    var acc = result.AsSpan(c * n + j0, length);
                     var scale = new Vector<float>(xi);
                     int k = 0;
-                    for (; k <= acc.Length - vec; k += vec)
+                    for (; k <= length - vec; k += vec)
                         Vector.MultiplyAddEstimate(new Vector<float>(row.Slice(k)), scale, new Vector<float>(acc.Slice(k))).CopyTo(acc.Slice(k));
-                    for (; k < acc.Length; k++)
+                    for (; k < length; k++)
                         acc[k] += row[k] * xi;
                 }
             }

@@ -173,11 +173,13 @@ public class RandomWalkPropagationTests
         Assert.All(ones, v => Assert.Equal(1f, v, 1e-4f));
     }
 
-    [Fact]
-    public void DenseMatrixSourceAppliesTheMatrixOnce()
+    [Theory]
+    [InlineData(3, 4, 2)]
+    [InlineData(24, 26, 3)] // enough columns for the threaded column split
+    public void DenseMatrixSourceAppliesTheMatrixOnce(int h, int w, int channels)
     {
         var rng = new Random(5);
-        int h = 3, w = 4, n = h * w, channels = 2;
+        int n = h * w;
         var m = RandomMap(rng, n * n);
         var x = RandomMap(rng, channels * n);
         var actual = (float[])x.Clone();
@@ -187,7 +189,7 @@ public class RandomWalkPropagationTests
             {
                 double expected = 0;
                 for (int i = 0; i < n; i++) expected += (double)x[c * n + i] * m[i * n + j];
-                Assert.Equal(expected, actual[c * n + j], 1e-5);
+                Assert.Equal(expected, actual[c * n + j], expected * 1e-5);
             }
     }
 
