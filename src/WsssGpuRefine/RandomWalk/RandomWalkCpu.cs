@@ -105,7 +105,7 @@ internal static class RandomWalkCpu
                     {
                         int j = rowStart + chunk * vec;
                         var scale = Vector.Load(inv + j);
-                        // Four (then two, then one) channels share each weight load.
+                        // Up to four channels share each weight load (blocks of 4, then a 3, 2 or 1 remainder).
                         // The sum runs over differences x[i] − x[j]: rw[j] = x[j] + Σ_i T_ij (x[i] − x[j])
                         // (columns of T sum to one), so the float rounding scales with the local
                         // contrast, which the walk drives to zero, instead of with the values.
@@ -138,6 +138,32 @@ internal static class RandomWalkCpu
                             Vector.Store(Vector.MultiplyAddEstimate(acc1, scale, centre1), o + planeSize);
                             Vector.Store(Vector.MultiplyAddEstimate(acc2, scale, centre2), o + 2 * planeSize);
                             Vector.Store(Vector.MultiplyAddEstimate(acc3, scale, centre3), o + 3 * planeSize);
+                        }
+                        if (channels - c == 3)
+                        {
+                            float* s0 = src + c * planeSize + j, s1 = s0 + planeSize, s2 = s1 + planeSize;
+                            var centre0 = Vector.Load(s0);
+                            var centre1 = Vector.Load(s1);
+                            var centre2 = Vector.Load(s2);
+                            Vector<float> acc0 = default, acc1 = default, acc2 = default;
+                            float* p = planes + j;
+                            for (int d = 0; d < directions; d++, p += planeSize)
+                            {
+                                int off = offsets[d];
+                                var forward = Vector.Load(p);
+                                var backward = Vector.Load(p - off);
+                                acc0 = Vector.MultiplyAddEstimate(forward, Vector.Load(s0 + off) - centre0, acc0);
+                                acc1 = Vector.MultiplyAddEstimate(forward, Vector.Load(s1 + off) - centre1, acc1);
+                                acc2 = Vector.MultiplyAddEstimate(forward, Vector.Load(s2 + off) - centre2, acc2);
+                                acc0 = Vector.MultiplyAddEstimate(backward, Vector.Load(s0 - off) - centre0, acc0);
+                                acc1 = Vector.MultiplyAddEstimate(backward, Vector.Load(s1 - off) - centre1, acc1);
+                                acc2 = Vector.MultiplyAddEstimate(backward, Vector.Load(s2 - off) - centre2, acc2);
+                            }
+                            float* o = dst + c * planeSize + j;
+                            Vector.Store(Vector.MultiplyAddEstimate(acc0, scale, centre0), o);
+                            Vector.Store(Vector.MultiplyAddEstimate(acc1, scale, centre1), o + planeSize);
+                            Vector.Store(Vector.MultiplyAddEstimate(acc2, scale, centre2), o + 2 * planeSize);
+                            c += 3;
                         }
                         for (; c + 1 < channels; c += 2)
                         {
