@@ -61,9 +61,7 @@ public sealed record AffinitySource(AffinitySource.Kinds Kind, string? Directory
                 if (File.Exists(png))
                 {
                     var edge = LabelPngReader.Read(png);
-                    var b = new float[edge.PixelCount];
-                    for (int i = 0; i < b.Length; i++) b[i] = edge.Labels[i] / 255f;
-                    return BoundaryAffinity.FromBoundary(b, edge.Height, edge.Width, options.Radius, png);
+                    return BoundaryAffinity.FromEdgeImage(edge.Labels, edge.Height, edge.Width, options.Radius, png);
                 }
                 throw new WsssInputException(npy, $"no boundary map (neither {id}.npy nor {id}_edge.png in {Directory})");
             }
