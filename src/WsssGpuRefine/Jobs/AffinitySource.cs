@@ -56,11 +56,13 @@ public sealed record AffinitySource(AffinitySource.Kinds Kind, string? Directory
                 {
                     var array = NpyReader.Read(npy);
                     var (h, w) = Grid(npy, array, 2);
+                    CheckGrid(npy, h, w, gridHeight, gridWidth);
                     return BoundaryAffinity.FromBoundary(array.ToFloat32(), h, w, options.Radius, npy);
                 }
                 if (File.Exists(png))
                 {
                     var edge = LabelPngReader.Read(png);
+                    CheckGrid(png, edge.Height, edge.Width, gridHeight, gridWidth);
                     return BoundaryAffinity.FromEdgeImage(edge.Labels, edge.Height, edge.Width, options.Radius, png);
                 }
                 throw new WsssInputException(npy, $"no boundary map (neither {id}.npy nor {id}_edge.png in {Directory})");
@@ -71,6 +73,7 @@ public sealed record AffinitySource(AffinitySource.Kinds Kind, string? Directory
                 var array = NpyReader.Read(npy);
                 int[] shape = array.Shape is [1, _, _, _] ? array.Shape[1..] : array.Shape;
                 if (shape.Length != 3) throw new WsssInputException(npy, $"features must be (C,h,w) or (1,C,h,w), not ({string.Join(",", array.Shape)})");
+                CheckGrid(npy, shape[1], shape[2], gridHeight, gridWidth);
                 return FeatureAffinity.FromFeatures(array.ToFloat32(), shape[0], shape[1], shape[2], options.Radius, file: npy);
             }
             case Kinds.Matrix:
@@ -86,6 +89,12 @@ public sealed record AffinitySource(AffinitySource.Kinds Kind, string? Directory
             default:
                 throw new InvalidOperationException("unknown affinity source");
         }
+    }
+
+    private static void CheckGrid(string file, int height, int width, int gridHeight, int gridWidth)
+    {
+        if (height != gridHeight || width != gridWidth)
+            throw new WsssInputException(file, $"the map is {height}x{width} (h x w) but the CAM grid is {gridHeight}x{gridWidth}");
     }
 
     private static (int H, int W) Grid(string file, NpyArray array, int rank)
