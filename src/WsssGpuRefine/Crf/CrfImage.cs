@@ -1,4 +1,5 @@
 using WsssGpuRefine.Backends;
+using WsssGpuRefine.Backends.Vulkan;
 using WsssGpuRefine.Core;
 
 namespace WsssGpuRefine.Crf;
@@ -44,6 +45,8 @@ public sealed class CrfImage
         var kernels = new List<(CrfKernel Kernel, float Compat)>(2);
         if (Gaussian is not null) kernels.Add((Gaussian, Parameters.GaussianCompat));
         if (Bilateral is not null) kernels.Add((Bilateral, Parameters.BilateralCompat));
+        if (Backend is VulkanBackend vk && CrfVulkan.Fits(vk, this, unary.LabelCount))
+            return CrfVulkan.Run(vk, unary, kernels, Parameters.Iterations, Parameters.UnsureBelow);
         return MeanFieldCpu.Run(unary, kernels, Parameters.Iterations, Parameters.UnsureBelow, CpuOptions());
     }
 
@@ -77,6 +80,14 @@ internal sealed class CrfKernel
     }
 
     public PermutohedralLattice Lattice { get; }
+
+    private SplatGatherList? _gather;
+
+    /// <summary>
+    /// The splat transposed for the GPU (no float atomics in core Vulkan): per vertex the corners it
+    /// receives, pixels ascending, with their splat weights. Built on first use and kept.
+    /// </summary>
+    public SplatGatherList Gather => _gather ??= SplatGatherList.Build(Lattice, SplatWeights);
     /// <summary>1/sqrt(K·1 + 1e-20) per pixel.</summary>
     public float[] Norm { get; }
     /// <summary>Barycentric weight × norm of the corner's pixel.</summary>
@@ -113,5 +124,39 @@ internal sealed class CrfKernel
                 f[i + 4] = px[p * 3 + 2] / srgb;
             }
         return f;
+    }
+}
+
+/// <summary>CSR of the transposed splat: the corners of vertex v are [Start[v], Start[v+1]).</summary>
+internal sealed class SplatGatherList
+{
+    private SplatGatherList(uint[] start, uint[] pixel, float[] weight)
+    {
+        Start = start;
+        Pixel = pixel;
+        Weight = weight;
+    }
+
+    public uint[] Start { get; }
+    public uint[] Pixel { get; }
+    public float[] Weight { get; }
+
+    public static SplatGatherList Build(PermutohedralLattice lattice, float[] cornerWeights)
+    {
+        int m = lattice.VertexCount, d1 = lattice.Dimension + 1;
+        var offsets = lattice.Offsets;
+        var start = new uint[m + 1];
+        foreach (int v in offsets) start[v + 1]++;
+        for (int v = 0; v < m; v++) start[v + 1] += start[v];
+        var fill = (uint[])start.Clone();
+        var pixel = new uint[offsets.Length];
+        var weight = new float[offsets.Length];
+        for (int c = 0; c < offsets.Length; c++)
+        {
+            uint slot = fill[offsets[c]]++;
+            pixel[slot] = (uint)(c / d1);
+            weight[slot] = cornerWeights[c];
+        }
+        return new SplatGatherList(start, pixel, weight);
     }
 }
