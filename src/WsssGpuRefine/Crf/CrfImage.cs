@@ -71,11 +71,14 @@ internal sealed class CrfKernel
         SliceWeights = new float[n * d1];
         float alpha = lattice.SliceAlpha;
         var bary = lattice.Barycentric;
-        for (int c = 0; c < SplatWeights.Length; c++)
+        for (int i = 0, c = 0; i < n; i++)
         {
-            float norm = Norm[c / d1];
-            SplatWeights[c] = bary[c] * norm;
-            SliceWeights[c] = bary[c] * alpha * norm;
+            float norm = Norm[i];
+            for (int r = 0; r < d1; r++, c++)
+            {
+                SplatWeights[c] = bary[c] * norm;
+                SliceWeights[c] = bary[c] * alpha * norm;
+            }
         }
     }
 

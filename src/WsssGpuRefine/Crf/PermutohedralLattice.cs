@@ -193,8 +193,10 @@ internal sealed class PermutohedralLattice
                     float di = elevated[i] - rem0[i];
                     for (int j = i + 1; j <= d; j++)
                     {
-                        if (di < elevated[j] - rem0[j]) rank[i]++;
-                        else rank[j]++;
+                        // Branch-free: the comparison is a coin flip on real images.
+                        int less = di < elevated[j] - rem0[j] ? 1 : 0;
+                        rank[i] += less;
+                        rank[j] += 1 - less;
                     }
                 }
                 for (int i = 0; i <= d; i++)
@@ -232,7 +234,7 @@ internal sealed class PermutohedralLattice
                     {
                         // The canonical simplex: corner r adds r to coordinates ranked at most d−r
                         // and r−(d+1) to the others.
-                        int canonical = rank[i] <= d - r ? r : r - d1;
+                        int canonical = r - (((d - r - rank[i]) >> 31) & d1);
                         ulong lane = (ushort)(short)((int)rem0[i] + canonical);
                         if (i < 4) lo |= lane << (16 * i);
                         else hi |= lane << (16 * (i - 4));
