@@ -43,6 +43,20 @@ public class CrfUnaryTests
     }
 
     [Fact]
+    public void SingleLabelCrfIsCertain()
+    {
+        // An image with no class: the stack is the background alone.
+        var image = new RgbImage(2, 2, new byte[12]);
+        var maps = new ClassMaps([0], 2, 2, [0.3f, 0.9f, 0.1f, 0.5f]);
+        foreach (var preset in new[] { "irn", "psa", "vwe" })
+        {
+            var r = DenseCrf.Refine(CpuBackend.Shared, image, maps, CrfParameters.Preset(preset));
+            Assert.All(r.Marginals, q => Assert.Equal(1f, q));
+            Assert.All(r.Labels, l => Assert.Equal(0, l));
+        }
+    }
+
+    [Fact]
     public void LabelOutsideTheLabelCountIsAnInputError()
     {
         var labels = new LabelMap(1, 2, [0, 3]);
