@@ -23,15 +23,16 @@ internal static class MeanFieldCpu
         // Padding lanes hold −∞ so that they never win the max and exp() makes them exactly 0: no
         // masking is needed anywhere, and a zero pad carries nothing through the lattice.
         var negU = new float[px * stride];
-        if (stride != n)
-            for (int i = 0; i < px; i++)
-                for (int l = n; l < stride; l++) negU[i * stride + l] = float.NegativeInfinity;
         var energies = unary.Energies;
-        for (int l = 0; l < n; l++)
+        PermutohedralLattice.RunChunks(px, parallel, (lo, hi) =>
         {
-            int o = l * px;
-            for (int i = 0; i < px; i++) negU[i * stride + l] = -energies[o + i];
-        }
+            for (int i = lo; i < hi; i++)
+            {
+                int o = i * stride;
+                for (int l = 0; l < n; l++) negU[o + l] = -energies[l * px + i];
+                for (int l = n; l < stride; l++) negU[o + l] = float.NegativeInfinity;
+            }
+        });
 
         int kernelCount = kernels.Count;
         if (kernelCount > 2) throw new ArgumentException("at most two kernels", nameof(kernels));
@@ -156,7 +157,7 @@ internal static class MeanFieldCpu
             var sum8 = Vector256<float>.Zero;
             for (int k = 0; k < stride; k += 8)
             {
-                var e = Vector256.Exp(Vector256.Load(row + k) - m8);
+                var e = FastExp.Exp(Vector256.Load(row + k) - m8);
                 Vector256.Store(e, row + k);
                 sum8 += e;
             }
@@ -171,7 +172,7 @@ internal static class MeanFieldCpu
             var sum4 = Vector128<float>.Zero;
             for (int k = 0; k < stride; k += 4)
             {
-                var e = Vector128.Exp(Vector128.Load(row + k) - m4);
+                var e = FastExp.Exp(Vector128.Load(row + k) - m4);
                 Vector128.Store(e, row + k);
                 sum4 += e;
             }
