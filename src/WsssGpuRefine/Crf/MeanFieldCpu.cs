@@ -21,6 +21,8 @@ internal static class MeanFieldCpu
     {
         int n = unary.LabelCount, px = unary.PixelCount;
         int stride = (n + 3) & ~3;
+        if ((long)px * stride > Array.MaxLength)
+            throw new Core.WsssInputException(null, $"a {unary.Width}x{unary.Height} image with {n} labels is too large for one CRF");
         // Working buffers come from the shared pool: tens of MB per CRF that would otherwise be
         // fresh, page-faulting large-object allocations for every image.
         var pool = ArrayPool<float>.Shared;
