@@ -57,7 +57,7 @@ public class CrfBenchmarks
     [Benchmark]
     public CrfResult FullCrf() => DenseCrf.Refine(CpuBackend.Shared, _image, _scores, _parameters);
 
-    /// <summary>Lattices only (paid once per image however many CRFs follow).</summary>
+    /// <summary>Lattices only (paid once per image however many CRFs follow; the Gaussian one is cached per image size).</summary>
     [Benchmark]
     public CrfImage PrepareLattices() => DenseCrf.Prepare(CpuBackend.Shared, _image, _parameters);
 

@@ -7,8 +7,8 @@ namespace WsssGpuRefine.Crf;
 /// <summary>
 /// One image made ready for CRFs with one parameter set: the lattices of its Gaussian and bilateral
 /// kernels and their symmetric normalisation are built once here and reused by every
-/// <see cref="Infer"/> (the two ir_label CRFs, the la and ha CRFs, ...). Not thread-safe: one
-/// inference at a time per instance.
+/// <see cref="Infer"/> (the two ir_label CRFs, the la and ha CRFs, ...). Immutable once built:
+/// <see cref="Infer"/> may run on several threads at once.
 /// </summary>
 public sealed class CrfImage
 {

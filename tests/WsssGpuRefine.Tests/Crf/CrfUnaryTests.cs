@@ -131,3 +131,27 @@ public class CrfUnaryTests
         Assert.Equal([255, 0], r.Labels);
     }
 }
+
+public class CrfPrepareTests
+{
+    [Fact]
+    public void GaussianKernelIsSharedBetweenImagesOfOneSizeAndSxy()
+    {
+        var (a, _) = CrfScenes.Bands(21, 23, 2, 1);
+        var (b, _) = CrfScenes.Bands(21, 23, 2, 2);
+        var (c, _) = CrfScenes.Bands(23, 21, 2, 3);
+        var psa = CrfParameters.Preset("psa");
+        var first = DenseCrf.Prepare(CpuBackend.Shared, a, psa);
+        var second = DenseCrf.Prepare(CpuBackend.Shared, b, psa);
+        Assert.Same(first.Gaussian, second.Gaussian);
+        Assert.NotSame(first.Bilateral, second.Bilateral);
+        Assert.NotSame(first.Gaussian, DenseCrf.Prepare(CpuBackend.Shared, c, psa).Gaussian);
+        Assert.NotSame(first.Gaussian, DenseCrf.Prepare(CpuBackend.Shared, a, CrfParameters.Preset("vwe")).Gaussian);
+        // Shared or not, the results are those of a fresh build.
+        var maps = CrfScenes.Bands(21, 23, 2, 2).Scores;
+        var fresh = new CrfImage(CpuBackend.Shared, 21, 23, psa,
+            new CrfKernel(PermutohedralLattice.Build(CrfKernel.GaussianFeatures(21, 23, 3), 2, CpuBackend.Shared.ParallelOptions), CpuBackend.Shared.ParallelOptions),
+            second.Bilateral);
+        Assert.Equal(fresh.Infer(CrfUnary.FromScores(maps)).Marginals, second.Infer(CrfUnary.FromScores(maps)).Marginals);
+    }
+}
