@@ -36,18 +36,31 @@ public sealed class CrfImage
         (Gaussian?.Lattice.VertexCount ?? 0, Bilateral?.Lattice.VertexCount ?? 0);
 
     /// <summary>Mean-field inference of <paramref name="unary"/> with this image's kernels.</summary>
-    public CrfResult Infer(CrfUnary unary)
+    public CrfResult Infer(CrfUnary unary) => InferAll([unary])[0];
+
+    /// <summary>
+    /// Several CRFs of this image at once (ir_label's two, la and ha): on the GPU the lattice is
+    /// uploaded once and all of them go in one submission; on the CPU they run one after another.
+    /// </summary>
+    public CrfResult[] InferAll(IReadOnlyList<CrfUnary> unaries)
     {
-        ArgumentNullException.ThrowIfNull(unary);
-        if (unary.Height != Height || unary.Width != Width)
-            throw new WsssInputException(null,
-                $"the image is {Width}x{Height} (WxH) but the CRF input is {unary.Width}x{unary.Height}; resize the maps to the image first");
+        ArgumentNullException.ThrowIfNull(unaries);
+        foreach (var unary in unaries)
+        {
+            ArgumentNullException.ThrowIfNull(unary, nameof(unaries));
+            if (unary.Height != Height || unary.Width != Width)
+                throw new WsssInputException(null,
+                    $"the image is {Width}x{Height} (WxH) but the CRF input is {unary.Width}x{unary.Height}; resize the maps to the image first");
+        }
         var kernels = new List<(CrfKernel Kernel, float Compat)>(2);
         if (Gaussian is not null) kernels.Add((Gaussian, Parameters.GaussianCompat));
         if (Bilateral is not null) kernels.Add((Bilateral, Parameters.BilateralCompat));
-        if (Backend is VulkanBackend vk && CrfVulkan.Fits(vk, this, unary.LabelCount))
-            return CrfVulkan.Run(vk, unary, kernels, Parameters.Iterations, Parameters.UnsureBelow);
-        return MeanFieldCpu.Run(unary, kernels, Parameters.Iterations, Parameters.UnsureBelow, CpuOptions());
+        if (unaries.Count > 0 && Backend is VulkanBackend vk && CrfVulkan.Fits(vk, this, unaries.Max(u => u.LabelCount)))
+            return CrfVulkan.Run(vk, unaries, kernels, Parameters.Iterations, Parameters.UnsureBelow);
+        var results = new CrfResult[unaries.Count];
+        for (int i = 0; i < results.Length; i++)
+            results[i] = MeanFieldCpu.Run(unaries[i], kernels, Parameters.Iterations, Parameters.UnsureBelow, CpuOptions());
+        return results;
     }
 
     internal ParallelOptions CpuOptions() =>

@@ -52,10 +52,16 @@ internal static class CrfVulkan
         return largest <= vk.MaxBufferBytes && largest < uint.MaxValue;
     }
 
-    public static CrfResult Run(VulkanBackend vk, CrfUnary unary, IReadOnlyList<(CrfKernel Kernel, float Compat)> kernels,
-        int iterations, float? unsureBelow)
+    /// <summary>
+    /// Runs one CRF per unary (all on the same image and kernels): the lattice is uploaded once and
+    /// every CRF is recorded into the same submission.
+    /// </summary>
+    public static CrfResult[] Run(VulkanBackend vk, IReadOnlyList<CrfUnary> unaries,
+        IReadOnlyList<(CrfKernel Kernel, float Compat)> kernels, int iterations, float? unsureBelow)
     {
-        int n = unary.LabelCount, px = unary.PixelCount;
+        if (unaries.Count == 0) return [];
+        int px = unaries[0].PixelCount;
+        int maxLabels = unaries.Max(u => u.LabelCount);
         if (kernels.Count > 2) throw new ArgumentException("at most two kernels", nameof(kernels));
         var splat = vk.GetKernel("crf_splat", 5, (uint)Marshal.SizeOf<SplatParams>());
         var blur = vk.GetKernel("crf_blur", 3, (uint)Marshal.SizeOf<BlurParams>());
@@ -67,17 +73,7 @@ internal static class CrfVulkan
         try
         {
             long packStart = System.Diagnostics.Stopwatch.GetTimestamp();
-            var negU = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)px * (ulong)n * 4);
-            var q = rented.Rent(VulkanBufferAccess.ReadWrite, (ulong)px * (ulong)n * 4);
             var dummy = rented.Rent(VulkanBufferAccess.ReadOnly, 16);
-            var negUSpan = stream.Upload<float>(negU, 0, px * n);
-            var energies = unary.Energies;
-            for (int l = 0; l < n; l++)
-            {
-                int o = l * px;
-                for (int i = 0; i < px; i++) negUSpan[i * n + l] = -energies[o + i];
-            }
-
             var gpuKernels = new GpuKernel[kernels.Count];
             for (int k = 0; k < kernels.Count; k++)
             {
@@ -95,8 +91,8 @@ internal static class CrfVulkan
                     Pixel = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)gather.Pixel.Length * 4),
                     Weight = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)gather.Weight.Length * 4),
                     Neighbours = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)lattice.BlurNeighbors.Length * 4),
-                    ValuesA = rented.Rent(VulkanBufferAccess.ReadWrite, (ulong)rows * (ulong)n * 4),
-                    ValuesB = rented.Rent(VulkanBufferAccess.ReadWrite, (ulong)rows * (ulong)n * 4),
+                    ValuesA = rented.Rent(VulkanBufferAccess.ReadWrite, (ulong)rows * (ulong)maxLabels * 4),
+                    ValuesB = rented.Rent(VulkanBufferAccess.ReadWrite, (ulong)rows * (ulong)maxLabels * 4),
                 };
                 stream.Upload<int>(g.Offsets, 0, lattice.Offsets);
                 stream.Upload<float>(g.Slice, 0, kernel.SliceWeights);
@@ -104,73 +100,100 @@ internal static class CrfVulkan
                 stream.Upload<uint>(g.Pixel, 0, gather.Pixel);
                 stream.Upload<float>(g.Weight, 0, gather.Weight);
                 stream.Upload<int>(g.Neighbours, 0, lattice.BlurNeighbors);
-                // Row M of both ping-pong buffers is the zero "missing neighbour"; nothing writes it.
-                stream.Fill(g.ValuesA, 0, (ulong)rows * (ulong)n * 4);
-                stream.Fill(g.ValuesB, 0, (ulong)rows * (ulong)n * 4);
                 gpuKernels[k] = g;
             }
-            vk.AddHostTime(packStart, unpacking: false);
 
+            var downloads = new PendingDownload[unaries.Count];
             uint pixelGroups = Groups(px, maxGroups);
-            var initial = new SliceParams { Pixels = (uint)px, Labels = (uint)n, KernelCount = 0, GroupsX = pixelGroups };
-            stream.Dispatch(slice, [negU, dummy, dummy, dummy, dummy, dummy, dummy, q], initial, pixelGroups);
-            for (int it = 0; it < iterations; it++)
+            for (int u = 0; u < unaries.Count; u++)
             {
+                var unary = unaries[u];
+                int n = unary.LabelCount;
+                var negU = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)px * (ulong)n * 4);
+                var q = rented.Rent(VulkanBufferAccess.ReadWrite, (ulong)px * (ulong)n * 4);
+                var negUSpan = stream.Upload<float>(negU, 0, px * n);
+                var energies = unary.Energies;
+                for (int l = 0; l < n; l++)
+                {
+                    int o = l * px;
+                    for (int i = 0; i < px; i++) negUSpan[i * n + l] = -energies[o + i];
+                }
                 foreach (var g in gpuKernels)
                 {
-                    uint m = (uint)g.Lattice.VertexCount;
-                    uint vertexGroups = Groups((long)m * n, maxGroups);
-                    stream.Dispatch(splat, [q, g.Start, g.Pixel, g.Weight, g.ValuesA],
-                        new SplatParams { VertexCount = m, Labels = (uint)n, GroupsX = vertexGroups }, vertexGroups);
-                    var source = g.ValuesA;
-                    var target = g.ValuesB;
-                    for (int axis = 0; axis <= g.Lattice.Dimension; axis++)
-                    {
-                        stream.Dispatch(blur, [source, g.Neighbours, target],
-                            new BlurParams { VertexCount = m, Labels = (uint)n, AxisOffset = (uint)axis * m, GroupsX = vertexGroups }, vertexGroups);
-                        (source, target) = (target, source);
-                    }
-                    // Commands run in order behind full barriers, so the next iteration's splat may
-                    // reuse this buffer after the slice below has read it.
-                    g.Blurred = source;
+                    // Row M of both ping-pong buffers is the zero "missing neighbour" row (at this
+                    // CRF's row width); the splat and the blur write only the rows below it.
+                    ulong rowBytes = (ulong)n * 4, m = (ulong)g.Lattice.VertexCount;
+                    stream.Fill(g.ValuesA, m * rowBytes, rowBytes);
+                    stream.Fill(g.ValuesB, m * rowBytes, rowBytes);
                 }
-                var k0 = gpuKernels.Length > 0 ? gpuKernels[0] : null;
-                var k1 = gpuKernels.Length > 1 ? gpuKernels[1] : null;
-                var args = new SliceParams
+
+                var initial = new SliceParams { Pixels = (uint)px, Labels = (uint)n, KernelCount = 0, GroupsX = pixelGroups };
+                stream.Dispatch(slice, [negU, dummy, dummy, dummy, dummy, dummy, dummy, q], initial, pixelGroups);
+                for (int it = 0; it < iterations; it++)
                 {
-                    Pixels = (uint)px, Labels = (uint)n, KernelCount = (uint)gpuKernels.Length, GroupsX = pixelGroups,
-                    Corners0 = (uint)(k0?.Lattice.Dimension + 1 ?? 0), Corners1 = (uint)(k1?.Lattice.Dimension + 1 ?? 0),
-                    Compat0 = k0?.Compat ?? 0, Compat1 = k1?.Compat ?? 0,
-                };
-                stream.Dispatch(slice,
-                    [negU, k0?.Offsets ?? dummy, k0?.Slice ?? dummy, k0?.Blurred ?? dummy,
-                     k1?.Offsets ?? dummy, k1?.Slice ?? dummy, k1?.Blurred ?? dummy, q],
-                    args, pixelGroups);
+                    foreach (var g in gpuKernels)
+                    {
+                        uint m = (uint)g.Lattice.VertexCount;
+                        uint vertexGroups = Groups((long)m * n, maxGroups);
+                        stream.Dispatch(splat, [q, g.Start, g.Pixel, g.Weight, g.ValuesA],
+                            new SplatParams { VertexCount = m, Labels = (uint)n, GroupsX = vertexGroups }, vertexGroups);
+                        var source = g.ValuesA;
+                        var target = g.ValuesB;
+                        for (int axis = 0; axis <= g.Lattice.Dimension; axis++)
+                        {
+                            stream.Dispatch(blur, [source, g.Neighbours, target],
+                                new BlurParams { VertexCount = m, Labels = (uint)n, AxisOffset = (uint)axis * m, GroupsX = vertexGroups }, vertexGroups);
+                            (source, target) = (target, source);
+                        }
+                        // Commands run in order behind full barriers, so the next iteration's splat
+                        // may reuse this buffer after the slice below has read it.
+                        g.Blurred = source;
+                    }
+                    var k0 = gpuKernels.Length > 0 ? gpuKernels[0] : null;
+                    var k1 = gpuKernels.Length > 1 ? gpuKernels[1] : null;
+                    var args = new SliceParams
+                    {
+                        Pixels = (uint)px, Labels = (uint)n, KernelCount = (uint)gpuKernels.Length, GroupsX = pixelGroups,
+                        Corners0 = (uint)(k0?.Lattice.Dimension + 1 ?? 0), Corners1 = (uint)(k1?.Lattice.Dimension + 1 ?? 0),
+                        Compat0 = k0?.Compat ?? 0, Compat1 = k1?.Compat ?? 0,
+                    };
+                    stream.Dispatch(slice,
+                        [negU, k0?.Offsets ?? dummy, k0?.Slice ?? dummy, k0?.Blurred ?? dummy,
+                         k1?.Offsets ?? dummy, k1?.Slice ?? dummy, k1?.Blurred ?? dummy, q],
+                        args, pixelGroups);
+                }
+                downloads[u] = stream.Download(q, 0, (ulong)px * (ulong)n * 4);
             }
-            var download = stream.Download(q, 0, (ulong)px * (ulong)n * 4);
+            vk.AddHostTime(packStart, unpacking: false);
             stream.Submit("crf");
 
             long unpackStart = System.Diagnostics.Stopwatch.GetTimestamp();
-            var qHost = stream.Read<float>(download);
-            var marginals = new float[n * px];
-            var labels = new byte[px];
+            var results = new CrfResult[unaries.Count];
             float unsure = unsureBelow ?? float.NegativeInfinity;
-            for (int i = 0; i < px; i++)
+            for (int u = 0; u < unaries.Count; u++)
             {
-                int o = i * n, best = 0;
-                float bestValue = qHost[o];
-                marginals[i] = bestValue;
-                for (int l = 1; l < n; l++)
+                int n = unaries[u].LabelCount;
+                var qHost = stream.Read<float>(downloads[u]);
+                var marginals = new float[n * px];
+                var labels = new byte[px];
+                for (int i = 0; i < px; i++)
                 {
-                    float v = qHost[o + l];
-                    marginals[l * px + i] = v;
-                    if (v > bestValue) { bestValue = v; best = l; }
+                    int o = i * n, best = 0;
+                    float bestValue = qHost[o];
+                    marginals[i] = bestValue;
+                    for (int l = 1; l < n; l++)
+                    {
+                        float v = qHost[o + l];
+                        marginals[l * px + i] = v;
+                        if (v > bestValue) { bestValue = v; best = l; }
+                    }
+                    labels[i] = bestValue < unsure ? (byte)255 : (byte)best;
                 }
-                labels[i] = bestValue < unsure ? (byte)255 : (byte)best;
+                results[u] = new CrfResult(n, unaries[u].Height, unaries[u].Width, marginals, labels);
             }
             vk.AddHostTime(unpackStart, unpacking: true);
             stream.Reset();
-            return new CrfResult(n, unary.Height, unary.Width, marginals, labels);
+            return results;
         }
         finally
         {

@@ -67,4 +67,28 @@ public sealed class CrfVulkanTests(VulkanFixture fixture, ITestOutputHelper outp
         double a = Math.Log(0.6) + 13 * 0.6, b = Math.Log(0.4) + 13 * 0.4;
         Assert.Equal(1 / (1 + Math.Exp(b - a)), r1.Marginals[0], 4);
     }
+
+    [VulkanFact]
+    public void SeveralCrfsInOneSubmissionMatchTheCpuOneByOne()
+    {
+        // Different label counts in one submission share the lattice and the vertex buffers.
+        var (image, three) = CrfScenes.Bands(40, 56, 3, 8, colourNoise: 8);
+        var (_, seven) = CrfScenes.Bands(40, 56, 7, 9, colourNoise: 8);
+        var p = CrfParameters.Parse("gauss=3,2;bilateral=50,10,3;iters=6;unary=scores");
+        var unaries = new[] { CrfUnary.FromScores(three), CrfUnary.FromScores(seven), CrfUnary.FromScores(three) };
+        foreach (var vk in new[] { fixture.Backend, fixture.Staging })
+        {
+            var gpu = DenseCrf.Prepare(vk, image, p).InferAll(unaries);
+            var cpu = DenseCrf.Prepare(Cpu, image, p);
+            for (int u = 0; u < unaries.Length; u++)
+            {
+                var expected = cpu.Infer(unaries[u]);
+                Assert.Equal(expected.LabelCount, gpu[u].LabelCount);
+                int agree = expected.Labels.Zip(gpu[u].Labels).Count(t => t.First == t.Second);
+                Assert.True(agree >= 0.999 * expected.Labels.Length, $"labels agree on {agree}/{expected.Labels.Length}");
+                for (int i = 0; i < expected.Marginals.Length; i++)
+                    Assert.Equal(expected.Marginals[i], gpu[u].Marginals[i], 1e-4);
+            }
+        }
+    }
 }
