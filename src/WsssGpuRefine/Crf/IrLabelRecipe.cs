@@ -80,7 +80,7 @@ public static class IrLabelRecipe
         ArgumentNullException.ThrowIfNull(options);
         DenseCrf.CheckSameSize(image, cams.Height, cams.Width);
         var fg = cams.ForegroundOnly();
-        int px = fg.PixelCount, classes = fg.Channels;
+        int classes = fg.Channels;
         if (classes == 0) return new LabelMap(fg.Height, fg.Width);
         var keys = new int[classes + 1];
         for (int c = 0; c < classes; c++) keys[c + 1] = fg.LabelIds[c];
