@@ -23,6 +23,10 @@ public sealed class CrfUnary
             throw new ArgumentOutOfRangeException(nameof(height), "image sizes must be positive");
         if ((long)labelCount * height * width != energies.Length)
             throw new ArgumentException($"energies hold {energies.Length} values, not {labelCount}x{height}x{width}", nameof(energies));
+        // A non-finite energy would turn whole neighbourhoods into NaN through the lattice.
+        foreach (float e in energies)
+            if (!float.IsFinite(e))
+                throw new WsssInputException(null, "CRF unary energies must be finite");
         LabelCount = labelCount;
         Height = height;
         Width = width;

@@ -43,6 +43,14 @@ public class CrfUnaryTests
     }
 
     [Fact]
+    public void NonFiniteEnergiesAreAnInputError()
+    {
+        Assert.Throws<WsssInputException>(() => new CrfUnary(2, 1, 1, [0.5f, float.PositiveInfinity]));
+        Assert.Throws<WsssInputException>(() => new CrfUnary(2, 1, 1, [float.NaN, 1f]));
+        Assert.Throws<WsssInputException>(() => CrfUnary.FromSoftmax(OnePixel(1f, float.NaN)));
+    }
+
+    [Fact]
     public void SingleLabelCrfIsCertain()
     {
         // An image with no class: the stack is the background alone.
