@@ -22,6 +22,7 @@ internal sealed class RefineCommand : ICliCommand
         var bgPower = new Option<double?>("--bg-power") { Description = "first stage: PSA background (1 - max)^A; with --rw, AffinityNet's alpha" };
         var irLabel = new Option<string?>("--ir-label") { Description = "FG,BG: IRN's confident-region label (255 where unsure) through the label CRF (--crf, default irn)" };
         var laHa = new Option<string?>("--la-ha") { Description = "LOW,HIGH: PSA's la/ha labels from two power-background CRFs (--crf, default psa), e.g. 4,32 (SEAM 4,24)" };
+        var icdSeeds = new Option<DirectoryInfo?>("--icd-seeds") { Description = "ICD's seeds from this scores_icd folder (--cams is scores_cam); with --crf icd, ICD's seed CRF" };
         var rw = new Option<string?>("--rw") { Description = "random walk affinity: image | boundary:DIR | features:DIR | matrix:DIR" };
         var rwPreset = new Option<string?>("--rw-preset") { Description = $"random-walk recipe defaults: {string.Join(", ", RandomWalkOptions.PresetNames)} (default irn)" };
         var rwBeta = new Option<float?>("--rw-beta") { Description = "affinity exponent beta (IRN 10)" };
@@ -38,7 +39,7 @@ internal sealed class RefineCommand : ICliCommand
 
         var command = new Command("refine", "Turn CAM dumps into pseudo-label PNGs: threshold / ir-label, random walk, CRF, in that order.")
         {
-            cams, images, list, output, threshold, bgPower, irLabel, laHa, rw, rwPreset, rwBeta, rwExp, rwRadius, rwBg, rwStride, crf, crfParams,
+            cams, images, list, output, threshold, bgPower, irLabel, laHa, icdSeeds, rw, rwPreset, rwBeta, rwExp, rwRadius, rwBg, rwStride, crf, crfParams,
             gt, saveScores, overwrite,
         };
         batch.AddTo(command);
@@ -70,6 +71,7 @@ internal sealed class RefineCommand : ICliCommand
                      : parse.GetValue(bgPower) is { } a ? new BackgroundRule.Power(a) : null,
                 IrLabel = parse.GetValue(irLabel) is { } ir ? IrLabelOptions.Parse(ir, crfParameters) : null,
                 LaHa = parse.GetValue(laHa) is { } lh ? ParseLaHa(lh, crfParameters) : null,
+                IcdSeedsDirectory = parse.GetValue(icdSeeds)?.FullName,
                 RandomWalkSource = parse.GetValue(rw) is { } source ? AffinitySource.Parse(source) : null,
                 RandomWalk = walk,
                 Crf = parse.GetValue(irLabel) is null && parse.GetValue(laHa) is null ? crfParameters : null,

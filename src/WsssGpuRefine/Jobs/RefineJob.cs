@@ -27,6 +27,8 @@ public sealed record RefineOptions
     /// <summary>First stage: a constant or power background (thresholding), or IRN's ir_label.</summary>
     public BackgroundRule? Rule { get; init; }
     public IrLabelOptions? IrLabel { get; init; }
+    /// <summary>ICD's seeds: the ICD scores (<c>scores_icd/ID.npy</c>) beside the CAMs of <see cref="CamsDirectory"/> (<c>scores_cam</c>).</summary>
+    public string? IcdSeedsDirectory { get; init; }
     /// <summary>PSA's la/ha rule: two power-background CRFs (alphas low/high), 255 where they disagree.</summary>
     public PsaLaHaOptions? LaHa { get; init; }
 
@@ -53,16 +55,21 @@ public sealed record RefineOptions
     internal void Validate()
     {
         if (Ids.Count == 0) throw new ArgumentException("the list holds no image ids");
-        if (new object?[] { Rule, IrLabel, LaHa }.Count(x => x is not null) > 1)
-            throw new ArgumentException("give one of --threshold, --bg-power, --ir-label and --la-ha");
+        if (new object?[] { Rule, IrLabel, LaHa, IcdSeedsDirectory }.Count(x => x is not null) > 1)
+            throw new ArgumentException("give one of --threshold, --bg-power, --ir-label, --la-ha and --icd-seeds");
+        if (IcdSeedsDirectory is not null && RandomWalkSource is not null)
+            throw new ArgumentException("--icd-seeds does not combine with --rw (ICD has no random walk)");
+        if (IcdSeedsDirectory is not null && Crf is not null && Crf.Unary != CrfUnaryKind.IcdSeeds)
+            throw new ArgumentException("--icd-seeds takes the icd CRF preset (or --crf-params with unary=icd:CONF)");
         if ((IrLabel is not null || LaHa is not null) && RandomWalkSource is not null)
             throw new ArgumentException("--ir-label and --la-ha make the random walk's training labels; they do not combine with --rw");
-        if (Rule is null && IrLabel is null && LaHa is null && RandomWalkSource is null)
-            throw new ArgumentException("refine needs a first stage: --threshold, --bg-power, --ir-label, --la-ha or --rw");
+        if (Rule is null && IrLabel is null && LaHa is null && IcdSeedsDirectory is null && RandomWalkSource is null)
+            throw new ArgumentException("refine needs a first stage: --threshold, --bg-power, --ir-label, --la-ha, --icd-seeds or --rw");
         if (Rule is BackgroundRule.Constant && RandomWalkSource is not null)
             throw new ArgumentException("--threshold does not apply to --rw; the walk's background is --rw-bg-threshold");
         if (NeedsImage && ImagesDirectory is null) throw new ArgumentException("this recipe needs --images (CRF, ir-label or --rw image)");
-        if (Crf?.Unary == CrfUnaryKind.IcdSeeds) throw new ArgumentException("the icd CRF preset runs on ICD seed maps, which refine does not build yet");
+        if (Crf?.Unary == CrfUnaryKind.IcdSeeds && IcdSeedsDirectory is null)
+            throw new ArgumentException("the icd CRF preset runs on ICD seed maps: give --icd-seeds DIR (the scores_icd folder)");
         if (Classes is < 2 or > 255) throw new ArgumentException("--classes must be in 2..255");
     }
 }
@@ -146,7 +153,7 @@ public static class RefineJob
 
     public static string OutputPath(RefineOptions options, string id) => Path.Combine(options.OutputDirectory, id + ".png");
 
-    private sealed record ItemInput(string Id, CamDumpInput? Cams, RgbImage? Image, LabelMap? GroundTruth, LabelMap? Existing);
+    private sealed record ItemInput(string Id, CamDumpInput? Cams, RgbImage? Image, LabelMap? GroundTruth, LabelMap? Existing, ClassMaps? Icd = null);
 
     private sealed record CamDumpInput(ClassMaps FullResolution, ClassMaps? Stride);
 
@@ -168,7 +175,9 @@ public static class RefineJob
             if (image is not null) DatasetInputs.CheckSameSize(camFile, dump.HighRes.Height, dump.HighRes.Width, ToGt(image));
             foreach (int label in dump.HighRes.LabelIds)
                 if (label >= o.Classes) throw new WsssInputException(camFile, $"class id {label} is outside 0..{o.Classes - 1} (check --classes)");
-            return new ItemInput(id, new CamDumpInput(dump.HighRes, dump.LowRes), image, gt, null);
+            ClassMaps? icd = o.IcdSeedsDirectory is null ? null
+                : DatasetInputs.ReadDump(DatasetInputs.CamPath(o.IcdSeedsDirectory, id), o.Format ?? "icd", present, height, width).HighRes;
+            return new ItemInput(id, new CamDumpInput(dump.HighRes, dump.LowRes), image, gt, null, icd);
         });
     }
 
@@ -194,6 +203,13 @@ public static class RefineJob
         {
             var options = o.Crf is null ? irLabel : irLabel with { Crf = o.Crf };
             return (timings.Time("ir-label+crf", () => IrLabelRecipe.Run(backend, input.Image!, cams, options)), null);
+        }
+
+        if (input.Icd is { } icdScores)
+        {
+            var seeds = timings.Time("icd-seeds", () => IcdSeedRecipe.Seeds(icdScores, cams));
+            if (o.Crf is not { } icdCrf) return (seeds, null);
+            return (timings.Time("crf", () => DenseCrf.RefineSeeds(backend, input.Image!, seeds, icdCrf, o.Classes).LabelIndexMap()), null);
         }
 
         if (o.LaHa is { } laHa)
