@@ -172,7 +172,8 @@ public static class RefineJob
             int height = image?.Height ?? gt?.Height ?? 0, width = image?.Width ?? gt?.Width ?? 0;
             string camFile = DatasetInputs.CamPath(o.CamsDirectory, id);
             var dump = DatasetInputs.ReadDump(camFile, o.Format, present, height, width);
-            if (image is not null) DatasetInputs.CheckSameSize(camFile, dump.HighRes.Height, dump.HighRes.Width, ToGt(image));
+            if (image is not null && (dump.HighRes.Height != image.Height || dump.HighRes.Width != image.Width))
+                throw new WsssInputException(camFile, $"size {dump.HighRes.Width}x{dump.HighRes.Height} does not match the image's {image.Width}x{image.Height}");
             foreach (int label in dump.HighRes.LabelIds)
                 if (label >= o.Classes) throw new WsssInputException(camFile, $"class id {label} is outside 0..{o.Classes - 1} (check --classes)");
             ClassMaps? icd = o.IcdSeedsDirectory is null ? null
@@ -180,8 +181,6 @@ public static class RefineJob
             return new ItemInput(id, new CamDumpInput(dump.HighRes, dump.LowRes), image, gt, null, icd);
         });
     }
-
-    private static LabelMap ToGt(RgbImage image) => new(image.Height, image.Width, new byte[image.Height * image.Width]);
 
     private static string ImagePath(string directory, string id)
     {
