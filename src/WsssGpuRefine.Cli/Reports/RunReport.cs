@@ -24,7 +24,7 @@ internal static class RunReport
             {
                 try
                 {
-                    var image = RgbImageReader.Read(FindImage(imagesDirectory, id));
+                    var image = RgbImageReader.Read(DatasetInputs.ImagePath(imagesDirectory, id));
                     var gt = gtDirectory is null ? null : DatasetInputs.ReadGroundTruth(gtDirectory, id, classes);
                     ClassMaps? cams = null;
                     if (camsDirectory is not null)
@@ -61,14 +61,4 @@ internal static class RunReport
         string path = Path.Combine(directory, id + ".png");
         return File.Exists(path) ? LabelPngReader.Read(path) : null;
     };
-
-    private static string FindImage(string directory, string id)
-    {
-        foreach (string ext in new[] { ".jpg", ".jpeg", ".png" })
-        {
-            string path = Path.Combine(directory, id + ext);
-            if (File.Exists(path)) return path;
-        }
-        throw new WsssInputException(Path.Combine(directory, id + ".jpg"), "image not found");
-    }
 }

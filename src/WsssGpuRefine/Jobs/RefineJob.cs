@@ -166,7 +166,7 @@ public static class RefineJob
             if (!o.Overwrite && File.Exists(output))
                 return new ItemInput(id, null, null, gt, LabelPngReader.Read(output));
 
-            RgbImage? image = o.NeedsImage ? Io.Png.RgbImageReader.Read(ImagePath(o.ImagesDirectory!, id)) : null;
+            RgbImage? image = o.NeedsImage ? Io.Png.RgbImageReader.Read(DatasetInputs.ImagePath(o.ImagesDirectory!, id)) : null;
             var present = classLabels is not null ? DatasetInputs.PresentClasses(classLabels, id, o.ClassLabelsFile!)
                         : gt is not null ? DatasetInputs.PresentForegroundClasses(gt) : null;
             int height = image?.Height ?? gt?.Height ?? 0, width = image?.Width ?? gt?.Width ?? 0;
@@ -180,16 +180,6 @@ public static class RefineJob
                 : DatasetInputs.ReadDump(DatasetInputs.CamPath(o.IcdSeedsDirectory, id), o.Format ?? "icd", present, height, width).HighRes;
             return new ItemInput(id, new CamDumpInput(dump.HighRes, dump.LowRes), image, gt, null, icd);
         });
-    }
-
-    private static string ImagePath(string directory, string id)
-    {
-        foreach (string ext in new[] { ".jpg", ".jpeg", ".png", ".JPG", ".PNG" })
-        {
-            string path = Path.Combine(directory, id + ext);
-            if (File.Exists(path)) return path;
-        }
-        throw new WsssInputException(Path.Combine(directory, id + ".jpg"), "image not found (tried .jpg, .jpeg and .png)");
     }
 
     /// <summary>The stages for one image; returns its labels and, where the recipe has them, its final scores.</summary>
