@@ -72,3 +72,44 @@ public class RefineCliTests
         Assert.Equal("error: give one of --threshold, --bg-power, --ir-label, --la-ha and --icd-seeds", Assert.Single(r.ErrorLines, l => !l.StartsWith("info:")));
     }
 }
+
+public class IcdRefineCliTests
+{
+    [Fact]
+    public void Icd_seeds_with_the_icd_crf_run_end_to_end_on_plain_stride8_dumps()
+    {
+        using var tmp = new TempDirectory();
+        var items = SyntheticVocSample.Generate(SyntheticVocSample.Parameters.Embedded() with { Images = 3 });
+        var layout = SyntheticSampleWriter.Write(tmp.Combine("sample"), items);
+        string cams = tmp.Combine("scores_cam"), icd = tmp.Combine("scores_icd");
+        Directory.CreateDirectory(cams);
+        Directory.CreateDirectory(icd);
+        var rng = new Random(9);
+        foreach (var item in items)
+        {
+            // ICD's default 321 canvas: 41x41 maps at stride 8, the image in the top-left corner.
+            int c = item.Cams.Channels, m = 41;
+            float[] Plane(Func<int, int, int, float> f) =>
+                Enumerable.Range(0, c * m * m).Select(i => f(i / (m * m), i / m % m, i % m)).ToArray();
+            // a good ICD: positive on its class's objects, negative elsewhere
+            var gt = item.GroundTruth;
+            float Score(int k, int y, int x) =>
+                gt.Labels[Math.Min(y * 8, gt.Height - 1) * gt.Width + Math.Min(x * 8, gt.Width - 1)] == item.Cams.LabelIds[k] ? 1f : -1f;
+            using (var f = File.Create(Path.Combine(icd, item.Id + ".npy"))) NpyWriter.WriteFloat32(f, Plane(Score), c, m, m);
+            using (var f = File.Create(Path.Combine(cams, item.Id + ".npy"))) NpyWriter.WriteFloat32(f, Plane((k, y, x) => Score(k, y, x) + (float)rng.NextDouble() * 0.01f), c, m, m);
+        }
+        string output = tmp.Combine("seeds"), json = tmp.Combine("s.json");
+        var r = WsssProcess.Run("refine", "--cams", cams, "--icd-seeds", icd, "--format", "icd", "--images", layout.Images, "--list", layout.List,
+            "--out", output, "--crf", "icd", "--gt", layout.GroundTruth, "--json", json, "--backend", "cpu");
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        foreach (var item in items)
+        {
+            var seeds = LabelPngReader.Read(Path.Combine(output, item.Id + ".png"));
+            Assert.All(seeds.Labels, v => Assert.True(v == 0 || v == 255 || item.Cams.LabelIds.Contains(v), $"label {v}"));
+            Assert.Contains(seeds.Labels, v => item.Cams.LabelIds.Contains(v));
+        }
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.Equal("chainercv", doc.RootElement.GetProperty("metric").GetString());
+        Assert.True(doc.RootElement.GetProperty("miou").GetDouble() > 0.7);
+    }
+}
