@@ -8,12 +8,16 @@ namespace WsssGpuRefine.Benchmarks;
 /// <summary>
 /// Dense CRF on a 500×375 synthetic image, 10 iterations, as the seed methods run it per image.
 /// pydensecrf on one core: 0.297 s (4 labels) and 0.729 s (21 labels).
+/// Measured 2026-11-25 on the shared 2-core AMD EPYC (AVX-512) dev machine, other jobs running,
+/// short job: FullCrf 84 ms (4 labels) and 162 ms (21 labels); one thread about 140 and 275 ms.
 /// </summary>
 [MemoryDiagnoser]
 public class CrfBenchmarks
 {
     private RgbImage _image = null!;
     private ClassMaps _scores = null!;
+    internal RgbImage Image => _image;
+    internal ClassMaps Scores => _scores;
     private CrfUnary _unary = null!;
     private CrfImage _prepared = null!;
     private readonly CrfParameters _parameters = CrfParameters.Preset("psa");
@@ -57,11 +61,59 @@ public class CrfBenchmarks
     [Benchmark]
     public CrfResult FullCrf() => DenseCrf.Refine(CpuBackend.Shared, _image, _scores, _parameters);
 
-    /// <summary>Lattices only (paid once per image however many CRFs follow).</summary>
+    /// <summary>Lattices only (paid once per image however many CRFs follow; the Gaussian one is cached per image size).</summary>
     [Benchmark]
     public CrfImage PrepareLattices() => DenseCrf.Prepare(CpuBackend.Shared, _image, _parameters);
 
     /// <summary>Inference only, lattices reused (the second CRF of ir_label or la/ha).</summary>
     [Benchmark]
     public CrfResult InferenceOnly() => _prepared.Infer(_unary);
+}
+
+/// <summary>
+/// The same CRFs on the Vulkan backend (WSSS_VULKAN_DEVICE, else the best device, lavapipe included):
+/// lattice built on the CPU, iterations on the GPU. Prints the host/GPU split per call at cleanup.
+/// On lavapipe the figures only show that the path works.
+/// Run: dotnet run -c Release --project bench/WsssGpuRefine.Benchmarks -- --filter '*CrfVulkan*'
+/// </summary>
+[MemoryDiagnoser]
+public class CrfVulkanBenchmarks
+{
+    private readonly CrfBenchmarks _scene = new();
+    private WsssGpuRefine.Backends.Vulkan.VulkanBackend _vk = null!;
+    private CrfImage _prepared = null!;
+    private CrfUnary _unary = null!;
+    private long _calls;
+
+    [Params(4, 21)]
+    public int Labels { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _scene.Labels = Labels;
+        _scene.Setup();
+        _vk = (WsssGpuRefine.Backends.Vulkan.VulkanBackend)BackendFactory.Create(BackendPreference.Vulkan, Console.WriteLine);
+        Console.WriteLine($"// device: {_vk.DeviceName}");
+        _prepared = DenseCrf.Prepare(_vk, _scene.Image, CrfParameters.Preset("psa"));
+        _unary = CrfUnary.FromScores(_scene.Scores);
+        _vk.ResetTimings();
+    }
+
+    /// <summary>Inference only (lattices reused), 10 iterations in one submission.</summary>
+    [Benchmark]
+    public CrfResult InferenceOnlyVulkan()
+    {
+        _calls++;
+        return _prepared.Infer(_unary);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        var t = _vk.Timings;
+        double n = Math.Max(1, _calls);
+        Console.WriteLine($"// per call: host pack {t.HostPackMs / n:F1} ms, GPU upload {t.GpuUploadMs / n:F1}, GPU compute {t.GpuComputeMs / n:F1}, GPU readback {t.GpuReadbackMs / n:F1}, host unpack {t.HostUnpackMs / n:F1}, submit-wait {t.SubmitWaitMs / n:F1}");
+        _vk.Dispose();
+    }
 }

@@ -12,7 +12,8 @@ namespace WsssGpuRefine.Benchmarks;
 /// <summary>
 /// Reading one VOC-size image's inputs: an IRN variant-A dump (3 classes, 375x500 high_res, 94x125 torch
 /// cam, pickle protocol 3 as numpy 1.x writes it) and a 375x500 palette label PNG, plus ImageSharp's
-/// decode of the same PNG (to colours) as the comparison point, and writing the PNG.
+/// decode of the same PNG (to colours) as the comparison point, writing the PNG, and decoding a VOC-size
+/// 4:2:0 JPEG with the libjpeg-exact decoder versus ImageSharp.
 /// </summary>
 [MemoryDiagnoser]
 public class IoBenchmarks
@@ -22,6 +23,7 @@ public class IoBenchmarks
     private string _pngPath = "";
     private byte[] _png = [];
     private LabelMap _labels = null!;
+    private byte[] _jpeg = [];
 
     [GlobalSetup]
     public void Setup()
@@ -45,6 +47,18 @@ public class IoBenchmarks
         _png = ms.ToArray();
         _pngPath = Path.ChangeExtension(_dumpPath, ".png");
         File.WriteAllBytes(_pngPath, _png);
+
+        // A VOC-size photo-like 4:2:0 baseline JPEG (ImageSharp's encoder defaults).
+        using (var photo = new Image<Rgb24>(Width, Height))
+        {
+            for (int y = 0; y < Height; y++)
+                for (int x = 0; x < Width; x++)
+                    photo[x, y] = new Rgb24((byte)(128 + 100 * Math.Sin(x / 17.0)), (byte)(128 + 90 * Math.Cos(y / 11.0)),
+                        (byte)((x * 3 + y * 5 + rng.Next(24)) & 0xff));
+            using var jpegStream = new MemoryStream();
+            photo.SaveAsJpeg(jpegStream);
+            _jpeg = jpegStream.ToArray();
+        }
 
         var check = CamDumpReader.Read(_dumpPath);
         if (check.Format != CamDumpFormat.IrnDict || check.HighRes.Data[^1] != high[^1] || check.LowRes!.Data[7] != low[7])
@@ -70,6 +84,16 @@ public class IoBenchmarks
     public int ImageSharpDecodeLabelPngToRgba()
     {
         using var image = Image.Load<Rgba32>(_png);
+        return image.Width;
+    }
+
+    [Benchmark]
+    public RgbImage DecodeJpegLibjpegExact() => RgbImageReader.Decode(_jpeg);
+
+    [Benchmark]
+    public int ImageSharpDecodeJpeg()
+    {
+        using var image = Image.Load<Rgb24>(_jpeg);
         return image.Width;
     }
 

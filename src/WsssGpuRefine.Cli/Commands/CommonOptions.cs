@@ -1,5 +1,6 @@
 using System.CommandLine;
 using WsssGpuRefine.Backends;
+using WsssGpuRefine.Metrics;
 
 namespace WsssGpuRefine.Cli.Commands;
 
@@ -49,6 +50,7 @@ internal static class CommonOptions
     public static Option<BackendPreference> Backend() => new("--backend")
     {
         Description = "where kernels run: auto (best real GPU, else CPU), cpu, vulkan",
+        HelpName = "auto|cpu|vulkan",
         DefaultValueFactory = _ => BackendPreference.Auto,
     };
 
@@ -72,4 +74,46 @@ internal static class CommonOptions
     {
         Description = "K/N: process only ids K, K+N, K+2N, ... (0-based K; e.g. $SLURM_ARRAY_TASK_ID/4); combine with 'wsss merge'",
     };
+
+    public static Option<DirectoryInfo?> Report() => new("--report")
+    {
+        Description = "write report.md (per-class IoU), class_iou.png, miou_vs_threshold.png (sweeps) and contact_sheet.png (with --images) here",
+    };
+
+    public static Option<SegmentationMetric> Metric() => new("--metric")
+    {
+        Description = "how IoUs are averaged (see README: Metrics)",
+        HelpName = "chainercv|seam|gt-present|wsgcn|icd",
+        DefaultValueFactory = _ => SegmentationMetric.Chainercv,
+        CustomParser = result =>
+        {
+            string text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "chainercv";
+            if (SegmentationMetrics.TryParse(text, out var metric)) return metric;
+            result.AddError($"--metric: unknown metric '{text}' (chainercv, seam, gt-present, wsgcn, icd)");
+            return default;
+        },
+    };
+}
+
+/// <summary>The options every batch command over a CAM/label dataset shares, created and registered together.</summary>
+internal sealed class BatchOptions
+{
+    public Option<string?> Format { get; } = CommonOptions.Format();
+    public Option<FileInfo?> ClassLabels { get; } = CommonOptions.ClassLabels();
+    public Option<int> Classes { get; } = CommonOptions.Classes();
+    public Option<BackendPreference> Backend { get; } = CommonOptions.Backend();
+    public Option<FileInfo?> Json { get; } = CommonOptions.Json();
+    public Option<bool> KeepGoing { get; } = CommonOptions.KeepGoing();
+    public Option<int> BatchSize { get; } = CommonOptions.BatchSize();
+    public Option<string?> Shard { get; } = CommonOptions.Shard();
+    public Option<DirectoryInfo?> Report { get; } = CommonOptions.Report();
+    public Option<SegmentationMetric> Metric { get; } = CommonOptions.Metric();
+
+    public void AddTo(Command command)
+    {
+        foreach (Option option in new Option[] { Format, ClassLabels, Classes, Backend, Json, KeepGoing, BatchSize, Shard, Report, Metric })
+            command.Options.Add(option);
+    }
+
+    public Jobs.Shard ShardOf(ParseResult parse) => parse.GetValue(Shard) is { } text ? Jobs.Shard.Parse(text) : Jobs.Shard.Whole;
 }

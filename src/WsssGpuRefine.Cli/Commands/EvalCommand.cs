@@ -19,28 +19,16 @@ internal sealed class EvalCommand : ICliCommand
         var threshold = new Option<double?>("--threshold") { Description = "IRN rule: constant background score (ties go to background)" };
         var bgPower = new Option<double?>("--bg-power") { Description = "PSA rule: background = (1 - max cam)^ALPHA" };
         var sweep = new Option<string?>("--sweep") { Description = "START:STOP:STEP, every threshold in one pass (stop inclusive); reports the best" };
-        var metric = new Option<string>("--metric")
-        {
-            Description = "chainercv | seam | gt-present | wsgcn | icd",
-            DefaultValueFactory = _ => "chainercv",
-        };
-        var format = CommonOptions.Format();
-        var clsLabels = CommonOptions.ClassLabels();
-        var classes = CommonOptions.Classes();
-        var backend = CommonOptions.Backend();
-        var json = CommonOptions.Json();
-        var keepGoing = CommonOptions.KeepGoing();
-        var batchSize = CommonOptions.BatchSize();
-        var shard = CommonOptions.Shard();
+        var images = CommonOptions.Images(required: false);
+        var batch = new BatchOptions();
 
         var command = new Command("eval", "Score CAM dumps (with a threshold, PSA power background or a sweep) or label PNGs against ground truth.")
         {
-            cams, labels, gt, list, threshold, bgPower, sweep, metric, format, clsLabels, classes, backend, json, keepGoing, batchSize, shard,
+            cams, labels, gt, list, threshold, bgPower, sweep, images,
         };
+        batch.AddTo(command);
         command.SetAction(parse => CliRunner.Run(() =>
         {
-            if (!SegmentationMetrics.TryParse(parse.GetValue(metric)!, out var segmentationMetric))
-                throw new ArgumentException($"--metric: unknown metric '{parse.GetValue(metric)}' (chainercv, seam, gt-present, wsgcn, icd)");
             int ruleCount = new object?[] { parse.GetValue(threshold), parse.GetValue(bgPower), parse.GetValue(sweep) }.Count(v => v is not null);
             if (parse.GetValue(cams) is not null && ruleCount != 1)
                 throw new ArgumentException("CAM evaluation needs exactly one of --threshold, --bg-power and --sweep");
@@ -53,23 +41,27 @@ internal sealed class EvalCommand : ICliCommand
                 Ids = DatasetInputs.ReadList(listFile.FullName),
                 CamsDirectory = parse.GetValue(cams)?.FullName,
                 LabelsDirectory = parse.GetValue(labels)?.FullName,
-                Classes = parse.GetValue(classes),
+                Classes = parse.GetValue(batch.Classes),
                 Rule = parse.GetValue(threshold) is { } t ? new BackgroundRule.Constant(t)
                      : parse.GetValue(bgPower) is { } a ? new BackgroundRule.Power(a) : null,
                 SweepThresholds = parse.GetValue(sweep) is { } s ? ParseSweep(s) : null,
-                Metric = segmentationMetric,
-                Format = parse.GetValue(format),
-                ClassLabelsFile = parse.GetValue(clsLabels)?.FullName,
-                KeepGoing = parse.GetValue(keepGoing),
-                BatchSize = parse.GetValue(batchSize),
-                Shard = parse.GetValue(shard) is { } sh ? Jobs.Shard.Parse(sh) : Jobs.Shard.Whole,
+                Metric = parse.GetValue(batch.Metric),
+                Format = parse.GetValue(batch.Format),
+                ClassLabelsFile = parse.GetValue(batch.ClassLabels)?.FullName,
+                KeepGoing = parse.GetValue(batch.KeepGoing),
+                BatchSize = parse.GetValue(batch.BatchSize),
+                Shard = batch.ShardOf(parse),
             };
-            using var computeBackend = CliRunner.CreateBackend(parse.GetValue(backend));
-            var report = ProgressDisplay.Run("eval", options.Shard.Select(options.Ids).Count,
+            using var computeBackend = CliRunner.CreateBackend(parse.GetValue(batch.Backend));
+            var result = ProgressDisplay.Run("eval", options.Shard.Select(options.Ids).Count,
                 progress => EvalJob.Run(computeBackend, options, progress, line => Console.Error.WriteLine(line)));
-            PrintTable(report, options.Classes);
-            if (parse.GetValue(json) is { } jsonFile) AtomicFileWriter.WriteAllText(jsonFile.FullName, report.ToJson());
-            return CliRunner.ReportFailures(report.Failures);
+            PrintTable(result, options.Classes);
+            if (parse.GetValue(batch.Json) is { } jsonFile) AtomicFileWriter.WriteAllText(jsonFile.FullName, result.ToJson());
+            if (parse.GetValue(batch.Report) is { } reportDirectory)
+                Reports.RunReport.Write(reportDirectory.FullName, result, options.Classes, options.Shard.Select(options.Ids),
+                    parse.GetValue(images)?.FullName, options.CamsDirectory, options.Format, options.GroundTruthDirectory,
+                    options.LabelsDirectory is { } labelsDirectory ? Reports.RunReport.FromDirectory(labelsDirectory) : Reports.RunReport.FromRule(result));
+            return CliRunner.ReportFailures(result.Failures);
         }));
         return command;
     }

@@ -21,6 +21,8 @@ internal sealed class RefineCommand : ICliCommand
         var threshold = new Option<double?>("--threshold") { Description = "first stage: constant background (IRN rule)" };
         var bgPower = new Option<double?>("--bg-power") { Description = "first stage: PSA background (1 - max)^A; with --rw, AffinityNet's alpha" };
         var irLabel = new Option<string?>("--ir-label") { Description = "FG,BG: IRN's confident-region label (255 where unsure) through the label CRF (--crf, default irn)" };
+        var laHa = new Option<string?>("--la-ha") { Description = "LOW,HIGH: PSA's la/ha labels from two power-background CRFs (--crf, default psa), e.g. 4,32 (SEAM 4,24)" };
+        var icdSeeds = new Option<DirectoryInfo?>("--icd-seeds") { Description = "ICD's seeds from this scores_icd folder (--cams is scores_cam); with --crf icd, ICD's seed CRF" };
         var rw = new Option<string?>("--rw") { Description = "random walk affinity: image | boundary:DIR | features:DIR | matrix:DIR" };
         var rwPreset = new Option<string?>("--rw-preset") { Description = $"random-walk recipe defaults: {string.Join(", ", RandomWalkOptions.PresetNames)} (default irn)" };
         var rwBeta = new Option<float?>("--rw-beta") { Description = "affinity exponent beta (IRN 10)" };
@@ -31,30 +33,21 @@ internal sealed class RefineCommand : ICliCommand
         var crf = new Option<string?>("--crf") { Description = $"CRF preset: {string.Join(", ", CrfParameters.PresetNames)}" };
         var crfParams = new Option<string?>("--crf-params") { Description = "explicit CRF parameters, e.g. \"gauss=3,3;bilateral=50,5,10;iters=10;unary=labels:0.7\"" };
         var gt = CommonOptions.Gt(required: false);
-        var metric = new Option<string>("--metric") { Description = "metric for --gt scoring", DefaultValueFactory = _ => "chainercv" };
         var saveScores = new Option<bool>("--save-scores") { Description = "also write ID.npy float32 (C+1,H,W): background, then the present classes" };
         var overwrite = new Option<bool>("--overwrite") { Description = "recompute outputs that already exist (default: resume by skipping them)" };
-        var format = CommonOptions.Format();
-        var clsLabels = CommonOptions.ClassLabels();
-        var classes = CommonOptions.Classes();
-        var backend = CommonOptions.Backend();
-        var json = CommonOptions.Json();
-        var keepGoing = CommonOptions.KeepGoing();
-        var batchSize = CommonOptions.BatchSize();
-        var shard = CommonOptions.Shard();
+        var batch = new BatchOptions();
 
         var command = new Command("refine", "Turn CAM dumps into pseudo-label PNGs: threshold / ir-label, random walk, CRF, in that order.")
         {
-            cams, images, list, output, threshold, bgPower, irLabel, rw, rwPreset, rwBeta, rwExp, rwRadius, rwBg, rwStride, crf, crfParams,
-            gt, metric, saveScores, overwrite, format, clsLabels, classes, backend, json, keepGoing, batchSize, shard,
+            cams, images, list, output, threshold, bgPower, irLabel, laHa, icdSeeds, rw, rwPreset, rwBeta, rwExp, rwRadius, rwBg, rwStride, crf, crfParams,
+            gt, saveScores, overwrite,
         };
+        batch.AddTo(command);
         command.SetAction(parse => CliRunner.Run(() =>
         {
-            if (!SegmentationMetrics.TryParse(parse.GetValue(metric)!, out var segmentationMetric))
-                throw new ArgumentException($"--metric: unknown metric '{parse.GetValue(metric)}'");
             if (parse.GetValue(crf) is not null && parse.GetValue(crfParams) is not null)
                 throw new ArgumentException("give --crf PRESET or --crf-params, not both");
-            if (parse.GetValue(json) is not null && parse.GetValue(gt) is null)
+            if (parse.GetValue(batch.Json) is not null && parse.GetValue(gt) is null)
                 throw new ArgumentException("--json reports the score of the written labels: it needs --gt");
             var crfParameters = parse.GetValue(crf) is { } preset ? CrfParameters.Preset(preset)
                               : parse.GetValue(crfParams) is { } text ? CrfParameters.Parse(text) : null;
@@ -71,26 +64,28 @@ internal sealed class RefineCommand : ICliCommand
                 CamsDirectory = parse.GetValue(cams)!.FullName,
                 OutputDirectory = parse.GetValue(output)!.FullName,
                 ImagesDirectory = parse.GetValue(images)?.FullName,
-                Format = parse.GetValue(format),
-                ClassLabelsFile = parse.GetValue(clsLabels)?.FullName,
-                Classes = parse.GetValue(classes),
+                Format = parse.GetValue(batch.Format),
+                ClassLabelsFile = parse.GetValue(batch.ClassLabels)?.FullName,
+                Classes = parse.GetValue(batch.Classes),
                 Rule = parse.GetValue(threshold) is { } t ? new BackgroundRule.Constant(t)
                      : parse.GetValue(bgPower) is { } a ? new BackgroundRule.Power(a) : null,
                 IrLabel = parse.GetValue(irLabel) is { } ir ? IrLabelOptions.Parse(ir, crfParameters) : null,
+                LaHa = parse.GetValue(laHa) is { } lh ? ParseLaHa(lh, crfParameters) : null,
+                IcdSeedsDirectory = parse.GetValue(icdSeeds)?.FullName,
                 RandomWalkSource = parse.GetValue(rw) is { } source ? AffinitySource.Parse(source) : null,
                 RandomWalk = walk,
-                Crf = parse.GetValue(irLabel) is null ? crfParameters : null,
+                Crf = parse.GetValue(irLabel) is null && parse.GetValue(laHa) is null ? crfParameters : null,
                 SaveScores = parse.GetValue(saveScores),
                 Overwrite = parse.GetValue(overwrite),
-                KeepGoing = parse.GetValue(keepGoing),
-                BatchSize = parse.GetValue(batchSize),
-                Shard = parse.GetValue(shard) is { } sh ? Jobs.Shard.Parse(sh) : Jobs.Shard.Whole,
+                KeepGoing = parse.GetValue(batch.KeepGoing),
+                BatchSize = parse.GetValue(batch.BatchSize),
+                Shard = batch.ShardOf(parse),
                 GroundTruthDirectory = parse.GetValue(gt)?.FullName,
-                Metric = segmentationMetric,
+                Metric = parse.GetValue(batch.Metric),
             };
             if (parse.GetValue(threshold) is not null && parse.GetValue(bgPower) is not null)
                 throw new ArgumentException("give --threshold or --bg-power, not both");
-            using var computeBackend = CliRunner.CreateBackend(parse.GetValue(backend));
+            using var computeBackend = CliRunner.CreateBackend(parse.GetValue(batch.Backend));
             var started = DateTimeOffset.UtcNow;
             var report = ProgressDisplay.Run("refine", options.Shard.Select(options.Ids).Count,
                 progress => RefineJob.Run(computeBackend, options, progress, line => Console.Error.WriteLine(line)));
@@ -98,12 +93,26 @@ internal sealed class RefineCommand : ICliCommand
             if (report.Score is { } score)
             {
                 EvalCommand.PrintTable(score, options.Classes);
-                if (parse.GetValue(json) is { } jsonFile) AtomicFileWriter.WriteAllText(jsonFile.FullName, score.ToJson());
+                if (parse.GetValue(batch.Json) is { } jsonFile) AtomicFileWriter.WriteAllText(jsonFile.FullName, score.ToJson());
             }
+            if (parse.GetValue(batch.Report) is { } reportDirectory)
+                Reports.RunReport.Write(reportDirectory.FullName, report.Score, options.Classes, options.Shard.Select(options.Ids),
+                    options.ImagesDirectory, options.CamsDirectory, options.Format, options.GroundTruthDirectory,
+                    Reports.RunReport.FromDirectory(options.OutputDirectory));
             WriteManifest(options, report, computeBackend, started, parse.Tokens.Select(t => t.Value).ToArray());
             return CliRunner.ReportFailures(report.Failures.Select(f => f.ToString()).ToArray());
         }));
         return command;
+    }
+
+    private static PsaLaHaOptions ParseLaHa(string text, CrfParameters? crf)
+    {
+        var parts = text.Split(',');
+        if (parts.Length != 2 || !float.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out float low)
+            || !float.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out float high))
+            throw new ArgumentException($"--la-ha takes LOW,HIGH alphas, e.g. 4,32; got '{text}'");
+        var options = PsaLaHaOptions.ForMethod("psa") with { AlphaLow = low, AlphaHigh = high };
+        return crf is null ? options : options with { Crf = crf };
     }
 
     /// <summary>OUT/wsss-run.json: what ran, where, how long each stage took, and what failed.</summary>

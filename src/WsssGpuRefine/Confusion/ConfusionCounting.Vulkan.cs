@@ -44,64 +44,64 @@ internal static class ConfusionCountingVulkan
         var chunks = VulkanImageBatches.Plan(pairs.Count, i => pairs[i].GroundTruth.PixelCount, _ => 1,
             vk.MaxBufferBytes, VulkanImageBatches.MaxPieces(vk), int.MaxValue);
 
-        var stream = vk.RentStream();
-        using var rented = new BufferRentals(vk);
-        try
+        using var pipeline = new VulkanChunkPipeline(vk);
+        foreach (var chunk in chunks)
         {
-            foreach (var chunk in chunks)
+            var slot = pipeline.Next();
+            var stream = slot.Stream;
+            var rented = slot.Buffers;
+            long words = 0, maxWords = 0;
+            foreach (var piece in chunk)
             {
-                long words = 0, maxWords = 0;
-                foreach (var piece in chunk)
-                {
-                    words += piece.Words;
-                    maxWords = Math.Max(maxWords, piece.Words);
-                }
-                var predicted = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)words * 4);
-                var gt = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)words * 4);
-                var pieces = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)chunk.Length * PieceStride * 4);
-                var counts = rented.Rent(VulkanBufferAccess.ReadWrite, (ulong)(cells + 2) * 4);
+                words += piece.Words;
+                maxWords = Math.Max(maxWords, piece.Words);
+            }
+            var predicted = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)words * 4);
+            var gt = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)words * 4);
+            var pieces = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)chunk.Length * PieceStride * 4);
+            var counts = rented.Rent(VulkanBufferAccess.ReadWrite, (ulong)(cells + 2) * 4);
 
-                long packStart = System.Diagnostics.Stopwatch.GetTimestamp();
-                var predSpan = stream.Upload<byte>(predicted, 0, checked((int)words * 4));
-                var gtSpan = stream.Upload<byte>(gt, 0, checked((int)words * 4));
-                var pieceSpan = stream.Upload<uint>(pieces, 0, chunk.Length * PieceStride);
-                stream.Fill(counts, 0, (ulong)cells * 4, 0);
-                stream.Fill(counts, (ulong)cells * 4, 8, uint.MaxValue);
+            long packStart = System.Diagnostics.Stopwatch.GetTimestamp();
+            var predSpan = stream.Upload<byte>(predicted, 0, checked((int)words * 4));
+            var gtSpan = stream.Upload<byte>(gt, 0, checked((int)words * 4));
+            var pieceSpan = stream.Upload<uint>(pieces, 0, chunk.Length * PieceStride);
+            stream.Fill(counts, 0, (ulong)cells * 4, 0);
+            stream.Fill(counts, (ulong)cells * 4, 8, uint.MaxValue);
 
-                long offset = 0;
-                for (int p = 0; p < chunk.Length; p++)
-                {
-                    var piece = chunk[p];
-                    int n = piece.PixelCount;
-                    var pair = pairs[piece.Image];
-                    var predBytes = predSpan.Slice((int)(offset * 4), piece.Words * 4);
-                    var gtBytes = gtSpan.Slice((int)(offset * 4), piece.Words * 4);
-                    pair.Predicted.Labels.AsSpan(piece.PixelStart, n).CopyTo(predBytes);
-                    pair.GroundTruth.Labels.AsSpan(piece.PixelStart, n).CopyTo(gtBytes);
-                    predBytes[n..].Clear();
-                    gtBytes[n..].Clear();
-                    var d = pieceSpan.Slice(p * PieceStride, PieceStride);
-                    d.Clear();
-                    d[0] = (uint)offset;
-                    d[1] = (uint)offset;
-                    d[2] = (uint)n;
-                    offset += piece.Words;
-                }
+            long offset = 0;
+            for (int p = 0; p < chunk.Length; p++)
+            {
+                var piece = chunk[p];
+                int n = piece.PixelCount;
+                var pair = pairs[piece.Image];
+                var predBytes = predSpan.Slice((int)(offset * 4), piece.Words * 4);
+                var gtBytes = gtSpan.Slice((int)(offset * 4), piece.Words * 4);
+                pair.Predicted.Labels.AsSpan(piece.PixelStart, n).CopyTo(predBytes);
+                pair.GroundTruth.Labels.AsSpan(piece.PixelStart, n).CopyTo(gtBytes);
+                predBytes[n..].Clear();
+                gtBytes[n..].Clear();
+                var d = pieceSpan.Slice(p * PieceStride, PieceStride);
+                d.Clear();
+                d[0] = (uint)offset;
+                d[1] = (uint)offset;
+                d[2] = (uint)n;
+                offset += piece.Words;
+            }
 
-                vk.AddHostTime(packStart, unpacking: false);
-                // About 4 words (16 pixels) per thread, to pay for clearing and flushing the shared table.
-                uint groupsX = VulkanImageBatches.GroupsX(maxWords, 4, vk.Device.Limits.MaxComputeWorkGroupCountX);
-                var args = new ConfusionParams
-                {
-                    ClassCount = (uint)k,
-                    PieceCount = (uint)chunk.Length,
-                    PredictedIgnoreAsBackground = options.PredictedIgnore == PredictedIgnore.CountAsBackground ? 1u : 0u,
-                    GroupsX = groupsX,
-                };
-                stream.Dispatch(kernel, [predicted, gt, pieces, counts], args, groupsX, (uint)chunk.Length);
-                var download = stream.Download(counts, 0, (ulong)(cells + 2) * 4);
-                stream.Submit(kernel.Name);
-
+            vk.AddHostTime(packStart, unpacking: false);
+            // About 4 words (16 pixels) per thread, to pay for clearing and flushing the shared table.
+            uint groupsX = VulkanImageBatches.GroupsX(maxWords, vk.Options.ItemsPerThread ?? 4, vk.Device.Limits.MaxComputeWorkGroupCountX);
+            var args = new ConfusionParams
+            {
+                ClassCount = (uint)k,
+                PieceCount = (uint)chunk.Length,
+                PredictedIgnoreAsBackground = options.PredictedIgnore == PredictedIgnore.CountAsBackground ? 1u : 0u,
+                GroupsX = groupsX,
+            };
+            stream.Dispatch(kernel, [predicted, gt, pieces, counts], args, groupsX, (uint)chunk.Length);
+            var download = stream.Download(counts, 0, (ulong)(cells + 2) * 4);
+            pipeline.Submit(slot, kernel.Name, () =>
+            {
                 long unpackStart = System.Diagnostics.Stopwatch.GetTimestamp();
                 var values = stream.Read<uint>(download);
                 if (values[cells] != uint.MaxValue)
@@ -110,14 +110,9 @@ internal static class ConfusionCountingVulkan
                     throw new WsssInputException(null, $"predicted label {values[cells + 1]} is outside 0..{k - 1} and is not 255 (check --classes)");
                 for (int i = 0; i < cells; i++) result.Counts[i] += values[i];
                 vk.AddHostTime(unpackStart, unpacking: true);
-                stream.Reset();
-                rented.ReturnAll();
-            }
+            });
         }
-        finally
-        {
-            vk.ReturnStream(stream);
-        }
+        pipeline.Drain();
         return result;
     }
 }

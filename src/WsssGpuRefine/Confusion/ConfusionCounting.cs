@@ -34,7 +34,7 @@ public static partial class ConfusionCounting
 
         var total = new ConfusionMatrix(options.Classes);
         var parallel = backend is CpuBackend cpu ? cpu.ParallelOptions : new ParallelOptions();
-        Parallel.For(0, pairs.Count, parallel,
+        ParallelWork.Run(() => Parallel.For(0, pairs.Count, parallel,
             () => (Histogram: new int[PairHistogram.Size], Partial: new ConfusionMatrix(options.Classes)),
             (i, _, local) =>
             {
@@ -44,7 +44,7 @@ public static partial class ConfusionCounting
             local =>
             {
                 lock (total) total.Add(local.Partial);
-            });
+            }));
         return total;
     }
 

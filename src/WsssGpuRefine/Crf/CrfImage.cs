@@ -1,4 +1,5 @@
 using WsssGpuRefine.Backends;
+using WsssGpuRefine.Backends.Vulkan;
 using WsssGpuRefine.Core;
 
 namespace WsssGpuRefine.Crf;
@@ -6,8 +7,8 @@ namespace WsssGpuRefine.Crf;
 /// <summary>
 /// One image made ready for CRFs with one parameter set: the lattices of its Gaussian and bilateral
 /// kernels and their symmetric normalisation are built once here and reused by every
-/// <see cref="Infer"/> (the two ir_label CRFs, the la and ha CRFs, ...). Not thread-safe: one
-/// inference at a time per instance.
+/// <see cref="Infer"/> (the two ir_label CRFs, the la and ha CRFs, ...). Immutable once built:
+/// <see cref="Infer"/> may run on several threads at once.
 /// </summary>
 public sealed class CrfImage
 {
@@ -35,16 +36,31 @@ public sealed class CrfImage
         (Gaussian?.Lattice.VertexCount ?? 0, Bilateral?.Lattice.VertexCount ?? 0);
 
     /// <summary>Mean-field inference of <paramref name="unary"/> with this image's kernels.</summary>
-    public CrfResult Infer(CrfUnary unary)
+    public CrfResult Infer(CrfUnary unary) => InferAll([unary])[0];
+
+    /// <summary>
+    /// Several CRFs of this image at once (ir_label's two, la and ha): on the GPU the lattice is
+    /// uploaded once and all of them go in one submission; on the CPU they run one after another.
+    /// </summary>
+    public CrfResult[] InferAll(IReadOnlyList<CrfUnary> unaries)
     {
-        ArgumentNullException.ThrowIfNull(unary);
-        if (unary.Height != Height || unary.Width != Width)
-            throw new WsssInputException(null,
-                $"the image is {Width}x{Height} (WxH) but the CRF input is {unary.Width}x{unary.Height}; resize the maps to the image first");
+        ArgumentNullException.ThrowIfNull(unaries);
+        foreach (var unary in unaries)
+        {
+            ArgumentNullException.ThrowIfNull(unary, nameof(unaries));
+            if (unary.Height != Height || unary.Width != Width)
+                throw new WsssInputException(null,
+                    $"the image is {Width}x{Height} (WxH) but the CRF input is {unary.Width}x{unary.Height}; resize the maps to the image first");
+        }
         var kernels = new List<(CrfKernel Kernel, float Compat)>(2);
         if (Gaussian is not null) kernels.Add((Gaussian, Parameters.GaussianCompat));
         if (Bilateral is not null) kernels.Add((Bilateral, Parameters.BilateralCompat));
-        return MeanFieldCpu.Run(unary, kernels, Parameters.Iterations, Parameters.UnsureBelow, CpuOptions());
+        if (unaries.Count > 0 && Backend is VulkanBackend vk && CrfVulkan.Fits(vk, this, unaries.Max(u => u.LabelCount)))
+            return CrfVulkan.Run(vk, unaries, kernels, Parameters.Iterations, Parameters.UnsureBelow);
+        var results = new CrfResult[unaries.Count];
+        for (int i = 0; i < results.Length; i++)
+            results[i] = MeanFieldCpu.Run(unaries[i], kernels, Parameters.Iterations, Parameters.UnsureBelow, CpuOptions());
+        return results;
     }
 
     internal ParallelOptions CpuOptions() =>
@@ -68,15 +84,26 @@ internal sealed class CrfKernel
         SliceWeights = new float[n * d1];
         float alpha = lattice.SliceAlpha;
         var bary = lattice.Barycentric;
-        for (int c = 0; c < SplatWeights.Length; c++)
+        for (int i = 0, c = 0; i < n; i++)
         {
-            float norm = Norm[c / d1];
-            SplatWeights[c] = bary[c] * norm;
-            SliceWeights[c] = bary[c] * alpha * norm;
+            float norm = Norm[i];
+            for (int r = 0; r < d1; r++, c++)
+            {
+                SplatWeights[c] = bary[c] * norm;
+                SliceWeights[c] = bary[c] * alpha * norm;
+            }
         }
     }
 
     public PermutohedralLattice Lattice { get; }
+
+    private SplatGatherList? _gather;
+
+    /// <summary>
+    /// The splat transposed for the GPU (no float atomics in core Vulkan): per vertex the corners it
+    /// receives, pixels ascending, with their splat weights. Built on first use and kept.
+    /// </summary>
+    public SplatGatherList Gather => _gather ??= SplatGatherList.Build(Lattice, SplatWeights);
     /// <summary>1/sqrt(K·1 + 1e-20) per pixel.</summary>
     public float[] Norm { get; }
     /// <summary>Barycentric weight × norm of the corner's pixel.</summary>
@@ -113,5 +140,39 @@ internal sealed class CrfKernel
                 f[i + 4] = px[p * 3 + 2] / srgb;
             }
         return f;
+    }
+}
+
+/// <summary>CSR of the transposed splat: the corners of vertex v are [Start[v], Start[v+1]).</summary>
+internal sealed class SplatGatherList
+{
+    private SplatGatherList(uint[] start, uint[] pixel, float[] weight)
+    {
+        Start = start;
+        Pixel = pixel;
+        Weight = weight;
+    }
+
+    public uint[] Start { get; }
+    public uint[] Pixel { get; }
+    public float[] Weight { get; }
+
+    public static SplatGatherList Build(PermutohedralLattice lattice, float[] cornerWeights)
+    {
+        int m = lattice.VertexCount, d1 = lattice.Dimension + 1;
+        var offsets = lattice.Offsets;
+        var start = new uint[m + 1];
+        foreach (int v in offsets) start[v + 1]++;
+        for (int v = 0; v < m; v++) start[v + 1] += start[v];
+        var fill = (uint[])start.Clone();
+        var pixel = new uint[offsets.Length];
+        var weight = new float[offsets.Length];
+        for (int c = 0; c < offsets.Length; c++)
+        {
+            uint slot = fill[offsets[c]]++;
+            pixel[slot] = (uint)(c / d1);
+            weight[slot] = cornerWeights[c];
+        }
+        return new SplatGatherList(start, pixel, weight);
     }
 }

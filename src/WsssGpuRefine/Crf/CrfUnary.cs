@@ -23,6 +23,10 @@ public sealed class CrfUnary
             throw new ArgumentOutOfRangeException(nameof(height), "image sizes must be positive");
         if ((long)labelCount * height * width != energies.Length)
             throw new ArgumentException($"energies hold {energies.Length} values, not {labelCount}x{height}x{width}", nameof(energies));
+        // A non-finite energy would turn whole neighbourhoods into NaN through the lattice.
+        foreach (float e in energies)
+            if (!float.IsFinite(e))
+                throw new WsssInputException(null, "CRF unary energies must be finite");
         LabelCount = labelCount;
         Height = height;
         Width = width;
@@ -86,12 +90,20 @@ public sealed class CrfUnary
     public static CrfUnary FromLabels(LabelMap labels, int labelCount, float gtProb)
     {
         ArgumentNullException.ThrowIfNull(labels);
-        if (labelCount < 2 || labelCount > MaxLabels)
-            throw new ArgumentOutOfRangeException(nameof(labelCount), $"a label unary needs 2..{MaxLabels} labels");
+        if (labelCount < 1 || labelCount > MaxLabels)
+            throw new ArgumentOutOfRangeException(nameof(labelCount), $"a label unary needs 1..{MaxLabels} labels");
         if (!(gtProb > 0 && gtProb < 1))
             throw new ArgumentOutOfRangeException(nameof(gtProb), "gt_prob must lie in (0, 1)");
         CheckSize(labels.Height, labels.Width);
         int px = labels.PixelCount;
+        // One label (an image with no class next to its background): the reference's off-label
+        // energy would divide by zero; the only sensible CRF is the certain one.
+        if (labelCount == 1)
+        {
+            if (labels.Labels.AsSpan().IndexOfAnyExcept((byte)0) is int bad and >= 0)
+                throw new WsssInputException(null, $"label {labels.Labels[bad]} at pixel ({bad / labels.Width}, {bad % labels.Width}) is outside the CRF's 1 label");
+            return new CrfUnary(1, labels.Height, labels.Width, new float[px]);
+        }
         // The reference computes both energies in float64 and stores them as float32.
         float onLabel = (float)-Math.Log(gtProb);
         float offLabel = (float)-Math.Log((1.0 - gtProb) / (labelCount - 1));

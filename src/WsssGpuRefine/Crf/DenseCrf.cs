@@ -26,8 +26,7 @@ public static class DenseCrf
         var parallel = backend is CpuBackend cpu ? cpu.ParallelOptions : CpuBackend.Shared.ParallelOptions;
         CrfKernel? gaussian = null, bilateral = null;
         if (parameters.HasGaussian)
-            gaussian = new CrfKernel(PermutohedralLattice.Build(
-                CrfKernel.GaussianFeatures(image.Height, image.Width, parameters.GaussianSxy), 2, parallel), parallel);
+            gaussian = GaussianKernels.Get(image.Height, image.Width, parameters.GaussianSxy, parallel);
         if (parameters.HasBilateral)
             bilateral = new CrfKernel(PermutohedralLattice.Build(
                 CrfKernel.BilateralFeatures(image, parameters.BilateralSxy, parameters.BilateralSrgb), 5, parallel), parallel);
@@ -74,6 +73,39 @@ public static class DenseCrf
             _ => throw new ArgumentException("a seed map needs the labels or icd unary", nameof(parameters)),
         };
         return Run(backend, image, unary, parameters);
+    }
+
+    /// <summary>
+    /// The Gaussian kernel depends on the image size and sxy only, and datasets repeat a few sizes
+    /// (most VOC images are 500×375 or 375×500): keep the last few, immutable once built.
+    /// </summary>
+    private static class GaussianKernels
+    {
+        private const int Capacity = 4;
+        private static readonly LinkedList<((int H, int W, float Sxy) Key, CrfKernel Kernel)> Recent = new();
+
+        public static CrfKernel Get(int height, int width, float sxy, ParallelOptions parallel)
+        {
+            var key = (height, width, sxy);
+            lock (Recent)
+            {
+                for (var node = Recent.First; node is not null; node = node.Next)
+                {
+                    if (node.Value.Key != key) continue;
+                    Recent.Remove(node);
+                    Recent.AddFirst(node);
+                    return node.Value.Kernel;
+                }
+            }
+            var kernel = new CrfKernel(PermutohedralLattice.Build(
+                CrfKernel.GaussianFeatures(height, width, sxy), 2, parallel), parallel);
+            lock (Recent)
+            {
+                Recent.AddFirst((key, kernel));
+                while (Recent.Count > Capacity) Recent.RemoveLast();
+            }
+            return kernel;
+        }
     }
 
     internal static void CheckSameSize(RgbImage image, int height, int width)

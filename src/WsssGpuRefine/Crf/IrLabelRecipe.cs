@@ -80,15 +80,17 @@ public static class IrLabelRecipe
         ArgumentNullException.ThrowIfNull(options);
         DenseCrf.CheckSameSize(image, cams.Height, cams.Width);
         var fg = cams.ForegroundOnly();
-        int px = fg.PixelCount, classes = fg.Channels;
+        int classes = fg.Channels;
         if (classes == 0) return new LabelMap(fg.Height, fg.Width);
         var keys = new int[classes + 1];
         for (int c = 0; c < classes; c++) keys[c + 1] = fg.LabelIds[c];
 
         var prepared = DenseCrf.Prepare(backend, image, options.Crf);
-        var confidentFg = ConstantBackgroundCrf(prepared, fg, options.FgThreshold, options.Crf.GtProb);
-        var confidentBg = ConstantBackgroundCrf(prepared, fg, options.BgThreshold, options.Crf.GtProb);
-        return Combine(confidentFg.ToLabelMap(keys), confidentBg.ToLabelMap(keys));
+        var results = prepared.InferAll([
+            CrfUnary.FromLabels(ThresholdArgmax(fg, options.FgThreshold), classes + 1, options.Crf.GtProb),
+            CrfUnary.FromLabels(ThresholdArgmax(fg, options.BgThreshold), classes + 1, options.Crf.GtProb),
+        ]);
+        return Combine(results[0].ToLabelMap(keys), results[1].ToLabelMap(keys));
     }
 
     /// <summary>
@@ -109,14 +111,10 @@ public static class IrLabelRecipe
         return new LabelMap(fgConfident.Height, fgConfident.Width, result);
     }
 
-    /// <summary>argmax [t; M] (t rounded to float32, ties to the background) → label CRF.</summary>
-    private static CrfResult ConstantBackgroundCrf(CrfImage prepared, ClassMaps fg, float threshold, float gtProb)
-    {
-        var seeds = ThresholdArgmax(fg, threshold);
-        return prepared.Infer(CrfUnary.FromLabels(seeds, fg.Channels + 1, gtProb));
-    }
-
-    /// <summary>Index into keys' = [0] ∪ ids of argmax over [t; M_1..M_C]; ties go to the lowest index.</summary>
+    /// <summary>
+    /// Index into keys' = [0] ∪ ids of argmax over [t; M_1..M_C] (t in float32); ties go to the
+    /// lowest index, so to the background.
+    /// </summary>
     internal static LabelMap ThresholdArgmax(ClassMaps fg, float threshold)
     {
         int px = fg.PixelCount;

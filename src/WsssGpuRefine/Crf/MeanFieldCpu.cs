@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -20,106 +21,128 @@ internal static class MeanFieldCpu
     {
         int n = unary.LabelCount, px = unary.PixelCount;
         int stride = (n + 3) & ~3;
-        // Padding lanes hold −∞ so that they never win the max and exp() makes them exactly 0: no
-        // masking is needed anywhere, and a zero pad carries nothing through the lattice.
-        var negU = new float[px * stride];
-        if (stride != n)
-            for (int i = 0; i < px; i++)
-                for (int l = n; l < stride; l++) negU[i * stride + l] = float.NegativeInfinity;
-        var energies = unary.Energies;
-        for (int l = 0; l < n; l++)
+        if ((long)px * stride > Array.MaxLength)
+            throw new Core.WsssInputException(null, $"a {unary.Width}x{unary.Height} image with {n} labels is too large for one CRF");
+        // Working buffers come from the shared pool: tens of MB per CRF that would otherwise be
+        // fresh, page-faulting large-object allocations for every image.
+        var pool = ArrayPool<float>.Shared;
+        var rentals = new List<float[]>(16);
+        float[] Rent(int length, bool clear)
         {
-            int o = l * px;
-            for (int i = 0; i < px; i++) negU[i * stride + l] = -energies[o + i];
+            var a = pool.Rent(length);
+            rentals.Add(a);
+            if (clear) Array.Clear(a, 0, length);
+            return a;
         }
-
-        int kernelCount = kernels.Count;
-        if (kernelCount > 2) throw new ArgumentException("at most two kernels", nameof(kernels));
-        int chunks = PermutohedralLattice.PixelChunkCount(px, parallel);
-        var partials = new float[kernelCount][][];
-        var values = new float[kernelCount][];
-        var scratch = new float[kernelCount][];
-        var blurred = new float[kernelCount][];
-        for (int k = 0; k < kernelCount; k++)
+        try
         {
-            int rows = kernels[k].Kernel.Lattice.VertexCount + 1;
-            values[k] = new float[rows * stride];
-            scratch[k] = new float[rows * stride];
-            partials[k] = new float[chunks][];
-            for (int t = 0; t < chunks; t++) partials[k][t] = new float[rows * stride];
-        }
-
-        // One pixel pass per iteration: slice the blurred messages, add them to −U, softmax, and
-        // splat the new Q straight into the next iteration's partial vertex buffers, so Q streams
-        // through once. Pass 0 is the initial Q⁰ = softmax(−U).
-        var q = new float[px * stride];
-        for (int pass = 0; pass <= iterations; pass++)
-        {
-            bool slice = pass > 0, splat = pass < iterations;
-            if (slice)
+            // Padding lanes hold −∞ so that they never win the max and exp() makes them exactly 0:
+            // no masking is needed anywhere, and a zero pad carries nothing through the lattice.
+            var negU = Rent(px * stride, clear: false);
+            var energies = unary.Energies;
+            PermutohedralLattice.RunChunks(px, parallel, (lo, hi) =>
             {
-                for (int k = 0; k < kernelCount; k++)
+                for (int i = lo; i < hi; i++)
                 {
-                    var lattice = kernels[k].Kernel.Lattice;
-                    lattice.ReducePartials(partials[k], values[k], stride, parallel);
-                    blurred[k] = lattice.Blur(values[k], scratch[k], stride, parallel);
-                }
-            }
-            var b0 = slice && kernelCount > 0 ? blurred[0] : Dummy;
-            var b1 = slice && kernelCount > 1 ? blurred[1] : Dummy;
-            Parallel.For(0, chunks, parallel, c =>
-            {
-                var (start, end) = PermutohedralLattice.PixelChunk(px, chunks, c);
-                var k0 = kernelCount > 0 ? kernels[0].Kernel : null;
-                var k1 = kernelCount > 1 ? kernels[1].Kernel : null;
-                var p0 = k0 is null ? Dummy : partials[0][c];
-                var p1 = k1 is null ? Dummy : partials[1][c];
-                float compat0 = kernelCount > 0 ? kernels[0].Compat : 0, compat1 = kernelCount > 1 ? kernels[1].Compat : 0;
-                fixed (float* qp = q, up = negU, bp0 = b0, bp1 = b1, pp0 = p0, pp1 = p1)
-                fixed (float* sl0 = k0?.SliceWeights ?? Dummy, sl1 = k1?.SliceWeights ?? Dummy)
-                fixed (float* sp0 = k0?.SplatWeights ?? Dummy, sp1 = k1?.SplatWeights ?? Dummy)
-                {
-                    for (int i = start; i < end; i++)
-                    {
-                        float* row = qp + (long)i * stride;
-                        CopyRow(row, up + (long)i * stride, stride);
-                        if (slice)
-                        {
-                            if (k0 is not null) Gather(row, bp0, k0.Lattice, sl0, compat0, i, stride);
-                            if (k1 is not null) Gather(row, bp1, k1.Lattice, sl1, compat1, i, stride);
-                        }
-                        SoftmaxRow(row, n, stride);
-                        if (splat)
-                        {
-                            k0?.Lattice.ScatterPixel(pp0, row, sp0, i, stride);
-                            k1?.Lattice.ScatterPixel(pp1, row, sp1, i, stride);
-                        }
-                    }
+                    int o = i * stride;
+                    for (int l = 0; l < n; l++) negU[o + l] = -energies[l * px + i];
+                    for (int l = n; l < stride; l++) negU[o + l] = float.NegativeInfinity;
                 }
             });
-        }
 
-        var marginals = new float[n * px];
-        var labels = new byte[px];
-        float unsure = unsureBelow ?? float.NegativeInfinity;
-        PermutohedralLattice.RunChunks(px, parallel, (lo, hi) =>
-        {
-            for (int i = lo; i < hi; i++)
+            int kernelCount = kernels.Count;
+            if (kernelCount > 2) throw new ArgumentException("at most two kernels", nameof(kernels));
+            int chunks = PermutohedralLattice.PixelChunkCount(px, parallel);
+            var partials = new float[kernelCount][][];
+            var values = new float[kernelCount][];
+            var scratch = new float[kernelCount][];
+            var blurred = new float[kernelCount][];
+            for (int k = 0; k < kernelCount; k++)
             {
-                int o = i * stride;
-                int best = 0;
-                float bestValue = q[o];
-                marginals[i] = q[o];
-                for (int l = 1; l < n; l++)
-                {
-                    float v = q[o + l];
-                    marginals[l * px + i] = v;
-                    if (v > bestValue) { bestValue = v; best = l; }
-                }
-                labels[i] = bestValue < unsure ? (byte)255 : (byte)best;
+                int rows = kernels[k].Kernel.Lattice.VertexCount + 1;
+                // Row M is the zero "missing neighbour" row of the blur: only the rows below it are written.
+                values[k] = Rent(rows * stride, clear: true);
+                scratch[k] = Rent(rows * stride, clear: true);
+                partials[k] = new float[chunks][];
+                for (int t = 0; t < chunks; t++) partials[k][t] = Rent(rows * stride, clear: true);
             }
-        });
-        return new CrfResult(n, unary.Height, unary.Width, marginals, labels);
+
+            // One pixel pass per iteration: slice the blurred messages, add them to −U, softmax, and
+            // splat the new Q straight into the next iteration's partial vertex buffers, so Q streams
+            // through once. Pass 0 is the initial Q⁰ = softmax(−U).
+            var q = Rent(px * stride, clear: false);
+            for (int pass = 0; pass <= iterations; pass++)
+            {
+                bool slice = pass > 0, splat = pass < iterations;
+                if (slice)
+                {
+                    for (int k = 0; k < kernelCount; k++)
+                    {
+                        var lattice = kernels[k].Kernel.Lattice;
+                        lattice.ReducePartials(partials[k], values[k], stride, parallel);
+                        blurred[k] = lattice.Blur(values[k], scratch[k], stride, parallel);
+                    }
+                }
+                var b0 = slice && kernelCount > 0 ? blurred[0] : Dummy;
+                var b1 = slice && kernelCount > 1 ? blurred[1] : Dummy;
+                Parallel.For(0, chunks, parallel, c =>
+                {
+                    var (start, end) = PermutohedralLattice.PixelChunk(px, chunks, c);
+                    var k0 = kernelCount > 0 ? kernels[0].Kernel : null;
+                    var k1 = kernelCount > 1 ? kernels[1].Kernel : null;
+                    var p0 = k0 is null ? Dummy : partials[0][c];
+                    var p1 = k1 is null ? Dummy : partials[1][c];
+                    float compat0 = kernelCount > 0 ? kernels[0].Compat : 0, compat1 = kernelCount > 1 ? kernels[1].Compat : 0;
+                    fixed (float* qp = q, up = negU, bp0 = b0, bp1 = b1, pp0 = p0, pp1 = p1)
+                    fixed (float* sl0 = k0?.SliceWeights ?? Dummy, sl1 = k1?.SliceWeights ?? Dummy)
+                    fixed (float* sp0 = k0?.SplatWeights ?? Dummy, sp1 = k1?.SplatWeights ?? Dummy)
+                    {
+                        for (int i = start; i < end; i++)
+                        {
+                            float* row = qp + (long)i * stride;
+                            CopyRow(row, up + (long)i * stride, stride);
+                            if (slice)
+                            {
+                                if (k0 is not null) Gather(row, bp0, k0.Lattice, sl0, compat0, i, stride);
+                                if (k1 is not null) Gather(row, bp1, k1.Lattice, sl1, compat1, i, stride);
+                            }
+                            SoftmaxRow(row, n, stride);
+                            if (splat)
+                            {
+                                k0?.Lattice.ScatterPixel(pp0, row, sp0, i, stride);
+                                k1?.Lattice.ScatterPixel(pp1, row, sp1, i, stride);
+                            }
+                        }
+                    }
+                });
+            }
+
+            var marginals = new float[n * px];
+            var labels = new byte[px];
+            float unsure = unsureBelow ?? float.NegativeInfinity;
+            PermutohedralLattice.RunChunks(px, parallel, (lo, hi) =>
+            {
+                for (int i = lo; i < hi; i++)
+                {
+                    int o = i * stride;
+                    int best = 0;
+                    float bestValue = q[o];
+                    marginals[i] = q[o];
+                    for (int l = 1; l < n; l++)
+                    {
+                        float v = q[o + l];
+                        marginals[l * px + i] = v;
+                        if (v > bestValue) { bestValue = v; best = l; }
+                    }
+                    labels[i] = bestValue < unsure ? (byte)255 : (byte)best;
+                }
+            });
+            return new CrfResult(n, unary.Height, unary.Width, marginals, labels);
+        }
+        finally
+        {
+            foreach (var a in rentals) pool.Return(a);
+        }
     }
 
     private static readonly float[] Dummy = new float[4];
@@ -156,7 +179,7 @@ internal static class MeanFieldCpu
             var sum8 = Vector256<float>.Zero;
             for (int k = 0; k < stride; k += 8)
             {
-                var e = Vector256.Exp(Vector256.Load(row + k) - m8);
+                var e = FastExp.Exp(Vector256.Load(row + k) - m8);
                 Vector256.Store(e, row + k);
                 sum8 += e;
             }
@@ -171,7 +194,7 @@ internal static class MeanFieldCpu
             var sum4 = Vector128<float>.Zero;
             for (int k = 0; k < stride; k += 4)
             {
-                var e = Vector128.Exp(Vector128.Load(row + k) - m4);
+                var e = FastExp.Exp(Vector128.Load(row + k) - m4);
                 Vector128.Store(e, row + k);
                 sum4 += e;
             }

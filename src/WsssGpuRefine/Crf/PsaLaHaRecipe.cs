@@ -84,9 +84,11 @@ public static class PsaLaHaRecipe
         for (int c = 0; c < fg.Channels; c++) ids[c + 1] = fg.LabelIds[c];
 
         var prepared = DenseCrf.Prepare(backend, image, options.Crf);
-        var la = prepared.Infer(CrfUnary.FromMaps(PowerBackgroundStack(fg, options.AlphaLow), options.Crf));
-        var ha = prepared.Infer(CrfUnary.FromMaps(PowerBackgroundStack(fg, options.AlphaHigh), options.Crf));
-        return new PsaLaHaResult(ids, la, ha, Rule(la, ha, ids));
+        var results = prepared.InferAll([
+            CrfUnary.FromMaps(PowerBackgroundStack(fg, options.AlphaLow), options.Crf),
+            CrfUnary.FromMaps(PowerBackgroundStack(fg, options.AlphaHigh), options.Crf),
+        ]);
+        return new PsaLaHaResult(ids, results[0], results[1], Rule(results[0], results[1], ids));
     }
 
     /// <summary>[(1 − max_c M_c)^α; M_1..M_C] in float32, channel 0 carrying VOC id 0.</summary>

@@ -56,14 +56,14 @@ public sealed record AffinitySource(AffinitySource.Kinds Kind, string? Directory
                 {
                     var array = NpyReader.Read(npy);
                     var (h, w) = Grid(npy, array, 2);
+                    CheckGrid(npy, h, w, gridHeight, gridWidth);
                     return BoundaryAffinity.FromBoundary(array.ToFloat32(), h, w, options.Radius, npy);
                 }
                 if (File.Exists(png))
                 {
                     var edge = LabelPngReader.Read(png);
-                    var b = new float[edge.PixelCount];
-                    for (int i = 0; i < b.Length; i++) b[i] = edge.Labels[i] / 255f;
-                    return BoundaryAffinity.FromBoundary(b, edge.Height, edge.Width, options.Radius, png);
+                    CheckGrid(png, edge.Height, edge.Width, gridHeight, gridWidth);
+                    return BoundaryAffinity.FromEdgeImage(edge.Labels, edge.Height, edge.Width, options.Radius, png);
                 }
                 throw new WsssInputException(npy, $"no boundary map (neither {id}.npy nor {id}_edge.png in {Directory})");
             }
@@ -73,20 +73,28 @@ public sealed record AffinitySource(AffinitySource.Kinds Kind, string? Directory
                 var array = NpyReader.Read(npy);
                 int[] shape = array.Shape is [1, _, _, _] ? array.Shape[1..] : array.Shape;
                 if (shape.Length != 3) throw new WsssInputException(npy, $"features must be (C,h,w) or (1,C,h,w), not ({string.Join(",", array.Shape)})");
+                CheckGrid(npy, shape[1], shape[2], gridHeight, gridWidth);
                 return FeatureAffinity.FromFeatures(array.ToFloat32(), shape[0], shape[1], shape[2], options.Radius, file: npy);
             }
             case Kinds.Matrix:
             {
                 string npy = Path.Combine(Directory!, id + ".npy");
-                var array = NpyReader.Read(npy);
+                // An (N,N) float32 matrix is large (527 MiB at VOC size): read straight into its float array.
+                var array = NpyReader.ReadFloat32(npy);
                 long n = (long)gridHeight * gridWidth;
                 if (array.Shape is not [var rows, var cols] || rows != n || cols != n)
                     throw new WsssInputException(npy, $"expected an ({n},{n}) matrix for the {gridHeight}x{gridWidth} grid, got ({string.Join(",", array.Shape)})");
-                return new DenseMatrixAffinity(array.ToFloat32(), gridHeight, gridWidth, npy);
+                return new DenseMatrixAffinity(array.Data, gridHeight, gridWidth, npy);
             }
             default:
                 throw new InvalidOperationException("unknown affinity source");
         }
+    }
+
+    private static void CheckGrid(string file, int height, int width, int gridHeight, int gridWidth)
+    {
+        if (height != gridHeight || width != gridWidth)
+            throw new WsssInputException(file, $"the map is {height}x{width} (h x w) but the CAM grid is {gridHeight}x{gridWidth}");
     }
 
     private static (int H, int W) Grid(string file, NpyArray array, int rank)

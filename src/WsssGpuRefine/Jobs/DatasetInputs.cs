@@ -14,6 +14,17 @@ internal static class DatasetInputs
     public static string LabelPath(string directory, string id) => Path.Combine(directory, id + ".png");
     public static string CamPath(string directory, string id) => Path.Combine(directory, id + ".npy");
 
+    /// <summary>The image of an id: ID.jpg as in VOC, or .jpeg/.png.</summary>
+    public static string ImagePath(string directory, string id)
+    {
+        foreach (string ext in new[] { ".jpg", ".jpeg", ".png", ".JPG", ".PNG" })
+        {
+            string path = Path.Combine(directory, id + ext);
+            if (File.Exists(path)) return path;
+        }
+        throw new WsssInputException(Path.Combine(directory, id + ".jpg"), "image not found (tried .jpg, .jpeg and .png)");
+    }
+
     public static IReadOnlyList<string> ReadList(string path) => ImageList.Read(path);
 
     public static LabelMap ReadGroundTruth(string directory, string id, int classes) =>

@@ -27,6 +27,10 @@ public sealed record RefineOptions
     /// <summary>First stage: a constant or power background (thresholding), or IRN's ir_label.</summary>
     public BackgroundRule? Rule { get; init; }
     public IrLabelOptions? IrLabel { get; init; }
+    /// <summary>ICD's seeds: the ICD scores (<c>scores_icd/ID.npy</c>) beside the CAMs of <see cref="CamsDirectory"/> (<c>scores_cam</c>).</summary>
+    public string? IcdSeedsDirectory { get; init; }
+    /// <summary>PSA's la/ha rule: two power-background CRFs (alphas low/high), 255 where they disagree.</summary>
+    public PsaLaHaOptions? LaHa { get; init; }
 
     /// <summary>Random-walk stage (null = none).</summary>
     public AffinitySource? RandomWalkSource { get; init; }
@@ -46,20 +50,26 @@ public sealed record RefineOptions
     public string? GroundTruthDirectory { get; init; }
     public SegmentationMetric Metric { get; init; } = SegmentationMetric.Chainercv;
 
-    internal bool NeedsImage => IrLabel is not null || Crf is not null || RandomWalkSource?.NeedsImage == true;
+    internal bool NeedsImage => IrLabel is not null || LaHa is not null || Crf is not null || RandomWalkSource?.NeedsImage == true;
 
     internal void Validate()
     {
         if (Ids.Count == 0) throw new ArgumentException("the list holds no image ids");
-        if (Rule is not null && IrLabel is not null) throw new ArgumentException("give one of --threshold, --bg-power and --ir-label");
-        if (IrLabel is not null && RandomWalkSource is not null)
-            throw new ArgumentException("--ir-label makes the random walk's training labels; it does not combine with --rw");
-        if (Rule is null && IrLabel is null && RandomWalkSource is null)
-            throw new ArgumentException("refine needs a first stage: --threshold, --bg-power, --ir-label or --rw");
+        if (new object?[] { Rule, IrLabel, LaHa, IcdSeedsDirectory }.Count(x => x is not null) > 1)
+            throw new ArgumentException("give one of --threshold, --bg-power, --ir-label, --la-ha and --icd-seeds");
+        if (IcdSeedsDirectory is not null && RandomWalkSource is not null)
+            throw new ArgumentException("--icd-seeds does not combine with --rw (ICD has no random walk)");
+        if (IcdSeedsDirectory is not null && Crf is not null && Crf.Unary != CrfUnaryKind.IcdSeeds)
+            throw new ArgumentException("--icd-seeds takes the icd CRF preset (or --crf-params with unary=icd:CONF)");
+        if ((IrLabel is not null || LaHa is not null) && RandomWalkSource is not null)
+            throw new ArgumentException("--ir-label and --la-ha make the random walk's training labels; they do not combine with --rw");
+        if (Rule is null && IrLabel is null && LaHa is null && IcdSeedsDirectory is null && RandomWalkSource is null)
+            throw new ArgumentException("refine needs a first stage: --threshold, --bg-power, --ir-label, --la-ha, --icd-seeds or --rw");
         if (Rule is BackgroundRule.Constant && RandomWalkSource is not null)
             throw new ArgumentException("--threshold does not apply to --rw; the walk's background is --rw-bg-threshold");
         if (NeedsImage && ImagesDirectory is null) throw new ArgumentException("this recipe needs --images (CRF, ir-label or --rw image)");
-        if (Crf?.Unary == CrfUnaryKind.IcdSeeds) throw new ArgumentException("the icd CRF preset runs on ICD seed maps, which refine does not build yet");
+        if (Crf?.Unary == CrfUnaryKind.IcdSeeds && IcdSeedsDirectory is null)
+            throw new ArgumentException("the icd CRF preset runs on ICD seed maps: give --icd-seeds DIR (the scores_icd folder)");
         if (Classes is < 2 or > 255) throw new ArgumentException("--classes must be in 2..255");
     }
 }
@@ -97,7 +107,7 @@ public static class RefineJob
         int parallelism = backend is VulkanBackend ? 1 : (backend as CpuBackend)?.MaxDegreeOfParallelism ?? Environment.ProcessorCount;
         stream.Run(batch =>
         {
-            Parallel.ForEach(batch, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, item =>
+            ParallelWork.Run(() => Parallel.ForEach(batch, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, item =>
             {
                 var input = item.Value;
                 try
@@ -133,7 +143,7 @@ public static class RefineJob
                 {
                     stream.Fail(new ItemFailure(input.Id, e.File ?? DatasetInputs.CamPath(options.CamsDirectory, input.Id), e.Reason));
                 }
-            });
+            }));
         }, progress);
 
         EvalReport? score = options.GroundTruthDirectory is null ? null
@@ -143,7 +153,7 @@ public static class RefineJob
 
     public static string OutputPath(RefineOptions options, string id) => Path.Combine(options.OutputDirectory, id + ".png");
 
-    private sealed record ItemInput(string Id, CamDumpInput? Cams, RgbImage? Image, LabelMap? GroundTruth, LabelMap? Existing);
+    private sealed record ItemInput(string Id, CamDumpInput? Cams, RgbImage? Image, LabelMap? GroundTruth, LabelMap? Existing, ClassMaps? Icd = null);
 
     private sealed record CamDumpInput(ClassMaps FullResolution, ClassMaps? Stride);
 
@@ -156,29 +166,20 @@ public static class RefineJob
             if (!o.Overwrite && File.Exists(output))
                 return new ItemInput(id, null, null, gt, LabelPngReader.Read(output));
 
-            RgbImage? image = o.NeedsImage ? Io.Png.RgbImageReader.Read(ImagePath(o.ImagesDirectory!, id)) : null;
+            RgbImage? image = o.NeedsImage ? Io.Png.RgbImageReader.Read(DatasetInputs.ImagePath(o.ImagesDirectory!, id)) : null;
             var present = classLabels is not null ? DatasetInputs.PresentClasses(classLabels, id, o.ClassLabelsFile!)
                         : gt is not null ? DatasetInputs.PresentForegroundClasses(gt) : null;
             int height = image?.Height ?? gt?.Height ?? 0, width = image?.Width ?? gt?.Width ?? 0;
             string camFile = DatasetInputs.CamPath(o.CamsDirectory, id);
             var dump = DatasetInputs.ReadDump(camFile, o.Format, present, height, width);
-            if (image is not null) DatasetInputs.CheckSameSize(camFile, dump.HighRes.Height, dump.HighRes.Width, ToGt(image));
+            if (image is not null && (dump.HighRes.Height != image.Height || dump.HighRes.Width != image.Width))
+                throw new WsssInputException(camFile, $"size {dump.HighRes.Width}x{dump.HighRes.Height} does not match the image's {image.Width}x{image.Height}");
             foreach (int label in dump.HighRes.LabelIds)
                 if (label >= o.Classes) throw new WsssInputException(camFile, $"class id {label} is outside 0..{o.Classes - 1} (check --classes)");
-            return new ItemInput(id, new CamDumpInput(dump.HighRes, dump.LowRes), image, gt, null);
+            ClassMaps? icd = o.IcdSeedsDirectory is null ? null
+                : DatasetInputs.ReadDump(DatasetInputs.CamPath(o.IcdSeedsDirectory, id), o.Format ?? "icd", present, height, width).HighRes;
+            return new ItemInput(id, new CamDumpInput(dump.HighRes, dump.LowRes), image, gt, null, icd);
         });
-    }
-
-    private static LabelMap ToGt(RgbImage image) => new(image.Height, image.Width, new byte[image.Height * image.Width]);
-
-    private static string ImagePath(string directory, string id)
-    {
-        foreach (string ext in new[] { ".jpg", ".jpeg", ".png", ".JPG", ".PNG" })
-        {
-            string path = Path.Combine(directory, id + ext);
-            if (File.Exists(path)) return path;
-        }
-        throw new WsssInputException(Path.Combine(directory, id + ".jpg"), "image not found (tried .jpg, .jpeg and .png)");
     }
 
     /// <summary>The stages for one image; returns its labels and, where the recipe has them, its final scores.</summary>
@@ -191,6 +192,19 @@ public static class RefineJob
         {
             var options = o.Crf is null ? irLabel : irLabel with { Crf = o.Crf };
             return (timings.Time("ir-label+crf", () => IrLabelRecipe.Run(backend, input.Image!, cams, options)), null);
+        }
+
+        if (input.Icd is { } icdScores)
+        {
+            var seeds = timings.Time("icd-seeds", () => IcdSeedRecipe.Seeds(icdScores, cams));
+            if (o.Crf is not { } icdCrf) return (seeds, null);
+            return (timings.Time("crf", () => DenseCrf.RefineSeeds(backend, input.Image!, seeds, icdCrf, o.Classes).LabelIndexMap()), null);
+        }
+
+        if (o.LaHa is { } laHa)
+        {
+            var options = o.Crf is null ? laHa : laHa with { Crf = o.Crf };
+            return (timings.Time("la-ha+crf", () => PsaLaHaRecipe.Run(backend, input.Image!, cams, options).Labels), null);
         }
 
         ClassMaps scores;   // background channel first (label id 0), then the present classes

@@ -42,25 +42,25 @@ internal static class RandomWalkCpu
         int n = m.PixelCount;
         var result = new float[channels * n];
         int vec = Vector<float>.Count;
-        // Row-major M makes x·M a sum of scaled rows, which streams M once per channel block with
-        // unit stride; columns are split across threads so each owns its slice of the output.
+        // Row-major M makes x·M a sum of scaled rows: each thread owns a column slice of the output
+        // and streams M once, row by row, applying each row slice to every channel while it is in cache.
         int blocks = Math.Max(1, Math.Min(backend.MaxDegreeOfParallelism * 4, n / 256));
         Parallel.For(0, blocks, backend.ParallelOptions, b =>
         {
-            int j0 = b * n / blocks, j1 = (b + 1) * n / blocks;
-            for (int c = 0; c < channels; c++)
+            int j0 = b * n / blocks, j1 = (b + 1) * n / blocks, length = j1 - j0;
+            for (int i = 0; i < n; i++)
             {
-                var acc = result.AsSpan(c * n + j0, j1 - j0);
-                for (int i = 0; i < n; i++)
+                var row = m.Matrix.AsSpan(i * n + j0, length);
+                for (int c = 0; c < channels; c++)
                 {
                     float xi = x[c * n + i];
                     if (xi == 0f) continue;
-                    var row = m.Matrix.AsSpan(i * n + j0, j1 - j0);
+                    var acc = result.AsSpan(c * n + j0, length);
                     var scale = new Vector<float>(xi);
                     int k = 0;
-                    for (; k <= acc.Length - vec; k += vec)
+                    for (; k <= length - vec; k += vec)
                         Vector.MultiplyAddEstimate(new Vector<float>(row.Slice(k)), scale, new Vector<float>(acc.Slice(k))).CopyTo(acc.Slice(k));
-                    for (; k < acc.Length; k++)
+                    for (; k < length; k++)
                         acc[k] += row[k] * xi;
                 }
             }
@@ -105,11 +105,66 @@ internal static class RandomWalkCpu
                     {
                         int j = rowStart + chunk * vec;
                         var scale = Vector.Load(inv + j);
-                        // Two channels share each weight load; an odd last channel runs alone.
+                        // Up to four channels share each weight load (blocks of 4, then a 3, 2 or 1 remainder).
                         // The sum runs over differences x[i] − x[j]: rw[j] = x[j] + Σ_i T_ij (x[i] − x[j])
                         // (columns of T sum to one), so the float rounding scales with the local
                         // contrast, which the walk drives to zero, instead of with the values.
                         int c = 0;
+                        for (; c + 3 < channels; c += 4)
+                        {
+                            float* s0 = src + c * planeSize + j, s1 = s0 + planeSize, s2 = s1 + planeSize, s3 = s2 + planeSize;
+                            var centre0 = Vector.Load(s0);
+                            var centre1 = Vector.Load(s1);
+                            var centre2 = Vector.Load(s2);
+                            var centre3 = Vector.Load(s3);
+                            Vector<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+                            float* p = planes + j;
+                            for (int d = 0; d < directions; d++, p += planeSize)
+                            {
+                                int off = offsets[d];
+                                var forward = Vector.Load(p);
+                                var backward = Vector.Load(p - off);
+                                acc0 = Vector.MultiplyAddEstimate(forward, Vector.Load(s0 + off) - centre0, acc0);
+                                acc1 = Vector.MultiplyAddEstimate(forward, Vector.Load(s1 + off) - centre1, acc1);
+                                acc2 = Vector.MultiplyAddEstimate(forward, Vector.Load(s2 + off) - centre2, acc2);
+                                acc3 = Vector.MultiplyAddEstimate(forward, Vector.Load(s3 + off) - centre3, acc3);
+                                acc0 = Vector.MultiplyAddEstimate(backward, Vector.Load(s0 - off) - centre0, acc0);
+                                acc1 = Vector.MultiplyAddEstimate(backward, Vector.Load(s1 - off) - centre1, acc1);
+                                acc2 = Vector.MultiplyAddEstimate(backward, Vector.Load(s2 - off) - centre2, acc2);
+                                acc3 = Vector.MultiplyAddEstimate(backward, Vector.Load(s3 - off) - centre3, acc3);
+                            }
+                            float* o = dst + c * planeSize + j;
+                            Vector.Store(Vector.MultiplyAddEstimate(acc0, scale, centre0), o);
+                            Vector.Store(Vector.MultiplyAddEstimate(acc1, scale, centre1), o + planeSize);
+                            Vector.Store(Vector.MultiplyAddEstimate(acc2, scale, centre2), o + 2 * planeSize);
+                            Vector.Store(Vector.MultiplyAddEstimate(acc3, scale, centre3), o + 3 * planeSize);
+                        }
+                        if (channels - c == 3)
+                        {
+                            float* s0 = src + c * planeSize + j, s1 = s0 + planeSize, s2 = s1 + planeSize;
+                            var centre0 = Vector.Load(s0);
+                            var centre1 = Vector.Load(s1);
+                            var centre2 = Vector.Load(s2);
+                            Vector<float> acc0 = default, acc1 = default, acc2 = default;
+                            float* p = planes + j;
+                            for (int d = 0; d < directions; d++, p += planeSize)
+                            {
+                                int off = offsets[d];
+                                var forward = Vector.Load(p);
+                                var backward = Vector.Load(p - off);
+                                acc0 = Vector.MultiplyAddEstimate(forward, Vector.Load(s0 + off) - centre0, acc0);
+                                acc1 = Vector.MultiplyAddEstimate(forward, Vector.Load(s1 + off) - centre1, acc1);
+                                acc2 = Vector.MultiplyAddEstimate(forward, Vector.Load(s2 + off) - centre2, acc2);
+                                acc0 = Vector.MultiplyAddEstimate(backward, Vector.Load(s0 - off) - centre0, acc0);
+                                acc1 = Vector.MultiplyAddEstimate(backward, Vector.Load(s1 - off) - centre1, acc1);
+                                acc2 = Vector.MultiplyAddEstimate(backward, Vector.Load(s2 - off) - centre2, acc2);
+                            }
+                            float* o = dst + c * planeSize + j;
+                            Vector.Store(Vector.MultiplyAddEstimate(acc0, scale, centre0), o);
+                            Vector.Store(Vector.MultiplyAddEstimate(acc1, scale, centre1), o + planeSize);
+                            Vector.Store(Vector.MultiplyAddEstimate(acc2, scale, centre2), o + 2 * planeSize);
+                            c += 3;
+                        }
                         for (; c + 1 < channels; c += 2)
                         {
                             float* s0 = src + c * planeSize + j, s1 = s0 + planeSize;

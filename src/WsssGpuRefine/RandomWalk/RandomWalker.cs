@@ -28,9 +28,13 @@ public static class RandomWalker
         RandomWalkOptions options, ComputeBackend? backend = null, string? file = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return options.Recipe == RandomWalkRecipe.Irn
-            ? RefineIrn(cam, affinity, imageHeight, imageWidth, options, backend, file)
-            : RefineAffinityNet(cam, affinity, options, backend, file);
+        ArgumentNullException.ThrowIfNull(cam);
+        if (options.Recipe == RandomWalkRecipe.Irn)
+            return RefineIrn(cam, affinity, imageHeight, imageWidth, options, backend, file);
+        if (cam.Height != imageHeight || cam.Width != imageWidth)
+            throw new WsssInputException(file,
+                $"the AffinityNet random walk needs the full-resolution CAM: {cam.Height}x{cam.Width} is not the image's {imageHeight}x{imageWidth}");
+        return RefineAffinityNet(cam, affinity, options, backend, file);
     }
 
     /// <summary>
@@ -61,6 +65,7 @@ public static class RandomWalker
             throw new WsssInputException(file,
                 $"a {h}x{w} grid at stride {options.Stride} does not cover a {imageHeight}x{imageWidth} image");
         CheckFinite(cam, file);
+        CheckForegroundIds(cam, file);
 
         int channels = cam.Channels, n = h * w;
         var x = new float[channels * n];
@@ -131,9 +136,7 @@ public static class RandomWalker
             throw new WsssInputException(file,
                 $"affinity grid {affinity.Height}x{affinity.Width} does not match the {h}x{w} stride-{s} grid of a {height}x{width} CAM");
         CheckFinite(cam, file);
-        foreach (int id in cam.LabelIds)
-            if (id is < 1 or > 254)
-                throw new WsssInputException(file, $"CAM label id {id} is not a foreground VOC id");
+        CheckForegroundIds(cam, file);
 
         // Channels in VOC-id order so that ties resolve as PSA's 21-channel argmax does.
         var order = Enumerable.Range(0, cam.Channels).OrderBy(c => cam.LabelIds[c]).ToArray();
@@ -210,6 +213,18 @@ public static class RandomWalker
     }
 
     /// <summary>
+    /// The propagation grid of an image at <paramref name="stride"/>: (ceil(H/s), ceil(W/s)), the
+    /// size IRN's stride-4 <c>cam</c>, boundary map and WSGCN's matrix (N = h·w) and PSA's padded
+    /// stride-8 features all have.
+    /// </summary>
+    public static (int Height, int Width) GridSize(int imageHeight, int imageWidth, int stride)
+    {
+        if (imageHeight <= 0 || imageWidth <= 0) throw new ArgumentOutOfRangeException(nameof(imageHeight), "image size must be positive");
+        if (stride <= 0) throw new ArgumentOutOfRangeException(nameof(stride), stride, "must be positive");
+        return ((imageHeight + stride - 1) / stride, (imageWidth + stride - 1) / stride);
+    }
+
+    /// <summary>
     /// Area-averages a full-resolution CAM to (ceil(H/s), ceil(W/s)), edge cells averaging only the
     /// pixels inside the image: the fallback when a dump lacks IRN's stride-4 <c>cam</c>.
     /// </summary>
@@ -234,6 +249,15 @@ public static class RandomWalker
         if (cam.Height != affinity.Height || cam.Width != affinity.Width)
             throw new WsssInputException(file,
                 $"CAM grid {cam.Height}x{cam.Width} does not match the affinity grid {affinity.Height}x{affinity.Width}");
+    }
+
+    private static void CheckForegroundIds(ClassMaps cam, string? file)
+    {
+        foreach (int id in cam.LabelIds)
+            if (id is < 1 or > 254)
+                throw new WsssInputException(file, $"CAM label id {id} is not a foreground label (1..254)");
+        if (cam.LabelIds.Distinct().Count() != cam.Channels)
+            throw new WsssInputException(file, "CAM label ids repeat");
     }
 
     private static void CheckFinite(ClassMaps cam, string? file)

@@ -30,8 +30,6 @@ internal static class ThresholdSweepVulkan
         public uint GroupsX;
     }
 
-    private const int PieceStride = 8;
-
     /// <summary>A chunk never holds more pixels than a 32-bit counter can count.</summary>
     internal const long MaxPixelsPerDispatch = int.MaxValue;
 
@@ -47,77 +45,48 @@ internal static class ThresholdSweepVulkan
         int histogramLength = sweep.HistogramLength;
         int badSlot = histogramLength;
 
+        ulong histogramBytes = (ulong)(histogramLength + 1) * 4;
+        if (histogramBytes > vk.Device.Limits.MaxStorageBufferRange)
+            throw new ArgumentException(
+                $"{thresholds.Length} thresholds x {k}x{k} classes need a {histogramBytes >> 20} MiB histogram, more than device '{vk.Device.Name}' can bind");
         var kernel = vk.GetKernel("sweep_histogram", 6, 16);
         // Per pixel: the maps (4 bytes per channel) dominate; the ground-truth byte rides along.
         var chunks = VulkanImageBatches.Plan(cams.Length, i => cams[i].PixelCount, i => Math.Max(1L, 4L * cams[i].Channels),
             vk.MaxBufferBytes, VulkanImageBatches.MaxPieces(vk), MaxPixelsPerDispatch);
 
-        var stream = vk.RentStream();
-        using var rented = new BufferRentals(vk);
-        try
+        using var pipeline = new VulkanChunkPipeline(vk);
+        foreach (var chunk in chunks)
         {
-            foreach (var chunk in chunks)
+            var slot = pipeline.Next();
+            var stream = slot.Stream;
+            var rented = slot.Buffers;
+            long packStart = System.Diagnostics.Stopwatch.GetTimestamp();
+            var packed = CamChunkPacking.Pack(stream, rented, chunk, cams);
+            long maxPixels = packed.MaxPixels;
+            var gt = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)packed.TotalWords * 4);
+            var thresholdBuffer = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)thresholds.Length * 4);
+            var histogram = rented.Rent(VulkanBufferAccess.ReadWrite, (ulong)(histogramLength + 1) * 4);
+            var gtSpan = stream.Upload<byte>(gt, 0, checked((int)packed.TotalWords * 4));
+            stream.Upload<float>(thresholdBuffer, 0, thresholds);
+            stream.Fill(histogram, 0, (ulong)histogramLength * 4, 0);
+            stream.Fill(histogram, (ulong)badSlot * 4, 4, uint.MaxValue);
+            long gtOffset = 0;
+            foreach (var piece in chunk)
             {
-                long mapFloats = 0, gtWords = 0, maxPixels = 0;
-                var labelOffsets = new Dictionary<int, int>();
-                int labelCount = 0;
-                foreach (var piece in chunk)
-                {
-                    mapFloats += (long)cams[piece.Image].Channels * piece.PixelCount;
-                    gtWords += piece.Words;
-                    maxPixels = Math.Max(maxPixels, piece.PixelCount);
-                    if (labelOffsets.TryAdd(piece.Image, labelCount)) labelCount += cams[piece.Image].Channels;
-                }
+                var gtBytes = gtSpan.Slice((int)(gtOffset * 4), piece.Words * 4);
+                items[piece.Image].GroundTruth.Labels.AsSpan(piece.PixelStart, piece.PixelCount).CopyTo(gtBytes);
+                gtBytes[piece.PixelCount..].Clear();
+                gtOffset += piece.Words;
+            }
 
-                var maps = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)mapFloats * 4);
-                var ids = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)labelCount * 4);
-                var pieces = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)chunk.Length * PieceStride * 4);
-                var gt = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)gtWords * 4);
-                var thresholdBuffer = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)thresholds.Length * 4);
-                var histogram = rented.Rent(VulkanBufferAccess.ReadWrite, (ulong)(histogramLength + 1) * 4);
-
-                long packStart = System.Diagnostics.Stopwatch.GetTimestamp();
-                var mapSpan = stream.Upload<float>(maps, 0, checked((int)mapFloats));
-                var idSpan = stream.Upload<uint>(ids, 0, labelCount);
-                var pieceSpan = stream.Upload<uint>(pieces, 0, chunk.Length * PieceStride);
-                var gtSpan = stream.Upload<byte>(gt, 0, checked((int)gtWords * 4));
-                stream.Upload<float>(thresholdBuffer, 0, thresholds);
-                stream.Fill(histogram, 0, (ulong)histogramLength * 4, 0);
-                stream.Fill(histogram, (ulong)badSlot * 4, 4, uint.MaxValue);
-
-                foreach (var (image, offset) in labelOffsets)
-                    for (int c = 0; c < cams[image].Channels; c++) idSpan[offset + c] = (uint)cams[image].LabelIds[c];
-                long mapOffset = 0, gtOffset = 0;
-                for (int p = 0; p < chunk.Length; p++)
-                {
-                    var piece = chunk[p];
-                    var cam = cams[piece.Image];
-                    int n = piece.PixelCount;
-                    for (int c = 0; c < cam.Channels; c++)
-                        cam.Data.AsSpan(c * cam.PixelCount + piece.PixelStart, n)
-                            .CopyTo(mapSpan.Slice((int)(mapOffset + (long)c * n), n));
-                    var gtBytes = gtSpan.Slice((int)(gtOffset * 4), piece.Words * 4);
-                    items[piece.Image].GroundTruth.Labels.AsSpan(piece.PixelStart, n).CopyTo(gtBytes);
-                    gtBytes[n..].Clear();
-                    var d = pieceSpan.Slice(p * PieceStride, PieceStride);
-                    d.Clear();
-                    d[0] = (uint)mapOffset;
-                    d[1] = (uint)n;
-                    d[2] = (uint)cam.Channels;
-                    d[3] = (uint)labelOffsets[piece.Image];
-                    d[4] = (uint)gtOffset;
-                    mapOffset += (long)cam.Channels * n;
-                    gtOffset += piece.Words;
-                }
-
-                vk.AddHostTime(packStart, unpacking: false);
-                // About 8 pixels per thread: enough work to pay for clearing and flushing the shared table.
-                uint groupsX = VulkanImageBatches.GroupsX(maxPixels, 8, vk.Device.Limits.MaxComputeWorkGroupCountX);
-                var args = new SweepParams { ThresholdCount = (uint)thresholds.Length, ClassCount = (uint)k, PieceCount = (uint)chunk.Length, GroupsX = groupsX };
-                stream.Dispatch(kernel, [maps, ids, pieces, gt, thresholdBuffer, histogram], args, groupsX, (uint)chunk.Length);
-                var download = stream.Download(histogram, 0, (ulong)(histogramLength + 1) * 4);
-                stream.Submit(kernel.Name);
-
+            vk.AddHostTime(packStart, unpacking: false);
+            // About 8 pixels per thread: enough work to pay for clearing and flushing the shared table.
+            uint groupsX = VulkanImageBatches.GroupsX(maxPixels, vk.Options.ItemsPerThread ?? 8, vk.Device.Limits.MaxComputeWorkGroupCountX);
+            var args = new SweepParams { ThresholdCount = (uint)thresholds.Length, ClassCount = (uint)k, PieceCount = (uint)chunk.Length, GroupsX = groupsX };
+            stream.Dispatch(kernel, [packed.Maps, packed.Ids, packed.Pieces, gt, thresholdBuffer, histogram], args, groupsX, (uint)chunk.Length);
+            var download = stream.Download(histogram, 0, (ulong)(histogramLength + 1) * 4);
+            pipeline.Submit(slot, kernel.Name, () =>
+            {
                 long unpackStart = System.Diagnostics.Stopwatch.GetTimestamp();
                 var counts = stream.Read<uint>(download);
                 uint bad = counts[badSlot];
@@ -125,13 +94,8 @@ internal static class ThresholdSweepVulkan
                     throw new WsssInputException(null, $"ground-truth label {bad} is outside 0..{k - 1} and is not 255 (check --classes)");
                 sweep.AddHistogram(counts[..histogramLength]);
                 vk.AddHostTime(unpackStart, unpacking: true);
-                stream.Reset();
-                rented.ReturnAll();
-            }
+            });
         }
-        finally
-        {
-            vk.ReturnStream(stream);
-        }
+        pipeline.Drain();
     }
 }

@@ -72,7 +72,7 @@ public sealed partial class ThresholdSweep
         AddOnGpu(backend, items, ref done);
         if (done) return;
         var parallel = backend is CpuBackend cpu ? cpu.ParallelOptions : new ParallelOptions();
-        Parallel.For(0, items.Count, parallel,
+        ParallelWork.Run(() => Parallel.For(0, items.Count, parallel,
             () => (Counts: new int[HistogramLength], Pixels: 0L),
             (i, _, local) =>
             {
@@ -87,7 +87,7 @@ public sealed partial class ThresholdSweep
                 local.Pixels += items[i].GroundTruth.PixelCount;
                 return local;
             },
-            local => AddHistogram(local.Counts));
+            local => AddHistogram(local.Counts)));
     }
 
     partial void AddOnGpu(ComputeBackend backend, IReadOnlyList<CamWithGroundTruth> items, ref bool done);

@@ -41,7 +41,6 @@ internal static class ThresholdLabelingVulkan
 
     private const uint NotInteger = 0xFFFFFFFFu;
     private const byte RecomputeOnHost = 255;
-    internal const int PieceStride = 8;
 
     /// <summary>
     /// Labels foreground-only maps <paramref name="cams"/> into <paramref name="outputs"/> (same sizes),
@@ -64,96 +63,55 @@ internal static class ThresholdLabelingVulkan
         var chunks = VulkanImageBatches.Plan(cams.Count, i => cams[i].PixelCount, i => 4L * cams[i].Channels,
             vk.MaxBufferBytes, VulkanImageBatches.MaxPieces(vk), long.MaxValue);
 
-        var stream = vk.RentStream();
-        using var rented = new BufferRentals(vk);
-        try
+        using var pipeline = new VulkanChunkPipeline(vk);
+        foreach (var chunk in chunks)
         {
-            foreach (var chunk in chunks)
+            var slot = pipeline.Next();
+            var stream = slot.Stream;
+            var rented = slot.Buffers;
+            long packStart = System.Diagnostics.Stopwatch.GetTimestamp();
+            var packed = CamChunkPacking.Pack(stream, rented, chunk, cams);
+            long outWords = packed.TotalWords, maxWords = packed.MaxWords;
+            var labels = rented.Rent(VulkanBufferAccess.ReadWrite, (ulong)outWords * 4);
+            var (maps, ids, pieces) = (packed.Maps, packed.Ids, packed.Pieces);
+
+            vk.AddHostTime(packStart, unpacking: false);
+            uint groupsX = VulkanImageBatches.GroupsX(maxWords, 1, vk.Device.Limits.MaxComputeWorkGroupCountX);
+            ReadOnlySpan<VulkanBuffer> bindings = [maps, ids, pieces, labels];
+            if (power is null)
             {
-                long mapFloats = 0, outWords = 0, maxWords = 0;
-                var labelOffsets = new Dictionary<int, int>();
-                int labelCount = 0;
-                foreach (var piece in chunk)
+                var args = new ThresholdParams { Threshold = ((BackgroundRule.Constant)rule).Threshold32, PieceCount = (uint)chunk.Length, GroupsX = groupsX };
+                stream.Dispatch(kernel, bindings, args, groupsX, (uint)chunk.Length);
+            }
+            else
+            {
+                var args = new PowerParams
                 {
-                    mapFloats += (long)cams[piece.Image].Channels * piece.PixelCount;
-                    outWords += piece.Words;
-                    maxWords = Math.Max(maxWords, piece.Words);
-                    if (labelOffsets.TryAdd(piece.Image, labelCount)) labelCount += cams[piece.Image].Channels;
-                }
-
-                var maps = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)mapFloats * 4);
-                var ids = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)labelCount * 4);
-                var pieces = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)chunk.Length * PieceStride * 4);
-                var labels = rented.Rent(VulkanBufferAccess.ReadWrite, (ulong)outWords * 4);
-
-                long packStart = System.Diagnostics.Stopwatch.GetTimestamp();
-                var mapSpan = stream.Upload<float>(maps, 0, checked((int)mapFloats));
-                var idSpan = stream.Upload<uint>(ids, 0, labelCount);
-                var pieceSpan = stream.Upload<uint>(pieces, 0, chunk.Length * PieceStride);
-                foreach (var (image, offset) in labelOffsets)
-                    for (int c = 0; c < cams[image].Channels; c++) idSpan[offset + c] = (uint)cams[image].LabelIds[c];
-                long mapOffset = 0, outOffset = 0;
-                for (int p = 0; p < chunk.Length; p++)
-                {
-                    var piece = chunk[p];
-                    var cam = cams[piece.Image];
-                    int n = piece.PixelCount;
-                    for (int c = 0; c < cam.Channels; c++)
-                        cam.Data.AsSpan(c * cam.PixelCount + piece.PixelStart, n)
-                            .CopyTo(mapSpan.Slice((int)(mapOffset + (long)c * n), n));
-                    var d = pieceSpan.Slice(p * PieceStride, PieceStride);
-                    d.Clear();
-                    d[0] = (uint)mapOffset;
-                    d[1] = (uint)n;
-                    d[2] = (uint)cam.Channels;
-                    d[3] = (uint)labelOffsets[piece.Image];
-                    d[4] = (uint)outOffset;
-                    mapOffset += (long)cam.Channels * n;
-                    outOffset += piece.Words;
-                }
-
-                vk.AddHostTime(packStart, unpacking: false);
-                uint groupsX = VulkanImageBatches.GroupsX(maxWords, 1, vk.Device.Limits.MaxComputeWorkGroupCountX);
-                ReadOnlySpan<VulkanBuffer> bindings = [maps, ids, pieces, labels];
-                if (power is null)
-                {
-                    var args = new ThresholdParams { Threshold = ((BackgroundRule.Constant)rule).Threshold32, PieceCount = (uint)chunk.Length, GroupsX = groupsX };
-                    stream.Dispatch(kernel, bindings, args, groupsX, (uint)chunk.Length);
-                }
-                else
-                {
-                    var args = new PowerParams
-                    {
-                        Alpha = (float)power.Alpha,
-                        Exponent = power.IsSmallInteger ? (uint)power.Alpha : NotInteger,
-                        PieceCount = (uint)chunk.Length,
-                        GroupsX = groupsX,
-                    };
-                    stream.Dispatch(kernel, bindings, args, groupsX, (uint)chunk.Length);
-                }
-                var download = stream.Download(labels, 0, (ulong)outWords * 4);
-                stream.Submit(kernel.Name);
-
+                    Alpha = (float)power.Alpha,
+                    Exponent = power.IsSmallInteger ? (uint)power.Alpha : NotInteger,
+                    PieceCount = (uint)chunk.Length,
+                    GroupsX = groupsX,
+                };
+                stream.Dispatch(kernel, bindings, args, groupsX, (uint)chunk.Length);
+            }
+            var download = stream.Download(labels, 0, (ulong)outWords * 4);
+            pipeline.Submit(slot, kernel.Name, () =>
+            {
                 long unpackStart = System.Diagnostics.Stopwatch.GetTimestamp();
                 var bytes = stream.Read<byte>(download);
-                outOffset = 0;
+                long wordOffset = 0;
                 foreach (var piece in chunk)
                 {
                     var target = outputs[piece.Image].Labels.AsSpan(piece.PixelStart, piece.PixelCount);
-                    bytes.Slice((int)(outOffset * 4), piece.PixelCount).CopyTo(target);
+                    bytes.Slice((int)(wordOffset * 4), piece.PixelCount).CopyTo(target);
                     if (power is not null && !power.IsSmallInteger)
                         RecomputeUncertain(cams[piece.Image], power, piece.PixelStart, target);
-                    outOffset += piece.Words;
+                    wordOffset += piece.Words;
                 }
                 vk.AddHostTime(unpackStart, unpacking: true);
-                stream.Reset();
-                rented.ReturnAll();
-            }
+            });
         }
-        finally
-        {
-            vk.ReturnStream(stream);
-        }
+        pipeline.Drain();
     }
 
     /// <summary>

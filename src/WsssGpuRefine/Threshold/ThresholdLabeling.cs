@@ -28,7 +28,7 @@ public static partial class ThresholdLabeling
         if (!TryLabelOnGpu(backend, foregrounds, rule, outputs))
         {
             var options = backend is CpuBackend cpu ? cpu.ParallelOptions : new ParallelOptions();
-            Parallel.For(0, foregrounds.Length, options, i => LabelCpu(foregrounds[i], rule, outputs[i].Labels));
+            ParallelWork.Run(() => Parallel.For(0, foregrounds.Length, options, i => LabelCpu(foregrounds[i], rule, outputs[i].Labels)));
         }
         return outputs;
     }

@@ -103,3 +103,15 @@ public class EvalCliTests
         Assert.Contains("mIoU 100.00 %", r.StdOut);
     }
 }
+
+public class UsageErrorTests
+{
+    [Fact]
+    public void A_usage_error_is_one_error_line_without_the_help_text()
+    {
+        var r = WsssProcess.Run("eval", "--gt", "gt", "--list", "l.txt", "--cams", "c", "--threshold", "0.1", "--metric", "miou");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal("error: --metric: unknown metric 'miou' (chainercv, seam, gt-present, wsgcn, icd)", Assert.Single(r.ErrorLines));
+        Assert.Equal("", r.StdOut);
+    }
+}

@@ -43,6 +43,28 @@ public class CrfUnaryTests
     }
 
     [Fact]
+    public void NonFiniteEnergiesAreAnInputError()
+    {
+        Assert.Throws<WsssInputException>(() => new CrfUnary(2, 1, 1, [0.5f, float.PositiveInfinity]));
+        Assert.Throws<WsssInputException>(() => new CrfUnary(2, 1, 1, [float.NaN, 1f]));
+        Assert.Throws<WsssInputException>(() => CrfUnary.FromSoftmax(OnePixel(1f, float.NaN)));
+    }
+
+    [Fact]
+    public void SingleLabelCrfIsCertain()
+    {
+        // An image with no class: the stack is the background alone.
+        var image = new RgbImage(2, 2, new byte[12]);
+        var maps = new ClassMaps([0], 2, 2, [0.3f, 0.9f, 0.1f, 0.5f]);
+        foreach (var preset in new[] { "irn", "psa", "vwe" })
+        {
+            var r = DenseCrf.Refine(CpuBackend.Shared, image, maps, CrfParameters.Preset(preset));
+            Assert.All(r.Marginals, q => Assert.Equal(1f, q));
+            Assert.All(r.Labels, l => Assert.Equal(0, l));
+        }
+    }
+
+    [Fact]
     public void LabelOutsideTheLabelCountIsAnInputError()
     {
         var labels = new LabelMap(1, 2, [0, 3]);
@@ -115,5 +137,29 @@ public class CrfUnaryTests
         var maps = new ClassMaps([0, 1, 2], 1, 2, [0.34f, 0.9f, 0.33f, 0.05f, 0.33f, 0.05f]);
         var r = DenseCrf.Refine(CpuBackend.Shared, image, maps, p);
         Assert.Equal([255, 0], r.Labels);
+    }
+}
+
+public class CrfPrepareTests
+{
+    [Fact]
+    public void GaussianKernelIsSharedBetweenImagesOfOneSizeAndSxy()
+    {
+        var (a, _) = CrfScenes.Bands(21, 23, 2, 1);
+        var (b, _) = CrfScenes.Bands(21, 23, 2, 2);
+        var (c, _) = CrfScenes.Bands(23, 21, 2, 3);
+        var psa = CrfParameters.Preset("psa");
+        var first = DenseCrf.Prepare(CpuBackend.Shared, a, psa);
+        var second = DenseCrf.Prepare(CpuBackend.Shared, b, psa);
+        Assert.Same(first.Gaussian, second.Gaussian);
+        Assert.NotSame(first.Bilateral, second.Bilateral);
+        Assert.NotSame(first.Gaussian, DenseCrf.Prepare(CpuBackend.Shared, c, psa).Gaussian);
+        Assert.NotSame(first.Gaussian, DenseCrf.Prepare(CpuBackend.Shared, a, CrfParameters.Preset("vwe")).Gaussian);
+        // Shared or not, the results are those of a fresh build.
+        var maps = CrfScenes.Bands(21, 23, 2, 2).Scores;
+        var fresh = new CrfImage(CpuBackend.Shared, 21, 23, psa,
+            new CrfKernel(PermutohedralLattice.Build(CrfKernel.GaussianFeatures(21, 23, 3), 2, CpuBackend.Shared.ParallelOptions), CpuBackend.Shared.ParallelOptions),
+            second.Bilateral);
+        Assert.Equal(fresh.Infer(CrfUnary.FromScores(maps)).Marginals, second.Infer(CrfUnary.FromScores(maps)).Marginals);
     }
 }

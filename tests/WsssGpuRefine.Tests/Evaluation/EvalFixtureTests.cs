@@ -36,6 +36,9 @@ public class EvalFixtureTests
     [InlineData("psa", false)]
     [InlineData("psa", true)]
     [InlineData("bg-fg", false)]
+    [InlineData("ssdd", true)]
+    [InlineData("cpn", true)]
+    [InlineData("sccam", true)]
     public void Threshold_mIoU_matches_chainercv_reference(string format, bool forceFormat) =>
         AssertThresholdMatchesReference(CpuBackend.Shared, format, forceFormat);
 
@@ -56,6 +59,7 @@ public class EvalFixtureTests
     [Theory]
     [InlineData("irn")]
     [InlineData("psa")]
+    [InlineData("cpn")]
     public void Sweep_curve_and_best_threshold_match_per_threshold_reference(string format) =>
         AssertSweepMatchesReference(CpuBackend.Shared, format);
 

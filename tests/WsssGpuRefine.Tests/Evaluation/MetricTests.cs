@@ -99,4 +99,14 @@ public class MetricTests
             ConfusionCounting.Count(new LabelMap(2, 2), new LabelMap(2, 3), new ConfusionOptions(21)));
         Assert.Contains("2x2", e.Message);
     }
+
+    [Fact]
+    public void Batch_counting_on_the_cpu_backend_throws_the_input_error_itself()
+    {
+        var good = new LabelPair(new LabelMap(1, 2, [0, 1]), new LabelMap(1, 2, [0, 1]));
+        var bad = new LabelPair(new LabelMap(1, 2, [0, 0]), new LabelMap(1, 2, [0, 40]));
+        var e = Assert.Throws<WsssInputException>(() =>
+            ConfusionCounting.Count(WsssGpuRefine.Backends.CpuBackend.Shared, [good, bad, good], new ConfusionOptions(21)));
+        Assert.Contains("ground-truth label 40", e.Message);
+    }
 }

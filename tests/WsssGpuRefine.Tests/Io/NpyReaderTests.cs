@@ -58,6 +58,37 @@ public class NpyReaderTests
         Assert.Empty(empty.ToFloat32());
     }
 
+    [Theory]
+    [InlineData("plain_le_f4")]
+    [InlineData("plain_be_f4")]
+    [InlineData("fortran_f4")]
+    [InlineData("plain_le_f8")]
+    [InlineData("plain_be_i2")]
+    [InlineData("plain_na_b1")]
+    [InlineData("scalar_f8")]
+    [InlineData("empty_f4")]
+    public void ReadFloat32_matches_the_general_reader(string name)
+    {
+        string path = IoFixtures.File($"npy/{name}.npy");
+        var general = NpyReader.Read(path);
+        var direct = NpyReader.ReadFloat32(path);
+        Assert.Equal(general.Shape, direct.Shape);
+        Assert.Equal(general.ToFloat32(), direct.Data);
+    }
+
+    [Fact]
+    public void ReadFloat32_refuses_pickles_and_truncation_naming_the_file()
+    {
+        string dump = IoFixtures.File("dumps/d_psa.npy");
+        var e = Assert.Throws<WsssInputException>(() => NpyReader.ReadFloat32(dump));
+        Assert.Equal(dump, e.File);
+        Assert.Contains("object", e.Reason);
+        string cut = IoFixtures.File("bad/truncated_plain.npy");
+        var t = Assert.Throws<WsssInputException>(() => NpyReader.ReadFloat32(cut));
+        Assert.Equal(cut, t.File);
+        Assert.Contains("truncated array data", t.Reason);
+    }
+
     [Fact]
     public void Float_arrays_refuse_integer_access()
     {

@@ -108,6 +108,28 @@ public class SafeUnpicklerTests
         Assert.Same(list[7], list[13]);
     }
 
+    [Fact]
+    public void Bytes_values_are_owned_copies_not_views_of_the_input()
+    {
+        // {'big': b'\x07' * 5000, 'small': b'\x01\x02', 'again': <memo of big>} at protocol 4.
+        var big = Enumerable.Repeat((byte)7, 5000).ToArray();
+        var pickle = new List<byte> { 0x80, 4, (byte)'}', (byte)'(' };
+        pickle.AddRange(new byte[] { 0x8c, 3, (byte)'b', (byte)'i', (byte)'g', (byte)'B' });
+        pickle.AddRange(BitConverter.GetBytes(big.Length));
+        pickle.AddRange(big);
+        pickle.Add(0x94);
+        pickle.AddRange(new byte[] { 0x8c, 5, (byte)'s', (byte)'m', (byte)'a', (byte)'l', (byte)'l', (byte)'C', 2, 1, 2 });
+        pickle.AddRange(new byte[] { 0x8c, 5, (byte)'a', (byte)'g', (byte)'a', (byte)'i', (byte)'n', (byte)'h', 0, (byte)'u', (byte)'.' });
+        var buffer = pickle.ToArray();
+
+        var dict = Assert.IsType<PyDict>(SafeUnpickler.Load(buffer));
+        Array.Clear(buffer);
+
+        Assert.Equal(big, Assert.IsType<byte[]>(dict["big"]));
+        Assert.Equal(new byte[] { 1, 2 }, Assert.IsType<byte[]>(dict["small"]));
+        Assert.Equal(big, Assert.IsType<byte[]>(dict["again"]));
+    }
+
     [Theory]
     [InlineData(new byte[] { 0x80, 2, (byte)'h', 5, (byte)'.' }, "memo entry 5 read before it was written")]
     [InlineData(new byte[] { 0x80, 2, (byte)'t', (byte)'.' }, "no MARK on the stack")]

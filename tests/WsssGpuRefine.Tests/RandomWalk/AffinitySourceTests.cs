@@ -116,4 +116,39 @@ public class AffinitySourceTests
         Assert.Equal(new[] { 3 }, pooled.LabelIds);
         Assert.Equal(new float[] { 9f, 11.5f, 21.5f, 24f }, pooled.Data);
     }
+
+    [Fact]
+    public void ImageAffinityWalkFillsColourRegionsWithoutCrossingThem()
+    {
+        // Left half red, right half blue; one small CAM peak per class, one in each half. The walk
+        // must spread each class over its own half and stop at the colour edge.
+        int size = 64, grid = 16;
+        var pixels = new byte[size * size * 3];
+        for (int y = 0; y < size; y++)
+            for (int x = 0; x < size; x++)
+            {
+                int p = (y * size + x) * 3;
+                bool left = x < size / 2;
+                pixels[p] = (byte)(left ? 200 : 30);
+                pixels[p + 1] = 30;
+                pixels[p + 2] = (byte)(left ? 30 : 200);
+            }
+        var affinity = ImageAffinity.FromImage(new RgbImage(size, size, pixels), 4);
+        var cam = new float[2 * grid * grid];
+        cam[8 * grid + 3] = 1f;                     // class 5 peak in the left half
+        cam[grid * grid + 8 * grid + 12] = 0.5f;    // weaker class 9 peak in the right half: mixing would drown it
+        var result = RandomWalker.RefineIrn(new ClassMaps([5, 9], grid, grid, cam), affinity, size, size, RandomWalkOptions.Irn);
+        int leftFive = 0, rightNine = 0, half = size * size / 2;
+        for (int y = 0; y < size; y++)
+            for (int x = 0; x < size; x++)
+            {
+                byte label = result.Labels.Labels[y * size + x];
+                if (x < size / 2 && label == 5) leftFive++;
+                if (x >= size / 2 && label == 9) rightNine++;
+                Assert.False(x < size / 2 - 4 && label == 9, "class 9 crossed the colour edge");
+                Assert.False(x >= size / 2 + 4 && label == 5, "class 5 crossed the colour edge");
+            }
+        Assert.True(leftFive > half * 95 / 100, $"class 5 covers {leftFive} of {half} left pixels");
+        Assert.True(rightNine > half * 95 / 100, $"class 9 covers {rightNine} of {half} right pixels");
+    }
 }

@@ -67,12 +67,34 @@ public class RandomWalkInputTests
     }
 
     [Fact]
+    public void AffinityNetNeedsFullResolutionCamAndDistinctIds()
+    {
+        var affinity = FeatureAffinity.FromFeatures(new float[2 * 5 * 6], 2, 5, 6);
+        var options = RandomWalkOptions.Preset("psa");
+        Assert.Throws<WsssInputException>(() => RandomWalker.Refine(Cam(5, 6, 3), affinity, 40, 48, options));
+        Assert.Throws<WsssInputException>(() => RandomWalker.Refine(Cam(40, 48, 3, 3), affinity, 40, 48, options));
+        Assert.Throws<WsssInputException>(() => RandomWalker.Refine(Cam(40, 49, 3), affinity, 40, 49, options));
+        var result = RandomWalker.Refine(Cam(37, 45, 3, 12), affinity, 37, 45, options);
+        Assert.Equal(new[] { 0, 3, 12 }, result.Scores.LabelIds);
+        Assert.All(result.Labels.Labels, l => Assert.Contains(l, new byte[] { 0, 3, 12 }));
+    }
+
+    [Fact]
     public void NegativeCamUnderFractionalPowerIsRejected()
     {
         var affinity = BoundaryAffinity.FromBoundary(new float[9 * 11], 9, 11);
         var cam = Cam(9, 11, 1);
         cam.Data[0] = -0.5f;
         Assert.Throws<WsssInputException>(() => RandomWalker.RefineIrn(cam, affinity, 36, 44, RandomWalkOptions.Preset("advcam")));
+    }
+
+    [Fact]
+    public void GridSizeIsCeilOfImageOverStride()
+    {
+        Assert.Equal((94, 125), RandomWalker.GridSize(375, 500, 4));
+        Assert.Equal((47, 63), RandomWalker.GridSize(375, 500, 8));
+        Assert.Equal((1, 1), RandomWalker.GridSize(1, 1, 4));
+        Assert.Throws<ArgumentOutOfRangeException>(() => RandomWalker.GridSize(10, 10, 0));
     }
 
     [Fact]

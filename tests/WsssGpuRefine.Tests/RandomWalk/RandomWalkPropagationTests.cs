@@ -36,6 +36,8 @@ public class RandomWalkPropagationTests
     [InlineData(9, 11, 2, 5f, 8, 5)]
     [InlineData(7, 13, 3, 8f, 6, 4)]
     [InlineData(12, 10, 2, 10f, 3, 3)]
+    [InlineData(9, 11, 5, 10f, 8, 5)]
+    [InlineData(8, 10, 7, 10f, 4, 5)]
     public void BoundaryWalkMatchesDenseDoubleReference(int h, int w, int channels, float beta, int expTimes, int radius)
     {
         var rng = new Random(h * 1000 + w * 10 + channels);
@@ -171,11 +173,13 @@ public class RandomWalkPropagationTests
         Assert.All(ones, v => Assert.Equal(1f, v, 1e-4f));
     }
 
-    [Fact]
-    public void DenseMatrixSourceAppliesTheMatrixOnce()
+    [Theory]
+    [InlineData(3, 4, 2)]
+    [InlineData(24, 26, 3)] // enough columns for the threaded column split
+    public void DenseMatrixSourceAppliesTheMatrixOnce(int h, int w, int channels)
     {
         var rng = new Random(5);
-        int h = 3, w = 4, n = h * w, channels = 2;
+        int n = h * w;
         var m = RandomMap(rng, n * n);
         var x = RandomMap(rng, channels * n);
         var actual = (float[])x.Clone();
@@ -185,7 +189,7 @@ public class RandomWalkPropagationTests
             {
                 double expected = 0;
                 for (int i = 0; i < n; i++) expected += (double)x[c * n + i] * m[i * n + j];
-                Assert.Equal(expected, actual[c * n + j], 1e-5);
+                Assert.Equal(expected, actual[c * n + j], expected * 1e-5);
             }
     }
 
@@ -232,5 +236,21 @@ public class RandomWalkPropagationTests
         }
         Assert.True(worst <= 1e-4f, $"max abs diff {worst:E3}");
         Assert.True(undampedWorst > 1e-3f, "the boundary damping must matter in this case");
+    }
+
+    [Fact]
+    public void TinyGridsWalkWithoutNeighbours()
+    {
+        // A 1×1 grid has no pairs: T = [1], so the walk is the identity and IRN only normalises.
+        var affinity = BoundaryAffinity.FromBoundary([0.5f], 1, 1);
+        var result = RandomWalker.RefineIrn(new ClassMaps([2, 7], 1, 1, [0.8f, 0.4f]), affinity, 3, 2, RandomWalkOptions.Irn);
+        Assert.All(result.Labels.Labels, l => Assert.Equal(2, l));
+        Assert.Equal(new float[] { 1, 1, 1, 1, 1, 1, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f }, result.Scores.Data);
+
+        // A 1×5 strip with no boundary: the walk averages along it and keeps the constant.
+        var strip = BoundaryAffinity.FromBoundary(new float[5], 1, 5);
+        float[] x = [1, 1, 1, 1, 1];
+        RandomWalker.Propagate(x, 1, strip, RandomWalkOptions.Irn);
+        Assert.All(x, v => Assert.Equal(1f, v, 1e-6f));
     }
 }

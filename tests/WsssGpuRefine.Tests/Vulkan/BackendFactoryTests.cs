@@ -63,6 +63,14 @@ public sealed class BackendFactoryTests
         Assert.Contains("no-such-gpu-xyz", Assert.Single(messages));
     }
 
+    [VulkanFact]
+    public void CreatingABackendForNoMatchingDeviceListsWhatWasFound()
+    {
+        var error = Assert.Throws<VulkanBackendException>(() => VulkanBackend.Create(new VulkanBackendOptions { DeviceNameContains = "no-such-gpu-xyz" }));
+        Assert.StartsWith("no usable Vulkan device matches 'no-such-gpu-xyz' (found: ", error.Message);
+        Assert.Contains(VulkanTestEnvironment.Listing.Devices[0].Name, error.Message);
+    }
+
     [Fact]
     public void MissingLoaderFallsBackOrFailsClearly()
     {

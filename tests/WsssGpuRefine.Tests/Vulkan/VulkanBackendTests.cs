@@ -79,6 +79,19 @@ public sealed class VulkanBackendTests(VulkanFixture fixture)
     }
 
     [VulkanFact]
+    public void OneBackendServesSeveralThreadsAtOnce()
+    {
+        var rng = new Random(24);
+        var batches = Enumerable.Range(0, 6).Select(_ => RandomData.CamBatch(rng)).ToArray();
+        var expected = batches.Select(b => ThresholdLabeling.Label(new Backends.CpuBackend(1), b, new BackgroundRule.Constant(0.4))).ToArray();
+        var actual = new LabelMap[batches.Length][];
+        Parallel.For(0, batches.Length, new ParallelOptions { MaxDegreeOfParallelism = 6 },
+            i => actual[i] = ThresholdLabeling.Label(fixture.TinyChunks, batches[i], new BackgroundRule.Constant(0.4)));
+        for (int i = 0; i < batches.Length; i++)
+            Assert.Equal(expected[i].Select(l => l.Labels), actual[i].Select(l => l.Labels));
+    }
+
+    [VulkanFact]
     public void BackendsOnTheSameDeviceAgree()
     {
         var rng = new Random(22);

@@ -113,19 +113,34 @@ public sealed class VulkanKernelTests(VulkanFixture fixture)
     [VulkanFact]
     public void SweepCountsKeysBeyondTheSharedTable()
     {
-        // 20 channels with fine-grained values, ground truth over all 21 classes and 60 thresholds: one
-        // workgroup meets thousands of distinct (bin, gt, label) keys, more than its 2048-slot table holds.
+        // 20 channels with fine-grained values, ground truth over all 21 classes and 60 thresholds, and
+        // one workgroup over 256 x 64 pixels: it meets far more distinct (bin, gt, label) keys than its
+        // 2048-slot table holds, so many go straight to global memory.
         var rng = new Random(14);
-        var cams = RandomData.Cams(rng, 128, 96, 20, levels: 1000);
-        var gt = RandomData.Labels(rng, 128, 96, 21, ignoreFraction: 0);
+        // Per pixel a random winning channel and a max spread over all bins (a plain random stack would put
+        // the max of 20 channels above every threshold).
+        const int n = 128 * 128;
+        var data = new float[20 * n];
+        for (int p = 0; p < n; p++)
+        {
+            float m = rng.Next(0, 601) / 1000f;
+            int winner = rng.Next(20);
+            for (int c = 0; c < 20; c++) data[c * n + p] = c == winner ? m : m * rng.Next(0, 100) / 100f;
+        }
+        var cams = new ClassMaps(Enumerable.Range(1, 20).ToArray(), 128, 128, data);
+        var gt = RandomData.Labels(rng, 128, 128, 21, ignoreFraction: 0);
         var thresholds = ThresholdSweep.Range(0, 0.59, 0.01);
         var cpu = new ThresholdSweep(thresholds, 21);
         cpu.Add(Cpu, [new CamWithGroundTruth(cams, gt)]);
+        using var crowded = VulkanBackend.Create(new VulkanBackendOptions
+        {
+            DeviceNameContains = fixture.Backend.Device.Name, DebugMessenger = true, ItemsPerThread = 64,
+        });
         var gpu = new ThresholdSweep(thresholds, 21);
-        gpu.Add(fixture.Backend, [new CamWithGroundTruth(cams, gt)]);
+        gpu.Add(crowded, [new CamWithGroundTruth(cams, gt)]);
         for (int i = 0; i < thresholds.Length; i++)
             Assert.Equal(cpu.ConfusionAt(i).Counts, gpu.ConfusionAt(i).Counts);
-        Assert.Equal(128L * 96, gpu.ConfusionAt(0).Total);
+        Assert.Equal(128L * 128, gpu.ConfusionAt(0).Total);
     }
 
     [VulkanFact]

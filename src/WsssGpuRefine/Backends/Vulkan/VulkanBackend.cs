@@ -9,12 +9,13 @@ namespace WsssGpuRefine.Backends.Vulkan;
 /// <summary>
 /// Kernels run on a Vulkan device through compute pipelines built from the SPIR-V embedded in this
 /// library (<c>shaders/NAME.spv</c>). Create it once and reuse it: pipelines, buffers and command
-/// streams are cached. Not thread-safe: one operation at a time.
+/// streams are cached. Safe to share between threads: each operation records into its own command
+/// stream and buffers; queue submission and the caches are locked.
 /// </summary>
 public sealed unsafe class VulkanBackend : ComputeBackend
 {
     /// <summary>Default ceiling for one binding, well under every real limit, so memory use stays predictable.</summary>
-    private const ulong DefaultMaxChunkBytes = 256UL << 20;
+    private const ulong DefaultMaxChunkBytes = 128UL << 20;
 
     private readonly VulkanContext _context;
     private readonly Vk _vk;
@@ -182,7 +183,19 @@ public sealed unsafe class VulkanBackend : ComputeBackend
     internal Queue Queue => _queue;
     internal VulkanContext Context => _context;
 
-    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+    private volatile bool _deviceLost;
+
+    /// <summary>True once the device was lost: every later call fails fast, the backend must be recreated.</summary>
+    public bool IsDeviceLost => _deviceLost;
+
+    internal void ThrowIfDisposed()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_deviceLost)
+            throw new VulkanBackendException(
+                $"the Vulkan device '{Device.Name}' was lost earlier; create a new backend or run with --backend cpu",
+                Result.ErrorDeviceLost);
+    }
 
     /// <summary>The pipeline for the embedded shader <c>shaders/NAME.spv</c>, built on first use.</summary>
     internal VulkanKernel GetKernel(string name, int bindingCount, uint pushConstantBytes)
@@ -453,7 +466,8 @@ public sealed unsafe class VulkanBackend : ComputeBackend
     }
 
     /// <summary>Submits and waits on the compute queue, turning device loss and validation errors into exceptions.</summary>
-    internal void SubmitAndWait(CommandBuffer commands, Fence fence, string what)
+    /// <summary>Submits to the compute queue; <see cref="WaitForFence"/> waits for it.</summary>
+    internal void Submit(CommandBuffer commands, Fence fence, string what)
     {
         var submit = new SubmitInfo
         {
@@ -461,13 +475,35 @@ public sealed unsafe class VulkanBackend : ComputeBackend
             CommandBufferCount = 1,
             PCommandBuffers = &commands,
         };
-        lock (_lock)
-            _vk.QueueSubmit(_queue, 1, &submit, fence).Check($"submitting {what}", Device.Name);
-        // A bounded wait loop: a hung kernel surfaces as device loss, not as a silent hang.
-        Result r;
-        do r = _vk.WaitForFences(_device, 1, &fence, true, 10_000_000_000UL);
-        while (r == Result.Timeout);
-        r.Check($"waiting for {what}", Device.Name);
+        ThrowIfDisposed();
+        try
+        {
+            lock (_lock)
+                _vk.QueueSubmit(_queue, 1, &submit, fence).Check($"submitting {what}", Device.Name);
+        }
+        catch (VulkanBackendException e) when (e.IsDeviceLost)
+        {
+            _deviceLost = true;
+            throw;
+        }
+    }
+
+    /// <summary>Waits for a submission, turning device loss and validation errors into exceptions.</summary>
+    internal void WaitForFence(Fence fence, string what)
+    {
+        try
+        {
+            // The driver's watchdog turns a hung kernel into device loss, which ends this loop.
+            Result r;
+            do r = _vk.WaitForFences(_device, 1, &fence, true, 10_000_000_000UL);
+            while (r == Result.Timeout);
+            r.Check($"waiting for {what}", Device.Name);
+        }
+        catch (VulkanBackendException e) when (e.IsDeviceLost)
+        {
+            _deviceLost = true;
+            throw;
+        }
         _context.ThrowIfValidationErrors(what);
     }
 

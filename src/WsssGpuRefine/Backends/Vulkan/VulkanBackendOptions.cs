@@ -25,6 +25,12 @@ public sealed class VulkanBackendOptions
     /// <summary>Largest buffer one dispatch binds, below the device's own limits; tests force tiny chunks with it.</summary>
     internal ulong? MaxChunkBytes { get; init; }
 
+    /// <summary>
+    /// Items each thread handles in the histogram kernels (default: the kernel's own choice). Tests raise
+    /// it so one workgroup meets more distinct keys than its shared table holds.
+    /// </summary>
+    internal int? ItemsPerThread { get; init; }
+
     /// <summary>Use device-local buffers and staging copies even on host-visible memory (tests the discrete-GPU path on lavapipe).</summary>
     internal bool ForceStaging { get; init; }
 

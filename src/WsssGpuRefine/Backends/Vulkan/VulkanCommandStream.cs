@@ -256,12 +256,22 @@ internal sealed unsafe class VulkanCommandStream
     /// <summary>The bytes of a download, valid after <see cref="Submit"/> until the stream records again.</summary>
     public ReadOnlySpan<T> Read<T>(PendingDownload download) where T : unmanaged
     {
-        if (!_submitted) throw new InvalidOperationException("submit the stream before reading its downloads");
+        if (!_submitted || InFlight) throw new InvalidOperationException("submit the stream and wait for it before reading its downloads");
         return download.Buffer.HostSpan<T>(download.Offset, checked((int)(download.Bytes / (ulong)sizeof(T))));
     }
 
     /// <summary>Runs everything recorded and waits for it.</summary>
     public void Submit(string what)
+    {
+        SubmitNoWait(what);
+        Wait();
+    }
+
+    /// <summary>True between <see cref="SubmitNoWait"/> and <see cref="Wait"/>.</summary>
+    public bool InFlight { get; private set; }
+
+    /// <summary>Starts everything recorded; the host may prepare other work until <see cref="Wait"/>.</summary>
+    public void SubmitNoWait(string what)
     {
         if (!_recording) return;
         if (_anyDownload)
@@ -280,9 +290,22 @@ internal sealed unsafe class VulkanCommandStream
         _submitted = true;
         var fence = _fence;
         _vk.ResetFences(_backend.Handle, 1, &fence).Check("resetting a fence", _backend.Device.Name);
-        long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        _backend.SubmitAndWait(_commands, _fence, what);
-        double waited = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        _submittedWhat = what;
+        _submitStart = System.Diagnostics.Stopwatch.GetTimestamp();
+        _backend.Submit(_commands, _fence, what);
+        InFlight = true;
+    }
+
+    private string _submittedWhat = "";
+    private long _submitStart;
+
+    /// <summary>Waits for the work started by <see cref="SubmitNoWait"/>; downloads are readable afterwards.</summary>
+    public void Wait()
+    {
+        if (!InFlight) return;
+        InFlight = false;
+        _backend.WaitForFence(_fence, _submittedWhat);
+        double waited = System.Diagnostics.Stopwatch.GetElapsedTime(_submitStart).TotalMilliseconds;
         _backend.AddTimings(t =>
         {
             t.SubmitWaitMs += waited;
@@ -294,6 +317,12 @@ internal sealed unsafe class VulkanCommandStream
     /// <summary>Forgets recorded work and recycles staging space and descriptor sets.</summary>
     public void Reset()
     {
+        if (InFlight)
+        {
+            // Never recycle buffers the device may still be using; the failure, if any, was already reported.
+            try { Wait(); }
+            catch (VulkanBackendException) { }
+        }
         if (_recording)
         {
             _vk.EndCommandBuffer(_commands);

@@ -106,10 +106,9 @@ public static class CamDumpReader
         bool torch = keys.IsTorchTensor || (dict.TryGetValue("cam", out var c) && c is NpyArray { IsTorchTensor: true });
         var fg = ForegroundKeys(keys.ToInt64(), "keys");
         var ids = fg.Select(k => (int)k + 1).ToArray();
-        ClassMaps? high = dict.ContainsKey("high_res") ? Maps(Entry(dict, "high_res"), ids, "high_res") : null;
+        var high = Maps(Entry(dict, "high_res"), ids, "high_res");
         ClassMaps? low = dict.ContainsKey("cam") ? Maps(Entry(dict, "cam"), ids, "cam") : null;
-        // A dump holding only the stride-4 cam still has a usable map; consumers upsample it.
-        return new CamDump(high ?? low!, high is null ? null : low, torch ? CamDumpFormat.IrnDict : CamDumpFormat.VweDict);
+        return new CamDump(high, low, torch ? CamDumpFormat.IrnDict : CamDumpFormat.VweDict);
     }
 
     private static CamDump PuzzleCam(PyDict dict)
@@ -192,7 +191,7 @@ public static class CamDumpReader
             }
             else if (map.Shape[0] != h || map.Shape[1] != w)
                 throw new WsssInputException(null, $"the map of key {keys[i]} is {map.Shape[0]}x{map.Shape[1]}, others are {h}x{w}");
-            CopyFloats(map, data.AsSpan(i * h * w, h * w));
+            map.CopyFloat32To(data.AsSpan(i * h * w, h * w));
         }
         RequireFinite(data!);
         return new CamDump(new ClassMaps(ids, h, w, data!), null, format);
@@ -215,17 +214,9 @@ public static class CamDumpReader
         if (array.Rank != 3) throw new WsssInputException(null, $"'{name}' has rank {array.Rank}, expected (C, H, W)");
         if (array.Shape[0] != ids.Length)
             throw new WsssInputException(null, $"'{name}' has {array.Shape[0]} channels but 'keys' lists {ids.Length} classes");
-        var data = array.ToFloat32();
+        var data = array.TakeFloat32();
         RequireFinite(data);
         return new ClassMaps(ids, array.Shape[1], array.Shape[2], data);
-    }
-
-    private static void CopyFloats(NpyArray map, Span<float> destination)
-    {
-        if (map.DType.Type == NpyElementType.Float32)
-            System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(map.Data).CopyTo(destination);
-        else
-            map.ToFloat32().CopyTo(destination);
     }
 
     // ---------------------------------------------------------------- plain arrays

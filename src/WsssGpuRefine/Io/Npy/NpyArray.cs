@@ -31,7 +31,45 @@ public sealed class NpyArray
     /// <summary>The element type (always reported little-endian: <see cref="Data"/> has been swapped).</summary>
     public NpyDType DType { get; internal set; }
     /// <summary>Row-major little-endian element bytes; empty for object arrays.</summary>
-    public byte[] Data { get; internal set; } = [];
+    public byte[] Data
+    {
+        // Pickled float32 data is decoded straight into a float[]; the byte view is made only if asked for.
+        get => _data ??= _floats is null ? [] : MemoryMarshal.AsBytes(_floats.AsSpan()).ToArray();
+        internal set => _data = value;
+    }
+
+    private byte[]? _data;
+    private float[]? _floats;
+    private bool _floatsTaken;
+
+    /// <summary>Makes this a float32 array whose values already sit in <paramref name="values"/> (owned from now on).</summary>
+    internal void SetFloat32(int[] shape, float[] values)
+    {
+        Shape = shape;
+        DType = new NpyDType(NpyElementType.Float32, false);
+        _floats = values;
+        _data = null;
+    }
+
+    /// <summary>
+    /// The float32 values without a copy when this array holds them as floats (the first call hands over
+    /// the buffer; later calls get copies), else <see cref="ToFloat32"/>. For readers that consume the array.
+    /// </summary>
+    internal float[] TakeFloat32()
+    {
+        if (_floats is null) return ToFloat32();
+        if (_floatsTaken) return (float[])_floats.Clone();
+        _floatsTaken = true;
+        return _floats;
+    }
+
+    /// <summary>Copies the values as float32 into <paramref name="destination"/> (Count elements).</summary>
+    internal void CopyFloat32To(Span<float> destination)
+    {
+        if (_floats is not null) _floats.AsSpan().CopyTo(destination);
+        else if (DType.Type == NpyElementType.Float32) MemoryMarshal.Cast<byte, float>(Data).CopyTo(destination);
+        else ToFloat32().CopyTo(destination);
+    }
     /// <summary>The elements of an object array (row-major), else null.</summary>
     public object?[]? Objects { get; internal set; }
     /// <summary>True when this array came from a pickled torch tensor rather than a numpy array.</summary>
@@ -60,6 +98,7 @@ public sealed class NpyArray
     public float[] ToFloat32()
     {
         RequireNumeric();
+        if (_floats is not null) return (float[])_floats.Clone();
         var result = new float[Count];
         ReadOnlySpan<byte> bytes = Data;
         switch (DType.Type)

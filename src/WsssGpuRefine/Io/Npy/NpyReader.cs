@@ -1,9 +1,14 @@
+using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Text;
 using WsssGpuRefine.Core;
 using WsssGpuRefine.Io.Pickle;
 
 namespace WsssGpuRefine.Io.Npy;
+
+/// <summary>A float32 array read straight into its final buffer (see <see cref="NpyReader.ReadFloat32(string)"/>).</summary>
+public sealed record NpyFloat32Array(int[] Shape, float[] Data);
 
 /// <summary>
 /// Reads NPY files (format versions 1, 2 and 3): plain numeric arrays of any rank, either byte order and
@@ -14,46 +19,48 @@ public static class NpyReader
 {
     internal static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
     private const int MaxHeaderLength = 1 << 20;
+    /// <summary>Object files up to this size are read into a pooled buffer; larger ones get their own.</summary>
+    private const int PooledFileLimit = 64 << 20;
 
     /// <summary>Reads a file; every failure is a <see cref="WsssInputException"/> naming <paramref name="path"/>.</summary>
-    public static NpyArray Read(string path)
+    /// <remarks>Plain arrays are read straight into their data buffer (no whole-file copy).</remarks>
+    public static NpyArray Read(string path) => WithFile(path, () =>
     {
-        // The file buffer is pooled: nothing parsed keeps a reference to it (array data, strings and
-        // pickled bytes are all copied out), so per-image reads do not churn the large-object heap.
-        byte[]? rented = null;
-        try
+        using var file = OpenRead(path);
+        var (header, dtype) = ReadHeader(file);
+        if (dtype.Type == NpyElementType.Object) return ReadPickledBody(file, header);
+        long need = DataLength(header.Shape, dtype);
+        var data = new byte[need];
+        ReadExactly(file, data);
+        return Normalise(data, dtype, header.Shape, header.FortranOrder);
+    });
+
+    /// <summary>
+    /// Reads a numeric array as float32. A little- or big-endian <c>f4</c> array in C order (the CAM and
+    /// affinity-matrix case) is read directly into the returned buffer, so a 550 MB matrix costs 550 MB;
+    /// any other numeric layout is converted.
+    /// </summary>
+    public static NpyFloat32Array ReadFloat32(string path) => WithFile(path, () =>
+    {
+        using var file = OpenRead(path);
+        var (header, dtype) = ReadHeader(file);
+        if (dtype.Type == NpyElementType.Object)
+            throw new WsssInputException(null, "expected a numeric array, found an object (pickled) array");
+        if (dtype.Type == NpyElementType.Float32 && (!header.FortranOrder || header.Shape.Length <= 1))
         {
-            int length;
-            using (var handle = File.OpenHandle(path))
-            {
-                long fileLength = RandomAccess.GetLength(handle);
-                if (fileLength > int.MaxValue) throw new WsssInputException(path, "file is too large for an NPY dump");
-                length = (int)fileLength;
-                rented = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
-                int read = 0;
-                while (read < length)
-                {
-                    int n = RandomAccess.Read(handle, rented.AsSpan(read, length - read), read);
-                    if (n == 0) break;
-                    read += n;
-                }
-                length = read;
-            }
-            return Read(rented.AsMemory(0, length));
+            long count = NpyArray.CountOf(header.Shape);
+            DataLength(header.Shape, dtype);
+            var values = new float[count];
+            var bytes = MemoryMarshal.AsBytes(values.AsSpan());
+            ReadExactly(file, bytes);
+            if (dtype.BigEndian) NpyArray.SwapBytes(bytes, 4);
+            return new NpyFloat32Array(header.Shape, values);
         }
-        catch (WsssInputException e)
-        {
-            throw e.WithFile(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new WsssInputException(path, $"cannot read: {e.Message}", e);
-        }
-        finally
-        {
-            if (rented is not null) System.Buffers.ArrayPool<byte>.Shared.Return(rented);
-        }
-    }
+        var data = new byte[DataLength(header.Shape, dtype)];
+        ReadExactly(file, data);
+        var array = Normalise(data, dtype, header.Shape, header.FortranOrder);
+        return new NpyFloat32Array(array.Shape, array.ToFloat32());
+    });
 
     /// <summary>Reads an NPY stream to its end.</summary>
     public static NpyArray Read(Stream stream)
@@ -67,79 +74,163 @@ public static class NpyReader
     /// <summary>Reads NPY bytes already in memory. Object arrays come back with <see cref="NpyArray.Objects"/> set.</summary>
     public static NpyArray Read(ReadOnlyMemory<byte> file)
     {
-        var span = file.Span;
-        if (span.Length < 10 || !span[..6].SequenceEqual(Magic))
+        var stream = new ReadOnlyMemoryStream(file);
+        var (header, dtype) = ReadHeader(stream);
+        var body = file[(int)stream.Position..];
+        if (dtype.Type == NpyElementType.Object) return Unpickle(body, header);
+        return FromRaw(body.Span, dtype, header.Shape, header.FortranOrder);
+    }
+
+    // ---------------------------------------------------------------- shared parts
+    private static T WithFile<T>(string path, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (WsssInputException e)
+        {
+            throw e.WithFile(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new WsssInputException(path, $"cannot read: {e.Message}", e);
+        }
+    }
+
+    private static FileStream OpenRead(string path) =>
+        new(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
+
+    private static (NpyHeader Header, NpyDType DType) ReadHeader(Stream stream)
+    {
+        Span<byte> prefix = stackalloc byte[12];
+        if (stream.ReadAtLeast(prefix[..10], 10, throwOnEndOfStream: false) < 10 || !prefix[..6].SequenceEqual(Magic))
             throw new WsssInputException(null, "not an NPY file (bad magic)");
-        byte major = span[6];
-        int headerLength, headerStart;
+        byte major = prefix[6];
+        int headerLength;
         Encoding encoding;
         switch (major)
         {
             case 1:
-                headerLength = BinaryPrimitives.ReadUInt16LittleEndian(span[8..]);
-                headerStart = 10;
+                headerLength = BinaryPrimitives.ReadUInt16LittleEndian(prefix[8..]);
                 encoding = Encoding.Latin1;
                 break;
             case 2:
             case 3:
-                if (span.Length < 12) throw new WsssInputException(null, "truncated NPY header");
-                uint len = BinaryPrimitives.ReadUInt32LittleEndian(span[8..]);
+                if (stream.ReadAtLeast(prefix[10..12], 2, throwOnEndOfStream: false) < 2)
+                    throw new WsssInputException(null, "truncated NPY header");
+                uint len = BinaryPrimitives.ReadUInt32LittleEndian(prefix[8..]);
                 if (len > MaxHeaderLength) throw new WsssInputException(null, $"NPY header of {len} bytes is implausibly long");
                 headerLength = (int)len;
-                headerStart = 12;
                 encoding = major == 2 ? Encoding.Latin1 : Encoding.UTF8;
                 break;
             default:
-                throw new WsssInputException(null, $"unsupported NPY format version {major}.{span[7]}");
+                throw new WsssInputException(null, $"unsupported NPY format version {major}.{prefix[7]}");
         }
-        if (span.Length < headerStart + headerLength)
+        var headerBytes = new byte[headerLength];
+        if (stream.ReadAtLeast(headerBytes, headerLength, throwOnEndOfStream: false) < headerLength)
             throw new WsssInputException(null, "truncated NPY header");
-        var header = NpyHeader.Parse(encoding.GetString(span.Slice(headerStart, headerLength)));
-        var dtype = NpyDType.ParseOrThrow(header.Descr);
-        var body = file[(headerStart + headerLength)..];
+        var header = NpyHeader.Parse(encoding.GetString(headerBytes));
+        return (header, NpyDType.ParseOrThrow(header.Descr));
+    }
 
-        if (dtype.Type == NpyElementType.Object)
+    private static long DataLength(int[] shape, NpyDType dtype)
+    {
+        long count = NpyArray.CountOf(shape);
+        long need = count * dtype.ItemSize;
+        if (need > Array.MaxLength) throw new WsssInputException(null, $"array of {count} elements is too large");
+        return need;
+    }
+
+    private static void ReadExactly(Stream stream, Span<byte> destination)
+    {
+        int got = stream.ReadAtLeast(destination, destination.Length, throwOnEndOfStream: false);
+        if (got < destination.Length)
+            throw new WsssInputException(null, $"truncated array data: expected {destination.Length} bytes, found {got}");
+    }
+
+    private static NpyArray ReadPickledBody(FileStream file, NpyHeader header)
+    {
+        long remaining = file.Length - file.Position;
+        if (remaining > int.MaxValue) throw new WsssInputException(null, "pickled NPY body is too large");
+        int length = (int)remaining;
+        // Pickled dumps are read per image: a pooled buffer keeps them off the large-object heap. Nothing
+        // parsed keeps a reference into it (array data, strings and bytes are all copied out).
+        byte[] buffer = length <= PooledFileLimit ? ArrayPool<byte>.Shared.Rent(Math.Max(length, 1)) : new byte[length];
+        try
         {
-            var content = SafeUnpickler.Load(body);
-            if (content is not NpyArray array || array.DType.Type != NpyElementType.Object)
-                throw new WsssInputException(null, "the pickle in an object NPY file is not a numpy object array");
-            if (!array.Shape.AsSpan().SequenceEqual(header.Shape))
-                throw new WsssInputException(null, "the pickled array's shape differs from the NPY header's");
-            return array;
+            int got = file.ReadAtLeast(buffer.AsSpan(0, length), length, throwOnEndOfStream: false);
+            return Unpickle(buffer.AsMemory(0, got), header);
         }
-        return FromRaw(body.Span, dtype, header.Shape, header.FortranOrder);
+        finally
+        {
+            if (length <= PooledFileLimit) ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static NpyArray Unpickle(ReadOnlyMemory<byte> body, NpyHeader header)
+    {
+        var content = SafeUnpickler.Load(body);
+        if (content is not NpyArray array || array.DType.Type != NpyElementType.Object)
+            throw new WsssInputException(null, "the pickle in an object NPY file is not a numpy object array");
+        if (!array.Shape.AsSpan().SequenceEqual(header.Shape))
+            throw new WsssInputException(null, "the pickled array's shape differs from the NPY header's");
+        return array;
     }
 
     /// <summary>Builds a row-major little-endian array from raw element bytes in either byte and memory order.</summary>
     internal static NpyArray FromRaw(ReadOnlySpan<byte> raw, NpyDType dtype, int[] shape, bool fortranOrder, byte[]? reusable = null)
     {
-        long count = NpyArray.CountOf(shape);
-        long need = count * dtype.ItemSize;
-        if (need > int.MaxValue) throw new WsssInputException(null, $"array of {count} elements is too large");
+        long need = DataLength(shape, dtype);
         if (raw.Length < need)
             throw new WsssInputException(null, $"truncated array data: expected {need} bytes, found {raw.Length}");
-        byte[] data;
+        // A pickled array's data bytes are already a private copy: keep them instead of copying again
+        // (only when nothing will be swapped in place, since memoised bytes may be shared).
+        byte[] data = reusable is not null && reusable.Length == need && !dtype.BigEndian && !(fortranOrder && shape.Length > 1)
+            ? reusable
+            : raw[..(int)need].ToArray();
+        return Normalise(data, dtype, shape, fortranOrder);
+    }
+
+    /// <summary>Reorders Fortran data to C order and swaps big-endian elements; takes ownership of <paramref name="data"/>.</summary>
+    private static NpyArray Normalise(byte[] data, NpyDType dtype, int[] shape, bool fortranOrder)
+    {
         if (fortranOrder && shape.Length > 1)
         {
             var strides = new long[shape.Length];
             long s = 1;
             for (int i = 0; i < shape.Length; i++) { strides[i] = s; s *= shape[i]; }
-            data = NpyArray.GatherStrided(raw[..(int)need], dtype.ItemSize, 0, shape, strides);
-        }
-        else if (reusable is not null && reusable.Length == need && !dtype.BigEndian)
-        {
-            // A pickled array's data bytes are already a private copy: keep them instead of copying again
-            // (only when nothing will be swapped in place, since memoised bytes may be shared).
-            data = reusable;
-        }
-        else
-        {
-            data = raw[..(int)need].ToArray();
+            data = NpyArray.GatherStrided(data, dtype.ItemSize, 0, shape, strides);
         }
         if (dtype.BigEndian) NpyArray.SwapBytes(data, dtype.ItemSize);
         if (dtype.Type == NpyElementType.Bool)
             foreach (byte b in data)
                 if (b > 1) throw new WsssInputException(null, "boolean array holds a byte other than 0 or 1");
         return new NpyArray { Shape = shape, DType = dtype with { BigEndian = false }, Data = data };
+    }
+
+    /// <summary>A read-only stream over memory, so in-memory and file reads share the header parser.</summary>
+    private sealed class ReadOnlyMemoryStream(ReadOnlyMemory<byte> memory) : Stream
+    {
+        private int _position;
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => memory.Length;
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            int n = Math.Min(buffer.Length, memory.Length - _position);
+            memory.Span.Slice(_position, n).CopyTo(buffer);
+            _position += n;
+            return n;
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

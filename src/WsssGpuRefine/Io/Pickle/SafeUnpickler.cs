@@ -27,8 +27,7 @@ public static class SafeUnpickler
         {
             var machine = new PickleMachine(pickle, 0, inStorageStream: false);
             var result = machine.Run();
-            RequireComplete(result);
-            return result;
+            return RequireComplete(result);
         }
         catch (OverflowException)
         {
@@ -36,11 +35,16 @@ public static class SafeUnpickler
         }
     }
 
-    /// <summary>Every numpy array placeholder must have received its BUILD state.</summary>
-    private static void RequireComplete(object? root)
+    /// <summary>
+    /// Every numpy array placeholder must have received its BUILD state, and large bytes values, which
+    /// point into the caller's (possibly pooled) buffer while loading, are copied out before returning.
+    /// </summary>
+    private static object? RequireComplete(object? root)
     {
+        static object? Own(object? o) => o is PickleBytes b ? b.ToArray() : o;
         var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
         var pending = new Stack<object?>();
+        root = Own(root);
         pending.Push(root);
         while (pending.Count > 0)
         {
@@ -50,17 +54,29 @@ public static class SafeUnpickler
             {
                 case NpyArray a:
                     if (a.Pending) throw new WsssInputException(null, "malformed pickle: a numpy array has no state (missing BUILD)");
-                    if (a.Objects is not null) foreach (var x in a.Objects) pending.Push(x);
+                    if (a.Objects is { } objects)
+                        for (int i = 0; i < objects.Length; i++) pending.Push(objects[i] = Own(objects[i]));
                     break;
                 case PyDict d:
-                    foreach (var kv in d) { pending.Push(kv.Key); pending.Push(kv.Value); }
+                    foreach (var key in d.Keys.ToArray())
+                    {
+                        var value = Own(d[key]);
+                        d[key] = value;
+                        pending.Push(key);
+                        pending.Push(value);
+                    }
                     break;
-                case List<object?> l: foreach (var x in l) pending.Push(x); break;
-                case object?[] t: foreach (var x in t) pending.Push(x); break;
+                case List<object?> l:
+                    for (int i = 0; i < l.Count; i++) pending.Push(l[i] = Own(l[i]));
+                    break;
+                case object?[] t:
+                    for (int i = 0; i < t.Length; i++) pending.Push(t[i] = Own(t[i]));
+                    break;
                 case DTypeBuilder or GlobalRef or TorchStorage:
                     throw new WsssInputException(null, $"malformed pickle: a bare {Describe(o)} where data was expected");
             }
         }
+        return root;
     }
 
     internal static string Describe(object? o) => o switch
@@ -74,7 +90,7 @@ public static class SafeUnpickler
         List<object?> => "list",
         object?[] => "tuple",
         string => "str",
-        byte[] => "bytes",
+        byte[] or PickleBytes => "bytes",
         _ => o.GetType().Name,
     };
 }
@@ -163,6 +179,17 @@ internal sealed class DTypeBuilder(string code)
     }
 }
 
+/// <summary>
+/// A large bytes value while loading: a slice of the input, so array data is copied once, straight into
+/// its final buffer. Never escapes <see cref="SafeUnpickler.Load"/> (copied to byte[] there).
+/// </summary>
+internal sealed class PickleBytes(ReadOnlyMemory<byte> memory)
+{
+    public const int MinimumLength = 4096;
+    public ReadOnlyMemory<byte> Memory { get; } = memory;
+    public byte[] ToArray() => Memory.ToArray();
+}
+
 /// <summary>A torch storage decoded from a legacy <c>torch.save</c> stream: little-endian elements.</summary>
 internal sealed class TorchStorage(NpyElementType type, long count, byte[] data)
 {
@@ -208,6 +235,14 @@ internal sealed class PickleMachine
     }
 
     private byte ReadByte() => Take(1)[0];
+
+    /// <summary>A bytes value: large ones stay slices of the input until their consumer copies them.</summary>
+    private object TakeBytes(long n)
+    {
+        int start = _pos;
+        var span = Take(n);
+        return n >= PickleBytes.MinimumLength ? new PickleBytes(_buffer.Slice(start, (int)n)) : span.ToArray();
+    }
 
     private string ReadLine()
     {
@@ -316,9 +351,9 @@ internal sealed class PickleMachine
                 case (byte)'X': Push(Utf8(Take(BinaryPrimitives.ReadUInt32LittleEndian(Take(4))))); break; // BINUNICODE
                 case 0x8c: Push(Utf8(Take(ReadByte()))); break;                                            // SHORT_BINUNICODE
                 case 0x8d: Push(Utf8(Take(BinaryPrimitives.ReadInt64LittleEndian(Take(8))))); break;       // BINUNICODE8
-                case (byte)'C': Push(Take(ReadByte()).ToArray()); break;                                   // SHORT_BINBYTES
-                case (byte)'B': Push(Take(BinaryPrimitives.ReadUInt32LittleEndian(Take(4))).ToArray()); break; // BINBYTES
-                case 0x8e: Push(Take(BinaryPrimitives.ReadInt64LittleEndian(Take(8))).ToArray()); break;   // BINBYTES8
+                case (byte)'C': Push(TakeBytes(ReadByte())); break;                                        // SHORT_BINBYTES
+                case (byte)'B': Push(TakeBytes(BinaryPrimitives.ReadUInt32LittleEndian(Take(4)))); break;  // BINBYTES
+                case 0x8e: Push(TakeBytes(BinaryPrimitives.ReadInt64LittleEndian(Take(8)))); break;        // BINBYTES8
                 // Python 2 str: bytes that numpy treats as latin-1 text.
                 case (byte)'T': Push(Encoding.Latin1.GetString(Take(BinaryPrimitives.ReadInt32LittleEndian(Take(4))))); break; // BINSTRING
                 case (byte)'U': Push(Encoding.Latin1.GetString(Take(ReadByte()))); break;                  // SHORT_BINSTRING
@@ -414,6 +449,7 @@ internal sealed class PickleMachine
 
     private static void SetItem(PyDict d, object? key, object? value)
     {
+        if (key is PickleBytes large) key = large.ToArray();
         if (key is null or List<object?> or PyDict or NpyArray or DTypeBuilder or GlobalRef or TorchStorage)
             throw Malformed($"unsupported dict key type {SafeUnpickler.Describe(key)}");
         d[key] = value;
@@ -449,6 +485,7 @@ internal sealed class PickleMachine
                     byte[] raw = args[1] switch
                     {
                         byte[] b => b,
+                        PickleBytes b => b.ToArray(),
                         string s => Latin1Bytes(s),
                         _ => throw Malformed("numpy scalar data is not bytes"),
                     };
@@ -482,8 +519,10 @@ internal sealed class PickleMachine
             case GlobalKind.LoadFromBytes:
                 {
                     if (_inStorageStream) throw Malformed("nested torch storage streams");
-                    if (args.Length != 1 || args[0] is not byte[] bytes) throw Malformed("_load_from_bytes expects bytes");
-                    return LoadStorageStream(bytes);
+                    ReadOnlyMemory<byte> stream = args is [byte[] small] ? small
+                        : args is [PickleBytes large] ? large.Memory
+                        : throw Malformed("_load_from_bytes expects bytes");
+                    return LoadStorageStream(stream);
                 }
             default:
                 throw Malformed($"global '{g.Name}' is not callable");
@@ -545,14 +584,26 @@ internal sealed class PickleMachine
             array.Objects = items.ToArray();
             return;
         }
-        byte[] raw = data switch
+        ReadOnlySpan<byte> raw = data switch
         {
             byte[] b => b,
+            PickleBytes b => b.Memory.Span,
             string s => Latin1Bytes(s),
             _ => throw Malformed("numeric array data is not bytes"),
         };
-        var built = NpyReader.FromRaw(raw, dtype, shape, fortran, data is byte[] own ? own : null);
-        if (raw.Length != built.Data.Length) throw Malformed("numeric array data has the wrong length");
+        long need = NpyArray.CountOf(shape) * dtype.ItemSize;
+        if (raw.Length != need) throw Malformed($"numeric array data holds {raw.Length} bytes, not {need}");
+        if (dtype.Type == NpyElementType.Float32 && (!fortran || shape.Length <= 1))
+        {
+            // The CAM case: one copy from the pickle straight into the float[] that the maps will own.
+            var values = new float[NpyArray.CountOf(shape)];
+            var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan());
+            raw.CopyTo(bytes);
+            if (dtype.BigEndian) NpyArray.SwapBytes(bytes, 4);
+            array.SetFloat32(shape, values);
+            return;
+        }
+        var built = NpyReader.FromRaw(raw, dtype, shape, fortran, data as byte[]);
         array.Shape = built.Shape;
         array.DType = built.DType;
         array.Data = built.Data;
@@ -612,9 +663,9 @@ internal sealed class PickleMachine
     /// consecutive pickles (magic, protocol 1001, sys_info, the storage's persistent id, key list), then
     /// per key an int64 element count and the raw little-endian elements.
     /// </summary>
-    private static TorchStorage LoadStorageStream(byte[] bytes)
+    private static TorchStorage LoadStorageStream(ReadOnlyMemory<byte> memory)
     {
-        var memory = new ReadOnlyMemory<byte>(bytes);
+        var bytes = memory.Span;
         int pos = 0;
         object? Next()
         {
@@ -636,11 +687,11 @@ internal sealed class PickleMachine
         foreach (string key in keys.Cast<string>())
         {
             if (bytes.Length - pos < 8) throw Truncated();
-            long count = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(pos));
+            long count = BinaryPrimitives.ReadInt64LittleEndian(bytes[pos..]);
             pos += 8;
             int storedSize = record.StorageType.IsBFloat16 ? 2 : NpyDType.ItemSizeOf(record.StorageType.Element);
             if (count < 0 || count > (bytes.Length - pos) / storedSize) throw Truncated();
-            var raw = bytes.AsSpan(pos, (int)(count * storedSize));
+            var raw = bytes.Slice(pos, (int)(count * storedSize));
             pos += raw.Length;
             if (key != record.Key) continue;
             if (count != record.Count) throw Malformed("torch storage element count differs from its record");

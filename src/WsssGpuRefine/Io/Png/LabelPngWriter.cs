@@ -24,7 +24,7 @@ public static class LabelPngWriter
         header[9] = 3;   // palette
         header[10] = header[11] = header[12] = 0;
         WriteChunk(stream, "IHDR"u8, header);
-        WriteChunk(stream, "PLTE"u8, VocColorMap.Rgb);
+        WriteChunk(stream, "PLTE"u8, Datasets.Voc2012.Palette);
 
         using var idat = new MemoryStream();
         using (var z = new ZLibStream(idat, level, leaveOpen: true))

@@ -6,38 +6,57 @@ namespace WsssGpuRefine.Io.Png;
 
 /// <summary>
 /// Reads JPEG/PNG images as 8-bit RGB for the CRF. EXIF orientation is not applied, matching
-/// PIL/cv2 in the seed methods. PNGs are exact. JPEGs without chroma subsampling match libjpeg (PIL/cv2)
-/// within 2 levels; 4:2:0 JPEGs (VOC's) differ by about 4 levels on average near colour edges, because
-/// ImageSharp does not do libjpeg's triangular ("fancy") chroma upsampling (see JpegDecoderParityTests).
+/// PIL/cv2 in the seed methods. Baseline JPEGs (4:4:4, 4:2:2, 4:2:0, grayscale) are decoded by
+/// <see cref="LibjpegCompatibleDecoder"/>, which gives libjpeg's (PIL's, cv2's) pixels exactly; other
+/// JPEGs (progressive, CMYK, ...) and PNGs go through ImageSharp. ImageSharp alone lands ~4 levels away
+/// from libjpeg on 4:2:0 JPEGs, because it does not do libjpeg's triangular chroma upsampling.
 /// </summary>
 public static class RgbImageReader
 {
     public static RgbImage Read(string path)
     {
+        byte[] bytes;
         try
         {
-            using var image = Image.Load<Rgb24>(path);
-            return FromImage(image);
-        }
-        catch (Exception e) when (e is UnknownImageFormatException or InvalidImageContentException or ImageFormatException)
-        {
-            throw new WsssInputException(path, $"cannot decode image: {e.Message}", e);
+            bytes = File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new WsssInputException(path, $"cannot read: {e.Message}", e);
         }
+        try
+        {
+            return Decode(bytes);
+        }
+        catch (WsssInputException e)
+        {
+            throw e.WithFile(path);
+        }
     }
 
+    /// <summary>Decodes JPEG or PNG bytes; baseline JPEGs go through the libjpeg-exact decoder.</summary>
     public static RgbImage Decode(ReadOnlySpan<byte> encoded)
     {
+        if (encoded.Length > 2 && encoded[0] == 0xFF && encoded[1] == 0xD8)
+        {
+            var rgb = LibjpegCompatibleDecoder.TryDecode(encoded, out int width, out int height);
+            if (rgb is not null) return new RgbImage(height, width, rgb);
+        }
+        return DecodeWithImageSharp(encoded);
+    }
+
+    private static RgbImage DecodeWithImageSharp(ReadOnlySpan<byte> encoded)
+    {
+        if (encoded.IsEmpty) throw new WsssInputException(null, "cannot decode image: the file is empty");
         try
         {
             using var image = Image.Load<Rgb24>(encoded);
             return FromImage(image);
         }
-        catch (Exception e) when (e is UnknownImageFormatException or InvalidImageContentException or ImageFormatException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // ImageSharp reports damaged files with assorted exception types (NotSupported, NullReference,
+            // IndexOutOfRange, ...); at this boundary every one of them means the input is bad.
             throw new WsssInputException(null, $"cannot decode image: {e.Message}", e);
         }
     }

@@ -124,17 +124,29 @@ for im in images:
     e = {0: bg.astype(np.float32)}
     e.update({int(c) + 1: im['cams'][k] for k, c in enumerate(im['present'])})
     save('bg-fg', im['id'], e)
+    # SSDD out_aff_crf: plain float32 (C+1, H, W), background first, then the present classes ascending
+    save('ssdd', im['id'], np.concatenate([bg[None].astype(np.float32), im['cams']], axis=0))
+    # CPN: SEAM-normalised CAMs halved to [0, 0.5] (D layout); thresholds apply to the halved values
+    save('cpn', im['id'], {int(c): (im['cams'][k] / 2).astype(np.float32) for k, c in enumerate(im['present'])})
+    # SC-CAM: the save happens after a heat-map helper thresholded the array in place at 0.15 -> {0, 255}
+    save('sccam', im['id'], {int(c): np.where(im['cams'][k] > 0.15, 255.0, 0.0).astype(np.float32) for k, c in enumerate(im['present'])})
 
 expected = {}
 gts = [im['gt'] for im in images]
-for fmt in ['irn', 'puzzlecam', 'vwe', 'psa', 'bg-fg']:
-    preds = [irn_label(im['cams'], im['present'], 0.15) for im in images]
+# What each format's maps are once read (the thresholds apply to these values).
+read_back = {
+    'cpn': lambda cams: (cams / 2).astype(np.float32),
+    'sccam': lambda cams: (np.where(cams > 0.15, 255.0, 0.0).astype(np.float32) / np.float32(255)),
+}
+for fmt in ['irn', 'puzzlecam', 'vwe', 'psa', 'bg-fg', 'ssdd', 'cpn', 'sccam']:
+    as_read = read_back.get(fmt, lambda cams: cams)
+    preds = [irn_label(as_read(im['cams']), im['present'], 0.15) for im in images]
     conf = chainercv_confusion(preds, gts)
     iou = chainercv_iou(conf)
     curve = []
     for i in range(60):
         t = i / 100
-        c = chainercv_confusion([irn_label(im['cams'], im['present'], t) for im in images], gts)
+        c = chainercv_confusion([irn_label(as_read(im['cams']), im['present'], t) for im in images], gts)
         curve.append(float(np.nanmean(chainercv_iou(c))))
     expected[fmt] = {
         'miou': float(np.nanmean(iou)),

@@ -1,10 +1,22 @@
 #!/usr/bin/python3
-"""Writes the I/O test fixtures with real numpy 1.24 / torch 1.13 / PIL, exactly as the seed methods
+"""Writes the I/O test fixtures with real numpy 1.24 / torch 1.13 / PIL 9.4, exactly as the seed methods
 write their dumps, plus expected.json holding the decoded values the C# readers must reproduce.
+
+  npy/     plain arrays: every dtype in both byte orders, Fortran order, 0-d, empty, v2/v3 headers, a
+           hand-written header with another key order and spacing
+  npz/     np.savez and np.savez_compressed
+  dumps/   CAM dicts A-E as the methods write them (torch strided views and storage offsets, pickle
+           protocols 2/3/4, numpy 2 module names), ICD and SSDD plain arrays, NaN and key mismatch,
+           torch Parameter and _rebuild_tensor_v3
+  labels/  cls_labels.npy with int32-scalar and str keys (protocol 2)
+  bad/     hostile pickles (os.system, eval, subprocess, _frombuffer, INST/OBJ/NEWOBJ/NEWOBJ_EX,
+           persistent ids, unknown opcodes) and truncated or corrupt files
+  png/     PIL-written palette/grayscale label PNGs, hand-made PNGs covering every row filter and Adam7,
+           RGB PNG, JPEGs (4:2:0/4:2:2/4:4:4/gray/progressive, restart markers) with PIL's decode
 
 Run from anywhere:  /usr/bin/python3 tests/WsssGpuRefine.Tests/Fixtures/io/make_fixtures.py
 The output is deterministic (fixed seeds), so re-running it leaves the committed files unchanged
-apart from torch's random storage keys inside the legacy storage streams.
+apart from torch's storage keys (memory addresses) inside the legacy storage streams.
 """
 import collections
 import copyreg
@@ -538,17 +550,170 @@ handmade_png("hand_palette_2bit_adam7", p2, 2, 3, 1, voc_cmap()[:4].ravel().toli
 p1 = rng.integers(0, 2, size=(5, 9)).astype(np.uint8)
 handmade_png("hand_palette_1bit", p1, 1, 3, 0, voc_cmap()[:2].ravel().tolist())
 
-# A photo-like JPEG (quality 75, 4:2:0 chroma) and PIL's (libjpeg's) decode of it: the yardstick for how
-# far another JPEG decoder may land from what the seed methods' CRFs saw.
-yy, xx = np.mgrid[0:48, 0:64]
+# Photo-like JPEGs and PIL's (libjpeg's) decode of each: what the seed methods' CRFs saw. Odd sizes so
+# that partial MCUs and the chroma edge replication are exercised.
+yy, xx = np.mgrid[0:37, 0:53]
 photo = np.stack([128 + 100 * np.sin(xx / 7.0), 128 + 90 * np.cos(yy / 5.0), 128 + 80 * np.sin((xx + yy) / 9.0)], axis=-1)
 photo = np.clip(photo + rng.normal(0, 12, photo.shape), 0, 255).astype(np.uint8)
-Image.fromarray(photo, mode="RGB").save(path("png", "photo_q75.jpg"), quality=75)
-pil_decoded = np.array(Image.open(path("png", "photo_q75.jpg")).convert("RGB"))
-expected["png"]["photo_q75_pil"] = {"height": 48, "width": 64, "values": flat(pil_decoded)}
-Image.fromarray(photo, mode="RGB").save(path("png", "photo_q75_444.jpg"), quality=75, subsampling=0)
-pil_decoded = np.array(Image.open(path("png", "photo_q75_444.jpg")).convert("RGB"))
-expected["png"]["photo_q75_444_pil"] = {"height": 48, "width": 64, "values": flat(pil_decoded)}
+for jname, img, kwargs in [
+    ("jpeg_420_q75", photo, {"quality": 75, "subsampling": 2}),
+    ("jpeg_420_q95", photo, {"quality": 95, "subsampling": 2}),
+    ("jpeg_422_q75", photo, {"quality": 75, "subsampling": 1}),
+    ("jpeg_444_q75", photo, {"quality": 75, "subsampling": 0}),
+    ("jpeg_gray_q80", photo[..., 1], {"quality": 80}),
+    ("jpeg_progressive_q75", photo, {"quality": 75, "subsampling": 2, "progressive": True}),
+    ("jpeg_optimized_q60", photo[:16, :17], {"quality": 60, "subsampling": 2, "optimize": True}),
+]:
+    Image.fromarray(img).save(path("png", jname + ".jpg"), **kwargs)
+    decoded = np.array(Image.open(path("png", jname + ".jpg")).convert("RGB"))
+    expected["png"][jname] = {"height": int(decoded.shape[0]), "width": int(decoded.shape[1]), "values": flat(decoded)}
+
+
+
+def jpeg_with_restarts(name, rgb, interval, gray=False):
+    """A small baseline JPEG encoder (PIL cannot write restart markers): DCT, quantisation, canonical
+    Huffman tables with fixed code lengths, byte stuffing and an RSTn marker every `interval` MCUs.
+    PIL's decode of the result is the expected value, so only the decoder under test matters."""
+    import struct
+
+    h, w = rgb.shape[:2]
+    rgbf = rgb.astype(np.float64)
+    if gray:
+        planes = [rgbf if rgbf.ndim == 2 else rgbf[..., 1]]
+        samp = [(1, 1)]
+    else:
+        r, g, b = rgbf[..., 0], rgbf[..., 1], rgbf[..., 2]
+        y = 0.299 * r + 0.587 * g + 0.114 * b
+        cb = -0.168736 * r - 0.331264 * g + 0.5 * b + 128
+        cr = 0.5 * r - 0.418688 * g - 0.081312 * b + 128
+        planes = [y, cb, cr]
+        samp = [(2, 2), (1, 1), (1, 1)]
+    hmax = max(sv[0] for sv in samp)
+    vmax = max(sv[1] for sv in samp)
+    mcux, mcuy = -(-w // (8 * hmax)), -(-h // (8 * vmax))
+    comps = []
+    for plane, (hs, vs) in zip(planes, samp):
+        full = np.pad(plane, ((0, mcuy * 8 * vmax - h), (0, mcux * 8 * hmax - w)), mode="edge")
+        fy, fx = vmax // vs, hmax // hs
+        sub = full.reshape(full.shape[0] // fy, fy, full.shape[1] // fx, fx).mean(axis=(1, 3))
+        comps.append(sub - 128)
+    k = np.arange(8)
+    basis = np.cos((2 * k[None, :] + 1) * k[:, None] * np.pi / 16) * np.where(k == 0, np.sqrt(1 / 8), np.sqrt(2 / 8))[:, None]
+    qt = [np.full((8, 8), 6, np.int64) + np.add.outer(k, k), np.full((8, 8), 9, np.int64) + 2 * np.add.outer(k, k)]
+    zz = [0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21,
+          28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61,
+          54, 47, 55, 62, 63]
+
+    def block_symbols(block, q, pred):
+        coef = np.round((basis @ block @ basis.T) / q).astype(np.int64).ravel()[zz]
+        out = []
+        diff = int(coef[0]) - pred
+        out.append(("dc", diff))
+        run = 0
+        for i in range(1, 64):
+            v = int(coef[i])
+            if v == 0:
+                run += 1
+                continue
+            while run > 15:
+                out.append(("ac", (15, 0)))
+                run -= 16
+            out.append(("ac", (run, v)))
+            run = 0
+        if run:
+            out.append(("ac", "eob"))
+        return out, int(coef[0])
+
+    def size(v):
+        return 0 if v == 0 else int(abs(v)).bit_length()
+
+    # Entropy symbols per MCU, then fixed-length canonical tables (4-bit DC codes, 8-bit AC codes).
+    mcus = []
+    preds = [0] * len(comps)
+    for my in range(mcuy):
+        for mx in range(mcux):
+            if interval and (my * mcux + mx) % interval == 0:
+                preds = [0] * len(comps)
+            items = []
+            for ci, ((hs, vs), c) in enumerate(zip(samp, comps)):
+                for by in range(vs):
+                    for bx in range(hs):
+                        y0, x0 = (my * vs + by) * 8, (mx * hs + bx) * 8
+                        syms, preds[ci] = block_symbols(c[y0:y0 + 8, x0:x0 + 8], qt[min(ci, 1)], preds[ci])
+                        items.append((min(ci, 1), syms))
+            mcus.append(items)
+    dc_syms = [sorted({size(v) for items in mcus for t, syms in items if t == tb for kind, v in syms if kind == "dc"}) for tb in (0, 1)]
+    ac_syms = [sorted({0 if v == "eob" else (v[0] << 4) | size(v[1]) if v[1] else 0xF0
+                       for items in mcus for t, syms in items if t == tb for kind, v in syms if kind == "ac"}) for tb in (0, 1)]
+    tables = len(comps) > 1 and 2 or 1
+
+    class Bits:
+        def __init__(self):
+            self.out, self.acc, self.n = bytearray(), 0, 0
+
+        def put(self, value, n):
+            for i in range(n - 1, -1, -1):
+                self.acc = (self.acc << 1) | ((value >> i) & 1)
+                self.n += 1
+                if self.n == 8:
+                    self.out.append(self.acc)
+                    if self.acc == 0xFF:
+                        self.out.append(0)
+                    self.acc, self.n = 0, 0
+
+        def flush(self):
+            if self.n:
+                self.put((1 << (8 - self.n)) - 1, 8 - self.n)
+
+    bits = Bits()
+    for m, items in enumerate(mcus):
+        if interval and m and m % interval == 0:
+            bits.flush()
+            bits.out += bytes([0xFF, 0xD0 + ((m // interval - 1) % 8)])
+        for tb, syms in items:
+            for kind, v in syms:
+                if kind == "dc":
+                    s_ = size(v)
+                    bits.put(dc_syms[tb].index(s_), 4)
+                    bits.put(v if v >= 0 else v + (1 << s_) - 1, s_)
+                elif v == "eob":
+                    bits.put(ac_syms[tb].index(0), 8)
+                elif v[1] == 0:
+                    bits.put(ac_syms[tb].index(0xF0), 8)
+                else:
+                    s_ = size(v[1])
+                    bits.put(ac_syms[tb].index((v[0] << 4) | s_), 8)
+                    bits.put(v[1] if v[1] >= 0 else v[1] + (1 << s_) - 1, s_)
+    bits.flush()
+
+    def seg(marker, payload):
+        return bytes([0xFF, marker]) + struct.pack(">H", len(payload) + 2) + payload
+
+    out = b"\xff\xd8"
+    for t in range(tables):
+        out += seg(0xDB, bytes([t]) + bytes(int(qt[t].ravel()[i]) for i in zz))
+    out += seg(0xC0, struct.pack(">BHHB", 8, h, w, len(comps)) +
+               b"".join(bytes([i + 1, (hs << 4) | vs, min(i, 1)]) for i, (hs, vs) in enumerate(samp)))
+    for t in range(tables):
+        for cls, syms, length in ((0, dc_syms[t], 4), (1, ac_syms[t], 8)):
+            counts = [0] * 16
+            counts[length - 1] = len(syms)
+            out += seg(0xC4, bytes([(cls << 4) | t]) + bytes(counts) + bytes(syms))
+    if interval:
+        out += seg(0xDD, struct.pack(">H", interval))
+    out += seg(0xDA, bytes([len(comps)]) + b"".join(bytes([i + 1, (min(i, 1) << 4) | min(i, 1)]) for i in range(len(comps)))
+               + bytes([0, 63, 0]))
+    out += bytes(bits.out) + b"\xff\xd9"
+    with open(path("png", name + ".jpg"), "wb") as f:
+        f.write(out)
+    decoded = np.array(Image.open(path("png", name + ".jpg")).convert("RGB"))
+    assert decoded.shape[:2] == (h, w)
+    assert np.abs(decoded.astype(int) - (rgb if rgb.ndim == 3 else rgb[..., None]).astype(int)).mean() < 12, name
+    expected["png"][name] = {"height": int(h), "width": int(w), "values": flat(decoded)}
+
+
+jpeg_with_restarts("jpeg_420_restart3", photo, 3)
+jpeg_with_restarts("jpeg_gray_restart5", photo[..., 0], 5, gray=True)
 
 with open(path("png", "truncated.png"), "wb") as f:
     f.write(open(path("png", "gray_big.png"), "rb").read()[:60])

@@ -1,0 +1,64 @@
+using WsssGpuRefine.Core;
+using WsssGpuRefine.Io.Png;
+using WsssGpuRefine.Jobs;
+using WsssGpuRefine.Reports;
+using WsssGpuRefine.Threshold;
+
+namespace WsssGpuRefine.Cli.Reports;
+
+/// <summary>Writes a run's <c>--report DIR</c>: the score table and plots, and a contact sheet of a sample of ids.</summary>
+internal static class RunReport
+{
+    private const int SampleSize = 8;
+
+    /// <param name="pseudoLabel">the run's label for an id and its CAMs (null where the run made none)</param>
+    public static void Write(string directory, EvalReport? score, int classes, IReadOnlyList<string> ids, string? imagesDirectory,
+        string? camsDirectory, string? format, string? gtDirectory, Func<string, ClassMaps?, LabelMap?> pseudoLabel)
+    {
+        var written = new List<string>();
+        if (score is not null) written.AddRange(EvalPlots.Write(directory, score, classes));
+        if (imagesDirectory is not null)
+        {
+            var rows = new List<ContactSheetRow>();
+            foreach (string id in ContactSheet.Sample(ids, SampleSize))
+            {
+                try
+                {
+                    var image = RgbImageReader.Read(DatasetInputs.ImagePath(imagesDirectory, id));
+                    var gt = gtDirectory is null ? null : DatasetInputs.ReadGroundTruth(gtDirectory, id, classes);
+                    ClassMaps? cams = null;
+                    if (camsDirectory is not null)
+                    {
+                        var present = gt is null ? null : DatasetInputs.PresentForegroundClasses(gt);
+                        cams = DatasetInputs.ReadDump(DatasetInputs.CamPath(camsDirectory, id), format, present, image.Height, image.Width).HighRes;
+                    }
+                    rows.Add(new ContactSheetRow(id, image, cams, pseudoLabel(id, cams), gt));
+                }
+                catch (WsssInputException e)
+                {
+                    Console.Error.WriteLine($"info: contact sheet skips {id}: {e.Message}");
+                }
+            }
+            if (rows.Count > 0)
+            {
+                Directory.CreateDirectory(directory);
+                string sheet = Path.Combine(directory, "contact_sheet.png");
+                ContactSheet.Write(sheet, rows);
+                written.Add(sheet);
+            }
+        }
+        if (written.Count > 0) Console.WriteLine($"report: {string.Join(", ", written)}");
+    }
+
+    /// <summary>The label a CAM eval scored: the reported threshold (the best of a sweep) or power background.</summary>
+    public static Func<string, ClassMaps?, LabelMap?> FromRule(EvalReport report) => (_, cams) =>
+        cams is null ? null
+        : report.Threshold is { } t ? ThresholdLabeling.Label(cams, new BackgroundRule.Constant(t))
+        : report.BackgroundPower is { } a ? ThresholdLabeling.Label(cams, new BackgroundRule.Power(a)) : null;
+
+    public static Func<string, ClassMaps?, LabelMap?> FromDirectory(string directory) => (id, _) =>
+    {
+        string path = Path.Combine(directory, id + ".png");
+        return File.Exists(path) ? LabelPngReader.Read(path) : null;
+    };
+}

@@ -1,0 +1,24 @@
+using System.Runtime.ExceptionServices;
+
+namespace WsssGpuRefine.Core;
+
+/// <summary>
+/// Parallel loops report failures as an AggregateException; callers of the operations expect the failure itself
+/// (a <see cref="WsssInputException"/> naming the bad input), as the GPU paths throw it.
+/// </summary>
+internal static class ParallelWork
+{
+    public static void Run(Action loop)
+    {
+        try
+        {
+            loop();
+        }
+        catch (AggregateException e)
+        {
+            var flat = e.Flatten().InnerExceptions;
+            var first = flat.FirstOrDefault(x => x is WsssInputException) ?? flat.FirstOrDefault() ?? e;
+            ExceptionDispatchInfo.Capture(first).Throw();
+        }
+    }
+}
