@@ -132,7 +132,6 @@ public sealed class BenchRunner
                 compute = t.HasGpuTimestamps ? t.GpuComputeMs / n : null;
                 if (!t.HasGpuTimestamps) note = "device has no GPU timestamps: transfer is host-side only";
             }
-            if (stage == BenchStage.Pipeline && t.Submissions > 0) note = "its CRF part ran on the CPU: no GPU kernel";
         }
         return new BenchStageResult
         {
