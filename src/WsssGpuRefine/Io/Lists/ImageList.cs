@@ -12,23 +12,7 @@ public static class ImageList
 {
     public static IReadOnlyList<string> Read(string path)
     {
-        string[] lines;
-        try
-        {
-            lines = File.ReadAllLines(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new WsssInputException(path, $"cannot read: {e.Message}", e);
-        }
-        try
-        {
-            return Parse(lines);
-        }
-        catch (WsssInputException e)
-        {
-            throw e.WithFile(path);
-        }
+        return InputFile.Read(path, () => Parse(File.ReadAllLines(path)));
     }
 
     /// <summary>Parses list lines; errors name the 1-based line.</summary>

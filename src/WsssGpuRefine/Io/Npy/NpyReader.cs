@@ -24,7 +24,7 @@ public static class NpyReader
 
     /// <summary>Reads a file; every failure is a <see cref="WsssInputException"/> naming <paramref name="path"/>.</summary>
     /// <remarks>Plain arrays are read straight into their data buffer (no whole-file copy).</remarks>
-    public static NpyArray Read(string path) => WithFile(path, () =>
+    public static NpyArray Read(string path) => InputFile.Read(path, () =>
     {
         using var file = OpenRead(path);
         var (header, dtype) = ReadHeader(file);
@@ -40,7 +40,7 @@ public static class NpyReader
     /// affinity-matrix case) is read directly into the returned buffer, so a 550 MB matrix costs 550 MB;
     /// any other numeric layout is converted.
     /// </summary>
-    public static NpyFloat32Array ReadFloat32(string path) => WithFile(path, () =>
+    public static NpyFloat32Array ReadFloat32(string path) => InputFile.Read(path, () =>
     {
         using var file = OpenRead(path);
         var (header, dtype) = ReadHeader(file);
@@ -82,22 +82,6 @@ public static class NpyReader
     }
 
     // ---------------------------------------------------------------- shared parts
-    private static T WithFile<T>(string path, Func<T> read)
-    {
-        try
-        {
-            return read();
-        }
-        catch (WsssInputException e)
-        {
-            throw e.WithFile(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new WsssInputException(path, $"cannot read: {e.Message}", e);
-        }
-    }
-
     private static FileStream OpenRead(string path) =>
         new(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
 

@@ -9,19 +9,11 @@ public static class NpzReader
     /// <summary>Reads every array of the archive, keyed by its name without the <c>.npy</c> suffix.</summary>
     public static IReadOnlyDictionary<string, NpyArray> Read(string path)
     {
-        try
+        return InputFile.Read(path, () =>
         {
             using var stream = File.OpenRead(path);
             return Read(stream);
-        }
-        catch (WsssInputException e)
-        {
-            throw e.WithFile(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new WsssInputException(path, $"cannot read: {e.Message}", e);
-        }
+        });
     }
 
     public static IReadOnlyDictionary<string, NpyArray> Read(Stream stream)

@@ -17,23 +17,7 @@ public static class LabelPngReader
     /// <summary>Reads a label PNG; every failure is a <see cref="WsssInputException"/> naming the file.</summary>
     public static LabelMap Read(string path)
     {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new WsssInputException(path, $"cannot read: {e.Message}", e);
-        }
-        try
-        {
-            return Decode(bytes);
-        }
-        catch (WsssInputException e)
-        {
-            throw e.WithFile(path);
-        }
+        return InputFile.Read(path, () => Decode(File.ReadAllBytes(path)));
     }
 
     /// <summary>Decodes PNG bytes (palette with 1, 2, 4 or 8 bits, or 8-bit grayscale) to per-pixel values.</summary>

@@ -15,23 +15,7 @@ public static class RgbImageReader
 {
     public static RgbImage Read(string path)
     {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new WsssInputException(path, $"cannot read: {e.Message}", e);
-        }
-        try
-        {
-            return Decode(bytes);
-        }
-        catch (WsssInputException e)
-        {
-            throw e.WithFile(path);
-        }
+        return InputFile.Read(path, () => Decode(File.ReadAllBytes(path)));
     }
 
     /// <summary>Decodes JPEG or PNG bytes; baseline JPEGs go through the libjpeg-exact decoder.</summary>
