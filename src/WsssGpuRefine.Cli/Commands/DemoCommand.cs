@@ -16,25 +16,46 @@ internal sealed class DemoCommand : ICliCommand
     {
         var output = new Option<DirectoryInfo?>("--out") { Description = "where the sample is written (default: a folder in the temp directory)" };
         var backend = CommonOptions.Backend();
+        var images = new Option<int?>("--images") { Description = "generate this many images instead of the embedded sample's 16 (e.g. 1464, VOC train's size)" };
+        var size = new Option<string?>("--size") { Description = "WxH of every generated image, e.g. 500x375 (default: the embedded sample's mixed small sizes)" };
+        var generateOnly = new Option<bool>("--generate-only") { Description = "write the sample and stop (to run eval/refine/bench on it yourself)" };
         var command = new Command("demo", "Generate the embedded synthetic VOC-format sample and run the whole pipeline on it, printing the mIoU after each stage.")
         {
-            output, backend,
+            output, backend, images, size, generateOnly,
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
             string root = parse.GetValue(output)?.FullName ?? Path.Combine(Path.GetTempPath(), "wsss-demo");
+            var parameters = SyntheticVocSample.Parameters.Embedded();
+            if (parse.GetValue(images) is { } count)
+                parameters = count > 0 ? parameters with { Images = count } : throw new ArgumentException("--images must be positive");
+            if (parse.GetValue(size) is { } text)
+            {
+                var parts = text.Split('x');
+                if (parts.Length != 2 || !int.TryParse(parts[0], out int w) || !int.TryParse(parts[1], out int h) || w < 16 || h < 16 || w > 4096 || h > 4096)
+                    throw new ArgumentException($"--size: expected WxH between 16 and 4096, e.g. 500x375, not '{text}'");
+                parameters = parameters with { MinWidth = w, MaxWidth = w, MinHeight = h, MaxHeight = h };
+            }
+            if (parse.GetValue(generateOnly))
+            {
+                var layout = Generate(root, parameters);
+                Console.WriteLine($"sample: {parameters.Images} images in {layout.Root} (list {layout.List}, ground truth {layout.GroundTruth}, dumps {layout.IrnCams} and {layout.PsaCams})");
+                return 0;
+            }
             using var computeBackend = CliRunner.CreateBackend(parse.GetValue(backend));
-            return Run(root, computeBackend);
+            return Run(root, computeBackend, parameters);
         }));
         return command;
     }
 
-    internal static int Run(string root, ComputeBackend backend)
+    private static SyntheticSampleLayout Generate(string root, SyntheticVocSample.Parameters parameters) =>
+        ProgressDisplay.Run("generate", parameters.Images, progress => SyntheticSampleWriter.Write(root, parameters, progress));
+
+    internal static int Run(string root, ComputeBackend backend, SyntheticVocSample.Parameters parameters)
     {
         var clock = Stopwatch.StartNew();
-        var items = SyntheticVocSample.Generate();
-        var layout = SyntheticSampleWriter.Write(root, items);
-        Console.WriteLine($"sample: {items.Count} synthetic VOC-format images in {layout.Root} ({clock.ElapsedMilliseconds} ms)");
+        var layout = Generate(root, parameters);
+        Console.WriteLine($"sample: {parameters.Images} synthetic VOC-format images in {layout.Root} ({clock.ElapsedMilliseconds} ms)");
         Console.WriteLine($"backend: {backend.Name} ({backend.DeviceName})");
         var ids = DatasetInputs.ReadList(layout.List);
 

@@ -23,25 +23,51 @@ public static class SyntheticSampleWriter
 {
     public static SyntheticSampleLayout Write(string root, IReadOnlyList<SyntheticItem> items)
     {
+        var layout = Prepare(root);
+        Parallel.ForEach(items, item => WriteItem(layout, item));
+        WriteLists(layout, items.Select(i => i.Id).ToArray());
+        return layout;
+    }
+
+    /// <summary>Generates and writes a sample of any size without holding it in memory (e.g. 1464 VOC-size images).</summary>
+    public static SyntheticSampleLayout Write(string root, SyntheticVocSample.Parameters parameters, IProgress<int>? progress = null)
+    {
+        var layout = Prepare(root);
+        Parallel.For(0, parameters.Images, i =>
+        {
+            WriteItem(layout, SyntheticVocSample.GenerateOne(parameters, i));
+            progress?.Report(1);
+        });
+        WriteLists(layout, Enumerable.Range(0, parameters.Images).Select(SyntheticVocSample.IdOf).ToArray());
+        return layout;
+    }
+
+    private static SyntheticSampleLayout Prepare(string root)
+    {
         var layout = new SyntheticSampleLayout(root);
         foreach (string d in new[] { layout.Images, layout.GroundTruth, layout.IrnCams, layout.PsaCams }) Directory.CreateDirectory(d);
-        Parallel.ForEach(items, item =>
-        {
-            AtomicFileWriter.Write(Path.Combine(layout.Images, item.Id + ".jpg"), s =>
-            {
-                using var image = Image.LoadPixelData<Rgb24>(item.Image.Pixels, item.Image.Width, item.Image.Height);
-                image.SaveAsJpeg(s, new JpegEncoder { Quality = 95 });
-            });
-            AtomicFileWriter.Write(Path.Combine(layout.GroundTruth, item.Id + ".png"), s => LabelPngWriter.Write(s, item.GroundTruth));
-            var keys = item.Cams.LabelIds.Select(id => (long)(id - 1)).ToArray();
-            AtomicFileWriter.Write(Path.Combine(layout.IrnCams, item.Id + ".npy"), s => SeedDumpWriter.WriteIrn(s, keys,
-                item.LowResCams.Data, [item.LowResCams.Channels, item.LowResCams.Height, item.LowResCams.Width],
-                item.Cams.Data, [item.Cams.Channels, item.Cams.Height, item.Cams.Width]));
-            var maps = item.Cams.LabelIds.Select((id, k) => (id - 1, item.Cams.Channel(k).ToArray())).ToArray();
-            AtomicFileWriter.Write(Path.Combine(layout.PsaCams, item.Id + ".npy"), s => SeedDumpWriter.WritePsa(s, maps, item.Cams.Height, item.Cams.Width));
-        });
-        AtomicFileWriter.WriteAllText(layout.List, string.Concat(items.Select(i => i.Id + "\n")));
-        AtomicFileWriter.WriteAllText(layout.PsaList, string.Concat(items.Select(i => $"/JPEGImages/{i.Id}.jpg /SegmentationClassAug/{i.Id}.png\n")));
         return layout;
+    }
+
+    private static void WriteItem(SyntheticSampleLayout layout, SyntheticItem item)
+    {
+        AtomicFileWriter.Write(Path.Combine(layout.Images, item.Id + ".jpg"), s =>
+        {
+            using var image = Image.LoadPixelData<Rgb24>(item.Image.Pixels, item.Image.Width, item.Image.Height);
+            image.SaveAsJpeg(s, new JpegEncoder { Quality = 95 });
+        });
+        AtomicFileWriter.Write(Path.Combine(layout.GroundTruth, item.Id + ".png"), s => LabelPngWriter.Write(s, item.GroundTruth));
+        var keys = item.Cams.LabelIds.Select(id => (long)(id - 1)).ToArray();
+        AtomicFileWriter.Write(Path.Combine(layout.IrnCams, item.Id + ".npy"), s => SeedDumpWriter.WriteIrn(s, keys,
+            item.LowResCams.Data, [item.LowResCams.Channels, item.LowResCams.Height, item.LowResCams.Width],
+            item.Cams.Data, [item.Cams.Channels, item.Cams.Height, item.Cams.Width]));
+        var maps = item.Cams.LabelIds.Select((id, k) => (id - 1, item.Cams.Channel(k).ToArray())).ToArray();
+        AtomicFileWriter.Write(Path.Combine(layout.PsaCams, item.Id + ".npy"), s => SeedDumpWriter.WritePsa(s, maps, item.Cams.Height, item.Cams.Width));
+    }
+
+    private static void WriteLists(SyntheticSampleLayout layout, IReadOnlyList<string> ids)
+    {
+        AtomicFileWriter.WriteAllText(layout.List, string.Concat(ids.Select(id => id + "\n")));
+        AtomicFileWriter.WriteAllText(layout.PsaList, string.Concat(ids.Select(id => $"/JPEGImages/{id}.jpg /SegmentationClassAug/{id}.png\n")));
     }
 }

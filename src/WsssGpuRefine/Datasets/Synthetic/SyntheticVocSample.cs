@@ -36,7 +36,8 @@ public static class SyntheticVocSample
 
     public static string IdOf(int index) => $"2026_{index:D6}";
 
-    private static SyntheticItem GenerateOne(Parameters p, int index)
+    /// <summary>Image <paramref name="index"/> of the sample alone (the same as Generate(p)[index]).</summary>
+    public static SyntheticItem GenerateOne(Parameters p, int index)
     {
         var rng = new Random(p.Seed * 7919 + index);
         int w = rng.Next(p.MinWidth, p.MaxWidth + 1), h = rng.Next(p.MinHeight, p.MaxHeight + 1);
