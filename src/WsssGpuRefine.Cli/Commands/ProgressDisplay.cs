@@ -43,8 +43,9 @@ internal static class ProgressDisplay
         {
             int done = Interlocked.Add(ref _done, value);
             int decile = total == 0 ? 10 : done * 10 / total;
-            if (decile <= _lastDecile || total < 20) return;
-            _lastDecile = decile;
+            int last = Volatile.Read(ref _lastDecile);
+            // Reports come from the decode and compute threads: only the one that moves the decile prints it.
+            if (decile <= last || total < 20 || Interlocked.CompareExchange(ref _lastDecile, decile, last) != last) return;
             double rate = done / Math.Max(1e-9, _clock.Elapsed.TotalSeconds);
             Console.Error.WriteLine($"{title}: {done}/{total} ({rate:F1} img/s)");
         }

@@ -100,7 +100,7 @@ public sealed class BatchStream<T>
                     }
                     var batch = slots.Where(s => s.HasValue).Select(s => s!.Value).ToList();
                     await channel.Writer.WriteAsync(batch, cancel.Token).ConfigureAwait(false);
-                    progress?.Report(count - batch.Count);
+                    if (count > batch.Count) progress?.Report(count - batch.Count);
                 }
                 channel.Writer.Complete();
             }
