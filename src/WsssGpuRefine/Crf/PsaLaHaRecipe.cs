@@ -73,7 +73,7 @@ public sealed class PsaLaHaResult
 public static class PsaLaHaRecipe
 {
     /// <summary>PSA's la/ha CRF labels of one image, both CRFs sharing one prepared lattice.</summary>
-    /// <param name="backend">Where the CRFs run; CPU and Vulkan give the same labels.</param>
+    /// <param name="backend">Where the CRFs run (CPU or Vulkan).</param>
     /// <param name="image">The RGB image, the same size as the CAMs.</param>
     /// <param name="cams">Full-resolution CAMs; a stored background channel is dropped and rebuilt as (1 − max)^α.</param>
     /// <param name="options">The two α values and the CRF (PSA defaults: 4, 32, <c>psa</c> preset).</param>
