@@ -14,12 +14,12 @@ public sealed record SweepPoint(
 public sealed record EvalReport
 {
     /// <summary>Mean IoU as a fraction (0..1, not percent), under <see cref="Metric"/>'s definition.</summary>
-    /// <summary>The metric's CLI name ("chainercv", "seam", "gt-present", "wsgcn" or "icd").</summary>
-    /// <summary>Per-class IoU as fractions, index = label value (0 background, 1..20 VOC classes); null where undefined.</summary>
-    /// <summary>Images scored (failed items excluded).</summary>
     [JsonPropertyName("miou")] public double MeanIou { get; init; }
+    /// <summary>Per-class IoU as fractions, index = label value (0 background, 1..20 VOC classes); null where undefined.</summary>
     [JsonPropertyName("iou")] public double?[] Iou { get; init; } = [];
+    /// <summary>Images scored (failed items excluded).</summary>
     [JsonPropertyName("images")] public int Images { get; init; }
+    /// <summary>The metric's CLI name ("chainercv", "seam", "gt-present", "wsgcn" or "icd").</summary>
     [JsonPropertyName("metric")] public string Metric { get; init; } = "chainercv";
 
     /// <summary>The constant background threshold used, or the best one of a sweep; null otherwise.</summary>
