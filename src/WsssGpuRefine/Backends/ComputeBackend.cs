@@ -5,14 +5,18 @@ public enum BackendPreference
 {
     /// <summary>The best real GPU (discrete over integrated), never a software driver; else the CPU path.</summary>
     Auto,
+    /// <summary>The CPU path (SIMD + threads) on every core, even where a GPU is present.</summary>
     Cpu,
     /// <summary>Vulkan, on the best device found; software drivers (lavapipe) are accepted when asked for by name.</summary>
     Vulkan,
 }
 
+/// <summary>Which kind of backend an instance is; operations switch on the instance itself, reports on this.</summary>
 public enum BackendKind
 {
+    /// <summary>A <see cref="CpuBackend"/>.</summary>
     Cpu,
+    /// <summary>A <see cref="Vulkan.VulkanBackend"/> (GPU, or a software driver when asked for explicitly).</summary>
     Vulkan,
 }
 
@@ -27,6 +31,7 @@ public enum BackendKind
 /// </summary>
 public abstract class ComputeBackend : IDisposable
 {
+    /// <summary>CPU or Vulkan; <see cref="Name"/> is its lower-case form.</summary>
     public abstract BackendKind Kind { get; }
 
     /// <summary>Human-readable device name, e.g. "CPU (2 threads, AVX2)" or "NVIDIA H100 (discrete)".</summary>
@@ -35,5 +40,6 @@ public abstract class ComputeBackend : IDisposable
     /// <summary>Short stable name used in JSON reports: "cpu" or "vulkan".</summary>
     public string Name => Kind.ToString().ToLowerInvariant();
 
+    /// <summary>Releases the device resources (pipelines, buffers); the backend cannot be used afterwards.</summary>
     public virtual void Dispose() => GC.SuppressFinalize(this);
 }

@@ -5,6 +5,9 @@ namespace WsssGpuRefine.Backends;
 /// <summary>The SIMD + threads path; the default wherever no real GPU is present.</summary>
 public sealed class CpuBackend : ComputeBackend
 {
+    /// <summary>A CPU backend limited to a number of threads.</summary>
+    /// <param name="maxDegreeOfParallelism">Threads to use at most; null uses every core (<see cref="Environment.ProcessorCount"/>).</param>
+    /// <exception cref="ArgumentOutOfRangeException">The limit is zero or negative.</exception>
     public CpuBackend(int? maxDegreeOfParallelism = null)
     {
         if (maxDegreeOfParallelism is <= 0)
@@ -15,12 +18,16 @@ public sealed class CpuBackend : ComputeBackend
     /// <summary>A shared instance using every core.</summary>
     public static CpuBackend Shared { get; } = new();
 
+    /// <summary>Threads the operations use at most (per-row and per-image parallel loops).</summary>
     public int MaxDegreeOfParallelism { get; }
 
+    /// <summary>Fresh options carrying <see cref="MaxDegreeOfParallelism"/>, for the operations' Parallel.For loops.</summary>
     public ParallelOptions ParallelOptions => new() { MaxDegreeOfParallelism = MaxDegreeOfParallelism };
 
+    /// <summary>Always <see cref="BackendKind.Cpu"/>.</summary>
     public override BackendKind Kind => BackendKind.Cpu;
 
+    /// <summary>"CPU (N threads, ISA)", the widest SIMD the runtime accelerates (AVX-512, AVX2, SIMD128 or scalar).</summary>
     public override string DeviceName =>
         $"CPU ({MaxDegreeOfParallelism} threads, {(Vector512.IsHardwareAccelerated ? "AVX-512" : Vector256.IsHardwareAccelerated ? "AVX2" : Vector128.IsHardwareAccelerated ? "SIMD128" : "scalar")})";
 }

@@ -19,10 +19,14 @@ public enum BenchStage
     Pipeline,
 }
 
+/// <summary>JSON keys, display names and parsing of <see cref="BenchStage"/>.</summary>
 public static class BenchStages
 {
+    /// <summary>Every stage, in the order a full run times them.</summary>
     public static readonly BenchStage[] All = Enum.GetValues<BenchStage>();
 
+    /// <summary>The stage's JSON and <c>--stages</c> key: "sweep60", "confusion", "random-walk", "crf" or "pipeline".</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not a defined stage.</exception>
     public static string Key(BenchStage stage) => stage switch
     {
         BenchStage.Sweep => "sweep60",
@@ -33,6 +37,8 @@ public static class BenchStages
         _ => throw new ArgumentOutOfRangeException(nameof(stage)),
     };
 
+    /// <summary>A one-line human description for progress lines and tables, with the workload's size.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not a defined stage.</exception>
     public static string Describe(BenchStage stage) => stage switch
     {
         BenchStage.Sweep => "eval sweep (60 thresholds)",
@@ -62,8 +68,11 @@ public static class BenchStages
 /// <summary>One stage on one device. Times are per image, the median over the timed repetitions.</summary>
 public sealed record BenchStageResult
 {
+    /// <summary>The stage's key (see <see cref="BenchStages.Key"/>).</summary>
     [JsonPropertyName("stage")] public required string Stage { get; init; }
+    /// <summary>Median over the timed repetitions of wall-clock milliseconds per image.</summary>
     [JsonPropertyName("ms_per_image")] public required double MsPerImage { get; init; }
+    /// <summary>1000 / <see cref="MsPerImage"/>; 0 when no time was measured.</summary>
     [JsonPropertyName("images_per_s")] public double ImagesPerSecond => MsPerImage > 0 ? 1000 / MsPerImage : 0;
     /// <summary>CPU ms per image divided by this device's; null when the CPU path was not measured in the run.</summary>
     [JsonPropertyName("speedup_vs_cpu")] public double? SpeedupVsCpu { get; init; }
@@ -73,28 +82,40 @@ public sealed record BenchStageResult
     [JsonPropertyName("gpu_compute_ms_per_image")] public double? GpuComputeMsPerImage { get; init; }
     /// <summary>Each timed repetition's ms per image, in order.</summary>
     [JsonPropertyName("repetitions_ms_per_image")] public required double[] RepetitionsMsPerImage { get; init; }
+    /// <summary>A caveat on the figures, e.g. the stage has no GPU kernel and ran on the CPU, or the device has no timestamps.</summary>
     [JsonPropertyName("note")] public string? Note { get; init; }
 }
 
 /// <summary>All stages on one backend and device.</summary>
 public sealed record BenchDeviceResult
 {
+    /// <summary>The backend's short name, "cpu" or "vulkan".</summary>
     [JsonPropertyName("backend")] public required string Backend { get; init; }
+    /// <summary>The device name, e.g. "CPU (16 threads, AVX-512)" or "NVIDIA H100 80GB HBM3 (discrete GPU)".</summary>
     [JsonPropertyName("device")] public required string Device { get; init; }
+    /// <summary>True for a software Vulkan driver (lavapipe): its times show correctness only, not GPU speed.</summary>
     [JsonPropertyName("software")] public bool Software { get; init; }
+    /// <summary>A caveat on the whole device, e.g. "software, correctness only".</summary>
     [JsonPropertyName("note")] public string? Note { get; init; }
+    /// <summary>One result per stage timed, in run order.</summary>
     [JsonPropertyName("stages")] public required List<BenchStageResult> Stages { get; init; }
 }
 
 /// <summary>Where the numbers were taken, so reports from several machines can be told apart and set side by side.</summary>
 public sealed record BenchMachine
 {
+    /// <summary>The host name.</summary>
     [JsonPropertyName("name")] public required string Name { get; init; }
+    /// <summary>CPU model from /proc/cpuinfo, or the architecture where that is unavailable.</summary>
     [JsonPropertyName("cpu")] public required string Cpu { get; init; }
+    /// <summary>Logical processors visible to the process.</summary>
     [JsonPropertyName("cores")] public int Cores { get; init; }
+    /// <summary>Operating system description.</summary>
     [JsonPropertyName("os")] public required string Os { get; init; }
+    /// <summary>.NET runtime description, e.g. ".NET 10.0.0".</summary>
     [JsonPropertyName("runtime")] public required string Runtime { get; init; }
 
+    /// <summary>The machine this process runs on.</summary>
     public static BenchMachine Current() => new()
     {
         Name = Environment.MachineName,
@@ -122,30 +143,46 @@ public sealed record BenchMachine
 /// <summary>The data set and repetition settings of a run.</summary>
 public sealed record BenchSettings
 {
+    /// <summary>Images per timed repetition.</summary>
     [JsonPropertyName("images")] public int Images { get; init; }
+    /// <summary>Timed repetitions per stage; the reported time is their median.</summary>
     [JsonPropertyName("repeat")] public int Repeat { get; init; }
+    /// <summary>Image width in pixels (500, VOC's common size).</summary>
     [JsonPropertyName("width")] public int Width { get; init; } = VocSizeData.Width;
+    /// <summary>Image height in pixels (375).</summary>
     [JsonPropertyName("height")] public int Height { get; init; } = VocSizeData.Height;
+    /// <summary>Label classes including background (21).</summary>
     [JsonPropertyName("classes")] public int Classes { get; init; } = VocSizeData.Classes;
+    /// <summary>Thresholds in the sweep stage (60: 0.00..0.59).</summary>
     [JsonPropertyName("thresholds")] public int Thresholds { get; init; } = 60;
+    /// <summary>The random walk's stride-4 grid as [height, width] cells.</summary>
     [JsonPropertyName("rw_grid")] public int[] RandomWalkGrid { get; init; } = [94, 125];
+    /// <summary>CRF preset of the CRF stage.</summary>
     [JsonPropertyName("crf_preset")] public string CrfPreset { get; init; } = "irn";
+    /// <summary>Mean-field iterations of the CRF stage.</summary>
     [JsonPropertyName("crf_iterations")] public int CrfIterations { get; init; } = 10;
 }
 
 /// <summary>What <c>wsss bench --json</c> writes: schema "wsss-bench/1".</summary>
 public sealed record BenchReport
 {
+    /// <summary>Schema id written in every report; a reader can refuse other versions.</summary>
     public const string SchemaName = "wsss-bench/1";
 
+    /// <summary>The schema id, <see cref="SchemaName"/>.</summary>
     [JsonPropertyName("schema")] public string Schema { get; init; } = SchemaName;
+    /// <summary>When the report was made (after the runs), UTC.</summary>
     [JsonPropertyName("timestamp_utc")] public required DateTime TimestampUtc { get; init; }
+    /// <summary>The machine the numbers were taken on.</summary>
     [JsonPropertyName("machine")] public required BenchMachine Machine { get; init; }
+    /// <summary>Data set size and repetitions of the run.</summary>
     [JsonPropertyName("settings")] public required BenchSettings Settings { get; init; }
+    /// <summary>One entry per backend and device timed.</summary>
     [JsonPropertyName("devices")] public required List<BenchDeviceResult> Devices { get; init; }
 
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
 
+    /// <summary>The report as indented JSON (schema <see cref="SchemaName"/>).</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Options);
 
     /// <summary>Reads a report written by <see cref="ToJson"/>; a file that is not one gives a WsssInputException.</summary>

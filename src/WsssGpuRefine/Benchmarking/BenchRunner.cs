@@ -26,6 +26,7 @@ public sealed record BenchOptions
         init => field = value is >= 1 and <= 1000 ? value : throw new ArgumentException("--repeat must be in 1..1000", nameof(Repeat));
     } = 3;
 
+    /// <summary>Stages to time, in this order; must not be empty (checked by <see cref="BenchRunner"/>).</summary>
     public IReadOnlyList<BenchStage> Stages { get; init; } = BenchStages.All;
 
     /// <summary>Distinct images generated; larger sets reuse them in turn (generation is not what is measured).</summary>
@@ -55,6 +56,8 @@ public sealed class BenchRunner
 
     private sealed record Item(VocSizeItem Data, ClassMaps StrideCams);
 
+    /// <summary>Generates the synthetic data in memory up front, so generation is never timed.</summary>
+    /// <exception cref="ArgumentException">No stage is selected.</exception>
     public BenchRunner(BenchOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -66,6 +69,7 @@ public sealed class BenchRunner
         _items = VocSizeData.Repeat(pool, options.Images);
     }
 
+    /// <summary>The settings to record in the report (sizes, thresholds, random-walk grid, CRF preset).</summary>
     public BenchSettings Settings => new()
     {
         Images = _options.Images,

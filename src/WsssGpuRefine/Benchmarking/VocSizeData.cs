@@ -14,8 +14,11 @@ public sealed record VocSizeItem(ClassMaps Cams, LabelMap Gt, LabelMap Predicted
 /// </summary>
 public static class VocSizeData
 {
+    /// <summary>The data's shape: VOC's common image size (500 wide, 375 high), 21 classes, and the 1464 images of VOC 2012 train.</summary>
     public const int Width = 500, Height = 375, Classes = 21, TrainImages = 1464;
 
+    /// <summary>Generates <paramref name="distinct"/> items deterministically from <paramref name="seed"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The count is not positive.</exception>
     public static VocSizeItem[] Pool(int distinct, int seed = 1)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(distinct);
@@ -23,6 +26,8 @@ public static class VocSizeData
         return Enumerable.Range(0, distinct).Select(_ => One(rng)).ToArray();
     }
 
+    /// <summary>A set of <paramref name="count"/> entries cycling through <paramref name="pool"/> (the same instances, not copies).</summary>
+    /// <exception cref="ArgumentException">The pool is empty and count is positive.</exception>
     public static T[] Repeat<T>(T[] pool, int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);

@@ -5,6 +5,9 @@ namespace WsssGpuRefine.Confusion;
 /// </summary>
 public sealed class ConfusionMatrix
 {
+    /// <summary>An all-zero K x K matrix.</summary>
+    /// <param name="classes">K, 1..255 (21 for VOC: background + 20 classes).</param>
+    /// <exception cref="ArgumentOutOfRangeException">Classes is outside 1..255.</exception>
     public ConfusionMatrix(int classes)
     {
         if (classes is < 1 or > 255)
@@ -13,6 +16,10 @@ public sealed class ConfusionMatrix
         Counts = new long[classes * classes];
     }
 
+    /// <summary>A K x K matrix holding a copy of <paramref name="counts"/>.</summary>
+    /// <param name="classes">K, 1..255.</param>
+    /// <param name="counts">K*K row-major counts, [gt * K + prediction]; copied.</param>
+    /// <exception cref="ArgumentException">The count array is not K*K long.</exception>
     public ConfusionMatrix(int classes, long[] counts) : this(classes)
     {
         ArgumentNullException.ThrowIfNull(counts);
@@ -21,15 +28,20 @@ public sealed class ConfusionMatrix
         counts.CopyTo(Counts, 0);
     }
 
+    /// <summary>K, the number of label classes (rows and columns).</summary>
     public int Classes { get; }
 
     /// <summary>Row-major counts: [gt * Classes + prediction].</summary>
     public long[] Counts { get; }
 
+    /// <summary>Pixels whose ground truth is <paramref name="gt"/> and prediction <paramref name="predicted"/> (both 0..K-1).</summary>
     public long this[int gt, int predicted] => Counts[gt * Classes + predicted];
 
+    /// <summary>Pixels counted, over all cells (ground-truth 255 pixels are never among them).</summary>
     public long Total => Counts.Sum();
 
+    /// <summary>Adds another matrix's counts to this one, cell by cell (merging images, batches or shards).</summary>
+    /// <exception cref="ArgumentException">The other matrix has a different K.</exception>
     public void Add(ConfusionMatrix other)
     {
         ArgumentNullException.ThrowIfNull(other);
@@ -38,6 +50,7 @@ public sealed class ConfusionMatrix
         for (int i = 0; i < Counts.Length; i++) Counts[i] += other.Counts[i];
     }
 
+    /// <summary>A copy as K rows of K counts (rows = ground truth), the form JSON reports store.</summary>
     public long[][] ToJagged()
     {
         var rows = new long[Classes][];

@@ -12,6 +12,10 @@ public enum PredictedIgnore
 /// <summary>Options of <see cref="ConfusionCounting"/>. Ground-truth 255 is never counted.</summary>
 public sealed record ConfusionOptions
 {
+    /// <summary>Counting options.</summary>
+    /// <param name="classes">K, 1..255 (21 for VOC); a label at or above K that is not 255 makes counting throw WsssInputException.</param>
+    /// <param name="predictedIgnore">What a predicted 255 means; follow the metric (<see cref="Metrics.SegmentationMetrics.PredictedIgnoreFor"/>).</param>
+    /// <exception cref="ArgumentOutOfRangeException">Classes is outside 1..255.</exception>
     public ConfusionOptions(int classes = 21, PredictedIgnore predictedIgnore = PredictedIgnore.CountAsBackground)
     {
         if (classes is < 1 or > 255)
@@ -20,6 +24,8 @@ public sealed record ConfusionOptions
         PredictedIgnore = predictedIgnore;
     }
 
+    /// <summary>K, the number of label classes (21 for VOC).</summary>
     public int Classes { get; }
+    /// <summary>What a predicted 255 means (background for chainercv-style metrics, skipped for WSGCN and ICD).</summary>
     public PredictedIgnore PredictedIgnore { get; }
 }

@@ -8,6 +8,13 @@ namespace WsssGpuRefine.Core;
 /// </summary>
 public sealed class ClassMaps
 {
+    /// <summary>Wraps existing channel-major data without copying it.</summary>
+    /// <param name="labelIds">VOC label value of each channel, 0..254 (0 = background, c+1 = foreground class c).</param>
+    /// <param name="height">Map height in pixels.</param>
+    /// <param name="width">Map width in pixels.</param>
+    /// <param name="data">(C, H, W) values, exactly labelIds.Length * height * width of them; kept, not copied.</param>
+    /// <exception cref="ArgumentException">The data length does not match (C, H, W), or a label id is outside 0..254.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size is negative.</exception>
     public ClassMaps(int[] labelIds, int height, int width, float[] data)
     {
         ArgumentNullException.ThrowIfNull(labelIds);
@@ -28,13 +35,18 @@ public sealed class ClassMaps
 
     /// <summary>VOC label value of each channel.</summary>
     public int[] LabelIds { get; }
+    /// <summary>Number of channels C (one per entry of <see cref="LabelIds"/>).</summary>
     public int Channels => LabelIds.Length;
+    /// <summary>Map height H in pixels (the CAM's resolution, which may differ from the image's before upsampling).</summary>
     public int Height { get; }
+    /// <summary>Map width W in pixels.</summary>
     public int Width { get; }
+    /// <summary>H * W, the length of one channel.</summary>
     public int PixelCount => Height * Width;
     /// <summary>Channel-major values: channel k, row y, column x is at (k*H + y)*W + x.</summary>
     public float[] Data { get; }
 
+    /// <summary>The (H, W) plane of channel <paramref name="k"/> (a channel index, not a label id), as a writable view into <see cref="Data"/>.</summary>
     public Span<float> Channel(int k) => Data.AsSpan(k * PixelCount, PixelCount);
 
     /// <summary>True when one channel stands for the background (variants B and E).</summary>

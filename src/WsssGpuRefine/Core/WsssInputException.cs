@@ -6,6 +6,10 @@ namespace WsssGpuRefine.Core;
 /// </summary>
 public class WsssInputException : Exception
 {
+    /// <summary>Reports bad input; the message is <c>FILE: REASON</c>, or the reason alone when <paramref name="file"/> is null.</summary>
+    /// <param name="file">The file at fault as the user named it, or null (readers that see only a stream pass null; see <see cref="WithFile"/>).</param>
+    /// <param name="reason">What is wrong, in words the user can act on, without the file name.</param>
+    /// <param name="inner">The underlying failure (I/O, decoder), if any.</param>
     public WsssInputException(string? file, string reason, Exception? inner = null)
         : base(file is null ? reason : $"{file}: {reason}", inner)
     {
@@ -15,6 +19,7 @@ public class WsssInputException : Exception
 
     /// <summary>The file at fault, as the user named it, or null when the fault is not in one file.</summary>
     public string? File { get; }
+    /// <summary>What is wrong with the input, without the file name (the message prefixes it).</summary>
     public string Reason { get; }
 
     /// <summary>The same reason, attributed to a file (readers throw without knowing the path).</summary>

@@ -23,10 +23,15 @@ public sealed class CrfImage
         Bilateral = bilateral;
     }
 
+    /// <summary>The backend the lattices were built on; every <see cref="Infer"/> runs there.</summary>
     public ComputeBackend Backend { get; }
+    /// <summary>Image height in pixels.</summary>
     public int Height { get; }
+    /// <summary>Image width in pixels.</summary>
     public int Width { get; }
+    /// <summary>Height * Width.</summary>
     public int PixelCount => Height * Width;
+    /// <summary>The kernel parameters the lattices were built for; unaries passed to <see cref="Infer"/> must come from the same set.</summary>
     public CrfParameters Parameters { get; }
     internal CrfKernel? Gaussian { get; }
     internal CrfKernel? Bilateral { get; }

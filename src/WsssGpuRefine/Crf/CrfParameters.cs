@@ -51,12 +51,19 @@ public sealed record CrfParameters
     /// <summary>Preset name this set came from ("custom" once parsed from explicit items that change it).</summary>
     public string Name { get; init; } = "custom";
 
+    /// <summary>Spatial standard deviation of the Gaussian (smoothness) kernel, in pixels (pydensecrf addPairwiseGaussian sxy); positive.</summary>
     public float GaussianSxy { get => _gaussianSxy; init => _gaussianSxy = Positive(value, nameof(GaussianSxy)); }
+    /// <summary>Potts weight of the Gaussian kernel; 0 leaves the kernel out; non-negative.</summary>
     public float GaussianCompat { get => _gaussianCompat; init => _gaussianCompat = NonNegative(value, nameof(GaussianCompat)); }
+    /// <summary>Spatial standard deviation of the bilateral (appearance) kernel, in pixels (addPairwiseBilateral sxy); positive.</summary>
     public float BilateralSxy { get => _bilateralSxy; init => _bilateralSxy = Positive(value, nameof(BilateralSxy)); }
+    /// <summary>Colour standard deviation of the bilateral kernel, in 0..255 RGB levels (addPairwiseBilateral srgb); positive.</summary>
     public float BilateralSrgb { get => _bilateralSrgb; init => _bilateralSrgb = Positive(value, nameof(BilateralSrgb)); }
+    /// <summary>Potts weight of the bilateral kernel; 0 leaves the kernel out; non-negative.</summary>
     public float BilateralCompat { get => _bilateralCompat; init => _bilateralCompat = NonNegative(value, nameof(BilateralCompat)); }
 
+    /// <summary>Mean-field steps, 0..1000 (pydensecrf's <c>inference(n)</c>; the presets use 10); 0 returns softmax(−U).</summary>
+    /// <exception cref="ArgumentException">Set outside 0..1000.</exception>
     public int Iterations
     {
         get => _iterations;
@@ -64,6 +71,8 @@ public sealed record CrfParameters
             ? value : throw new ArgumentException("iterations must be 0..1000", nameof(Iterations));
     }
 
+    /// <summary>How the unary energies are made from the input (scores, softmax, labels, ICD seeds).</summary>
+    /// <exception cref="ArgumentException">Set to an undefined value.</exception>
     public CrfUnaryKind Unary
     {
         get => _unary;
@@ -85,7 +94,9 @@ public sealed record CrfParameters
             ? value : throw new ArgumentException("unsure threshold must lie in [0, 1]", nameof(UnsureBelow));
     }
 
+    /// <summary>True when the Gaussian kernel takes part (<see cref="GaussianCompat"/> is not 0).</summary>
     public bool HasGaussian => GaussianCompat != 0;
+    /// <summary>True when the bilateral kernel takes part (<see cref="BilateralCompat"/> is not 0).</summary>
     public bool HasBilateral => BilateralCompat != 0;
 
     private static float Positive(float v, string name) =>
@@ -130,6 +141,7 @@ public sealed record CrfParameters
                 $"unknown CRF preset '{name}' (known: {string.Join(", ", PresetNames)})", nameof(name));
     }
 
+    /// <summary>Looks a preset or method alias up (case-insensitive, surrounding spaces ignored); false when the name is unknown.</summary>
     public static bool TryGetPreset(string name, out CrfParameters? parameters)
     {
         string key = Aliases.TryGetValue(name.Trim(), out var target) ? target : name.Trim();

@@ -14,9 +14,13 @@ public sealed class CrfResult
         Labels = labels;
     }
 
+    /// <summary>Number of CRF labels n (channels of <see cref="Marginals"/>); label indices run 0..n−1.</summary>
     public int LabelCount { get; }
+    /// <summary>Image height in pixels.</summary>
     public int Height { get; }
+    /// <summary>Image width in pixels.</summary>
     public int Width { get; }
+    /// <summary>Height * Width.</summary>
     public int PixelCount => Height * Width;
 
     /// <summary>Q[l, y, x] at (l·H + y)·W + x, float32, each pixel summing to 1.</summary>

@@ -14,6 +14,14 @@ public sealed class CrfUnary
     /// <summary>Labels are returned as bytes with 255 reserved for "unsure".</summary>
     public const int MaxLabels = 254;
 
+    /// <summary>Wraps ready-made unary energies without copying them (the factories build them from maps or labels).</summary>
+    /// <param name="labelCount">Number of CRF labels n, 1..<see cref="MaxLabels"/>.</param>
+    /// <param name="height">Image height in pixels.</param>
+    /// <param name="width">Image width in pixels.</param>
+    /// <param name="energies">(n, H, W) channel-major energies −log p, all finite; kept, not copied.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The label count or a size is out of range.</exception>
+    /// <exception cref="ArgumentException">The array length is not n * H * W.</exception>
+    /// <exception cref="WsssInputException">An energy is NaN or infinite (it would spread NaN through the lattice).</exception>
     public CrfUnary(int labelCount, int height, int width, float[] energies)
     {
         ArgumentNullException.ThrowIfNull(energies);
@@ -33,9 +41,13 @@ public sealed class CrfUnary
         Energies = energies;
     }
 
+    /// <summary>Number of CRF labels n.</summary>
     public int LabelCount { get; }
+    /// <summary>Image height in pixels.</summary>
     public int Height { get; }
+    /// <summary>Image width in pixels.</summary>
     public int Width { get; }
+    /// <summary>Height * Width.</summary>
     public int PixelCount => Height * Width;
     /// <summary>U[l, y, x] at (l·H + y)·W + x.</summary>
     public float[] Energies { get; }

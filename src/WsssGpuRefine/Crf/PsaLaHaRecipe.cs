@@ -72,6 +72,12 @@ public sealed class PsaLaHaResult
 /// </summary>
 public static class PsaLaHaRecipe
 {
+    /// <summary>PSA's la/ha CRF labels of one image, both CRFs sharing one prepared lattice.</summary>
+    /// <param name="backend">Where the CRFs run (CPU or Vulkan).</param>
+    /// <param name="image">The RGB image, the same size as the CAMs.</param>
+    /// <param name="cams">Full-resolution CAMs; a stored background channel is dropped and rebuilt as (1 − max)^α.</param>
+    /// <param name="options">The two α values and the CRF (PSA defaults: 4, 32, <c>psa</c> preset).</param>
+    /// <exception cref="WsssInputException">The image and the CAMs differ in size.</exception>
     public static PsaLaHaResult Run(ComputeBackend backend, RgbImage image, ClassMaps cams, PsaLaHaOptions options)
     {
         ArgumentNullException.ThrowIfNull(backend);

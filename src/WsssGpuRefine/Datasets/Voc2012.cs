@@ -5,7 +5,9 @@ namespace WsssGpuRefine.Datasets;
 /// <summary>PASCAL VOC 2012 as described by the embedded files under <c>datasets/voc2012/</c>.</summary>
 public static class Voc2012
 {
+    /// <summary>Label classes including background: 0 background, 1..20 the VOC object classes.</summary>
     public const int ClassCount = 21;
+    /// <summary>The label value of void (boundary and difficult) pixels in VOC ground truth; never scored.</summary>
     public const byte Void = 255;
 
     private static readonly Lazy<string[]> LazyNames = new(() => EmbeddedText.Lines("datasets/voc2012/classes.txt"));

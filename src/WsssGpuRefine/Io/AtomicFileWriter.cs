@@ -7,8 +7,13 @@ namespace WsssGpuRefine.Io;
 /// </summary>
 public static class AtomicFileWriter
 {
+    /// <summary>Ends every temporary file name (after the process and thread ids); <see cref="CleanStaleTemporaries"/> removes files ending in it.</summary>
     public const string TemporarySuffix = ".partial";
 
+    /// <summary>Writes <paramref name="path"/> through a flushed temporary sibling that is then renamed over it; creates the directory if needed.</summary>
+    /// <param name="path">The target file; replaced if it exists.</param>
+    /// <param name="write">Writes the whole content to the stream it is given (do not dispose it).</param>
+    /// <remarks>On any failure the temporary file is deleted, the target is left as it was, and the exception propagates.</remarks>
     public static void Write(string path, Action<Stream> write)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -32,6 +37,7 @@ public static class AtomicFileWriter
         }
     }
 
+    /// <summary>Writes <paramref name="text"/> as UTF-8 (no BOM) with the same all-or-nothing guarantee as <see cref="Write"/>.</summary>
     public static void WriteAllText(string path, string text) =>
         Write(path, s =>
         {

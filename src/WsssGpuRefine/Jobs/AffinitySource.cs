@@ -8,6 +8,7 @@ namespace WsssGpuRefine.Jobs;
 /// <summary>Where the random walk's affinity comes from (<c>--rw image|boundary:DIR|features:DIR|matrix:DIR</c>).</summary>
 public sealed record AffinitySource(AffinitySource.Kinds Kind, string? Directory)
 {
+    /// <summary>The kinds of affinity source, one per <c>--rw</c> form.</summary>
     public enum Kinds
     {
         /// <summary>Training-free: colour and position similarity of the RGB image at the CAM stride.</summary>
@@ -20,6 +21,8 @@ public sealed record AffinitySource(AffinitySource.Kinds Kind, string? Directory
         Matrix,
     }
 
+    /// <summary>Parses <c>image</c>, <c>boundary:DIR</c>, <c>features:DIR</c> or <c>matrix:DIR</c> (kind case-insensitive, DIR not empty).</summary>
+    /// <exception cref="ArgumentException">The text has none of these forms.</exception>
     public static AffinitySource Parse(string text)
     {
         if (string.Equals(text, "image", StringComparison.OrdinalIgnoreCase)) return new(Kinds.Image, null);
@@ -40,6 +43,7 @@ public sealed record AffinitySource(AffinitySource.Kinds Kind, string? Directory
         throw new ArgumentException($"--rw: expected image, boundary:DIR, features:DIR or matrix:DIR, not '{text}'");
     }
 
+    /// <summary>True when the affinity is computed from the RGB image (the image directory is then required).</summary>
     public bool NeedsImage => Kind == Kinds.Image;
 
     /// <summary>The affinity for one image whose stride grid is <paramref name="gridHeight"/> x <paramref name="gridWidth"/>.</summary>

@@ -16,6 +16,14 @@ public sealed class BatchStream<T>
 {
     private const int MaxBatchesInFlight = 2;
 
+    /// <summary>A stream over <paramref name="ids"/>; nothing is loaded until <see cref="Run"/>.</summary>
+    /// <param name="ids">Image ids in processing order.</param>
+    /// <param name="load">Loads one id; may throw WsssInputException, ItemFailedException or I/O exceptions, which become that item's failure.</param>
+    /// <param name="fileOfFailure">The file to name for an id whose failure names none (usually its CAM dump).</param>
+    /// <param name="batchSize">Items per batch, positive; at most two batches are held at once.</param>
+    /// <param name="keepGoing">True collects failures in <see cref="Failures"/> and skips the items; false stops at the first with <see cref="ItemFailedException"/>.</param>
+    /// <param name="decodeThreads">Threads loading a batch; null uses every core.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The batch size is not positive.</exception>
     public BatchStream(IReadOnlyList<string> ids, Func<string, T> load, Func<string, string> fileOfFailure,
         int batchSize, bool keepGoing, int? decodeThreads = null)
     {

@@ -10,22 +10,29 @@ namespace WsssGpuRefine.Jobs;
 /// <summary>What <c>wsss eval</c> scores: CAM dumps (with a background rule or a sweep) or label PNGs.</summary>
 public sealed record EvalOptions
 {
+    /// <summary>Ground-truth label PNGs <c>ID.png</c> (VOC SegmentationClass(Aug): 0..20, 255 = ignore).</summary>
     public required string GroundTruthDirectory { get; init; }
+    /// <summary>Image ids to score, in list order; must not be empty.</summary>
     public required IReadOnlyList<string> Ids { get; init; }
     /// <summary>CAM dumps <c>ID.npy</c>; exactly one of this and <see cref="LabelsDirectory"/>.</summary>
     public string? CamsDirectory { get; init; }
     /// <summary>Label PNGs <c>ID.png</c>.</summary>
     public string? LabelsDirectory { get; init; }
+    /// <summary>Label classes K including background, 2..255 (21 for VOC).</summary>
     public int Classes { get; init; } = 21;
     /// <summary>Background rule for CAMs; ignored when <see cref="SweepThresholds"/> is set.</summary>
     public BackgroundRule? Rule { get; init; }
+    /// <summary>Constant thresholds to sweep in one pass (CAMs only); the report gives each one's mIoU and picks the best.</summary>
     public IReadOnlyList<double>? SweepThresholds { get; init; }
+    /// <summary>Which seed method's mIoU definition to report; it also decides how a predicted 255 is counted.</summary>
     public SegmentationMetric Metric { get; init; } = SegmentationMetric.Chainercv;
     /// <summary>A CAM format preset name (<c>--format</c>); null = auto-detect.</summary>
     public string? Format { get; init; }
     /// <summary>Image-level labels (<c>cls_labels.npy</c>) for format detection; null = classes present in the GT.</summary>
     public string? ClassLabelsFile { get; init; }
+    /// <summary>Skip and list bad items (<c>--keep-going</c>) instead of stopping at the first.</summary>
     public bool KeepGoing { get; init; }
+    /// <summary>Images decoded and scored per batch; bounds memory (two batches in flight).</summary>
     public int BatchSize { get; init; } = 32;
     /// <summary>Deterministic slice of the list this run scores (scale-out; merge the reports with ReportMerge).</summary>
     public Shard Shard { get; init; } = Shard.Whole;
@@ -46,6 +53,13 @@ public sealed record EvalOptions
 /// </summary>
 public static class EvalJob
 {
+    /// <summary>Scores the images of <paramref name="options"/> (its shard only, when sharded).</summary>
+    /// <param name="backend">Where the counting runs; CPU and Vulkan give identical matrices.</param>
+    /// <param name="options">What to score.</param>
+    /// <param name="progress">Receives the number of items finished (scored or failed) after each batch.</param>
+    /// <param name="info">Receives one-line notes, e.g. the detected CAM format.</param>
+    /// <exception cref="ArgumentException">The options are inconsistent (both or neither of cams and labels, no rule for CAMs, classes outside 2..255, no ids).</exception>
+    /// <exception cref="ItemFailedException">An item is bad and <see cref="EvalOptions.KeepGoing"/> is false.</exception>
     public static EvalReport Run(ComputeBackend backend, EvalOptions options, IProgress<int>? progress = null,
         Action<string>? info = null)
     {

@@ -13,31 +13,42 @@ public sealed record SweepPoint(
 /// <summary>The result of scoring, with the JSON layout of the CLI contract (fractions, not percent).</summary>
 public sealed record EvalReport
 {
+    /// <summary>Mean IoU as a fraction (0..1, not percent), under <see cref="Metric"/>'s definition.</summary>
     [JsonPropertyName("miou")] public double MeanIou { get; init; }
+    /// <summary>Per-class IoU as fractions, index = label value (0 background, 1..20 VOC classes); null where undefined.</summary>
     [JsonPropertyName("iou")] public double?[] Iou { get; init; } = [];
+    /// <summary>Images scored (failed items excluded).</summary>
     [JsonPropertyName("images")] public int Images { get; init; }
+    /// <summary>The metric's CLI name ("chainercv", "seam", "gt-present", "wsgcn" or "icd").</summary>
     [JsonPropertyName("metric")] public string Metric { get; init; } = "chainercv";
 
+    /// <summary>The constant background threshold used, or the best one of a sweep; null otherwise.</summary>
     [JsonPropertyName("threshold")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? Threshold { get; init; }
 
+    /// <summary>The α of a power background (1 − max)^α, when one was used; null otherwise.</summary>
     [JsonPropertyName("bg_power")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? BackgroundPower { get; init; }
 
+    /// <summary>Each swept threshold with its mIoU, in the order given; null without a sweep.</summary>
     [JsonPropertyName("sweep")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public SweepPoint[]? Sweep { get; init; }
 
+    /// <summary>The K x K confusion matrix (rows ground truth, columns prediction) the scores come from; the best threshold's for a sweep.</summary>
     [JsonPropertyName("confusion")] public long[][] Confusion { get; init; } = [];
 
+    /// <summary>The CAM dump layout read (e.g. "A (IRN dict)"); null when labels were scored.</summary>
     [JsonPropertyName("format")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Format { get; init; }
 
+    /// <summary>"cpu" or "vulkan".</summary>
     [JsonPropertyName("backend")] public string Backend { get; init; } = "cpu";
 
+    /// <summary>Skipped items as "FILE: REASON" lines (with --keep-going), in list order.</summary>
     [JsonPropertyName("failures")] public string[] Failures { get; init; } = [];
 
     /// <summary>Each sweep threshold's confusion matrix, so shards of a sweep merge exactly (<c>wsss merge</c>).</summary>
@@ -45,10 +56,23 @@ public sealed record EvalReport
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long[][][]? SweepConfusion { get; init; }
 
+    /// <summary>"K/N" when the report covers one shard of the list; null for a whole-list run or a merged report.</summary>
     [JsonPropertyName("shard")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Shard { get; init; }
 
+    /// <summary>Builds a report from a summed confusion matrix, computing IoU and mIoU with <paramref name="metric"/>.</summary>
+    /// <param name="confusion">The summed K x K matrix.</param>
+    /// <param name="metric">The mIoU definition.</param>
+    /// <param name="images">Images that went into the matrix.</param>
+    /// <param name="backend">"cpu" or "vulkan".</param>
+    /// <param name="threshold">The constant threshold (or a sweep's best), if any.</param>
+    /// <param name="backgroundPower">The power background's α, if any.</param>
+    /// <param name="sweep">Every swept threshold's mIoU, if a sweep ran.</param>
+    /// <param name="format">The CAM layout read, if CAMs were scored.</param>
+    /// <param name="failures">Items skipped with --keep-going.</param>
+    /// <param name="sweepConfusions">Each swept threshold's matrix, kept so shard reports merge exactly.</param>
+    /// <param name="shard">"K/N" for a shard's report.</param>
     public static EvalReport From(ConfusionMatrix confusion, SegmentationMetric metric, int images, string backend,
         double? threshold = null, double? backgroundPower = null, SweepPoint[]? sweep = null, string? format = null,
         IEnumerable<ItemFailure>? failures = null, ConfusionMatrix[]? sweepConfusions = null, string? shard = null)
@@ -78,8 +102,11 @@ public sealed record EvalReport
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
+    /// <summary>The report as indented JSON in the CLI contract's layout; NaN mIoU (no class counted) is written as "NaN".</summary>
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
+    /// <summary>Reads a report written by <see cref="ToJson"/> (e.g. a shard's, for <see cref="ReportMerge"/>).</summary>
+    /// <exception cref="System.Text.Json.JsonException">The text is not such a report.</exception>
     public static EvalReport FromJson(string json) =>
         JsonSerializer.Deserialize<EvalReport>(json, JsonOptions) ?? throw new JsonException("empty report");
 }

@@ -16,16 +16,24 @@ namespace WsssGpuRefine.Jobs;
 /// <summary>What <c>wsss refine</c> runs, stage by stage, on each image.</summary>
 public sealed record RefineOptions
 {
+    /// <summary>Image ids to refine, in list order; must not be empty.</summary>
     public required IReadOnlyList<string> Ids { get; init; }
+    /// <summary>CAM dumps <c>ID.npy</c> in any supported seed-method layout.</summary>
     public required string CamsDirectory { get; init; }
+    /// <summary>Where the label PNGs <c>ID.png</c> (palette, 0..20, 255 = ignore) are written; created if missing.</summary>
     public required string OutputDirectory { get; init; }
+    /// <summary>RGB images <c>ID.jpg</c> (or .jpeg, .png); required by the CRF, ir_label, la/ha and <c>--rw image</c>.</summary>
     public string? ImagesDirectory { get; init; }
+    /// <summary>A CAM format preset name (<c>--format</c>, e.g. "irn", "psa", "sccam"); null auto-detects.</summary>
     public string? Format { get; init; }
+    /// <summary>Image-level labels (<c>cls_labels.npy</c>) for format detection and plain arrays; null = not given.</summary>
     public string? ClassLabelsFile { get; init; }
+    /// <summary>Label classes K including background, 2..255 (21 for VOC).</summary>
     public int Classes { get; init; } = 21;
 
     /// <summary>First stage: a constant or power background (thresholding), or IRN's ir_label.</summary>
     public BackgroundRule? Rule { get; init; }
+    /// <summary>IRN's ir_label first stage: two CRFs at a foreground and a background threshold, 255 where they disagree.</summary>
     public IrLabelOptions? IrLabel { get; init; }
     /// <summary>ICD's seeds: the ICD scores (<c>scores_icd/ID.npy</c>) beside the CAMs of <see cref="CamsDirectory"/> (<c>scores_cam</c>).</summary>
     public string? IcdSeedsDirectory { get; init; }
@@ -34,6 +42,7 @@ public sealed record RefineOptions
 
     /// <summary>Random-walk stage (null = none).</summary>
     public AffinitySource? RandomWalkSource { get; init; }
+    /// <summary>Random-walk parameters (IRN defaults); used only with <see cref="RandomWalkSource"/>.</summary>
     public RandomWalkOptions RandomWalk { get; init; } = RandomWalkOptions.Irn;
 
     /// <summary>CRF stage (null = none). With <see cref="IrLabel"/>, it is the CRF of the ir_label passes.</summary>
@@ -41,13 +50,18 @@ public sealed record RefineOptions
 
     /// <summary>Also write the final scores as <c>ID.npy</c> float32 (C+1, H, W): background first, then the present classes.</summary>
     public bool SaveScores { get; init; }
+    /// <summary>Rewrite outputs that exist; false skips them (resuming an interrupted run) and still scores them.</summary>
     public bool Overwrite { get; init; }
+    /// <summary>Skip and list bad items (<c>--keep-going</c>) instead of stopping at the first.</summary>
     public bool KeepGoing { get; init; }
+    /// <summary>Images loaded per batch; bounds memory (two batches in flight).</summary>
     public int BatchSize { get; init; } = 16;
+    /// <summary>The slice of <see cref="Ids"/> this run refines (scale-out across processes or nodes).</summary>
     public Shard Shard { get; init; } = Shard.Whole;
 
     /// <summary>Score the written labels against this ground truth.</summary>
     public string? GroundTruthDirectory { get; init; }
+    /// <summary>mIoU definition used when <see cref="GroundTruthDirectory"/> is set.</summary>
     public SegmentationMetric Metric { get; init; } = SegmentationMetric.Chainercv;
 
     internal bool NeedsImage => IrLabel is not null || LaHa is not null || Crf is not null || RandomWalkSource?.NeedsImage == true;
@@ -85,6 +99,14 @@ public sealed record RefineReport(int Written, int Skipped, IReadOnlyList<ItemFa
 /// </summary>
 public static class RefineJob
 {
+    /// <summary>Refines every image of the run's shard and writes its label PNG atomically; existing outputs are kept unless <see cref="RefineOptions.Overwrite"/>.</summary>
+    /// <param name="backend">Where the stages run (CPU or Vulkan).</param>
+    /// <param name="options">What to run.</param>
+    /// <param name="progress">Receives the number of items finished (written, skipped or failed) after each batch.</param>
+    /// <param name="info">Receives one-line notes, e.g. stale partial outputs removed.</param>
+    /// <returns>Counts written and skipped, failures, the score when a ground truth was given, and seconds per stage.</returns>
+    /// <exception cref="ArgumentException">The options are inconsistent (e.g. no first stage, two first stages, a CRF without images).</exception>
+    /// <exception cref="ItemFailedException">An item is bad and <see cref="RefineOptions.KeepGoing"/> is false.</exception>
     public static RefineReport Run(ComputeBackend backend, RefineOptions options, IProgress<int>? progress = null, Action<string>? info = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
@@ -151,6 +173,7 @@ public static class RefineJob
         return new RefineReport(written, skipped, stream.Failures, score, timings.Snapshot());
     }
 
+    /// <summary>The label PNG path of an image: OutputDirectory/ID.png.</summary>
     public static string OutputPath(RefineOptions options, string id) => Path.Combine(options.OutputDirectory, id + ".png");
 
     private sealed record ItemInput(string Id, CamDumpInput? Cams, RgbImage? Image, LabelMap? GroundTruth, LabelMap? Existing, ClassMaps? Icd = null);

@@ -10,6 +10,10 @@ namespace WsssGpuRefine.Jobs;
 /// </summary>
 public static class ReportMerge
 {
+    /// <summary>Merges shard reports into one whole-list report.</summary>
+    /// <param name="shards">Each report with the file it came from (named in errors).</param>
+    /// <exception cref="ArgumentException">The list is empty.</exception>
+    /// <exception cref="WsssGpuRefine.Core.WsssInputException">The reports disagree on metric, classes, threshold or sweep thresholds, or a matrix is malformed.</exception>
     public static EvalReport Merge(IReadOnlyList<(string File, EvalReport Report)> shards)
     {
         ArgumentNullException.ThrowIfNull(shards);

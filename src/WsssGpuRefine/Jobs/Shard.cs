@@ -9,8 +9,11 @@ namespace WsssGpuRefine.Jobs;
 /// </summary>
 public readonly record struct Shard(int Index, int Count)
 {
+    /// <summary>Shard 0/1: the whole list.</summary>
     public static Shard Whole => new(0, 1);
 
+    /// <summary>Parses "K/N" with 0 &lt;= K &lt; N (e.g. "0/4").</summary>
+    /// <exception cref="ArgumentException">The text is not of that form.</exception>
     public static Shard Parse(string text)
     {
         var parts = text.Split('/');
@@ -22,6 +25,7 @@ public readonly record struct Shard(int Index, int Count)
         return new Shard(k, n);
     }
 
+    /// <summary>The ids at positions Index, Index + Count, Index + 2·Count, … of <paramref name="ids"/>.</summary>
     public IReadOnlyList<string> Select(IReadOnlyList<string> ids)
     {
         var selected = new List<string>();
@@ -29,5 +33,6 @@ public readonly record struct Shard(int Index, int Count)
         return selected;
     }
 
+    /// <summary>"K/N", the form <see cref="Parse"/> reads.</summary>
     public override string ToString() => $"{Index}/{Count}";
 }

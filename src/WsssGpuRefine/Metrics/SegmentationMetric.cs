@@ -20,12 +20,15 @@ public enum SegmentationMetric
 /// <summary>mIoU and per-class IoU (fractions; null where a class's IoU is undefined).</summary>
 public sealed record MetricResult(SegmentationMetric Metric, double MeanIou, double?[] Iou);
 
+/// <summary>Names, parsing and evaluation of the <see cref="SegmentationMetric"/> definitions.</summary>
 public static class SegmentationMetrics
 {
     /// <summary>Which predicted-255 handling the metric's reference code applies when counting.</summary>
     public static PredictedIgnore PredictedIgnoreFor(SegmentationMetric metric) =>
         metric is SegmentationMetric.Wsgcn or SegmentationMetric.Icd ? PredictedIgnore.Skip : PredictedIgnore.CountAsBackground;
 
+    /// <summary>The CLI and JSON name: "chainercv", "seam", "gt-present", "wsgcn" or "icd".</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not a defined metric.</exception>
     public static string Name(SegmentationMetric metric) => metric switch
     {
         SegmentationMetric.Chainercv => "chainercv",
@@ -36,6 +39,7 @@ public static class SegmentationMetrics
         _ => throw new ArgumentOutOfRangeException(nameof(metric)),
     };
 
+    /// <summary>Parses a CLI/JSON name (case-insensitive); false when it names no metric.</summary>
     public static bool TryParse(string name, out SegmentationMetric metric)
     {
         foreach (var m in Enum.GetValues<SegmentationMetric>())
@@ -50,6 +54,9 @@ public static class SegmentationMetrics
         return false;
     }
 
+    /// <summary>Per-class IoU and mIoU of a confusion matrix under one metric's definition.</summary>
+    /// <returns>IoU as fractions (not percent); a class's IoU is null where the metric leaves it undefined (no pixels in row or column); MeanIou is NaN when no class counts.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The metric is not a defined value.</exception>
     public static MetricResult Compute(ConfusionMatrix confusion, SegmentationMetric metric)
     {
         ArgumentNullException.ThrowIfNull(confusion);

@@ -18,8 +18,11 @@ public abstract class RandomWalkAffinity
         Boundary = boundary;
     }
 
+    /// <summary>Grid height h in cells (the image height divided by the stride, rounded up).</summary>
     public int Height { get; }
+    /// <summary>Grid width w in cells.</summary>
     public int Width { get; }
+    /// <summary>N = h·w, the number of grid cells the walk runs over.</summary>
     public int PixelCount => Height * Width;
 
     /// <summary>
@@ -48,6 +51,15 @@ public abstract class RandomWalkAffinity
 /// </summary>
 public class StencilAffinity : RandomWalkAffinity
 {
+    /// <summary>Wraps a banded affinity without copying it, after validating every value.</summary>
+    /// <param name="height">Grid height h in cells.</param>
+    /// <param name="width">Grid width w in cells.</param>
+    /// <param name="radius">Stencil radius r, 2..16 (IRN and PSA use 5).</param>
+    /// <param name="weights">(D, h, w) direction-major affinities, finite and non-negative, D = <see cref="RandomWalkDirections.For"/>(radius).Count; kept, not copied.</param>
+    /// <param name="file">The file the weights came from, named in errors; null when not from a file.</param>
+    /// <param name="boundary">Optional (h, w) class-boundary map in [0, 1] (IRN), damping the CAM by (1 − B).</param>
+    /// <exception cref="ArgumentOutOfRangeException">The grid is empty or the radius is outside 2..16.</exception>
+    /// <exception cref="WsssInputException">The weight count does not match (D, h, w), a weight is negative, NaN or infinite, or the boundary is the wrong size or leaves [0, 1].</exception>
     public StencilAffinity(int height, int width, int radius, float[] weights, string? file = null, float[]? boundary = null)
         : base(height, width, boundary)
     {
@@ -65,7 +77,9 @@ public class StencilAffinity : RandomWalkAffinity
         Weights = weights;
     }
 
+    /// <summary>Stencil radius r: pairs with dy² + dx² &lt; r² are linked.</summary>
     public int Radius { get; }
+    /// <summary>The D half-plane offsets for <see cref="Radius"/>, in the order of the first axis of <see cref="Weights"/>.</summary>
     public IReadOnlyList<RandomWalkDirection> Directions { get; }
 
     /// <summary>Direction-major affinities (D, h, w); see the class summary.</summary>

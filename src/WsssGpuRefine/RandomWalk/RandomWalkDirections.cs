@@ -13,7 +13,9 @@ public readonly record struct RandomWalkDirection(int Dy, int Dx);
 /// </summary>
 public static class RandomWalkDirections
 {
+    /// <summary>Smallest radius accepted (r = 2 links the 4 nearest half-plane neighbours).</summary>
     public const int MinRadius = 2;
+    /// <summary>Largest radius accepted (about 400 directions per cell; the references use 5).</summary>
     public const int MaxRadius = 16;
 
     private static readonly ConcurrentDictionary<int, RandomWalkDirection[]> Cache = new();

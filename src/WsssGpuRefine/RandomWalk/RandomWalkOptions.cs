@@ -19,6 +19,7 @@ public enum RandomWalkRecipe
 /// <summary>Random-walk parameters; every setter validates. Presets follow spec 3b / 4.5 / 4.6.</summary>
 public sealed record RandomWalkOptions
 {
+    /// <summary>IRN (constant threshold after the walk) or AffinityNet (PSA/SEAM/SSDD: power background before it).</summary>
     public RandomWalkRecipe Recipe { get; init; } = RandomWalkRecipe.Irn;
 
     /// <summary>Exponent on the affinity before column normalisation (T = colnorm(A^β)).</summary>
@@ -35,6 +36,7 @@ public sealed record RandomWalkOptions
         init => field = value is >= 0 and <= MaxExpTimes ? value : throw new ArgumentOutOfRangeException(nameof(ExpTimes), value, $"must be in 0..{MaxExpTimes}");
     } = 8;
 
+    /// <summary>Largest <see cref="ExpTimes"/> accepted (16384 steps); the references use 6 to 8.</summary>
     public const int MaxExpTimes = 14;
 
     /// <summary>Stencil radius (pairs with dy² + dx² &lt; r²).</summary>
@@ -94,6 +96,7 @@ public sealed record RandomWalkOptions
     /// </summary>
     public bool DoubleAccumulation { get; init; }
 
+    /// <summary>Number of walk steps, 2^<see cref="ExpTimes"/> (256 for IRN and PSA, 64 for SEAM).</summary>
     public int Steps => 1 << ExpTimes;
 
     /// <summary>IRN defaults: β 10, exp 8, r 5, bg 0.25, stride 4 (also CONTA, RPNet, CDA, WSGCN).</summary>
@@ -115,6 +118,7 @@ public sealed record RandomWalkOptions
         ["seam"] = new() { Recipe = RandomWalkRecipe.AffinityNet, BackgroundAlpha = 6f, Beta = 8f, ExpTimes = 6, Stride = 8 },
     };
 
+    /// <summary>The names <see cref="Preset"/> accepts: irn, conta, rpnet, cda, wsgcn, advcam, bes, puzzlecam, puzzlecam-readme, psa, ssdd, seam.</summary>
     public static IReadOnlyCollection<string> PresetNames => PresetTable.Keys;
 
     /// <summary>A named preset (case-insensitive); ArgumentException for an unknown name.</summary>

@@ -16,6 +16,11 @@ public sealed record ContactSheetRow(string Id, RgbImage Image, ClassMaps? Cams,
 /// </summary>
 public static class ContactSheet
 {
+    /// <summary>Writes the sheet as a PNG, one row per entry, atomically.</summary>
+    /// <param name="path">The PNG file to write.</param>
+    /// <param name="rows">The rows, at least one; every panel of a row is drawn over (or as) the row's image.</param>
+    /// <param name="tileHeight">Height in pixels every panel is scaled to.</param>
+    /// <exception cref="ArgumentException">No row is given.</exception>
     public static void Write(string path, IReadOnlyList<ContactSheetRow> rows, int tileHeight = 160)
     {
         ArgumentNullException.ThrowIfNull(rows);

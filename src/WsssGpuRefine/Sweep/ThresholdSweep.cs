@@ -19,6 +19,11 @@ public sealed partial class ThresholdSweep
     private readonly long[] _histogram;
     private readonly object _gate = new();
 
+    /// <summary>An empty sweep over the given constant thresholds.</summary>
+    /// <param name="thresholds">Background thresholds in the units of the stored CAMs, any order, duplicates allowed; results come back in this order.</param>
+    /// <param name="classes">Label classes K of the confusion matrices, 1..255 (21 for VOC).</param>
+    /// <exception cref="ArgumentException">The list is empty or holds a NaN or infinite value.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">Classes is outside 1..255.</exception>
     public ThresholdSweep(IReadOnlyList<double> thresholds, int classes)
     {
         ArgumentNullException.ThrowIfNull(thresholds);
@@ -46,6 +51,7 @@ public sealed partial class ThresholdSweep
 
     /// <summary>The thresholds in the caller's order (results are reported in this order).</summary>
     public double[] Thresholds { get; }
+    /// <summary>Label classes K of each confusion matrix (21 for VOC).</summary>
     public int Classes { get; }
 
     private readonly int[] _order;
@@ -169,6 +175,7 @@ public sealed partial class ThresholdSweep
         return result;
     }
 
+    /// <summary>One K x K confusion matrix per threshold, in <see cref="Thresholds"/> order, over every image added so far.</summary>
     public ConfusionMatrix[] AllConfusions() => Enumerable.Range(0, Thresholds.Length).Select(ConfusionAt).ToArray();
 }
 

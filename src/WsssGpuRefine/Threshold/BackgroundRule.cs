@@ -11,6 +11,9 @@ public abstract record BackgroundRule
     /// </summary>
     public sealed record Constant : BackgroundRule
     {
+        /// <summary>A constant background score, as IRN's and SEAM's <c>np.pad(cams, ..., constant_values=threshold)</c>.</summary>
+        /// <param name="threshold">The background score, in the units of the stored CAMs (e.g. 0.15 for IRN's max-normed [0, 1) CAMs; CPN's halved CAMs need half the usual value).</param>
+        /// <exception cref="ArgumentOutOfRangeException">The threshold is NaN or infinite.</exception>
         public Constant(double threshold)
         {
             if (!double.IsFinite(threshold))
@@ -18,14 +21,20 @@ public abstract record BackgroundRule
             Threshold = threshold;
         }
 
+        /// <summary>The threshold as given (double); reports and sweeps show this value.</summary>
         public double Threshold { get; }
+        /// <summary>The threshold rounded to float32, the value actually compared with the float32 CAMs.</summary>
         public float Threshold32 => (float)Threshold;
+        /// <summary>"threshold T", for messages and reports.</summary>
         public override string ToString() => $"threshold {Threshold}";
     }
 
     /// <summary>PSA rule: background = (1 - max_c cam)^alpha.</summary>
     public sealed record Power : BackgroundRule
     {
+        /// <summary>PSA's background score (1 - max_c cam)^alpha.</summary>
+        /// <param name="alpha">The exponent; PSA and its descendants use 4..32 (PSA: 4 for the la stack, 32 for ha; SEAM: 24 for ha).</param>
+        /// <exception cref="ArgumentOutOfRangeException">Alpha is NaN, infinite or negative.</exception>
         public Power(double alpha)
         {
             if (!double.IsFinite(alpha) || alpha < 0)
@@ -33,7 +42,9 @@ public abstract record BackgroundRule
             Alpha = alpha;
         }
 
+        /// <summary>The exponent of (1 - max_c cam).</summary>
         public double Alpha { get; }
+        /// <summary>"bg-power ALPHA", for messages and reports.</summary>
         public override string ToString() => $"bg-power {Alpha}";
 
         /// <summary>

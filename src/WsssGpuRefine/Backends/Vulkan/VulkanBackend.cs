@@ -135,12 +135,15 @@ public sealed unsafe class VulkanBackend : ComputeBackend
         return $"no usable Vulkan device{(options.AllowSoftware ? "" : " other than software drivers")} (found: {found})";
     }
 
+    /// <summary>The options this backend was created with (device choice, validation, staging).</summary>
     public VulkanBackendOptions Options { get; }
 
     /// <summary>The device in use, with its limits.</summary>
     public VulkanDeviceInfo Device { get; }
 
+    /// <summary>Always <see cref="BackendKind.Vulkan"/>.</summary>
     public override BackendKind Kind => BackendKind.Vulkan;
+    /// <summary>"NAME (TYPE)" of the device in use, e.g. "NVIDIA H100 80GB HBM3 (discrete GPU)".</summary>
     public override string DeviceName => Device.ToString();
 
     /// <summary>True when kernel buffers are device-local and filled/read through staging copies (discrete GPUs).</summary>
@@ -161,6 +164,7 @@ public sealed unsafe class VulkanBackend : ComputeBackend
     /// </summary>
     public VulkanTimings Timings { get { lock (_lock) return _timings.Clone(); } }
 
+    /// <summary>Zeroes <see cref="Timings"/>, e.g. between a warm-up and a measured run.</summary>
     public void ResetTimings() { lock (_lock) _timings.Clear(); }
 
     internal void AddTimings(Action<VulkanTimings> add) { lock (_lock) add(_timings); }
@@ -507,6 +511,7 @@ public sealed unsafe class VulkanBackend : ComputeBackend
         _context.ThrowIfValidationErrors(what);
     }
 
+    /// <summary>Waits for the device to go idle, then destroys streams, buffers, pipelines, the device and the instance; a second call does nothing.</summary>
     public override void Dispose()
     {
         lock (_lock)

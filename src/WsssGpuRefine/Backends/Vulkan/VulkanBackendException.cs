@@ -8,6 +8,9 @@ namespace WsssGpuRefine.Backends.Vulkan;
 /// </summary>
 public sealed class VulkanBackendException : Exception
 {
+    /// <summary>A failure that is not a Vulkan call's result (no device, no matching device).</summary>
+    /// <param name="message">One line for the user.</param>
+    /// <param name="inner">The underlying failure, if any.</param>
     public VulkanBackendException(string message, Exception? inner = null) : base(message, inner) { }
 
     internal VulkanBackendException(string message, Result result) : base(message) => ResultCode = (int)result;
@@ -15,8 +18,10 @@ public sealed class VulkanBackendException : Exception
     /// <summary>The VkResult that caused it (0 when the failure is not a Vulkan call's result).</summary>
     public int ResultCode { get; }
 
+    /// <summary>The device was lost (GPU reset, driver crash, kernel timeout): the backend is dead; create a new one or fall back to the CPU.</summary>
     public bool IsDeviceLost => ResultCode == (int)Result.ErrorDeviceLost;
 
+    /// <summary>Device or host memory ran out; smaller batches may succeed.</summary>
     public bool IsOutOfMemory =>
         ResultCode is (int)Result.ErrorOutOfDeviceMemory or (int)Result.ErrorOutOfHostMemory;
 

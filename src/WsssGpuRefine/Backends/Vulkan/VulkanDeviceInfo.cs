@@ -3,9 +3,13 @@ namespace WsssGpuRefine.Backends.Vulkan;
 /// <summary>Mirror of VkPhysicalDeviceType, kept apart so callers need no Silk.NET reference.</summary>
 public enum VulkanDeviceType
 {
+    /// <summary>A device of no other type; <c>auto</c> ranks it last among hardware devices.</summary>
     Other = 0,
+    /// <summary>A GPU sharing memory with the CPU; host-visible memory, no staging copies.</summary>
     IntegratedGpu = 1,
+    /// <summary>A GPU with its own memory; <c>auto</c> prefers it; transfers go through staging copies.</summary>
     DiscreteGpu = 2,
+    /// <summary>A GPU exposed by a hypervisor.</summary>
     VirtualGpu = 3,
     /// <summary>A software rasteriser such as Mesa's lavapipe (llvmpipe): correct, but slower than the CPU path.</summary>
     Cpu = 4,
@@ -51,6 +55,7 @@ public sealed record VulkanDeviceInfo(
     /// <summary>A software driver (VkPhysicalDeviceType.Cpu); <c>auto</c> never picks one.</summary>
     public bool IsSoftware => Type == VulkanDeviceType.Cpu;
 
+    /// <summary>The type in words, e.g. "discrete GPU" or "software (CPU)".</summary>
     public string TypeName => Type switch
     {
         VulkanDeviceType.DiscreteGpu => "discrete GPU",
@@ -70,5 +75,6 @@ public sealed record VulkanDeviceInfo(
 /// </summary>
 public sealed record VulkanDeviceListing(IReadOnlyList<VulkanDeviceInfo> Devices, string? UnavailableReason)
 {
+    /// <summary>True when the loader reported at least one device (usable or not).</summary>
     public bool IsAvailable => Devices.Count > 0;
 }

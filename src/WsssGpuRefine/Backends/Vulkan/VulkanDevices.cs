@@ -12,6 +12,7 @@ public static class VulkanDevices
     /// <summary>Environment variable naming (by case-insensitive substring) the device to use; for tests and multi-GPU machines.</summary>
     public const string DeviceEnvironmentVariable = "WSSS_VULKAN_DEVICE";
 
+    /// <summary>Every device the system's Vulkan loader reports, with usability; never throws (an empty listing carries the reason).</summary>
     public static VulkanDeviceListing Enumerate() => Enumerate(loaderLibrary: null);
 
     /// <summary>Test seam: <paramref name="loaderLibrary"/> names the loader to load instead of the system's.</summary>

@@ -15,6 +15,7 @@ public sealed class VulkanTimings
     public double HostUnpackMs { get; internal set; }
     /// <summary>Host time from submit to fence (GPU busy plus scheduling).</summary>
     public double SubmitWaitMs { get; internal set; }
+    /// <summary>Queue submissions counted (each one waits on a fence).</summary>
     public int Submissions { get; internal set; }
     /// <summary>False when the device reports no timestamp support: the Gpu* figures stay 0.</summary>
     public bool HasGpuTimestamps { get; internal set; }
@@ -30,6 +31,7 @@ public sealed class VulkanTimings
         Submissions = 0;
     }
 
+    /// <summary>All figures on one line, in milliseconds, for logs and <c>--verbose</c> output.</summary>
     public override string ToString() =>
         $"pack {HostPackMs:F3} ms, upload {GpuUploadMs:F3} ms, compute {GpuComputeMs:F3} ms, readback {GpuReadbackMs:F3} ms, " +
         $"unpack {HostUnpackMs:F3} ms, submit+wait {SubmitWaitMs:F3} ms over {Submissions} submissions" +

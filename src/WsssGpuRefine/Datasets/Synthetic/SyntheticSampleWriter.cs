@@ -9,9 +9,13 @@ namespace WsssGpuRefine.Datasets.Synthetic;
 /// <summary>The on-disk layout <c>wsss demo</c> writes: the same folders a VOC user has, plus two seed-format dumps.</summary>
 public sealed record SyntheticSampleLayout(string Root)
 {
+    /// <summary>RGB images <c>ID.jpg</c> (JPEG quality 95), as VOC's JPEGImages.</summary>
     public string Images => Path.Combine(Root, "JPEGImages");
+    /// <summary>Ground-truth palette PNGs <c>ID.png</c> (0..20, 255 = void band), as VOC's SegmentationClass.</summary>
     public string GroundTruth => Path.Combine(Root, "SegmentationClass");
+    /// <summary>IRN-format dumps <c>ID.npy</c> (variant A: keys, stride-4 <c>cam</c>, <c>high_res</c>).</summary>
     public string IrnCams => Path.Combine(Root, "cams_irn");
+    /// <summary>PSA-format dumps <c>ID.npy</c> (variant D: {0-based class: (H, W)}).</summary>
     public string PsaCams => Path.Combine(Root, "cams_psa");
     /// <summary>Bare ids, one per line (IRN style).</summary>
     public string List => Path.Combine(Root, "train.txt");
@@ -19,8 +23,11 @@ public sealed record SyntheticSampleLayout(string Root)
     public string PsaList => Path.Combine(Root, "train_psa.txt");
 }
 
+/// <summary>Writes a synthetic sample to disk in VOC layout with IRN and PSA dumps and both list styles; every file is written atomically.</summary>
 public static class SyntheticSampleWriter
 {
+    /// <summary>Writes already generated items under <paramref name="root"/> (folders created as needed).</summary>
+    /// <returns>The paths of what was written.</returns>
     public static SyntheticSampleLayout Write(string root, IReadOnlyList<SyntheticItem> items)
     {
         var layout = Prepare(root);

@@ -14,10 +14,21 @@ public sealed record SyntheticItem(string Id, RgbImage Image, LabelMap GroundTru
 /// </summary>
 public static class SyntheticVocSample
 {
+    /// <summary>Stride of the low-resolution CAMs (IRN's stride-4 <c>cam</c>).</summary>
     public const int Stride = 4;
 
+    /// <summary>What to generate; <see cref="Embedded"/> gives the sample <c>wsss demo</c> ships.</summary>
+    /// <param name="Images">Number of images.</param>
+    /// <param name="Seed">Random seed; image i depends only on the seed and i.</param>
+    /// <param name="MinWidth">Smallest image width in pixels.</param>
+    /// <param name="MaxWidth">Largest image width in pixels (inclusive).</param>
+    /// <param name="MinHeight">Smallest image height in pixels.</param>
+    /// <param name="MaxHeight">Largest image height in pixels (inclusive).</param>
+    /// <param name="MaxObjects">Most objects per image (at least one is drawn).</param>
+    /// <param name="VoidBand">Width in pixels of the 255 band drawn around objects in the ground truth, as VOC has.</param>
     public sealed record Parameters(int Images, int Seed, int MinWidth, int MaxWidth, int MinHeight, int MaxHeight, int MaxObjects, int VoidBand)
     {
+        /// <summary>The parameters in the embedded <c>datasets/synthetic/sample.txt</c> (16 images of 176..256 x 128..192).</summary>
         public static Parameters Embedded()
         {
             var values = EmbeddedText.Lines("datasets/synthetic/sample.txt")
@@ -28,12 +39,14 @@ public static class SyntheticVocSample
         }
     }
 
+    /// <summary>Generates every image of the sample in memory; null uses <see cref="Parameters.Embedded"/>.</summary>
     public static IReadOnlyList<SyntheticItem> Generate(Parameters? parameters = null)
     {
         var p = parameters ?? Parameters.Embedded();
         return Enumerable.Range(0, p.Images).Select(i => GenerateOne(p, i)).ToArray();
     }
 
+    /// <summary>The VOC-style id of image <paramref name="index"/>: "2026_" and six digits, e.g. "2026_000003".</summary>
     public static string IdOf(int index) => $"2026_{index:D6}";
 
     /// <summary>Image <paramref name="index"/> of the sample alone (the same as Generate(p)[index]).</summary>

@@ -24,6 +24,10 @@ public enum CamDumpFormat
 /// <summary>One image's CAMs as read from a dump.</summary>
 public sealed class CamDump
 {
+    /// <summary>Pairs the maps read from one dump with the layout they were read in.</summary>
+    /// <param name="highRes">Full-resolution maps (the image's size).</param>
+    /// <param name="lowRes">The stride-4 maps, when the dump carries them; else null.</param>
+    /// <param name="format">The layout the dump was recognised as.</param>
     public CamDump(ClassMaps highRes, ClassMaps? lowRes, CamDumpFormat format)
     {
         HighRes = highRes ?? throw new ArgumentNullException(nameof(highRes));
@@ -35,10 +39,12 @@ public sealed class CamDump
     public ClassMaps HighRes { get; }
     /// <summary>The stride-4 <c>cam</c> of variants A, B and C, where the dump carries one (IRN's random walk propagates it).</summary>
     public ClassMaps? LowRes { get; }
+    /// <summary>The layout (variant A..E or a plain array) the dump was recognised as.</summary>
     public CamDumpFormat Format { get; }
     /// <summary>A short human name of the layout, e.g. "A (IRN dict)", for messages and reports.</summary>
     public string FormatName => NameOf(Format);
 
+    /// <summary>A short human name of a layout, e.g. "A (IRN dict)" or "ICD plain array".</summary>
     public static string NameOf(CamDumpFormat format) => format switch
     {
         CamDumpFormat.IrnDict => "A (IRN dict)",
@@ -91,6 +97,7 @@ public sealed record CamFormatPreset(string Name, IReadOnlyList<CamDumpFormat> F
         new("bg-fg", [CamDumpFormat.BgFgDict], CamValueQuirk.None, "{0: bg, c+1: fg c}"),
     ];
 
+    /// <summary>Looks a preset up by its CLI name (case-insensitive); false when there is none.</summary>
     public static bool TryGet(string name, out CamFormatPreset preset)
     {
         preset = All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))!;

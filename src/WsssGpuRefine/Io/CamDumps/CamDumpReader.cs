@@ -17,6 +17,7 @@ public sealed record CamReadOptions
     public IReadOnlySet<int>? PresentForegroundClasses { get; init; }
     /// <summary>The image size, needed to crop ICD's canvas; 0 when unknown.</summary>
     public int ImageHeight { get; init; }
+    /// <summary>The image width in pixels, needed with <see cref="ImageHeight"/> to crop ICD's canvas; 0 when unknown.</summary>
     public int ImageWidth { get; init; }
 }
 

@@ -18,8 +18,12 @@ public sealed class ClassLabels
     /// <summary>Image id -> 0-based foreground classes whose multi-hot entry is non-zero.</summary>
     public IReadOnlyDictionary<string, IReadOnlySet<int>> ByImage => _present;
 
+    /// <summary>Number of images listed.</summary>
     public int Count => _present.Count;
 
+    /// <summary>The 0-based foreground classes (0..19; VOC id minus 1) present in an image; false when the image is not listed.</summary>
+    /// <param name="imageId">A VOC id such as "2007_000032".</param>
+    /// <param name="present">The present classes, or null when the image is not listed.</param>
     public bool TryGetPresent(string imageId, out IReadOnlySet<int> present)
     {
         if (_present.TryGetValue(imageId, out var p)) { present = p; return true; }
@@ -31,6 +35,8 @@ public sealed class ClassLabels
     public IReadOnlySet<int> PresentFor(string imageId) =>
         _present.TryGetValue(imageId, out var p) ? p : throw new WsssInputException(null, $"image '{imageId}' has no image-level label");
 
+    /// <summary>Reads a <c>cls_labels.npy</c> (a pickled dict, IRN or PSA key style).</summary>
+    /// <exception cref="WsssInputException">The file cannot be read or is not an image id -> multi-hot vector dict; the exception names the file.</exception>
     public static ClassLabels Read(string path)
     {
         var array = NpyReader.Read(path);
@@ -44,6 +50,8 @@ public sealed class ClassLabels
         }
     }
 
+    /// <summary>Builds the labels from an already read object array holding one pickled dict (image id -> multi-hot vector).</summary>
+    /// <exception cref="WsssInputException">The array is not such a dict, a key is neither a str nor an integer VOC id, a value is not a vector, or an id repeats.</exception>
     public static ClassLabels FromArray(NpyArray array)
     {
         ArgumentNullException.ThrowIfNull(array);

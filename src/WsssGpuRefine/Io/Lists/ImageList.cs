@@ -10,6 +10,8 @@ namespace WsssGpuRefine.Io.Lists;
 /// </summary>
 public static class ImageList
 {
+    /// <summary>Reads an image-id list file (bare ids or VOC/PSA path lines) in file order.</summary>
+    /// <exception cref="WsssInputException">The file cannot be read, a line has no id, or an id repeats; the exception names the file and line.</exception>
     public static IReadOnlyList<string> Read(string path)
     {
         return InputFile.Read(path, () => Parse(File.ReadAllLines(path)));

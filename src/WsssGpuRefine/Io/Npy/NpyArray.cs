@@ -13,6 +13,11 @@ public sealed class NpyArray
 {
     internal NpyArray() { }
 
+    /// <summary>Wraps numeric data that is already little-endian and row-major, without copying it.</summary>
+    /// <param name="shape">The dimensions; empty for a scalar.</param>
+    /// <param name="dtype">The element type; its byte order is recorded as little-endian whatever is passed.</param>
+    /// <param name="data">Product(shape) * item size bytes; kept, not copied.</param>
+    /// <exception cref="ArgumentException">The dtype is Object, or the byte count does not match the shape.</exception>
     public NpyArray(int[] shape, NpyDType dtype, byte[] data)
     {
         ArgumentNullException.ThrowIfNull(shape);
@@ -77,7 +82,9 @@ public sealed class NpyArray
     /// <summary>A pickled array between numpy's _reconstruct and the BUILD that gives it its state.</summary>
     internal bool Pending { get; set; }
 
+    /// <summary>Number of dimensions (0 for a scalar).</summary>
     public int Rank => Shape.Length;
+    /// <summary>Number of elements, the product of <see cref="Shape"/> (1 for a scalar).</summary>
     public long Count => CountOf(Shape);
 
     internal static long CountOf(int[] shape)

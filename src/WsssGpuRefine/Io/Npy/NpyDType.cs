@@ -5,17 +5,29 @@ namespace WsssGpuRefine.Io.Npy;
 /// <summary>The element kinds the readers understand (numpy's and torch's plain numeric types).</summary>
 public enum NpyElementType
 {
+    /// <summary>numpy <c>bool</c> (<c>|b1</c>), one byte, 0 or 1.</summary>
     Bool,
+    /// <summary>Signed 8-bit integer (<c>i1</c>).</summary>
     Int8,
+    /// <summary>Unsigned 8-bit integer (<c>u1</c>), the type of label maps.</summary>
     UInt8,
+    /// <summary>Signed 16-bit integer (<c>i2</c>).</summary>
     Int16,
+    /// <summary>Unsigned 16-bit integer (<c>u2</c>).</summary>
     UInt16,
+    /// <summary>Signed 32-bit integer (<c>i4</c>), e.g. IRN's image-id keys.</summary>
     Int32,
+    /// <summary>Unsigned 32-bit integer (<c>u4</c>).</summary>
     UInt32,
+    /// <summary>Signed 64-bit integer (<c>i8</c>), e.g. torch's int64 <c>keys</c>.</summary>
     Int64,
+    /// <summary>Unsigned 64-bit integer (<c>u8</c>).</summary>
     UInt64,
+    /// <summary>IEEE half precision (<c>f2</c>); widened to float32 on conversion.</summary>
     Float16,
+    /// <summary>IEEE single precision (<c>f4</c>), the type CAMs are usually stored in.</summary>
     Float32,
+    /// <summary>IEEE double precision (<c>f8</c>); narrowed to float32 on conversion.</summary>
     Float64,
     /// <summary>Python objects (numpy dtype <c>O</c>); the values live in <see cref="NpyArray.Objects"/>.</summary>
     Object,
@@ -24,11 +36,16 @@ public enum NpyElementType
 /// <summary>A numpy dtype as written in an NPY header (<c>&lt;f4</c>, <c>|u1</c>, <c>&gt;i8</c>, ...).</summary>
 public readonly record struct NpyDType(NpyElementType Type, bool BigEndian)
 {
+    /// <summary>Bytes per element (8 for Object, a reference slot).</summary>
     public int ItemSize => ItemSizeOf(Type);
 
+    /// <summary>True for the signed and unsigned integer types (not Bool).</summary>
     public bool IsInteger => Type is >= NpyElementType.Int8 and <= NpyElementType.UInt64;
+    /// <summary>True for float16, float32 and float64.</summary>
     public bool IsFloat => Type is NpyElementType.Float16 or NpyElementType.Float32 or NpyElementType.Float64;
 
+    /// <summary>Bytes per element of <paramref name="type"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not a defined element type.</exception>
     public static int ItemSizeOf(NpyElementType type) => type switch
     {
         NpyElementType.Bool or NpyElementType.Int8 or NpyElementType.UInt8 => 1,
@@ -66,6 +83,7 @@ public readonly record struct NpyDType(NpyElementType Type, bool BigEndian)
         }
     }
 
+    /// <summary>numpy's spelling, e.g. <c>&lt;f4</c> (see <see cref="Descr"/>).</summary>
     public override string ToString() => Descr;
 
     /// <summary>

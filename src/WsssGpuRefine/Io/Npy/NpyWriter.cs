@@ -10,6 +10,11 @@ namespace WsssGpuRefine.Io.Npy;
 /// </summary>
 public static class NpyWriter
 {
+    /// <summary>Writes a little-endian float32 (<c>&lt;f4</c>) NPY, e.g. (C, H, W) score maps.</summary>
+    /// <param name="stream">Destination; left open.</param>
+    /// <param name="values">Row-major values, exactly the product of <paramref name="shape"/> of them.</param>
+    /// <param name="shape">The dimensions numpy will see.</param>
+    /// <exception cref="ArgumentException">A dimension is negative or the shape does not hold <paramref name="values"/>.Length values.</exception>
     public static void WriteFloat32(Stream stream, ReadOnlySpan<float> values, params int[] shape)
     {
         WriteHeader(stream, "<f4", shape, values.Length);
@@ -17,6 +22,11 @@ public static class NpyWriter
         stream.Write(MemoryMarshal.AsBytes(values));
     }
 
+    /// <summary>Writes a uint8 (<c>|u1</c>) NPY, e.g. (H, W) label maps or (N, H, W) label stacks.</summary>
+    /// <param name="stream">Destination; left open.</param>
+    /// <param name="values">Row-major values, exactly the product of <paramref name="shape"/> of them.</param>
+    /// <param name="shape">The dimensions numpy will see.</param>
+    /// <exception cref="ArgumentException">A dimension is negative or the shape does not hold <paramref name="values"/>.Length values.</exception>
     public static void WriteUInt8(Stream stream, ReadOnlySpan<byte> values, params int[] shape)
     {
         WriteHeader(stream, "|u1", shape, values.Length);

@@ -16,6 +16,8 @@ public static class NpzReader
         });
     }
 
+    /// <summary>Reads every array of an archive stream, keyed by its name without the <c>.npy</c> suffix; the stream is left open.</summary>
+    /// <exception cref="WsssInputException">The stream is not a zip or an entry is not a valid NPY (no file named; the path overload adds it).</exception>
     public static IReadOnlyDictionary<string, NpyArray> Read(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);

@@ -13,18 +13,23 @@ namespace WsssGpuRefine.Io.Pickle;
 /// <summary>A Python dict; keys compare as Python compares them (an int32 numpy scalar equals the same int).</summary>
 public sealed class PyDict : Dictionary<object, object?>
 {
+    /// <summary>An empty dict using Python's key equality.</summary>
     public PyDict() : base(PyKeyComparer.Instance) { }
 }
 
 /// <summary>One numpy scalar (e.g. the <c>np.int32</c> image-id keys of IRN's <c>cls_labels.npy</c>).</summary>
 public sealed class NpyScalar(NpyDType dtype, byte[] littleEndianBytes)
 {
+    /// <summary>The scalar's numpy dtype.</summary>
     public NpyDType DType { get; } = dtype;
     /// <summary>The value's bytes, little-endian.</summary>
     public byte[] Bytes { get; } = littleEndianBytes;
 
+    /// <summary>True for integer and bool scalars, which <see cref="ToInt64"/> reads exactly.</summary>
     public bool IsInteger => DType.IsInteger || DType.Type == NpyElementType.Bool;
 
+    /// <summary>The value as a 64-bit integer (uint64 above long.MaxValue wraps).</summary>
+    /// <exception cref="WsssInputException">The scalar is a float.</exception>
     public long ToInt64()
     {
         ReadOnlySpan<byte> b = Bytes;
@@ -41,6 +46,7 @@ public sealed class NpyScalar(NpyDType dtype, byte[] littleEndianBytes)
         };
     }
 
+    /// <summary>The value as a double (integers converted; float16/32 widened exactly).</summary>
     public double ToDouble() => DType.Type switch
     {
         NpyElementType.Float16 => (double)BinaryPrimitives.ReadHalfLittleEndian(Bytes),
@@ -50,6 +56,7 @@ public sealed class NpyScalar(NpyDType dtype, byte[] littleEndianBytes)
         _ => ToInt64(),
     };
 
+    /// <summary>The value as Python prints it, invariant culture (integers exactly, floats round-trippable).</summary>
     public override string ToString() => IsInteger ? ToInt64().ToString(System.Globalization.CultureInfo.InvariantCulture)
         : ToDouble().ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 }

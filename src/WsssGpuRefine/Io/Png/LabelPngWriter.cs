@@ -10,6 +10,11 @@ namespace WsssGpuRefine.Io.Png;
 /// </summary>
 public static class LabelPngWriter
 {
+    /// <summary>Writes <paramref name="labels"/> as an 8-bit palette PNG whose indices are the label values (0..20, 255 = ignore).</summary>
+    /// <param name="stream">Destination; left open.</param>
+    /// <param name="labels">The map to write; at least one pixel.</param>
+    /// <param name="level">zlib effort for the IDAT data; Fastest keeps writing off the critical path of a refine run.</param>
+    /// <exception cref="ArgumentException">The map is empty.</exception>
     public static void Write(Stream stream, LabelMap labels, CompressionLevel level = CompressionLevel.Fastest)
     {
         ArgumentNullException.ThrowIfNull(stream);

@@ -13,6 +13,8 @@ namespace WsssGpuRefine.Io.Png;
 /// </summary>
 public static class RgbImageReader
 {
+    /// <summary>Reads a JPEG or PNG file as (H, W, 3) RGB bytes, with libjpeg-exact pixels for baseline JPEGs.</summary>
+    /// <exception cref="WsssInputException">The file cannot be read or decoded; the exception names the file.</exception>
     public static RgbImage Read(string path)
     {
         return InputFile.Read(path, () => Decode(File.ReadAllBytes(path)));
