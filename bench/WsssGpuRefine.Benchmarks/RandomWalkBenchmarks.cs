@@ -30,12 +30,7 @@ public class RandomWalkBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var rng = new Random(42);
-        var boundary = new float[Height * Width];
-        for (int i = 0; i < boundary.Length; i++) boundary[i] = (float)Math.Pow(rng.NextDouble(), 4);
-        affinity = BoundaryAffinity.FromBoundary(boundary, Height, Width);
-        values = new float[Channels * Height * Width];
-        for (int i = 0; i < values.Length; i++) values[i] = (float)rng.NextDouble();
+        (affinity, values) = RandomWalkInputs.Create(Channels, Height, Width);
         work = new float[values.Length];
         cam = new ClassMaps(Enumerable.Range(1, Channels).ToArray(), Height, Width, (float[])values.Clone());
         cpu = new CpuBackend();
@@ -77,12 +72,7 @@ public class RandomWalkVulkanBenchmarks
     {
         vulkan = BackendFactory.Create(BackendPreference.Vulkan, Console.WriteLine);
         Console.WriteLine($"// device: {vulkan.DeviceName}");
-        var rng = new Random(42);
-        var boundary = new float[Height * Width];
-        for (int i = 0; i < boundary.Length; i++) boundary[i] = (float)Math.Pow(rng.NextDouble(), 4);
-        affinity = BoundaryAffinity.FromBoundary(boundary, Height, Width);
-        values = new float[Channels * Height * Width];
-        for (int i = 0; i < values.Length; i++) values[i] = (float)rng.NextDouble();
+        (affinity, values) = RandomWalkInputs.Create(Channels, Height, Width);
         work = new float[values.Length];
         PropagateVulkan(); // builds the pipeline and fills the buffer pool
     }
@@ -104,5 +94,19 @@ public class RandomWalkVulkanBenchmarks
         values.CopyTo(work, 0);
         RandomWalker.Propagate(work, Channels, affinity, RandomWalkOptions.Irn, vulkan);
         return work;
+    }
+}
+
+/// <summary>The walk inputs both benchmark classes use: a random boundary map (mostly low) and random CAM values.</summary>
+internal static class RandomWalkInputs
+{
+    public static (BoundaryAffinity Affinity, float[] Values) Create(int channels, int height, int width)
+    {
+        var rng = new Random(42);
+        var boundary = new float[height * width];
+        for (int i = 0; i < boundary.Length; i++) boundary[i] = (float)Math.Pow(rng.NextDouble(), 4);
+        var values = new float[channels * height * width];
+        for (int i = 0; i < values.Length; i++) values[i] = (float)rng.NextDouble();
+        return (BoundaryAffinity.FromBoundary(boundary, height, width), values);
     }
 }
