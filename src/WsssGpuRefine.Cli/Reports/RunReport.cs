@@ -29,7 +29,7 @@ internal static class RunReport
                     ClassMaps? cams = null;
                     if (camsDirectory is not null)
                     {
-                        var present = gt is null ? null : DatasetInputs.PresentForegroundClasses(gt);
+                        var present = DatasetInputs.PresentFor(id, null, null, gt);
                         cams = DatasetInputs.ReadDump(DatasetInputs.CamPath(camsDirectory, id), format, present, image.Height, image.Width).HighRes;
                     }
                     rows.Add(new ContactSheetRow(id, image, cams, pseudoLabel(id, cams), gt));

@@ -53,6 +53,22 @@ internal static class DatasetInputs
     public static IReadOnlySet<int> PresentClasses(IReadOnlyDictionary<string, IReadOnlySet<int>> labels, string id, string file) =>
         labels.TryGetValue(id, out var present) ? present : throw new WsssInputException(file, $"no image-level label for id '{id}'");
 
+    /// <summary>
+    /// The image-level label a dump is read with: from cls_labels.npy when given, else the classes in the ground
+    /// truth, else none (formats that need one then ask for --format).
+    /// </summary>
+    public static IReadOnlySet<int>? PresentFor(string id, IReadOnlyDictionary<string, IReadOnlySet<int>>? classLabels, string? classLabelsFile, LabelMap? gt) =>
+        classLabels is not null ? PresentClasses(classLabels, id, classLabelsFile!)
+        : gt is not null ? PresentForegroundClasses(gt) : null;
+
+    /// <summary>Rejects CAM channels whose class id the run's class count cannot hold.</summary>
+    public static void CheckClassIds(string file, ClassMaps cams, int classes)
+    {
+        foreach (int labelId in cams.LabelIds)
+            if (labelId >= classes)
+                throw new WsssInputException(file, $"class id {labelId} is outside 0..{classes - 1} (check --classes)");
+    }
+
     /// <summary>The 0-based foreground classes present in a ground truth (VOC ids 1..K-1, minus one).</summary>
     public static IReadOnlySet<int> PresentForegroundClasses(LabelMap gt)
     {

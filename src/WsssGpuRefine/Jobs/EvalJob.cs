@@ -124,13 +124,10 @@ public static class EvalJob
             {
                 var gt = DatasetInputs.ReadGroundTruth(o.GroundTruthDirectory, id, o.Classes);
                 string camFile = DatasetInputs.CamPath(o.CamsDirectory!, id);
-                var present = classLabels is not null ? DatasetInputs.PresentClasses(classLabels, id, o.ClassLabelsFile!)
-                                                      : DatasetInputs.PresentForegroundClasses(gt);
+                var present = DatasetInputs.PresentFor(id, classLabels, o.ClassLabelsFile, gt);
                 var (cams, format) = DatasetInputs.ReadCams(camFile, o.Format, present, gt.Height, gt.Width);
                 DatasetInputs.CheckSameSize(camFile, cams.Height, cams.Width, gt);
-                foreach (int labelId in cams.LabelIds)
-                    if (labelId >= o.Classes)
-                        throw new WsssInputException(camFile, $"class id {labelId} is outside 0..{o.Classes - 1} (check --classes)");
+                DatasetInputs.CheckClassIds(camFile, cams, o.Classes);
                 if (Interlocked.CompareExchange(ref detectedFormat, format, null) is null)
                     info?.Invoke($"info: CAM format: {format}{(o.Format is null ? " (detected)" : "")}");
                 return new CamWithGroundTruth(cams, gt);

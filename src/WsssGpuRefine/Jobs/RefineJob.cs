@@ -190,15 +190,13 @@ public static class RefineJob
                 return new ItemInput(id, null, null, gt, LabelPngReader.Read(output));
 
             RgbImage? image = o.NeedsImage ? Io.Png.RgbImageReader.Read(DatasetInputs.ImagePath(o.ImagesDirectory!, id)) : null;
-            var present = classLabels is not null ? DatasetInputs.PresentClasses(classLabels, id, o.ClassLabelsFile!)
-                        : gt is not null ? DatasetInputs.PresentForegroundClasses(gt) : null;
+            var present = DatasetInputs.PresentFor(id, classLabels, o.ClassLabelsFile, gt);
             int height = image?.Height ?? gt?.Height ?? 0, width = image?.Width ?? gt?.Width ?? 0;
             string camFile = DatasetInputs.CamPath(o.CamsDirectory, id);
             var dump = DatasetInputs.ReadDump(camFile, o.Format, present, height, width);
             if (image is not null && (dump.HighRes.Height != image.Height || dump.HighRes.Width != image.Width))
                 throw new WsssInputException(camFile, $"size {dump.HighRes.Width}x{dump.HighRes.Height} does not match the image's {image.Width}x{image.Height}");
-            foreach (int label in dump.HighRes.LabelIds)
-                if (label >= o.Classes) throw new WsssInputException(camFile, $"class id {label} is outside 0..{o.Classes - 1} (check --classes)");
+            DatasetInputs.CheckClassIds(camFile, dump.HighRes, o.Classes);
             ClassMaps? icd = o.IcdSeedsDirectory is null ? null
                 : DatasetInputs.ReadDump(DatasetInputs.CamPath(o.IcdSeedsDirectory, id), o.Format ?? "icd", present, height, width).HighRes;
             return new ItemInput(id, new CamDumpInput(dump.HighRes, dump.LowRes), image, gt, null, icd);
