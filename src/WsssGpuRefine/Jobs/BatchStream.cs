@@ -48,12 +48,15 @@ public sealed class BatchStream<T>
     private readonly List<ItemFailure> _failures = [];
 
     /// <summary>Failures in list order (only with keep-going; otherwise the first one is thrown).</summary>
-    public IReadOnlyList<ItemFailure> Failures => _failures.OrderBy(f => IndexOf(f.Id)).ToList();
-
-    private int IndexOf(string id)
+    public IReadOnlyList<ItemFailure> Failures
     {
-        for (int i = 0; i < _ids.Count; i++) if (_ids[i] == id) return i;
-        return int.MaxValue;
+        get
+        {
+            // One pass over the list, not one per failure: a run where most items fail stays linear.
+            var position = new Dictionary<string, int>(_ids.Count);
+            for (int i = 0; i < _ids.Count; i++) position.TryAdd(_ids[i], i);
+            lock (_failures) return _failures.OrderBy(f => position.GetValueOrDefault(f.Id, int.MaxValue)).ToList();
+        }
     }
 
     /// <summary>Runs <paramref name="process"/> on each batch of successfully loaded items, in list order.</summary>
