@@ -16,7 +16,7 @@ namespace WsssGpuRefine.Native;
 
 /// <summary>
 /// The C ABI of libwsss_refine.so. Every export returns a status (0 ok, 1 bad input, 2 file not found or I/O,
-/// 3 backend or internal failure, 4 unknown or closed handle); on failure <c>wsss_last_error</c> gives the
+/// 3 backend or internal failure, 4 unknown or closed handle, 5 file not found); on failure <c>wsss_last_error</c> gives the
 /// one-line message the CLI prints after <c>error: </c>. No exception ever crosses the boundary.
 /// Arrays are C-contiguous and owned by the caller (the Python side checks dtype, shape and contiguity before
 /// calling); the library copies what it keeps and writes results into caller-allocated buffers.
@@ -24,7 +24,7 @@ namespace WsssGpuRefine.Native;
 /// </summary>
 internal static unsafe class Exports
 {
-    private const int Ok = 0, BadInput = 1, IoError = 2, Internal = 3, BadHandle = 4;
+    private const int Ok = 0, BadInput = 1, IoError = 2, Internal = 3, BadHandle = 4, NotFound = 5;
 
     [ThreadStatic] private static string? _lastError;
 
@@ -65,11 +65,12 @@ internal static unsafe class Exports
     {
         AggregateException { InnerExceptions.Count: 1 } a => Describe(a.InnerException!),
         HandleException h => (BadHandle, h.Message),
+        WsssInputException { InnerException: FileNotFoundException or DirectoryNotFoundException } w => (NotFound, w.Message),
         WsssInputException w => (BadInput, w.Message),
         VulkanBackendException v => (Internal, v.Message),
         ArgumentException a => (BadInput, OneLine(a)),
-        FileNotFoundException f => (IoError, $"{f.FileName}: file not found"),
-        DirectoryNotFoundException d => (IoError, d.Message),
+        FileNotFoundException f => (NotFound, $"{f.FileName}: file not found"),
+        DirectoryNotFoundException d => (NotFound, d.Message),
         IOException io => (IoError, io.Message),
         UnauthorizedAccessException u => (IoError, u.Message),
         OutOfMemoryException => (Internal, "out of memory"),

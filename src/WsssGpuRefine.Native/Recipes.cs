@@ -61,7 +61,7 @@ internal static class Recipes
 
     /// <summary>Parses a preset name (or method alias) or a <c>--crf-params</c> string.</summary>
     public static CrfParameters ParseCrf(string text) =>
-        CrfParameters.TryGetPreset(text, out var preset) ? preset! : CrfParameters.Parse(text);
+        text.Contains('=') ? CrfParameters.Parse(text) : CrfParameters.Preset(text);
 
     /// <summary>
     /// Writes a label PNG: "palette" is <c>LabelPngWriter</c>'s VOC-palette PNG (<c>wsss refine</c>'s output);

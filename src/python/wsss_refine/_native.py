@@ -1,6 +1,7 @@
 """ctypes binding of libwsss_refine.so (src/WsssGpuRefine.Native/Exports.cs), and the array checks done before each call.
 
-Every C function returns a status (0 ok, 1 bad input, 2 file/I/O, 3 backend or internal, 4 closed or unknown handle);
+Every C function returns a status (0 ok, 1 bad input, 2 file/I/O, 3 backend or internal, 4 closed or unknown handle,
+5 file not found);
 on failure the one-line message the CLI would print after ``error:`` is read back and raised as a Python exception.
 """
 
@@ -9,7 +10,7 @@ import os
 
 import numpy as np
 
-OK, BAD_INPUT, IO_ERROR, INTERNAL, BAD_HANDLE = 0, 1, 2, 3, 4
+OK, BAD_INPUT, IO_ERROR, INTERNAL, BAD_HANDLE, NOT_FOUND = 0, 1, 2, 3, 4, 5
 LIBRARY_NAME = "libwsss_refine.so"
 
 
@@ -91,7 +92,9 @@ def check(status):
     if status == BAD_INPUT:
         raise WsssInputError(message)
     if status == IO_ERROR:
-        raise FileNotFoundError(message) if message.endswith("file not found") else OSError(message)
+        raise OSError(message)
+    if status == NOT_FOUND:
+        raise FileNotFoundError(message)
     if status == BAD_HANDLE:
         raise EngineClosedError(message)
     raise WsssBackendError(message)
