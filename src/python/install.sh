@@ -21,6 +21,7 @@ dotnet publish "$root/src/WsssGpuRefine.Native" -c Release -r linux-x64 -o "$out
 rm -f "$log"
 install -m 0755 "$out/wsss_refine.so" "$root/src/python/wsss_refine/libwsss_refine.so"
 
+sudo=()
 flags=(--no-build-isolation --no-deps --no-index --disable-pip-version-check --root-user-action=ignore --quiet)
 if "$python" - <<'PY'
 import sys, sysconfig, os
@@ -29,7 +30,9 @@ sys.exit(0 if managed and sys.prefix == sys.base_prefix else 1)
 PY
 then
   flags+=(--break-system-packages)
+  # The system interpreter's site-packages belong to root; the library above was built as the calling user.
+  if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then sudo=(sudo); fi
 fi
-"$python" -m pip install "${flags[@]}" "$root/src/python"
-rm -rf "$root/src/python/build" "$root/src/python/"*.egg-info
+"${sudo[@]}" "$python" -m pip install "${flags[@]}" "$root/src/python"
+"${sudo[@]}" rm -rf "$root/src/python/build" "$root/src/python/"*.egg-info
 "$python" -c "import wsss_refine as wr; e = wr.Engine('cpu'); print('wsss_refine installed for', __import__('sys').executable, '-', e); e.close()"
