@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Text;
 using WsssGpuRefine.Backends;
@@ -27,6 +29,8 @@ internal static unsafe class Exports
     private const int Ok = 0, BadInput = 1, IoError = 2, Internal = 3, BadHandle = 4, NotFound = 5;
 
     [ThreadStatic] private static string? _lastError;
+    [ThreadStatic] private static int _repeat;
+    [ThreadStatic] private static long _elapsedTicks;
 
     private static long _nextId;
     private static readonly ConcurrentDictionary<long, Engine> Engines = new();
@@ -122,10 +126,30 @@ internal static unsafe class Exports
         return new ReadOnlySpan<T>(source, checked((int)count)).ToArray();
     }
 
-    private static ClassMaps Maps(float* data, int channels, int height, int width, int* labelIds)
+    private static ClassMaps Maps(float* data, int channels, int height, int width, int* labelIds, string what = "cams")
     {
         if (channels < 0 || height <= 0 || width <= 0) throw new ArgumentException($"bad map shape ({channels}, {height}, {width})");
-        return new ClassMaps(Copy(labelIds, channels), height, width, Copy(data, (long)channels * height * width));
+        return new ClassMaps(Copy(labelIds, channels), height, width, Finite(Copy(data, (long)channels * height * width), what));
+    }
+
+    /// <summary>NaN or Inf would silently decide argmaxes and CRF energies: refuse them, naming the first one.</summary>
+    private static float[] Finite(float[] data, string what)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var span = data.AsSpan();
+            // x - x is 0 for every finite x and NaN for NaN and ±Inf.
+            for (; i <= span.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var v = new Vector<float>(span[i..]);
+                if (!Vector.EqualsAll(v - v, Vector<float>.Zero)) break;
+            }
+        }
+        for (; i < data.Length; i++)
+            if (!float.IsFinite(data[i]))
+                throw new WsssInputException(null, $"{what}: contains NaN or Inf ({data[i]} at flat index {i})");
+        return data;
     }
 
     private static RgbImage Image(byte* pixels, int height, int width)
@@ -206,6 +230,32 @@ internal static unsafe class Exports
         return status;
     }
 
+    /// <summary>
+    /// The C# call inside an export (inputs already managed arrays), run <see cref="_repeat"/> times and timed, so
+    /// bench/python can tell the binding's cost from the engine's. Outside a benchmark it runs once.
+    /// </summary>
+    private static T Timed<T>(Func<T> call)
+    {
+        int n = Math.Max(1, _repeat);
+        long start = Stopwatch.GetTimestamp();
+        T result = call();
+        for (int i = 1; i < n; i++) result = call();
+        _elapsedTicks = Stopwatch.GetTimestamp() - start;
+        return result;
+    }
+
+    /// <summary>Benchmarks only: the engine call inside the next exports on this thread runs <paramref name="times"/> times.</summary>
+    [UnmanagedCallersOnly(EntryPoint = "wsss_bench_repeat")]
+    public static int BenchRepeat(int times)
+    {
+        _repeat = times;
+        return Ok;
+    }
+
+    /// <summary>Benchmarks only: seconds per run of the engine call inside the last export on this thread.</summary>
+    [UnmanagedCallersOnly(EntryPoint = "wsss_bench_elapsed")]
+    public static double BenchElapsed() => _elapsedTicks / (double)Stopwatch.Frequency / Math.Max(1, _repeat);
+
     /// <summary>A call that does nothing on the engine: the binding's own per-call cost (bench/python).</summary>
     [UnmanagedCallersOnly(EntryPoint = "wsss_engine_noop")]
     public static int EngineNoop(long id) => WithEngine(id, _ => { });
@@ -217,7 +267,8 @@ internal static unsafe class Exports
         WithEngine(id, e =>
         {
             var maps = Maps(cams, channels, height, width, labelIds);
-            Store(e.Labeler.Label([maps], Rule(rule, value))[0], output);
+            var backgroundRule = Rule(rule, value);
+            Store(Timed(() => e.Labeler.Label([maps], backgroundRule)[0]), output);
         });
 
     [UnmanagedCallersOnly(EntryPoint = "wsss_scores")]
@@ -278,7 +329,8 @@ internal static unsafe class Exports
         WithEngine(id, e =>
         {
             var crf = Recipes.ParseCrf(Utf8(preset));
-            Store(Recipes.Crf(e.Backend, Image(pixels, height, width), Maps(scores, channels, height, width, labelIds), crf), output);
+            var (image, maps) = (Image(pixels, height, width), Maps(scores, channels, height, width, labelIds, "scores"));
+            Store(Timed(() => Recipes.Crf(e.Backend, image, maps, crf)), output);
         });
 
     [UnmanagedCallersOnly(EntryPoint = "wsss_crf_labels")]
@@ -295,7 +347,8 @@ internal static unsafe class Exports
         WithEngine(id, e =>
         {
             var crf = preset is null ? null : Recipes.ParseCrf(Utf8(preset));
-            Store(Recipes.IrLabel(e.Backend, Image(pixels, height, width), Maps(cams, channels, height, width, labelIds), fg, bg, crf), output);
+            var (image, maps) = (Image(pixels, height, width), Maps(cams, channels, height, width, labelIds));
+            Store(Timed(() => Recipes.IrLabel(e.Backend, image, maps, fg, bg, crf)), output);
         });
 
     [UnmanagedCallersOnly(EntryPoint = "wsss_la_ha")]
@@ -327,9 +380,9 @@ internal static unsafe class Exports
             RandomWalkAffinity source = affinityKind switch
             {
                 0 => ImageAffinity.FromImage(Image(pixels, height, width), options.Stride, options.Radius),
-                1 => BoundaryAffinity.FromBoundary(Copy(affinity, cells), gridHeight, gridWidth, options.Radius),
-                2 => FeatureAffinity.FromFeatures(Copy(affinity, affinityChannels * cells), affinityChannels, gridHeight, gridWidth, options.Radius),
-                3 => new DenseMatrixAffinity(Copy(affinity, cells * cells), gridHeight, gridWidth),
+                1 => BoundaryAffinity.FromBoundary(Finite(Copy(affinity, cells), "boundary"), gridHeight, gridWidth, options.Radius),
+                2 => FeatureAffinity.FromFeatures(Finite(Copy(affinity, affinityChannels * cells), "features"), affinityChannels, gridHeight, gridWidth, options.Radius),
+                3 => new DenseMatrixAffinity(Finite(Copy(affinity, cells * cells), "matrix"), gridHeight, gridWidth),
                 _ => throw new ArgumentException($"unknown affinity kind {affinityKind}"),
             };
             if (source.Height != gridHeight || source.Width != gridWidth)

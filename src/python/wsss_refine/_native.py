@@ -49,6 +49,8 @@ _SIGNATURES = {
     "wsss_engine_close": [_i64],
     "wsss_engine_describe": [_i64, _p, _i32, _p],
     "wsss_engine_noop": [_i64],
+    "wsss_bench_repeat": [_i32],
+    "wsss_bench_elapsed": [],
     "wsss_threshold": [_i64, _p, _i32, _i32, _i32, _p, _i32, _f64, _p],
     "wsss_scores": [_i64, _p, _i32, _i32, _i32, _p, _i32, _f64, _p],
     "wsss_sweep": [_i64, _p, _i32, _i32, _i32, _p, _p, _p, _i32, _i32, _p],
@@ -70,6 +72,8 @@ for _name, _args in _SIGNATURES.items():
     _fn = getattr(_lib, _name)
     _fn.argtypes = _args
     _fn.restype = ctypes.c_int32
+
+_lib.wsss_bench_elapsed.restype = ctypes.c_double
 
 ABI_VERSION = 1
 if _lib.wsss_abi_version() != ABI_VERSION:
@@ -138,18 +142,18 @@ def _contiguous(array):
 
 
 def floats(value, name, ndim):
-    """float32, C order, finite. Other floating dtypes are converted (as the CLI's reader does); others are refused."""
-    array = as_array(value, name)
-    if array.dtype.kind != "f":
-        raise TypeError(f"{name}: expected a floating-point array (float32), got dtype {array.dtype}")
+    """float32, C order. Other floating dtypes are converted (as the CLI's reader does); others are refused.
+    NaN and Inf are refused by the library itself (one vectorised pass over the copy it makes anyway)."""
+    array = value if type(value) is np.ndarray else as_array(value, name)
+    if array.dtype != np.float32:
+        if array.dtype.kind != "f":
+            raise TypeError(f"{name}: expected a floating-point array (float32), got dtype {array.dtype}")
+        array = array.astype(np.float32)
     if array.ndim != ndim:
         raise WsssInputError(f"{name}: expected {ndim} dimensions, got shape {tuple(array.shape)}")
-    if any(s == 0 for s in array.shape):
+    if 0 in array.shape:
         raise WsssInputError(f"{name}: empty array of shape {tuple(array.shape)}")
-    array = _contiguous(array.astype(np.float32, copy=False))
-    if not np.isfinite(array).all():
-        raise WsssInputError(f"{name}: contains NaN or Inf")
-    return array
+    return array if array.flags.c_contiguous else _contiguous(array)
 
 
 def labels(value, name, ndims=(2,)):
@@ -183,17 +187,17 @@ MAX_KEY = 253  # label ids 1..254 (255 is ignore)
 
 def label_ids(keys, channels, name="keys"):
     """0-based foreground keys (IRN's ``keys``) -> int32 VOC label ids (key + 1)."""
-    array = as_array(keys, name)
+    array = keys if type(keys) is np.ndarray else as_array(keys, name)
     if array.dtype.kind not in "ui" or array.dtype == np.bool_:
         raise TypeError(f"{name}: expected integer class keys, got dtype {array.dtype}")
-    array = array.reshape(-1)
-    if array.size != channels:
-        raise WsssInputError(f"{name}: {array.size} keys for {channels} CAM channels")
-    if array.size and (array.min() < 0 or array.max() > MAX_KEY):
-        raise WsssInputError(f"{name}: keys are 0-based foreground classes in 0..{MAX_KEY} (got {array.min()}..{array.max()})")
-    if np.unique(array).size != array.size:
-        raise WsssInputError(f"{name}: repeated key in {array.tolist()}")
-    return np.ascontiguousarray(array.astype(np.int32) + 1)
+    values = array.reshape(-1).tolist()  # a handful of classes: plain Python is faster than numpy here
+    if len(values) != channels:
+        raise WsssInputError(f"{name}: {len(values)} keys for {channels} CAM channels")
+    if values and (min(values) < 0 or max(values) > MAX_KEY):
+        raise WsssInputError(f"{name}: keys are 0-based foreground classes in 0..{MAX_KEY} (got {min(values)}..{max(values)})")
+    if len(set(values)) != len(values):
+        raise WsssInputError(f"{name}: repeated key in {values}")
+    return np.array([v + 1 for v in values], np.int32)
 
 
 def same_size(image_array, maps, what="cams"):
