@@ -72,7 +72,7 @@ internal static unsafe class Exports
         WsssInputException { InnerException: FileNotFoundException or DirectoryNotFoundException } w => (NotFound, w.Message),
         WsssInputException w => (BadInput, w.Message),
         VulkanBackendException v => (Internal, v.Message),
-        ArgumentException a => (BadInput, OneLine(a)),
+        ArgumentException a => (BadInput, ErrorLines.OneLine(a)),
         FileNotFoundException f => (NotFound, $"{f.FileName}: file not found"),
         DirectoryNotFoundException d => (NotFound, d.Message),
         IOException io => (IoError, io.Message),
@@ -80,19 +80,6 @@ internal static unsafe class Exports
         OutOfMemoryException => (Internal, "out of memory"),
         _ => (Internal, $"internal error: {e.GetType().Name}: {e.Message} (please report it; WSSS_DEBUG=1 prints the stack trace)"),
     };
-
-    private static string OneLine(ArgumentException a)
-    {
-        string message = a.Message.Split('\n')[0];
-        if (a.ParamName is { } name)
-        {
-            message = message.Replace($" (Parameter '{name}')", "");
-            if (!message.StartsWith("--", StringComparison.Ordinal) && !message.Contains(name, StringComparison.OrdinalIgnoreCase))
-                message = $"{name}: {message}";
-        }
-        if (a is ArgumentOutOfRangeException { ActualValue: { } actual }) message += $" (got {actual})";
-        return message;
-    }
 
     private static int WithEngine(long id, Action<Engine> body) => Guard(() =>
     {
