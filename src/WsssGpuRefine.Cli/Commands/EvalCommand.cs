@@ -109,6 +109,7 @@ internal sealed class EvalCommand : ICliCommand
         }
         string setting = report.Threshold is { } th ? $", threshold {th.ToString(inv)}"
                        : report.BackgroundPower is { } bp ? $", bg-power {bp.ToString(inv)}" : "";
-        Console.WriteLine($"mIoU {(100 * report.MeanIou).ToString("F2", inv)} % ({report.Metric}, {report.Images} images{setting}, backend {report.Backend})");
+        string miou = double.IsFinite(report.MeanIou) ? (100 * report.MeanIou).ToString("F2", inv) + " %" : "- (no class counted)";
+        Console.WriteLine($"mIoU {miou} ({report.Metric}, {report.Images} images{setting}, backend {report.Backend})");
     }
 }
