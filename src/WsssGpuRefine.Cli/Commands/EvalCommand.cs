@@ -93,7 +93,7 @@ internal sealed class EvalCommand : ICliCommand
         // Counted before anything is allocated: 0:1:1e-7 would be 10 million thresholds (a histogram of 35 GB).
         double count = Math.Floor((v[1] - v[0]) / v[2] + 1e-9) + 1;
         if (!(count <= EvalOptions.MaxSweepThresholds))
-            throw new ArgumentException($"--sweep: '{text}' gives {count.ToString("G4", CultureInfo.InvariantCulture)} thresholds; " +
+            throw new ArgumentException($"--sweep: '{text}' gives {count.ToString("G6", CultureInfo.InvariantCulture)} thresholds; " +
                                         $"at most {EvalOptions.MaxSweepThresholds} are swept at once (e.g. 0:1:0.001)");
         return Sweep.ThresholdSweep.Range(v[0], v[1], v[2]);
     }
