@@ -45,7 +45,7 @@ public partial class HostileInputTests
                 Error = $@"^error: --sweep: '0:1:{Regex.Escape(step)}' gives [0-9E+]+ thresholds; at most 1001 are swept at once",
                 Check = (s, _) => Assert.False(File.Exists(s.Combine("r.json"))),
                 MaxPeakBytes = 300L << 20,
-                MaxTime = TimeSpan.FromSeconds(15),
+                MaxTime = TimeSpan.FromSeconds(30),
             };
         yield return new HostileCase("sweep-0:nan:0.1-is-refused-at-once", _ => Eval(Fixture("gt"), Fixture("train.txt"), "--sweep", "0:NaN:0.1"))
         {
