@@ -50,7 +50,11 @@ public sealed record RefineOptions
 
     /// <summary>Also write the final scores as <c>ID.npy</c> float32 (C+1, H, W): background first, then the present classes.</summary>
     public bool SaveScores { get; init; }
-    /// <summary>Rewrite outputs that exist; false skips them (resuming an interrupted run) and still scores them.</summary>
+    /// <summary>
+    /// Recompute every output (a folder holding another recipe's outputs is then taken over); false resumes: outputs
+    /// recorded complete for this recipe and unchanged inputs are skipped (and still scored), and a folder holding
+    /// another recipe's outputs is refused.
+    /// </summary>
     public bool Overwrite { get; init; }
     /// <summary>Skip and list bad items (<c>--keep-going</c>) instead of stopping at the first.</summary>
     public bool KeepGoing { get; init; }
@@ -107,6 +111,7 @@ public static class RefineJob
     /// <returns>Counts written and skipped, failures, the score when a ground truth was given, and seconds per stage.</returns>
     /// <exception cref="ArgumentException">The options are inconsistent (e.g. no first stage, two first stages, a CRF without images).</exception>
     /// <exception cref="ItemFailedException">An item is bad and <see cref="RefineOptions.KeepGoing"/> is false.</exception>
+    /// <exception cref="WsssInputException">The output folder is a file, or holds another recipe's outputs and <see cref="RefineOptions.Overwrite"/> is false.</exception>
     public static RefineReport Run(ComputeBackend backend, RefineOptions options, IProgress<int>? progress = null, Action<string>? info = null)
     {
         ArgumentNullException.ThrowIfNull(backend);

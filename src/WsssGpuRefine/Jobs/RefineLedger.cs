@@ -107,7 +107,7 @@ internal sealed class RefineLedger : IDisposable
     /// <summary>Records an item whose outputs are all in place (call after the last one is written).</summary>
     public void Record(string id, bool scoresWritten)
     {
-        string stamp = _pending.TryGetValue(id, out var s) ? s : InputStamp(id);
+        string stamp = _pending.TryRemove(id, out var s) ? s : InputStamp(id);
         string line = string.Join('\t', id, stamp, _options.SaveScores ? "1" : "0", scoresWritten ? "1" : "0");
         lock (_journalLock)
         {
