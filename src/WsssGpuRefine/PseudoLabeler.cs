@@ -5,6 +5,7 @@ using WsssGpuRefine.Crf;
 using WsssGpuRefine.Metrics;
 using WsssGpuRefine.RandomWalk;
 using WsssGpuRefine.Sweep;
+using WsssGpuRefine.Labels;
 using WsssGpuRefine.Threshold;
 
 namespace WsssGpuRefine;

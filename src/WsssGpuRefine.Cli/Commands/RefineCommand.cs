@@ -6,6 +6,7 @@ using WsssGpuRefine.Io;
 using WsssGpuRefine.Jobs;
 using WsssGpuRefine.Metrics;
 using WsssGpuRefine.RandomWalk;
+using WsssGpuRefine.Labels;
 using WsssGpuRefine.Threshold;
 
 namespace WsssGpuRefine.Cli.Commands;

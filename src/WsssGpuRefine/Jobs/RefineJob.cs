@@ -9,6 +9,7 @@ using WsssGpuRefine.Io.Npy;
 using WsssGpuRefine.Io.Png;
 using WsssGpuRefine.Metrics;
 using WsssGpuRefine.RandomWalk;
+using WsssGpuRefine.Labels;
 using WsssGpuRefine.Threshold;
 
 namespace WsssGpuRefine.Jobs;
