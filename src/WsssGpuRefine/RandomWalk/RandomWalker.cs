@@ -147,12 +147,28 @@ public static class RandomWalker
         CheckFinite(cam, file);
         CheckForegroundIds(cam, file);
 
+        var (stack, ids) = AffinityNetStack(cam, options.BackgroundAlpha);
+        int channels = ids.Length;
+        var x = RandomWalkResampling.AreaPool(stack, channels, height, width, s, zeroPadded: true);
+
+        Propagate(x, channels, affinity, options, backend);
+
+        var scores = RandomWalkResampling.Bilinear(x, channels, h, w, h * s, w * s, height, width, options.AlignCorners);
+        return new ClassMaps(ids, height, width, scores);
+    }
+
+    /// <summary>
+    /// PSA's full-resolution stack (infer_aff.py): [(1 − max)^α; present classes in VOC-id order], the max taken over
+    /// all 20 VOC channels, so absent classes (zero channels there) take part in it.
+    /// </summary>
+    internal static (float[] Stack, int[] Ids) AffinityNetStack(ClassMaps cam, float alpha)
+    {
         // Channels in VOC-id order so that ties resolve as PSA's 21-channel argmax does.
         var order = Enumerable.Range(0, cam.Channels).OrderBy(c => cam.LabelIds[c]).ToArray();
-        int channels = order.Length + 1, pixels = height * width;
+        int channels = order.Length + 1, pixels = cam.PixelCount;
         var stack = new float[channels * pixels];
         bool someAbsent = cam.Channels < 20;
-        var background = new BackgroundRule.Power(options.BackgroundAlpha);
+        var background = new BackgroundRule.Power(alpha);
         for (int p = 0; p < pixels; p++)
         {
             // Absent classes are zero channels in the reference, so they take part in the max.
@@ -165,14 +181,9 @@ public static class RandomWalker
             }
             stack[p] = background.Score(max);
         }
-        var x = RandomWalkResampling.AreaPool(stack, channels, height, width, s, zeroPadded: true);
-
-        Propagate(x, channels, affinity, options, backend);
-
-        var scores = RandomWalkResampling.Bilinear(x, channels, h, w, h * s, w * s, height, width, options.AlignCorners);
         var ids = new int[channels];
         for (int k = 0; k < order.Length; k++) ids[k + 1] = cam.LabelIds[order[k]];
-        return new ClassMaps(ids, height, width, scores);
+        return (stack, ids);
     }
 
     /// <summary>

@@ -89,8 +89,10 @@ internal static class ThresholdLabelingVulkan
                 var args = new PowerParams
                 {
                     Alpha = (float)power.Alpha,
-                    // Every alpha takes the pow path: the CPU rule is powf for integer alphas too (BackgroundRule.Power).
-                    Exponent = NotInteger,
+                    // The CPU rule is powf for every alpha (BackgroundRule.Power); square-and-multiply equals it exactly
+                    // only for alpha 0 and 1 (1 and the base itself), so every other alpha takes the pow path and
+                    // its near-ties are decided on the host.
+                    Exponent = power.Alpha is 0 or 1 ? (uint)power.Alpha : NotInteger,
                     PieceCount = (uint)chunk.Length,
                     GroupsX = groupsX,
                 };
