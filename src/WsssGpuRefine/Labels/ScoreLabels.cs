@@ -57,15 +57,7 @@ public static class ScoreLabels
     /// <param name="cams">Score maps; a stored background channel is ignored.</param>
     /// <param name="rule">The background rule.</param>
     /// <returns>VOC ids per pixel.</returns>
-    public static LabelMap Label(ClassMaps cams, BackgroundRule rule)
-    {
-        ArgumentNullException.ThrowIfNull(cams);
-        ArgumentNullException.ThrowIfNull(rule);
-        var fg = cams.ForegroundOnly();
-        var output = new LabelMap(fg.Height, fg.Width);
-        LabelInto(fg, rule, output.Labels, indices: false);
-        return output;
-    }
+    public static LabelMap Label(ClassMaps cams, BackgroundRule rule) => Argmax(cams, rule, indices: false);
 
     /// <summary>
     /// Channel indices into keys' = [0] ∪ ids of argmax over [bg; M] (0 = background, c + 1 = foreground channel c),
@@ -74,13 +66,15 @@ public static class ScoreLabels
     /// <param name="cams">Score maps; a stored background channel is ignored.</param>
     /// <param name="rule">The background rule.</param>
     /// <returns>Indices 0..C per pixel.</returns>
-    public static LabelMap Indices(ClassMaps cams, BackgroundRule rule)
+    public static LabelMap Indices(ClassMaps cams, BackgroundRule rule) => Argmax(cams, rule, indices: true);
+
+    private static LabelMap Argmax(ClassMaps cams, BackgroundRule rule, bool indices)
     {
         ArgumentNullException.ThrowIfNull(cams);
         ArgumentNullException.ThrowIfNull(rule);
         var fg = cams.ForegroundOnly();
         var output = new LabelMap(fg.Height, fg.Width);
-        LabelInto(fg, rule, output.Labels, indices: true);
+        LabelInto(fg, rule, output.Labels, indices);
         return output;
     }
 

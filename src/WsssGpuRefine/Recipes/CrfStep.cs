@@ -11,18 +11,13 @@ namespace WsssGpuRefine.Recipes;
 /// </summary>
 /// <param name="parameters">A preset or explicit parameters.</param>
 /// <param name="seedLabels">Labels of a seed CRF (21 for VOC): the number of CRF labels when the CRF runs on a seed map.</param>
-public sealed class CrfStep(CrfParameters parameters, int seedLabels = 21) : RecipeStep
+public sealed class CrfStep(CrfParameters parameters, int seedLabels = 21) : CrfRecipeStep
 {
     /// <summary>The CRF's kernels, unary and iterations.</summary>
     public CrfParameters Parameters { get; } = parameters ?? throw new ArgumentNullException(nameof(parameters));
 
     /// <inheritdoc/>
     public override string Name => "crf";
-
-    /// <inheritdoc/>
-    public override bool NeedsImage => true;
-
-    internal override bool EndsRecipe => true;
 
     internal override void Run(ComputeBackend backend, RecipeState state, bool last)
     {

@@ -116,18 +116,13 @@ public static class IrLabelRecipe
 
 /// <summary>First and last step: IRN's ir_label (<see cref="IrLabelRecipe"/>), its two CRFs included.</summary>
 /// <param name="options">Thresholds and CRF.</param>
-public sealed class IrLabelStep(IrLabelOptions options) : RecipeStep
+public sealed class IrLabelStep(IrLabelOptions options) : CrfRecipeStep
 {
     /// <summary>Thresholds and CRF.</summary>
     public IrLabelOptions Options { get; } = options ?? throw new ArgumentNullException(nameof(options));
 
     /// <inheritdoc/>
     public override string Name => "ir-label+crf";
-
-    /// <inheritdoc/>
-    public override bool NeedsImage => true;
-
-    internal override bool EndsRecipe => true;
 
     internal override void Run(ComputeBackend backend, RecipeState state, bool last) =>
         state.Labels = IrLabelRecipe.Run(backend, state.Image, state.Foreground, Options);

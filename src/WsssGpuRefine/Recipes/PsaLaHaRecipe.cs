@@ -124,18 +124,13 @@ public static class PsaLaHaRecipe
 
 /// <summary>First and last step: PSA's la/ha labels (<see cref="PsaLaHaRecipe"/>), its two CRFs included.</summary>
 /// <param name="options">The two α values and the CRF.</param>
-public sealed class LaHaStep(PsaLaHaOptions options) : RecipeStep
+public sealed class LaHaStep(PsaLaHaOptions options) : CrfRecipeStep
 {
     /// <summary>The two α values and the CRF.</summary>
     public PsaLaHaOptions Options { get; } = options ?? throw new ArgumentNullException(nameof(options));
 
     /// <inheritdoc/>
     public override string Name => "la-ha+crf";
-
-    /// <inheritdoc/>
-    public override bool NeedsImage => true;
-
-    internal override bool EndsRecipe => true;
 
     internal override void Run(ComputeBackend backend, RecipeState state, bool last) =>
         state.Labels = PsaLaHaRecipe.Run(backend, state.Image, state.Foreground, Options).Labels;

@@ -105,6 +105,17 @@ public abstract class RecipeStep
     public override string ToString() => Name;
 }
 
+/// <summary>A last step that runs CRFs on the RGB image and gives the recipe's final labels (CRF, ir_label, la/ha).</summary>
+public abstract class CrfRecipeStep : RecipeStep
+{
+    private protected CrfRecipeStep() { }
+
+    /// <inheritdoc/>
+    public sealed override bool NeedsImage => true;
+
+    internal sealed override bool EndsRecipe => true;
+}
+
 /// <summary>What the steps of one image hand on to each other.</summary>
 internal sealed class RecipeState(RecipeInput input)
 {

@@ -59,7 +59,7 @@ public sealed record RecipeOptions
     public bool RandomWalkAffinityNeedsImage { get; init; }
     /// <summary>Random-walk parameters (IRN defaults).</summary>
     public RandomWalkOptions RandomWalk { get; init; } = RandomWalkOptions.Irn;
-    /// <summary>A last CRF step (null = none); ir_label and la/ha carry their own CRF instead.</summary>
+    /// <summary>A last CRF step (null = none); with ir_label or la/ha it replaces the CRF of their options.</summary>
     public CrfParameters? Crf { get; init; }
     /// <summary>CRF labels of a seed CRF (ICD): label classes including background (21 for VOC).</summary>
     public int Classes { get; init; } = 21;
@@ -75,8 +75,9 @@ public sealed record RecipeOptions
     {
         Check();
         var steps = new List<RecipeStep>();
-        if (IrLabel is { } irLabel) steps.Add(new IrLabelStep(irLabel));
-        else if (LaHa is { } laHa) steps.Add(new LaHaStep(laHa));
+        // ir_label and la/ha run their own CRFs: a CRF given beside them is theirs.
+        if (IrLabel is { } irLabel) steps.Add(new IrLabelStep(Crf is null ? irLabel : irLabel with { Crf = Crf }));
+        else if (LaHa is { } laHa) steps.Add(new LaHaStep(Crf is null ? laHa : laHa with { Crf = Crf }));
         else if (IcdSeeds) steps.Add(new IcdSeedStep());
         else if (RandomWalkAffinity is { } affinity)
         {
