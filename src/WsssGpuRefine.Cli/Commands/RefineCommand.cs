@@ -71,7 +71,7 @@ internal sealed class RefineCommand : ICliCommand
                 Classes = parse.GetValue(batch.Classes),
                 Rule = parse.GetValue(threshold) is { } t ? new BackgroundRule.Constant(t)
                      : parse.GetValue(bgPower) is { } a ? new BackgroundRule.Power(a) : null,
-                IrLabel = parse.GetValue(irLabel) is { } ir ? IrLabelOptions.Parse(ir, crfParameters) : null,
+                IrLabel = parse.GetValue(irLabel) is { } ir ? ParseIrLabel(ir, crfParameters) : null,
                 LaHa = parse.GetValue(laHa) is { } lh ? ParseLaHa(lh, crfParameters) : null,
                 IcdSeedsDirectory = parse.GetValue(icdSeeds)?.FullName,
                 RandomWalkSource = parse.GetValue(rw) is { } source ? AffinitySource.Parse(source) : null,
@@ -131,6 +131,18 @@ internal sealed class RefineCommand : ICliCommand
                 RecipeProblem.ClassCount => "--classes must be in 2..255",
                 _ => e.Message,
             });
+        }
+    }
+
+    private static IrLabelOptions ParseIrLabel(string text, CrfParameters? crf)
+    {
+        try
+        {
+            return IrLabelOptions.Parse(text, crf);
+        }
+        catch (ArgumentException e) when (e.ParamName == "text")
+        {
+            throw new ArgumentException($"--ir-label takes FG,BG thresholds, e.g. 0.30,0.05; got '{text}'");
         }
     }
 

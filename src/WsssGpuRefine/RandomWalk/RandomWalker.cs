@@ -15,7 +15,7 @@ namespace WsssGpuRefine.RandomWalk;
 public sealed record RandomWalkResult(LabelMap Labels, ClassMaps Scores);
 
 /// <summary>
-/// Affinity random-walk refinement of CAMs (spec 4.5 IRN, 4.6 AffinityNet). Picks the GPU dispatch
+/// Affinity random-walk refinement of CAMs (jiwoon-ahn/irn step/make_sem_seg_labels.py; jiwoon-ahn/psa infer_aff.py). Picks the GPU dispatch
 /// when handed a Vulkan backend, the CPU stencil otherwise.
 /// </summary>
 public static class RandomWalker

@@ -49,7 +49,7 @@ public sealed record IrLabelOptions
         };
     }
 
-    /// <summary>Parses the CLI's <c>--ir-label FG,BG</c>, e.g. "0.30,0.05".</summary>
+    /// <summary>Parses "FG,BG" thresholds, e.g. "0.30,0.05" (the CLI's <c>--ir-label</c> value).</summary>
     public static IrLabelOptions Parse(string text, CrfParameters? crf = null)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -57,7 +57,7 @@ public sealed record IrLabelOptions
         if (parts.Length != 2
             || !float.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out float fg)
             || !float.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out float bg))
-            throw new ArgumentException($"--ir-label takes FG,BG thresholds, e.g. 0.30,0.05; got '{text}'", nameof(text));
+            throw new ArgumentException($"ir_label takes FG,BG thresholds, e.g. 0.30,0.05; got '{text}'", nameof(text));
         var options = new IrLabelOptions { FgThreshold = fg, BgThreshold = bg };
         return crf is null ? options : options with { Crf = crf };
     }
