@@ -1,10 +1,14 @@
 using WsssGpuRefine.Backends;
 using WsssGpuRefine.Core;
 using WsssGpuRefine.Crf;
+using WsssGpuRefine.Datasets.Synthetic;
 using WsssGpuRefine.Io.Npy;
+using WsssGpuRefine.Io.Png;
+using WsssGpuRefine.Jobs;
 using WsssGpuRefine.Labels;
 using WsssGpuRefine.RandomWalk;
 using WsssGpuRefine.Recipes;
+using WsssGpuRefine.Tests.Cli;
 using WsssGpuRefine.Tests.Vulkan;
 using WsssGpuRefine.Threshold;
 
@@ -78,6 +82,31 @@ public class PowerBackgroundFixtureTests
         Assert.Equal(NumpyLabels(alpha), output.Labels.Labels);
         using var labeler = new PseudoLabeler(CpuBackend.Shared);
         AssertBitIdentical(NumpyBackground(alpha), labeler.PowerScores(cams, alpha).Channel(0), "PseudoLabeler.PowerScores");
+    }
+
+    [Theory]
+    [MemberData(nameof(Alphas))]
+    public void RefineJobWritesNumpysBackground(double alpha)
+    {
+        // The whole `wsss refine --bg-power A --save-scores` job on the fixture written as an IRN dump: the saved
+        // background channel is numpy's, the PNG numpy's argmax.
+        var cams = Cams();
+        using var tmp = new TempDirectory();
+        Directory.CreateDirectory(tmp.Combine("cams"));
+        using (var dump = File.Create(tmp.Combine("cams", "x.npy")))
+        {
+            int gh = (cams.Height + 3) / 4, gw = (cams.Width + 3) / 4;
+            SeedDumpWriter.WriteIrn(dump, [0, 1, 2], new float[3 * gh * gw], [3, gh, gw], cams.Data, [3, cams.Height, cams.Width]);
+        }
+        RefineJob.Run(CpuBackend.Shared, new RefineOptions
+        {
+            Ids = ["x"], CamsDirectory = tmp.Combine("cams"), OutputDirectory = tmp.Combine("out"),
+            Rule = new BackgroundRule.Power(alpha), SaveScores = true,
+        });
+        var saved = NpyReader.ReadFloat32(tmp.Combine("out", "x.npy"));
+        Assert.Equal([4, cams.Height, cams.Width], saved.Shape);
+        AssertBitIdentical(NumpyBackground(alpha), saved.Data.AsSpan(0, cams.PixelCount), "refine --save-scores");
+        Assert.Equal(NumpyLabels(alpha), LabelPngReader.Read(tmp.Combine("out", "x.png")).Labels);
     }
 
     [Theory]
