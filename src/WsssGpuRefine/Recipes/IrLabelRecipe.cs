@@ -9,26 +9,19 @@ namespace WsssGpuRefine.Recipes;
 /// <summary>Thresholds and CRF of IRN's confident-region label (jiwoon-ahn/irn step/cam_to_ir_label.py).</summary>
 public sealed record IrLabelOptions
 {
-    private readonly float _fg = 0.30f, _bg = 0.05f;
-    private readonly CrfParameters _crf = CrfParameters.Preset("irn");
-
     /// <summary>t_fg: the constant background of the foreground-confident CRF (IRN 0.30).</summary>
-    public float FgThreshold { get => _fg; init => _fg = Threshold(value, nameof(FgThreshold)); }
+    public float FgThreshold { get; init => field = Threshold(value, nameof(FgThreshold)); } = 0.30f;
 
     /// <summary>t_bg: the constant background of the background-confident CRF (IRN 0.05).</summary>
-    public float BgThreshold { get => _bg; init => _bg = Threshold(value, nameof(BgThreshold)); }
+    public float BgThreshold { get; init => field = Threshold(value, nameof(BgThreshold)); } = 0.05f;
 
     /// <summary>The CRF of both passes; it must use the label unary (IRN: the <c>irn</c> preset).</summary>
     public CrfParameters Crf
     {
-        get => _crf;
-        init
-        {
-            ArgumentNullException.ThrowIfNull(value);
-            _crf = value.Unary == CrfUnaryKind.Labels
-                ? value : throw new ArgumentException("ir_label's CRF runs on label maps: its unary must be labels:GT_PROB", nameof(Crf));
-        }
-    }
+        get;
+        init => field = (value ?? throw new ArgumentNullException(nameof(value))).Unary == CrfUnaryKind.Labels
+            ? value : throw new ArgumentException("ir_label's CRF runs on label maps: its unary must be labels:GT_PROB", nameof(Crf));
+    } = CrfParameters.Preset("irn");
 
     private static float Threshold(float v, string name) =>
         float.IsFinite(v) && v >= 0 ? v : throw new ArgumentException($"{name} must be a non-negative number", name);

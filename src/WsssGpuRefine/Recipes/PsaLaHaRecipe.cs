@@ -8,26 +8,19 @@ namespace WsssGpuRefine.Recipes;
 /// <summary>Powers and CRF of the PSA-family la/ha labels (jiwoon-ahn/psa infer_cls.py and voc12/data.py).</summary>
 public sealed record PsaLaHaOptions
 {
-    private readonly float _low = 4, _high = 32;
-    private readonly CrfParameters _crf = CrfParameters.Preset("psa");
-
     /// <summary>α of the low-alpha stack (la): a weak background, so confident foreground.</summary>
-    public float AlphaLow { get => _low; init => _low = Alpha(value, nameof(AlphaLow)); }
+    public float AlphaLow { get; init => field = Alpha(value, nameof(AlphaLow)); } = 4;
 
     /// <summary>α of the high-alpha stack (ha): a background that fades fast, so only confident background survives (PSA 32, SEAM 24).</summary>
-    public float AlphaHigh { get => _high; init => _high = Alpha(value, nameof(AlphaHigh)); }
+    public float AlphaHigh { get; init => field = Alpha(value, nameof(AlphaHigh)); } = 32;
 
     /// <summary>The CRF of both stacks (PSA: the <c>psa</c> preset, scores without softmax).</summary>
     public CrfParameters Crf
     {
-        get => _crf;
-        init
-        {
-            ArgumentNullException.ThrowIfNull(value);
-            _crf = value.Unary is CrfUnaryKind.Scores or CrfUnaryKind.Softmax
-                ? value : throw new ArgumentException("la/ha CRFs run on score stacks: the unary must be scores or softmax", nameof(Crf));
-        }
-    }
+        get;
+        init => field = (value ?? throw new ArgumentNullException(nameof(value))).Unary is CrfUnaryKind.Scores or CrfUnaryKind.Softmax
+            ? value : throw new ArgumentException("la/ha CRFs run on score stacks: the unary must be scores or softmax", nameof(Crf));
+    } = CrfParameters.Preset("psa");
 
     private static float Alpha(float v, string name) =>
         float.IsFinite(v) && v > 0 ? v : throw new ArgumentException($"{name} must be a positive number", name);
