@@ -12,7 +12,7 @@ using WsssGpuRefine.Io.Png;
 using WsssGpuRefine.Metrics;
 using WsssGpuRefine.RandomWalk;
 using WsssGpuRefine.Sweep;
-using WsssGpuRefine.Threshold;
+using WsssGpuRefine.Labels;
 
 namespace WsssGpuRefine.Native;
 
@@ -260,7 +260,7 @@ internal static unsafe class Exports
 
     [UnmanagedCallersOnly(EntryPoint = "wsss_scores")]
     public static int Scores(long id, float* cams, int channels, int height, int width, int* labelIds, int rule, double value, float* output) =>
-        WithEngine(id, e => Store(Recipes.Scores(e.Labeler, Maps(cams, channels, height, width, labelIds), Rule(rule, value)), output));
+        WithEngine(id, e => Store(RecipeAdapter.Scores(e.Labeler, Maps(cams, channels, height, width, labelIds), Rule(rule, value)), output));
 
     [UnmanagedCallersOnly(EntryPoint = "wsss_sweep")]
     public static int SweepAdd(long id, float* cams, int channels, int height, int width, int* labelIds, byte* gt,
@@ -315,17 +315,17 @@ internal static unsafe class Exports
     public static int Crf(long id, byte* pixels, int height, int width, float* scores, int channels, int* labelIds, byte* preset, byte* output) =>
         WithEngine(id, e =>
         {
-            var crf = Recipes.ParseCrf(Utf8(preset));
+            var crf = RecipeAdapter.ParseCrf(Utf8(preset));
             var (image, maps) = (Image(pixels, height, width), Maps(scores, channels, height, width, labelIds, "scores"));
-            Store(Timed(() => Recipes.Crf(e.Backend, image, maps, crf)), output);
+            Store(Timed(() => RecipeAdapter.Crf(e.Backend, image, maps, crf)), output);
         });
 
     [UnmanagedCallersOnly(EntryPoint = "wsss_crf_labels")]
     public static int CrfLabels(long id, byte* pixels, int height, int width, byte* labels, int classes, byte* preset, byte* output) =>
         WithEngine(id, e =>
         {
-            var crf = Recipes.ParseCrf(Utf8(preset));
-            Store(Recipes.CrfOfLabels(e.Backend, Image(pixels, height, width), Labels(labels, height, width), crf, classes), output);
+            var crf = RecipeAdapter.ParseCrf(Utf8(preset));
+            Store(RecipeAdapter.CrfOfLabels(e.Backend, Image(pixels, height, width), Labels(labels, height, width), crf, classes), output);
         });
 
     [UnmanagedCallersOnly(EntryPoint = "wsss_ir_label")]
@@ -333,9 +333,9 @@ internal static unsafe class Exports
         float fg, float bg, byte* preset, byte* output) =>
         WithEngine(id, e =>
         {
-            var crf = preset is null ? null : Recipes.ParseCrf(Utf8(preset));
+            var crf = preset is null ? null : RecipeAdapter.ParseCrf(Utf8(preset));
             var (image, maps) = (Image(pixels, height, width), Maps(cams, channels, height, width, labelIds));
-            Store(Timed(() => Recipes.IrLabel(e.Backend, image, maps, fg, bg, crf)), output);
+            Store(Timed(() => RecipeAdapter.IrLabel(e.Backend, image, maps, fg, bg, crf)), output);
         });
 
     [UnmanagedCallersOnly(EntryPoint = "wsss_la_ha")]
@@ -343,8 +343,8 @@ internal static unsafe class Exports
         float low, float high, byte* preset, byte* output) =>
         WithEngine(id, e =>
         {
-            var crf = preset is null ? null : Recipes.ParseCrf(Utf8(preset));
-            Store(Recipes.LaHa(e.Backend, Image(pixels, height, width), Maps(cams, channels, height, width, labelIds), low, high, crf), output);
+            var crf = preset is null ? null : RecipeAdapter.ParseCrf(Utf8(preset));
+            Store(RecipeAdapter.LaHa(e.Backend, Image(pixels, height, width), Maps(cams, channels, height, width, labelIds), low, high, crf), output);
         });
 
     /// <summary>
@@ -374,7 +374,7 @@ internal static unsafe class Exports
             };
             if (source.Height != gridHeight || source.Width != gridWidth)
                 throw new WsssInputException(null, $"the affinity grid is {source.Height}x{source.Width} (h x w) but the CAM grid is {gridHeight}x{gridWidth}");
-            var (labels, scores) = Recipes.RandomWalk(e.Backend, cams, source, height, width, options);
+            var (labels, scores) = RecipeAdapter.RandomWalk(e.Backend, cams, source, height, width, options);
             Store(labels, labelsOutput);
             if (scoresOutput is not null) Store(scores, scoresOutput);
         });
@@ -459,7 +459,7 @@ internal static unsafe class Exports
     [UnmanagedCallersOnly(EntryPoint = "wsss_write_labels")]
     public static int WriteLabels(byte* path, byte* labels, int height, int width, byte* png) => Guard(() =>
     {
-        Recipes.WriteLabels(Utf8(path), Labels(labels, height, width), Utf8(png));
+        RecipeAdapter.WriteLabels(Utf8(path), Labels(labels, height, width), Utf8(png));
         return Ok;
     });
 }

@@ -4,18 +4,19 @@ using WsssGpuRefine.Core;
 using WsssGpuRefine.Crf;
 using WsssGpuRefine.Io.Png;
 using WsssGpuRefine.RandomWalk;
-using WsssGpuRefine.Threshold;
+using WsssGpuRefine.Labels;
+using WsssGpuRefine.Recipes;
 
 namespace WsssGpuRefine.Native;
 
 /// <summary>
 /// The one place the C ABI reaches the library's per-image recipes (ir_label, la/ha, score stacks, the random walk
-/// and the CRF after it). They are composed here exactly as <c>Jobs/RefineJob</c> composes them for <c>wsss refine</c>,
+/// and the CRF after it). They are composed here exactly as <c>Recipes/</c> composes them for <c>wsss refine</c>,
 /// so the Python package's labels are the CLI's; when the recipes move or are renamed, only this file changes.
 /// </summary>
-internal static class Recipes
+internal static class RecipeAdapter
 {
-    /// <summary><c>--ir-label FG,BG --crf PRESET</c> (RefineJob: IrLabelRecipe with the CRF swapped in).</summary>
+    /// <summary><c>--ir-label FG,BG --crf PRESET</c> (IrLabelRecipe with the CRF swapped in).</summary>
     public static LabelMap IrLabel(ComputeBackend backend, RgbImage image, ClassMaps cams, float fg, float bg, CrfParameters? crf)
     {
         var options = new IrLabelOptions { FgThreshold = fg, BgThreshold = bg };
@@ -48,14 +49,14 @@ internal static class Recipes
         DenseCrf.RefineSeeds(backend, image, labels, crf, classes).LabelIndexMap();
 
     /// <summary>
-    /// IRN's random walk of stride-grid CAMs; the scores come back as RefineJob hands them to the CRF: the constant
+    /// IRN's random walk of stride-grid CAMs; the scores come back as Recipes/RandomWalkStep hands them to the CRF: the constant
     /// background threshold prepended (label id 0), then the walked foreground maps.
     /// </summary>
     public static (LabelMap Labels, ClassMaps Scores) RandomWalk(ComputeBackend backend, ClassMaps grid, RandomWalkAffinity affinity,
         int height, int width, RandomWalkOptions options)
     {
         var result = RandomWalker.RefineIrn(grid, affinity, height, width, options, backend);
-        var withBackground = Jobs.RefineJob.WithBackground(result.Scores.ForegroundOnly(), new BackgroundRule.Constant(options.BackgroundThreshold));
+        var withBackground = ScoreLabels.Stack(result.Scores.ForegroundOnly(), new BackgroundRule.Constant(options.BackgroundThreshold));
         return (result.Labels, withBackground);
     }
 
