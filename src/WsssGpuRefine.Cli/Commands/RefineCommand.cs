@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Reflection;
 using System.Text.Json;
 using WsssGpuRefine.Crf;
 using WsssGpuRefine.Io;
@@ -121,7 +120,7 @@ internal sealed class RefineCommand : ICliCommand
         var manifest = new
         {
             tool = "wsss refine",
-            version = typeof(RefineJob).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
+            version = Core.BuildInfo.Version,
             arguments,
             started = started.ToString("O"),
             finished = DateTimeOffset.UtcNow.ToString("O"),

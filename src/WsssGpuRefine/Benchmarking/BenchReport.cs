@@ -171,6 +171,8 @@ public sealed record BenchReport
 
     /// <summary>The schema id, <see cref="SchemaName"/>.</summary>
     [JsonPropertyName("schema")] public string Schema { get; init; } = SchemaName;
+    /// <summary>The wsss build that took the numbers, "VERSION+COMMIT" (<see cref="Core.BuildInfo.Version"/>).</summary>
+    [JsonPropertyName("version")] public string Version { get; init; } = Core.BuildInfo.Version;
     /// <summary>When the report was made (after the runs), UTC.</summary>
     [JsonPropertyName("timestamp_utc")] public required DateTime TimestampUtc { get; init; }
     /// <summary>The machine the numbers were taken on.</summary>
