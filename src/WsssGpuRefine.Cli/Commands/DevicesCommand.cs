@@ -62,7 +62,7 @@ internal sealed class DevicesCommand : ICliCommand
                     },
                     auto = autoDevice is null ? "cpu" : $"vulkan:{autoDevice.Name}",
                 };
-                AtomicFileWriter.WriteAllText(jsonFile.FullName, JsonSerializer.Serialize(data, new JsonSerializerOptions { WriteIndented = true }));
+                AtomicFileWriter.WriteAllText(jsonFile.FullName, JsonSerializer.Serialize(data, CliJson.Options));
             }
             return 0;
         }));

@@ -13,8 +13,8 @@ internal sealed record NativeRequirement(string Name, bool Found, string Detail)
 
 /// <summary>
 /// What <c>wsss devices</c> checks on the target machine (README "Native dependencies"): the C library, the Vulkan
-/// loader (GPU runs only) and SkiaSharp's native library (image decoding, plots, contact sheets; inside the
-/// self-contained <c>wsss</c>, beside the dll in the dotnet tool).
+/// loader (GPU runs only), SkiaSharp's native library (image decoding, plots, contact sheets; inside the
+/// self-contained <c>wsss</c>, beside the dll in the dotnet tool) and fonts for the plots' text.
 /// </summary>
 internal static class NativeRequirements
 {
@@ -24,7 +24,9 @@ internal static class NativeRequirements
         if (OperatingSystem.IsLinux() && GlibcVersion() is { } glibc)
             list.Add(new NativeRequirement("glibc", true, $"{glibc} (2.27 or newer needed)"));
         list.Add(VulkanLoader());
-        list.Add(Skia());
+        var skia = Skia();
+        list.Add(skia);
+        if (skia.Found) list.Add(Fonts());
         return list;
     }
 
@@ -54,6 +56,15 @@ internal static class NativeRequirements
             return new NativeRequirement($"{name} {file}", false,
                 "JPEG decoding, plots and contact sheets fail; use the self-contained wsss (it carries it) or reinstall the dotnet tool");
         }
+    }
+
+    /// <summary>Skia draws plot text with the system's fonts; without any, plots come out with no labels.</summary>
+    private static NativeRequirement Fonts()
+    {
+        int families = SkiaSharp.SKFontManager.Default.FontFamilyCount;
+        return families > 0
+            ? new NativeRequirement("fonts", true, $"{families} font families")
+            : new NativeRequirement("fonts", false, "plots are drawn without any text; install fonts-dejavu-core");
     }
 
     [DllImport("libc", EntryPoint = "gnu_get_libc_version")]

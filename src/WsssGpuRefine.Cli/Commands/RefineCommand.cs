@@ -136,6 +136,6 @@ internal sealed class RefineCommand : ICliCommand
         };
         string name = options.Shard.Count > 1 ? $"wsss-run.shard{options.Shard.Index}of{options.Shard.Count}.json" : "wsss-run.json";
         AtomicFileWriter.WriteAllText(Path.Combine(options.OutputDirectory, name),
-            JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true }));
+            JsonSerializer.Serialize(manifest, CliJson.Options));
     }
 }

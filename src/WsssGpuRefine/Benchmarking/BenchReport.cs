@@ -182,7 +182,11 @@ public sealed record BenchReport
     /// <summary>One entry per backend and device timed.</summary>
     [JsonPropertyName("devices")] public required List<BenchDeviceResult> Devices { get; init; }
 
-    private static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // "0.1.0+sha", not "0.1.0\u002Bsha"
+    };
 
     /// <summary>The report as indented JSON (schema <see cref="SchemaName"/>).</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Options);

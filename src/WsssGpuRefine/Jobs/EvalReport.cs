@@ -102,6 +102,7 @@ public sealed record EvalReport
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
         WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // "0.1.0+sha", not "0.1.0\u002Bsha"
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
