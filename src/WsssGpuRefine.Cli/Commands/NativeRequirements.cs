@@ -61,9 +61,10 @@ internal static class NativeRequirements
     /// <summary>Skia draws plot text with the system's fonts; without any, plots come out with no labels.</summary>
     private static NativeRequirement Fonts()
     {
-        int families = SkiaSharp.SKFontManager.Default.FontFamilyCount;
-        return families > 0
-            ? new NativeRequirement("fonts", true, $"{families} font families")
+        // With no font file Skia still reports one empty family, so ask whether the default face can draw a letter.
+        var face = SkiaSharp.SKTypeface.Default;
+        return face.ContainsGlyph('A')
+            ? new NativeRequirement("fonts", true, $"found ({face.FamilyName} for the plots' text)")
             : new NativeRequirement("fonts", false, "plots are drawn without any text; install fonts-dejavu-core");
     }
 

@@ -12,14 +12,28 @@ internal static class WsssProcess
 
     public static Result Run(params string[] args) => Run(args, environment: null);
 
-    public static Result Run(string[] args, IReadOnlyDictionary<string, string>? environment)
+    public static Result Run(string[] args, IReadOnlyDictionary<string, string>? environment) => Run(args, environment, hidden: []);
+
+    /// <summary>
+    /// Runs wsss with each of <paramref name="hidden"/> (a file or folder) covered by an empty one in a private mount
+    /// namespace (<c>unshare --mount</c>, as root: CI's case), as on a machine that lacks it.
+    /// </summary>
+    public static Result RunHiding(string[] hidden, params string[] args) => Run(args, environment: null, hidden);
+
+    private static Result Run(string[] args, IReadOnlyDictionary<string, string>? environment, string[] hidden)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(hidden.Length == 0 ? "dotnet" : "unshare")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (hidden.Length > 0)
+        {
+            // sh -c 'mount --bind EMPTY PATH && ... && exec dotnet "$@"' sh ARGS...
+            string mounts = string.Concat(hidden.Select(h => $"mount --bind {(Directory.Exists(h) ? "\"$(mktemp -d)\"" : "/dev/null")} '{h}' && "));
+            foreach (string a in new[] { "--mount", "sh", "-c", mounts + "exec dotnet \"$@\"", "sh" }) start.ArgumentList.Add(a);
+        }
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "wsss.dll"));
         foreach (string a in args) start.ArgumentList.Add(a);
         start.Environment["WSSS_DEBUG"] = "0";
