@@ -28,11 +28,8 @@ public class ClusterRecipeTests
 
         using var tmp = new TempDirectory();
         var cluster = new Cluster(tmp);
-        cluster.RunShards(shard, "SLURM_ARRAY_TASK_ID", n);
-        cluster.Run(merge);
-        string single = cluster.RunSingle(shard);
-
-        AssertSameScores(cluster.Local("/shared/out/eval.json"), single);
+        var (merged, single) = cluster.RunRecipe(shard, "SLURM_ARRAY_TASK_ID", n, merge);
+        AssertSameScores(merged, single);
     }
 
     [Fact]
@@ -47,11 +44,8 @@ public class ClusterRecipeTests
 
         using var tmp = new TempDirectory();
         var cluster = new Cluster(tmp);
-        cluster.RunShards(shard, "JOB_COMPLETION_INDEX", n);
-        cluster.Run(merge);
-        string single = cluster.RunSingle(shard);
-
-        AssertSameScores(cluster.Local("/shared/out/refine.json"), single);
+        var (merged, single) = cluster.RunRecipe(shard, "JOB_COMPLETION_INDEX", n, merge);
+        AssertSameScores(merged, single);
         string shardLabels = cluster.Local("/shared/out/sem_seg"), singleLabels = cluster.Local("/shared/single/sem_seg");
         var names = Directory.GetFiles(singleLabels, "*.png").Select(Path.GetFileName).Order().ToArray();
         Assert.Equal(16, names.Length);
@@ -142,26 +136,26 @@ public class ClusterRecipeTests
             Directory.CreateSymbolicLink(link, target);
         }
 
-        /// <summary>Every index 0..n-1 at once, as the scheduler starts them.</summary>
-        public void RunShards(string line, string variable, int n)
+        /// <summary>
+        /// The shard line for every index 0..n-1 at once, as the scheduler starts them; then the merge line; then the shard
+        /// line over the whole list (no --shard, writing under /shared/single). Returns the merged and the single --json.
+        /// </summary>
+        public (string Merged, string Single) RunRecipe(string shardLine, string variable, int n, string mergeLine)
         {
-            var shards = Enumerable.Range(0, n).Select(k => Start(line, (variable, k.ToString()))).ToList();
-            foreach (var (process, output) in shards) Finish(process, output, line);
+            var shards = Enumerable.Range(0, n).Select(k => Start(shardLine, (variable, k.ToString()))).ToList();
+            foreach (var (process, output) in shards) Finish(process, output, shardLine);
+            Run(mergeLine);
+            string single = Regex.Replace(shardLine, @" --shard \S+", "").Replace("/shared/out/", "/shared/single/", StringComparison.Ordinal);
+            Run(single);
+            return (Local(JsonOf(mergeLine)), Local(JsonOf(single).Replace("$" + variable, "", StringComparison.Ordinal)));
         }
 
-        public void Run(string line)
+        private static string JsonOf(string line) => Regex.Match(line, @"--json (\S+)").Groups[1].Value;
+
+        private void Run(string line)
         {
             var (process, output) = Start(line);
             Finish(process, output, line);
-        }
-
-        /// <summary>The shard line over the whole list: without --shard, writing under /shared/single; returns its --json.</summary>
-        public string RunSingle(string shardLine)
-        {
-            string line = Regex.Replace(shardLine, @" --shard \S+", "").Replace("/shared/out/", "/shared/single/", StringComparison.Ordinal);
-            Run(line);
-            string json = Regex.Match(line, @"--json (\S+)").Groups[1].Value;
-            return Local(json.Replace("$SLURM_ARRAY_TASK_ID", "", StringComparison.Ordinal).Replace("$JOB_COMPLETION_INDEX", "", StringComparison.Ordinal));
         }
 
         private (Process Process, Task<string> Output) Start(string line, params (string Name, string Value)[] environment)
