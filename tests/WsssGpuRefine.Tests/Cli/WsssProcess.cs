@@ -12,16 +12,46 @@ internal static class WsssProcess
 
     public static Result Run(params string[] args) => Run(args, environment: null);
 
-    public static Result Run(string[] args, IReadOnlyDictionary<string, string>? environment) => Run(args, environment, hidden: []);
+    public static Result Run(string[] args, IReadOnlyDictionary<string, string>? environment) =>
+        RunMeasured(args, environment, TimeSpan.FromMinutes(3)).Result;
 
     /// <summary>
     /// Runs wsss with each of <paramref name="hidden"/> (a file or folder) covered by an empty one in a private mount
     /// namespace (<c>unshare --mount</c>, as root: CI's case), as on a machine that lacks it.
     /// </summary>
-    public static Result RunHiding(string[] hidden, params string[] args) => Run(args, environment: null, hidden);
+    public static Result RunHiding(string[] hidden, params string[] args) =>
+        RunMeasured(args, environment: null, TimeSpan.FromMinutes(3), hidden).Result;
 
-    private static Result Run(string[] args, IReadOnlyDictionary<string, string>? environment, string[] hidden)
+    /// <summary>What a run cost: its peak resident memory (Linux VmHWM, sampled while it ran; 0 elsewhere) and wall time.</summary>
+    public sealed record Measured(Result Result, long PeakBytes, TimeSpan Elapsed);
+
+    /// <summary>Runs wsss, sampling its peak resident memory; kills it (and fails) if it runs past <paramref name="limit"/>.</summary>
+    public static Measured RunMeasured(string[] args, IReadOnlyDictionary<string, string>? environment, TimeSpan limit, string[]? hidden = null)
     {
+        using var process = Start(args, environment, hidden);
+        var clock = Stopwatch.StartNew();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        long peak = 0;
+        // VmHWM is the high-water mark, so a sample taken any time before exit is the peak so far.
+        while (!process.WaitForExit(5))
+        {
+            peak = Math.Max(peak, HighWaterMark(process.Id));
+            if (clock.Elapsed > limit)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit();
+                throw new TimeoutException($"wsss did not finish in {limit.TotalSeconds} s (peak {peak >> 20} MiB): {string.Join(' ', args)}");
+            }
+        }
+        process.WaitForExit();
+        return new Measured(new Result(process.ExitCode, stdout.Result, stderr.Result), peak, clock.Elapsed);
+    }
+
+    /// <summary>Starts wsss with its output redirected (the caller reads or drains it); see <see cref="RunHiding"/> for <paramref name="hidden"/>.</summary>
+    public static Process Start(string[] args, IReadOnlyDictionary<string, string>? environment = null, string[]? hidden = null)
+    {
+        hidden ??= [];
         var start = new ProcessStartInfo(hidden.Length == 0 ? "dotnet" : "unshare")
         {
             RedirectStandardOutput = true,
@@ -30,7 +60,7 @@ internal static class WsssProcess
         };
         if (hidden.Length > 0)
         {
-            // sh -c 'mount --bind EMPTY PATH && ... && exec dotnet "$@"' sh ARGS...
+            // unshare --mount sh -c 'mount --bind EMPTY PATH && ... && exec dotnet "$@"' sh wsss.dll ARGS...: one process id throughout
             string mounts = string.Concat(hidden.Select(h => $"mount --bind {(Directory.Exists(h) ? "\"$(mktemp -d)\"" : "/dev/null")} '{h}' && "));
             foreach (string a in new[] { "--mount", "sh", "-c", mounts + "exec dotnet \"$@\"", "sh" }) start.ArgumentList.Add(a);
         }
@@ -39,15 +69,20 @@ internal static class WsssProcess
         start.Environment["WSSS_DEBUG"] = "0";
         if (environment is not null)
             foreach (var (k, v) in environment) start.Environment[k] = v;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
+        return Process.Start(start)!;
+    }
+
+    private static long HighWaterMark(int pid)
+    {
+        try
         {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("wsss did not finish in 3 minutes: " + string.Join(' ', args));
+            foreach (string line in File.ReadLines($"/proc/{pid}/status"))
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                    return long.Parse(line[6..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
         }
-        return new Result(process.ExitCode, stdout.Result, stderr.Result);
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return 0;
     }
 }
 
