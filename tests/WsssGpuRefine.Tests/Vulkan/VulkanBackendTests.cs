@@ -21,7 +21,7 @@ public sealed class VulkanBackendTests(VulkanFixture fixture)
     [VulkanFact]
     public void UnknownKernelIsAClearError()
     {
-        var error = Assert.Throws<VulkanBackendException>(() => fixture.Backend.GetKernel("no_such_kernel", 1, 0));
+        var error = Assert.Throws<VulkanBackendException>(() => fixture.Backend.GetKernel<uint>("no_such_kernel", 1));
         Assert.Contains("'no_such_kernel' is not compiled into this build", error.Message);
     }
 
