@@ -1,7 +1,7 @@
 using WsssGpuRefine.Backends;
 using WsssGpuRefine.Core;
 using WsssGpuRefine.RandomWalk;
-using WsssGpuRefine.Tests.Vulkan;
+using WsssGpuRefine.Tests.Backends.Vulkan;
 using static WsssGpuRefine.Tests.RandomWalk.NpyTestReader;
 
 namespace WsssGpuRefine.Tests.RandomWalk;

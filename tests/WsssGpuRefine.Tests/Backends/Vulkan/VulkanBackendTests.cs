@@ -3,7 +3,7 @@ using WsssGpuRefine.Confusion;
 using WsssGpuRefine.Core;
 using WsssGpuRefine.Threshold;
 
-namespace WsssGpuRefine.Tests.Vulkan;
+namespace WsssGpuRefine.Tests.Backends.Vulkan;
 
 [Collection(VulkanCollection.Name)]
 public sealed class VulkanBackendTests(VulkanFixture fixture)
@@ -83,7 +83,7 @@ public sealed class VulkanBackendTests(VulkanFixture fixture)
     {
         var rng = new Random(24);
         var batches = Enumerable.Range(0, 6).Select(_ => RandomData.CamBatch(rng)).ToArray();
-        var expected = batches.Select(b => ThresholdLabeling.Label(new Backends.CpuBackend(1), b, new BackgroundRule.Constant(0.4))).ToArray();
+        var expected = batches.Select(b => ThresholdLabeling.Label(new WsssGpuRefine.Backends.CpuBackend(1), b, new BackgroundRule.Constant(0.4))).ToArray();
         var actual = new LabelMap[batches.Length][];
         Parallel.For(0, batches.Length, new ParallelOptions { MaxDegreeOfParallelism = 6 },
             i => actual[i] = ThresholdLabeling.Label(fixture.TinyChunks, batches[i], new BackgroundRule.Constant(0.4)));

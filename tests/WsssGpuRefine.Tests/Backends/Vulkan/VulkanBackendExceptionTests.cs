@@ -1,7 +1,7 @@
 using Silk.NET.Vulkan;
 using WsssGpuRefine.Backends.Vulkan;
 
-namespace WsssGpuRefine.Tests.Vulkan;
+namespace WsssGpuRefine.Tests.Backends.Vulkan;
 
 public sealed class VulkanBackendExceptionTests
 {

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using WsssGpuRefine.Backends;
 using WsssGpuRefine.Backends.Vulkan;
 
-namespace WsssGpuRefine.Tests.Vulkan;
+namespace WsssGpuRefine.Tests.Backends.Vulkan;
 
 [Collection(VulkanCollection.Name)]
 public sealed class VulkanDevicesTests

@@ -1,7 +1,7 @@
 using WsssGpuRefine.Backends;
 using WsssGpuRefine.Backends.Vulkan;
 
-namespace WsssGpuRefine.Tests.Vulkan;
+namespace WsssGpuRefine.Tests.Backends.Vulkan;
 
 [Collection(VulkanCollection.Name)]
 public sealed class BackendFactoryTests

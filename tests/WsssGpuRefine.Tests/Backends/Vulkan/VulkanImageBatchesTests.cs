@@ -1,6 +1,6 @@
 using WsssGpuRefine.Backends.Vulkan;
 
-namespace WsssGpuRefine.Tests.Vulkan;
+namespace WsssGpuRefine.Tests.Backends.Vulkan;
 
 public sealed class VulkanImageBatchesTests
 {
