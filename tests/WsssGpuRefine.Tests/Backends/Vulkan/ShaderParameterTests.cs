@@ -13,7 +13,7 @@ namespace WsssGpuRefine.Tests.Backends.Vulkan;
 /// </summary>
 public sealed partial class ShaderParameterTests
 {
-    private static readonly string ShaderDirectory = FindShaders();
+    internal static readonly string ShaderDirectory = FindShaders();
 
     private static string FindShaders()
     {
