@@ -24,6 +24,8 @@ struct Params
 
 #include "confusion_count.hlsli"
 
+// The word loop of confusion_matrix.hlsl, with the prediction computed from the maps instead of read from a
+// label map (the piece layout differs too), so each kernel keeps its own loop.
 [numthreads(GROUP_SIZE, 1, 1)]
 void main(uint3 group : SV_GroupID, uint3 local : SV_GroupThreadID)
 {
