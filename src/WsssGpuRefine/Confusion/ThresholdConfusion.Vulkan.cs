@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using WsssGpuRefine.Backends.Vulkan;
 using WsssGpuRefine.Core;
+using WsssGpuRefine.Labels;
 using WsssGpuRefine.Sweep;
 using WsssGpuRefine.Threshold;
 

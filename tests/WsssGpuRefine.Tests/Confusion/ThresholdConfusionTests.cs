@@ -1,5 +1,6 @@
 using WsssGpuRefine.Confusion;
 using WsssGpuRefine.Core;
+using WsssGpuRefine.Labels;
 using WsssGpuRefine.Sweep;
 using WsssGpuRefine.Tests.Backends.Vulkan;
 using WsssGpuRefine.Tests.Threshold;

@@ -2,6 +2,7 @@ using WsssGpuRefine.Backends;
 using WsssGpuRefine.Backends.Vulkan;
 using WsssGpuRefine.Confusion;
 using WsssGpuRefine.Core;
+using WsssGpuRefine.Labels;
 using WsssGpuRefine.Metrics;
 using WsssGpuRefine.Sweep;
 using WsssGpuRefine.Tests.Backends.Vulkan;

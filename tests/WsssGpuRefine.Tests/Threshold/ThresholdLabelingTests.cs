@@ -1,5 +1,6 @@
 using WsssGpuRefine.Backends;
 using WsssGpuRefine.Core;
+using WsssGpuRefine.Labels;
 using WsssGpuRefine.Tests.Backends.Vulkan;
 using WsssGpuRefine.Threshold;
 
@@ -37,7 +38,7 @@ public sealed class ThresholdLabelingTests(VulkanFixture backends)
             float bg = rule switch
             {
                 BackgroundRule.Constant constant => constant.Threshold32,
-                BackgroundRule.Power power => fg.Channels == 0 ? 1f : power.Evaluate(m),
+                BackgroundRule.Power power => fg.Channels == 0 ? 1f : power.Score(m),
                 _ => throw new ArgumentException("unknown rule"),
             };
             labels[p] = m > bg ? (byte)fg.LabelIds[a] : (byte)0;
