@@ -1,6 +1,7 @@
 using WsssGpuRefine.Core;
 using WsssGpuRefine.Io.CamDumps;
 using WsssGpuRefine.Io.Npy;
+using WsssGpuRefine.Io.Images;
 using WsssGpuRefine.Io.Png;
 
 namespace WsssGpuRefine.Tests.Io;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using WsssGpuRefine.Core;
+using WsssGpuRefine.Io.Images;
 using WsssGpuRefine.Io.Png;
 
 namespace WsssGpuRefine.Tests.Io;
@@ -124,43 +125,26 @@ public class PngTests
 
 public class JpegDecoderParityTests
 {
-    public static IEnumerable<object[]> BaselineJpegs =>
+    // PIL (libjpeg-turbo) wrote and decoded these (make_fixtures.py, make_progressive_fixtures.py); the seed
+    // methods read their images the same way. Progressive and restart-marker files included.
+    public static IEnumerable<object[]> Jpegs =>
         new[]
         {
             "jpeg_420_q75", "jpeg_420_q95", "jpeg_422_q75", "jpeg_444_q75", "jpeg_gray_q80", "jpeg_optimized_q60",
-            "jpeg_420_restart3", "jpeg_gray_restart5",
+            "jpeg_420_restart3", "jpeg_gray_restart5", "jpeg_progressive_q75", "jpeg_progressive_422_q90",
+            "jpeg_progressive_gray_q85",
         }
             .Select(n => new object[] { n });
 
-    private static (int[] Expected, WsssGpuRefine.Core.RgbImage Image) Load(string name)
+    [Theory]
+    [MemberData(nameof(Jpegs))]
+    public void Jpegs_decode_exactly_as_pil_does(string name)
     {
         var e = IoFixtures.Section("png").GetProperty(name);
-        var image = WsssGpuRefine.Io.Png.RgbImageReader.Read(IoFixtures.File($"png/{name}.jpg"));
+        var image = RgbImageReader.Read(IoFixtures.File($"png/{name}.jpg"));
         Assert.Equal(e.GetProperty("height").GetInt32(), image.Height);
         Assert.Equal(e.GetProperty("width").GetInt32(), image.Width);
-        return (IoFixtures.Ints(e.GetProperty("values")), image);
-    }
-
-    [Theory]
-    [MemberData(nameof(BaselineJpegs))]
-    public void Baseline_jpegs_decode_exactly_as_libjpeg_does(string name)
-    {
-        // PIL (libjpeg-turbo) wrote and decoded these; the seed methods read their images the same way.
-        var (expected, image) = Load(name);
-        Assert.Equal(expected.Select(v => (byte)v), image.Pixels);
-        // ... and it was the exact decoder that produced them, not the fallback.
-        Assert.NotNull(WsssGpuRefine.Io.Png.LibjpegCompatibleDecoder.TryDecode(File.ReadAllBytes(IoFixtures.File($"png/{name}.jpg")), out _, out _));
-    }
-
-    [Fact]
-    public void Progressive_jpeg_falls_back_to_imagesharp_within_its_upsampling_gap()
-    {
-        // Not reproduced bit-exactly (ImageSharp's chroma upsampling differs from libjpeg's): bounded.
-        Assert.Null(WsssGpuRefine.Io.Png.LibjpegCompatibleDecoder.TryDecode(
-            File.ReadAllBytes(IoFixtures.File("png/jpeg_progressive_q75.jpg")), out _, out _));
-        var (expected, image) = Load("jpeg_progressive_q75");
-        var diff = image.Pixels.Select((p, i) => Math.Abs(p - expected[i])).ToArray();
-        Assert.InRange(diff.Average(), 0, 6);
-        Assert.InRange(diff.Max(), 0, 40);
+        // Tolerance 0: every byte as PIL decoded it.
+        Assert.Equal(IoFixtures.Ints(e.GetProperty("values")).Select(v => (byte)v), image.Pixels);
     }
 }

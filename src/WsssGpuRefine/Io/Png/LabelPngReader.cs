@@ -141,8 +141,10 @@ public static class LabelPngReader
             if (got < raw.Length) throw Truncated();
             return raw;
         }
-        catch (InvalidDataException)
+        catch (Exception e) when (e is InvalidDataException or IOException)
         {
+            // Corrupt deflate data raises InvalidDataException or, for some streams, ZLibException (an IOException);
+            // found by the fuzzer (fuzz/).
             throw Truncated();
         }
     }
