@@ -108,10 +108,15 @@ internal sealed class BatchOptions
     public Option<string?> Shard { get; } = CommonOptions.Shard();
     public Option<DirectoryInfo?> Report { get; } = CommonOptions.Report();
     public Option<SegmentationMetric> Metric { get; } = CommonOptions.Metric();
+    public Option<long> MaxDumpElements { get; } = new("--max-dump-elements")
+    {
+        Description = "most array elements one CAM dump may hold in all (torch views can be tiny on disk yet huge); default 2^27",
+        DefaultValueFactory = _ => Io.Npy.NpyReadLimits.DefaultMaxElements,
+    };
 
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { Format, ClassLabels, Classes, Backend, Json, KeepGoing, BatchSize, Shard, Report, Metric })
+        foreach (Option option in new Option[] { Format, ClassLabels, Classes, Backend, Json, KeepGoing, BatchSize, Shard, Report, Metric, MaxDumpElements })
             command.Options.Add(option);
     }
 

@@ -66,8 +66,12 @@ public sealed record RefineOptions
 
     internal bool NeedsImage => IrLabel is not null || LaHa is not null || Crf is not null || RandomWalkSource?.NeedsImage == true;
 
+    /// <summary>The most array elements one CAM dump may materialise in all (<c>--max-dump-elements</c>; see <see cref="Io.Npy.NpyReadLimits"/>).</summary>
+    public long MaxDumpElements { get; init; } = Io.Npy.NpyReadLimits.DefaultMaxElements;
+
     internal void Validate()
     {
+        if (MaxDumpElements <= 0) throw new ArgumentException("--max-dump-elements must be positive");
         if (Ids.Count == 0) throw new ArgumentException("the list holds no image ids");
         if (new object?[] { Rule, IrLabel, LaHa, IcdSeedsDirectory }.Count(x => x is not null) > 1)
             throw new ArgumentException("give one of --threshold, --bg-power, --ir-label, --la-ha and --icd-seeds");
@@ -196,13 +200,13 @@ public static class RefineJob
             var present = DatasetInputs.PresentFor(id, classLabels, o.ClassLabelsFile, gt);
             int height = imageSize?.Height ?? gt?.Height ?? 0, width = imageSize?.Width ?? gt?.Width ?? 0;
             string camFile = DatasetInputs.CamPath(o.CamsDirectory, id);
-            var dump = DatasetInputs.ReadDump(camFile, o.Format, present, height, width);
+            var dump = DatasetInputs.ReadDump(camFile, o.Format, present, height, width, o.MaxDumpElements);
             if (imageSize is { } size && (dump.HighRes.Height != size.Height || dump.HighRes.Width != size.Width))
                 throw new WsssInputException(camFile, $"size {dump.HighRes.Width}x{dump.HighRes.Height} does not match the image's {size.Width}x{size.Height}");
             RgbImage? image = imageFile is null ? null : Io.Images.RgbImageReader.Read(imageFile, dump.HighRes.Height, dump.HighRes.Width);
             DatasetInputs.CheckClassIds(camFile, dump.HighRes, o.Classes);
             ClassMaps? icd = o.IcdSeedsDirectory is null ? null
-                : DatasetInputs.ReadDump(DatasetInputs.CamPath(o.IcdSeedsDirectory, id), o.Format ?? "icd", present, height, width).HighRes;
+                : DatasetInputs.ReadDump(DatasetInputs.CamPath(o.IcdSeedsDirectory, id), o.Format ?? "icd", present, height, width, o.MaxDumpElements).HighRes;
             return new ItemInput(id, new CamDumpInput(dump.HighRes, dump.LowRes), image, gt, null, icd);
         });
     }

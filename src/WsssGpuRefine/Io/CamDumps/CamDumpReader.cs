@@ -194,6 +194,8 @@ public static class CamDumpReader
             if (data is null)
             {
                 (h, w) = (map.Shape[0], map.Shape[1]);
+                // The maps' shapes are known before their (possibly stride-0 torch) values are gathered.
+                options.Limits.RequireWithin((long)keys.Length * h * w);
                 data = new float[(long)keys.Length * h * w];
             }
             else if (map.Shape[0] != h || map.Shape[1] != w)

@@ -11,19 +11,13 @@ namespace WsssGpuRefine.Io.Images;
 /// orientation is not applied, as PIL's <c>Image.open</c> does not.
 /// </summary>
 /// <remarks>
-/// Every file is checked before a pixel is decoded: its declared size against <see cref="MaxPixels"/> (a 7 KB JPEG
+/// Every file is checked before a pixel is decoded: its declared size against <see cref="ImageLimits.MaxPixels"/> (a 7 KB JPEG
 /// can declare 30000x30000) and, where the caller knows it, against the size the image must have. A decode that
 /// stops early (a truncated or corrupt file, which libjpeg would pad with grey) is an error, as PIL's "image file
 /// is truncated" is.
 /// </remarks>
 public static class RgbImageReader
 {
-    /// <summary>
-    /// The largest image accepted, in pixels: PIL's decompression-bomb limit (<c>Image.MAX_IMAGE_PIXELS</c> = 89,478,485,
-    /// doubled before PIL refuses with an error), 178,956,970 pixels.
-    /// </summary>
-    public const long MaxPixels = 178_956_970;
-
     /// <summary>Reads a JPEG or PNG file as (H, W, 3) RGB bytes.</summary>
     /// <exception cref="WsssInputException">The file cannot be read or decoded, or is too large; the exception names the file.</exception>
     public static RgbImage Read(string path) => InputFile.Read(path, () => Decode(File.ReadAllBytes(path)));
@@ -37,7 +31,7 @@ public static class RgbImageReader
         InputFile.Read(path, () => Decode(File.ReadAllBytes(path), (expectedHeight, expectedWidth)));
 
     /// <summary>The size a file declares, (height, width), read from its header without decoding pixels.</summary>
-    /// <exception cref="WsssInputException">The file is not an image Skia reads, or declares more than <see cref="MaxPixels"/>.</exception>
+    /// <exception cref="WsssInputException">The file is not an image Skia reads, or declares more than <see cref="ImageLimits.MaxPixels"/>.</exception>
     public static (int Height, int Width) ReadSize(string path) => InputFile.Read(path, () =>
     {
         using var codec = Open(File.ReadAllBytes(path), out _);
@@ -45,7 +39,7 @@ public static class RgbImageReader
     });
 
     /// <summary>Decodes JPEG or PNG bytes.</summary>
-    /// <exception cref="WsssInputException">The bytes are not a complete image Skia decodes, or declare more than <see cref="MaxPixels"/> (no file named).</exception>
+    /// <exception cref="WsssInputException">The bytes are not a complete image Skia decodes, or declare more than <see cref="ImageLimits.MaxPixels"/> (no file named).</exception>
     public static RgbImage Decode(ReadOnlySpan<byte> encoded) => Decode(encoded, null);
 
     private static RgbImage Decode(ReadOnlySpan<byte> encoded, (int Height, int Width)? expected)
@@ -85,13 +79,11 @@ public static class RgbImageReader
             data.Dispose();
             throw new WsssInputException(null, $"cannot decode image: {Describe(result)}");
         }
-        long pixels = (long)codec.Info.Width * codec.Info.Height;
-        if (codec.Info.Width <= 0 || codec.Info.Height <= 0 || pixels > MaxPixels)
+        if (ImageLimits.Check(codec.Info.Width, codec.Info.Height) is { } tooLarge)
         {
-            string size = $"{codec.Info.Width}x{codec.Info.Height}";
             codec.Dispose();
             data.Dispose();
-            throw new WsssInputException(null, $"the image declares {size} pixels, more than the limit of {MaxPixels} (PIL's decompression-bomb limit)");
+            throw new WsssInputException(null, tooLarge);
         }
         return codec;
     }

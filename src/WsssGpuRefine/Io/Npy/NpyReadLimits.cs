@@ -30,6 +30,12 @@ public sealed record NpyReadLimits
     public long MaxUncompressedBytes { get; init; } = DefaultMaxUncompressedBytes;
 
     internal ElementBudget NewBudget() => new(MaxElements);
+
+    /// <summary>Refuses a buffer the reader would build from the file's arrays when it alone passes the element limit.</summary>
+    internal void RequireWithin(long elements)
+    {
+        if (elements > MaxElements) throw ElementBudget.TooMany(MaxElements);
+    }
 }
 
 /// <summary>The elements still allowed for one file; shared by every array (and lazy torch view) read from it.</summary>
@@ -45,9 +51,10 @@ internal sealed class ElementBudget(long max)
     /// <summary>Records <paramref name="elements"/> more, or refuses the file when the total would pass the limit.</summary>
     public void Charge(long elements)
     {
-        if (elements > Max - _used)
-            throw new WsssInputException(null,
-                $"the file's arrays hold more than {Max} elements in all (the reader's element limit; the CLI raises it with --max-dump-elements)");
+        if (elements > Max - _used) throw TooMany(Max);
         _used += elements;
     }
+
+    internal static WsssInputException TooMany(long max) => new(null,
+        $"the file's arrays hold more than {max} elements in all (the reader's element limit; the CLI raises it with --max-dump-elements)");
 }
