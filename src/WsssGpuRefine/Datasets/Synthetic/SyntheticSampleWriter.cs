@@ -8,7 +8,7 @@ namespace WsssGpuRefine.Datasets.Synthetic;
 /// <summary>The on-disk layout <c>wsss demo</c> writes: the same folders a VOC user has, plus two seed-format dumps.</summary>
 public sealed record SyntheticSampleLayout(string Root)
 {
-    /// <summary>RGB images <c>ID.jpg</c> (JPEG quality 95), as VOC's JPEGImages.</summary>
+    /// <summary>RGB images <c>ID.jpg</c> (JPEG quality 95, 4:4:4), as VOC's JPEGImages.</summary>
     public string Images => Path.Combine(Root, "JPEGImages");
     /// <summary>Ground-truth palette PNGs <c>ID.png</c> (0..20, 255 = void band), as VOC's SegmentationClass.</summary>
     public string GroundTruth => Path.Combine(Root, "SegmentationClass");
@@ -67,7 +67,10 @@ public static class SyntheticSampleWriter
         AtomicFileWriter.Write(Path.Combine(layout.PsaCams, item.Id + ".npy"), s => SeedDumpWriter.WritePsa(s, maps, item.Cams.Height, item.Cams.Width));
     }
 
-    /// <summary>A baseline 4:2:0 JPEG at quality 95 (Skia's libjpeg-turbo encoder), as VOC's photos are stored.</summary>
+    /// <summary>
+    /// A baseline JPEG at quality 95 without chroma subsampling (Skia's libjpeg-turbo encoder): the 4:4:4 layout the
+    /// sample's JPEGs always had (ImageSharp's encoder chose it at this quality), so the demo's numbers stay comparable.
+    /// </summary>
     internal static void WriteJpeg(Stream output, RgbImage image)
     {
         var rgba = new byte[image.Width * image.Height * 4];
@@ -82,7 +85,7 @@ public static class SyntheticSampleWriter
         using var data = SKData.CreateCopy(rgba);
         using var pixmap = new SKPixmap(info, data.Data, info.RowBytes);
         using var wstream = new SKManagedWStream(output);
-        if (!pixmap.Encode(wstream, new SKJpegEncoderOptions(95, SKJpegEncoderDownsample.Downsample420, SKJpegEncoderAlphaOption.Ignore)))
+        if (!pixmap.Encode(wstream, new SKJpegEncoderOptions(95, SKJpegEncoderDownsample.Downsample444, SKJpegEncoderAlphaOption.Ignore)))
             throw new InvalidOperationException("Skia could not encode the JPEG");
     }
 
