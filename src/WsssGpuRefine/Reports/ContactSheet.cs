@@ -30,8 +30,8 @@ public static class ContactSheet
         using (var canvas = new SKCanvas(sheet))
         {
             canvas.Clear(SKColors.White);
-            // Bicubic (Mitchell) scaling, as ImageSharp's default resampler was.
-            var sampling = new SKSamplingOptions(SKCubicResampler.Mitchell);
+            // Bicubic (Catmull-Rom) scaling.
+            var sampling = new SKSamplingOptions(SKCubicResampler.CatmullRom);
             for (int r = 0; r < tiles.Count; r++)
             {
                 int x = 0;

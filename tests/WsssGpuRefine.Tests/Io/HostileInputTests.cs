@@ -326,4 +326,24 @@ public sealed class HostileInputTests : IDisposable
                 return i + 2 + BinaryPrimitives.ReadUInt16BigEndian(jpeg.AsSpan(i + 2));
         throw new InvalidOperationException("no SOS marker");
     }
+
+    // ------------------------------------------------------------------ 12. one readable line per problem
+
+    [Theory]
+    [InlineData("hostile/keys_descending.npy", "'keys' entry 2 follows 7; they must be strictly ascending")]
+    [InlineData("hostile/high_res_none.npy", "'high_res' is None, not an array")]
+    public void Dump_errors_read_as_one_plain_sentence(string file, string reason)
+    {
+        string path = IoFixtures.File(file);
+        var e = FailsCleanly(path, () => CamDumpReader.Read(path));
+        Assert.Equal(reason, e.Reason);
+    }
+
+    [Fact]
+    public void Image_decoder_errors_are_one_line()
+    {
+        string path = IoFixtures.File("npy/plain_le_f4.npy");
+        var e = FailsCleanly(path, () => RgbImageReader.Read(path));
+        Assert.Equal("cannot decode image: not a JPEG or PNG image (or an unsupported variant)", e.Reason);
+    }
 }

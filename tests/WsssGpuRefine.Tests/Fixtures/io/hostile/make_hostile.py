@@ -6,6 +6,11 @@ storage and a (0, 0, ...) stride, so a 1 KB dump stands for hundreds of millions
   expand_cam.npy        IRN dict whose 'cam' is torch.zeros(1).expand(1, 16384, 16384) (268 M elements)
   expand_unused_x20.npy a valid small IRN dict plus twenty such views under keys no reader uses
   expand_psa_x20.npy    a PSA dict {0..19: torch.zeros(1).expand(1024, 1024)}: 21 M elements in all, 1 M each
+
+Messages (item 12): dumps whose errors once read "keyss are not strictly ascending" and "is a None".
+
+  keys_descending.npy   a VWE-style (numpy) dict whose 'keys' are [7, 2]
+  high_res_none.npy     an IRN dict whose 'high_res' is None
 """
 import os
 
@@ -32,3 +37,7 @@ for i in range(20):
     unused[f"unused_{i}"] = torch.zeros(1).expand(1, 16384, 16384)
 save("expand_unused_x20.npy", unused)
 save("expand_psa_x20.npy", {k: torch.zeros(1).expand(1024, 1024) for k in range(20)})
+
+save("keys_descending.npy", {"keys": np.array([7, 2]), "cam": np.zeros((2, 3, 4), np.float32),
+                             "high_res": np.zeros((2, 9, 13), np.float32)})
+save("high_res_none.npy", {"keys": torch.tensor([2]), "cam": torch.zeros(1, 3, 4), "high_res": None})
