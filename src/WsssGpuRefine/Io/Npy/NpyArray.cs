@@ -36,6 +36,9 @@ public sealed class NpyArray
     /// <summary>The element type (always reported little-endian: <see cref="Data"/> has been swapped).</summary>
     public NpyDType DType { get; internal set; }
     /// <summary>Row-major little-endian element bytes; empty for object arrays.</summary>
+    /// <remarks>A pickled torch tensor is gathered from its storage on first access to its values (this, or any
+    /// <c>To*</c> conversion), which throws <see cref="WsssInputException"/> when its file's element budget
+    /// (<see cref="NpyReadLimits.MaxElements"/>) is spent.</remarks>
     public byte[] Data
     {
         // Pickled float32 data is decoded straight into a float[]; the byte view is made only if asked for.
