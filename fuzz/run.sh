@@ -9,7 +9,7 @@ command -v afl-fuzz >/dev/null || { echo "error: afl-fuzz not found (apt-get ins
 command -v sharpfuzz >/dev/null || export PATH="$PATH:$HOME/.dotnet/tools"
 command -v sharpfuzz >/dev/null || dotnet tool install --global SharpFuzz.CommandLine --version 2.3.0
 rm -rf out
-dotnet publish WsssGpuRefine.Fuzz/WsssGpuRefine.Fuzz.csproj -c Release -o out -p:TreatWarningsAsErrors=false >/dev/null
+dotnet publish WsssGpuRefine.Fuzz/WsssGpuRefine.Fuzz.csproj -c Release -o out >/dev/null
 sharpfuzz out/WsssGpuRefine.dll
 python3 make_seeds.py seeds-built
 export AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 AFL_SKIP_BIN_CHECK=1 AFL_NO_AFFINITY=1
