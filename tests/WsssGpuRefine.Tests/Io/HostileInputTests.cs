@@ -186,7 +186,7 @@ public sealed class HostileInputTests : IDisposable
     // ------------------------------------------------------------------ 3. declared image sizes
 
     /// <summary>A real JPEG whose SOF0 header is rewritten to declare <paramref name="width"/> x <paramref name="height"/>.</summary>
-    private static byte[] JpegDeclaring(int width, int height)
+    internal static byte[] JpegDeclaring(int width, int height)
     {
         var jpeg = File.ReadAllBytes(IoFixtures.File("png/jpeg_420_q75.jpg"));
         for (int i = 2; i + 9 < jpeg.Length; i++)
