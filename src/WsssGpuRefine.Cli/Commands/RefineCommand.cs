@@ -4,8 +4,10 @@ using System.Text.Json;
 using WsssGpuRefine.Crf;
 using WsssGpuRefine.Io;
 using WsssGpuRefine.Jobs;
+using WsssGpuRefine.Labels;
 using WsssGpuRefine.Metrics;
 using WsssGpuRefine.RandomWalk;
+using WsssGpuRefine.Recipes;
 using WsssGpuRefine.Threshold;
 
 namespace WsssGpuRefine.Cli.Commands;
@@ -69,7 +71,7 @@ internal sealed class RefineCommand : ICliCommand
                 Classes = parse.GetValue(batch.Classes),
                 Rule = parse.GetValue(threshold) is { } t ? new BackgroundRule.Constant(t)
                      : parse.GetValue(bgPower) is { } a ? new BackgroundRule.Power(a) : null,
-                IrLabel = parse.GetValue(irLabel) is { } ir ? IrLabelOptions.Parse(ir, crfParameters) : null,
+                IrLabel = parse.GetValue(irLabel) is { } ir ? ParseIrLabel(ir, crfParameters) : null,
                 LaHa = parse.GetValue(laHa) is { } lh ? ParseLaHa(lh, crfParameters) : null,
                 IcdSeedsDirectory = parse.GetValue(icdSeeds)?.FullName,
                 RandomWalkSource = parse.GetValue(rw) is { } source ? AffinitySource.Parse(source) : null,
@@ -86,6 +88,7 @@ internal sealed class RefineCommand : ICliCommand
             };
             if (parse.GetValue(threshold) is not null && parse.GetValue(bgPower) is not null)
                 throw new ArgumentException("give --threshold or --bg-power, not both");
+            CheckRecipe(options);
             using var computeBackend = CliRunner.CreateBackend(parse.GetValue(batch.Backend));
             var started = DateTimeOffset.UtcNow;
             var report = ProgressDisplay.Run("refine", options.Shard.Select(options.Ids).Count,
@@ -106,6 +109,44 @@ internal sealed class RefineCommand : ICliCommand
         return command;
     }
 
+    /// <summary>The library's recipe checks, worded with this command's flags.</summary>
+    private static void CheckRecipe(RefineOptions options)
+    {
+        try
+        {
+            options.Validate();
+        }
+        catch (RecipeOptionsException e)
+        {
+            throw new ArgumentException(e.Problem switch
+            {
+                RecipeProblem.NoImageIds => "the list holds no image ids",
+                RecipeProblem.TwoFirstSteps => "give one of --threshold, --bg-power, --ir-label, --la-ha and --icd-seeds",
+                RecipeProblem.IcdSeedsWithRandomWalk => "--icd-seeds does not combine with --rw (ICD has no random walk)",
+                RecipeProblem.IcdSeedsNeedIcdCrf => "--icd-seeds takes the icd CRF preset (or --crf-params with unary=icd:CONF)",
+                RecipeProblem.TrainingLabelsWithRandomWalk => "--ir-label and --la-ha make the random walk's training labels; they do not combine with --rw",
+                RecipeProblem.NoFirstStep => "refine needs a first stage: --threshold, --bg-power, --ir-label, --la-ha, --icd-seeds or --rw",
+                RecipeProblem.ConstantBackgroundWithRandomWalk => "--threshold does not apply to --rw; the walk's background is --rw-bg-threshold",
+                RecipeProblem.NeedsImages => "this recipe needs --images (CRF, ir-label or --rw image)",
+                RecipeProblem.IcdCrfNeedsSeeds => "the icd CRF preset runs on ICD seed maps: give --icd-seeds DIR (the scores_icd folder)",
+                RecipeProblem.ClassCount => "--classes must be in 2..255",
+                _ => e.Message,
+            });
+        }
+    }
+
+    private static IrLabelOptions ParseIrLabel(string text, CrfParameters? crf)
+    {
+        try
+        {
+            return IrLabelOptions.Parse(text, crf);
+        }
+        catch (ArgumentException e) when (e.ParamName == "text")
+        {
+            throw new ArgumentException($"--ir-label takes FG,BG thresholds, e.g. 0.30,0.05; got '{text}'");
+        }
+    }
+
     private static PsaLaHaOptions ParseLaHa(string text, CrfParameters? crf)
     {
         var parts = text.Split(',');
@@ -116,12 +157,18 @@ internal sealed class RefineCommand : ICliCommand
         return crf is null ? options : options with { Crf = crf };
     }
 
-    /// <summary>OUT/wsss-run.json: what ran, where, how long each stage took, and what failed.</summary>
+    /// <summary>
+    /// OUT/wsss-run.json (one per shard: wsss-run.shardKofN.json, so concurrent shards never write one file): what ran,
+    /// the recipe (its fingerprint names the journals in OUT/wsss-done), where, how long each stage took, what failed.
+    /// </summary>
     private static void WriteManifest(RefineOptions options, RefineReport report, Backends.ComputeBackend backend, DateTimeOffset started, string[] arguments)
     {
+        var (recipe, fingerprint) = RefineLedger.Describe(options);
         var manifest = new
         {
             tool = "wsss refine",
+            recipe,
+            recipe_fingerprint = fingerprint,
             version = typeof(RefineJob).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
             arguments,
             started = started.ToString("O"),
@@ -133,7 +180,7 @@ internal sealed class RefineCommand : ICliCommand
             written = report.Written,
             skipped_complete = report.Skipped,
             stage_seconds = report.StageSeconds,
-            miou = report.Score?.MeanIou,
+            miou = report.Score?.MeanIou is { } m && double.IsFinite(m) ? m : (double?)null,
             failures = report.Failures.Select(f => f.ToString()).ToArray(),
         };
         string name = options.Shard.Count > 1 ? $"wsss-run.shard{options.Shard.Index}of{options.Shard.Count}.json" : "wsss-run.json";

@@ -40,7 +40,7 @@ public class ReaderLimitsCliTests
         var layout = Sample(tmp);
         string id = File.ReadAllLines(layout.List)[0];
         string jpeg = Path.Combine(layout.Images, id + ".jpg");
-        File.WriteAllBytes(jpeg, HostileInputTests.JpegDeclaring(30000, 30000));
+        File.WriteAllBytes(jpeg, ReaderAttackTests.JpegDeclaring(30000, 30000));
 
         var r = WsssProcess.Run("refine", "--cams", layout.IrnCams, "--images", layout.Images, "--list", layout.List,
             "--out", tmp.Combine("out"), "--rw", "image", "--backend", "cpu");

@@ -16,7 +16,7 @@ namespace WsssGpuRefine.Tests.Io;
 /// written by real torch: Fixtures/io/hostile/make_hostile.py): every one ends in one clean input error naming
 /// the file, quickly, without allocating what the file declares.
 /// </summary>
-public sealed class HostileInputTests : IDisposable
+public sealed class ReaderAttackTests : IDisposable
 {
     private const long AllocationBound = 64L << 20;
     private readonly string _dir = Directory.CreateTempSubdirectory("wsss_hostile_").FullName;
@@ -44,9 +44,9 @@ public sealed class HostileInputTests : IDisposable
     }
 
     /// <summary>An NPY v1 file with an object dtype whose body is <paramref name="pickle"/>.</summary>
-    private static byte[] ObjectNpy(byte[] pickle) => Npy("{'descr': '|O', 'fortran_order': False, 'shape': (), }", pickle, version: 1);
+    internal static byte[] ObjectNpy(byte[] pickle) => Npy("{'descr': '|O', 'fortran_order': False, 'shape': (), }", pickle, version: 1);
 
-    private static byte[] Npy(string dict, byte[] body, int version)
+    internal static byte[] Npy(string dict, byte[] body, int version)
     {
         int prefix = version == 1 ? 10 : 12;
         int padded = (prefix + dict.Length + 1 + 63) / 64 * 64;
@@ -211,7 +211,7 @@ public sealed class HostileInputTests : IDisposable
     }
 
     /// <summary>A valid PNG header declaring <paramref name="width"/> x <paramref name="height"/> of the colour type, with a little zlib data.</summary>
-    private static byte[] PngDeclaring(int width, int height, byte colorType)
+    internal static byte[] PngDeclaring(int width, int height, byte colorType)
     {
         using var s = new MemoryStream();
         s.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0d, 0x0a, 0x1a, 0x0a]);
