@@ -68,6 +68,7 @@ internal sealed class EvalCommand : ICliCommand
                 KeepGoing = parse.GetValue(batch.KeepGoing),
                 BatchSize = parse.GetValue(batch.BatchSize),
                 Shard = batch.ShardOf(parse),
+                MaxDumpElements = parse.GetValue(batch.MaxDumpElements),
             };
             using var computeBackend = CliRunner.CreateBackend(parse.GetValue(batch.Backend));
             var result = ProgressDisplay.Run("eval", options.Shard.Select(options.Ids).Count,

@@ -83,6 +83,7 @@ internal sealed class RefineCommand : ICliCommand
                 Shard = batch.ShardOf(parse),
                 GroundTruthDirectory = parse.GetValue(gt)?.FullName,
                 Metric = parse.GetValue(batch.Metric),
+                MaxDumpElements = parse.GetValue(batch.MaxDumpElements),
             };
             if (parse.GetValue(threshold) is not null && parse.GetValue(bgPower) is not null)
                 throw new ArgumentException("give --threshold or --bg-power, not both");

@@ -1,4 +1,5 @@
 using WsssGpuRefine.Core;
+using WsssGpuRefine.Io.Images;
 using WsssGpuRefine.Io.Png;
 using WsssGpuRefine.Jobs;
 using WsssGpuRefine.Reports;

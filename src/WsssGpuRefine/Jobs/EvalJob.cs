@@ -43,9 +43,12 @@ public sealed record EvalOptions
     public int BatchSize { get; init; } = 32;
     /// <summary>Deterministic slice of the list this run scores (scale-out; merge the reports with ReportMerge).</summary>
     public Shard Shard { get; init; } = Shard.Whole;
+    /// <summary>The most array elements one CAM dump may materialise in all (<c>--max-dump-elements</c>; see <see cref="Io.Npy.NpyReadLimits"/>).</summary>
+    public long MaxDumpElements { get; init; } = Io.Npy.NpyReadLimits.DefaultMaxElements;
 
     internal void Validate()
     {
+        if (MaxDumpElements <= 0) throw new ArgumentOutOfRangeException(nameof(MaxDumpElements), MaxDumpElements, "the element limit must be positive");
         if ((CamsDirectory is null) == (LabelsDirectory is null))
             throw new ArgumentException("give exactly one of --cams and --labels");
         if (CamsDirectory is not null && Rule is null && SweepThresholds is null)
@@ -116,7 +119,7 @@ public static class EvalJob
                 var gt = DatasetInputs.ReadGroundTruth(o.GroundTruthDirectory, id, o.Classes);
                 string camFile = DatasetInputs.CamPath(o.CamsDirectory!, id);
                 var present = DatasetInputs.PresentFor(id, classLabels, o.ClassLabelsFile, gt);
-                var (cams, format) = DatasetInputs.ReadCams(camFile, o.Format, present, gt.Height, gt.Width);
+                var (cams, format) = DatasetInputs.ReadCams(camFile, o.Format, present, gt.Height, gt.Width, o.MaxDumpElements);
                 DatasetInputs.CheckSameSize(camFile, cams.Height, cams.Width, gt);
                 DatasetInputs.CheckClassIds(camFile, cams, o.Classes);
                 if (Interlocked.CompareExchange(ref detectedFormat, format, null) is null)

@@ -73,6 +73,9 @@ public sealed record RefineOptions
 
     internal bool NeedsImage => ToRecipeOptions().NeedsImage;
 
+    /// <summary>The most array elements one CAM dump may materialise in all (<c>--max-dump-elements</c>; see <see cref="Io.Npy.NpyReadLimits"/>).</summary>
+    public long MaxDumpElements { get; init; } = Io.Npy.NpyReadLimits.DefaultMaxElements;
+
     /// <summary>The recipe these options describe, in the library's terms (<see cref="Recipes.RecipeOptions"/>).</summary>
     public RecipeOptions ToRecipeOptions() => new()
     {
@@ -94,6 +97,7 @@ public sealed record RefineOptions
     /// <exception cref="RecipeOptionsException">The options do not fit together; <see cref="RecipeOptionsException.Problem"/> says how.</exception>
     public Recipe Validate()
     {
+        if (MaxDumpElements <= 0) throw new ArgumentOutOfRangeException(nameof(MaxDumpElements), MaxDumpElements, "the element limit must be positive");
         if (Ids.Count == 0) throw RecipeOptions.Problem(RecipeProblem.NoImageIds, "the list holds no image ids");
         var recipe = ToRecipeOptions();
         recipe.Check();
@@ -211,16 +215,20 @@ public static class RefineJob
             if (ledger.IsComplete(id))
                 return new ItemInput(id, null, gt, LabelPngReader.Read(output));
 
-            RgbImage? image = o.NeedsImage ? Io.Png.RgbImageReader.Read(DatasetInputs.ImagePath(o.ImagesDirectory!, id)) : null;
+            // The image's declared size is read first (header only), and its pixels decoded only once the CAM's size
+            // matches it: a forged header never costs a decode.
+            string? imageFile = o.NeedsImage ? DatasetInputs.ImagePath(o.ImagesDirectory!, id) : null;
+            (int Height, int Width)? imageSize = imageFile is null ? null : Io.Images.RgbImageReader.ReadSize(imageFile);
             var present = DatasetInputs.PresentFor(id, classLabels, o.ClassLabelsFile, gt);
-            int height = image?.Height ?? gt?.Height ?? 0, width = image?.Width ?? gt?.Width ?? 0;
+            int height = imageSize?.Height ?? gt?.Height ?? 0, width = imageSize?.Width ?? gt?.Width ?? 0;
             string camFile = DatasetInputs.CamPath(o.CamsDirectory, id);
-            var dump = DatasetInputs.ReadDump(camFile, o.Format, present, height, width);
-            if (image is not null && (dump.HighRes.Height != image.Height || dump.HighRes.Width != image.Width))
-                throw new WsssInputException(camFile, $"size {dump.HighRes.Width}x{dump.HighRes.Height} does not match the image's {image.Width}x{image.Height}");
+            var dump = DatasetInputs.ReadDump(camFile, o.Format, present, height, width, o.MaxDumpElements);
+            if (imageSize is { } size && (dump.HighRes.Height != size.Height || dump.HighRes.Width != size.Width))
+                throw new WsssInputException(camFile, $"size {dump.HighRes.Width}x{dump.HighRes.Height} does not match the image's {size.Width}x{size.Height}");
+            RgbImage? image = imageFile is null ? null : Io.Images.RgbImageReader.Read(imageFile, dump.HighRes.Height, dump.HighRes.Width);
             DatasetInputs.CheckClassIds(camFile, dump.HighRes, o.Classes);
             ClassMaps? icd = o.IcdSeedsDirectory is null ? null
-                : DatasetInputs.ReadDump(DatasetInputs.CamPath(o.IcdSeedsDirectory, id), o.Format ?? "icd", present, height, width).HighRes;
+                : DatasetInputs.ReadDump(DatasetInputs.CamPath(o.IcdSeedsDirectory, id), o.Format ?? "icd", present, height, width, o.MaxDumpElements).HighRes;
             var input = new RecipeInput(dump.HighRes)
             {
                 Id = id,
