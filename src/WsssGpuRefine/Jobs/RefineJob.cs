@@ -127,8 +127,14 @@ public static class RefineJob
             options.BatchSize, options.KeepGoing);
         // The CPU path refines several images at once; a GPU queue is fed one image at a time.
         int parallelism = backend is VulkanBackend ? 1 : (backend as CpuBackend)?.MaxDegreeOfParallelism ?? Environment.ProcessorCount;
+        // One image per core: when a batch keeps every core busy with its own image, each image runs
+        // single-threaded, with no barrier between threads inside a CRF iteration (tens per CRF, each
+        // of which waits for a preempted thread on a shared machine). A batch smaller than the core
+        // count (the tail of the list, --batch-size 1) keeps the intra-image parallelism.
+        var perImage = backend is CpuBackend && parallelism > 1 ? new CpuBackend(1) : backend;
         stream.Run(batch =>
         {
+            var itemBackend = batch.Count >= parallelism ? perImage : backend;
             ParallelWork.Run(() => Parallel.ForEach(batch, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, item =>
             {
                 var input = item.Value;
@@ -142,7 +148,7 @@ public static class RefineJob
                     }
                     else
                     {
-                        var (result, scores) = Refine(backend, input, options, timings);
+                        var (result, scores) = Refine(itemBackend, input, options, timings);
                         labels = result;
                         timings.Time("write", () =>
                         {
