@@ -480,19 +480,29 @@ internal sealed class PermutohedralLattice
     // ---------------------------------------------------------------- hash table
 
     /// <summary>Open-addressing table from packed keys to dense ids in insertion order.</summary>
+    /// <remarks>
+    /// Each slot holds its key next to its id, so a probe touches one cache line instead of three
+    /// (slot, then the key arrays by id); the keys are also kept by id for the ordered walks.
+    /// </remarks>
     private sealed class KeyTable
     {
+        private struct Slot
+        {
+            public ulong Lo;
+            public ulong Hi;
+            public int Id;
+        }
+
         private ulong[] _lo;
         private ulong[] _hi;
-        private int[] _slots;
+        private Slot[] _slots;
         private int _mask;
 
         public KeyTable(int expected)
         {
             int capacity = 1;
             while (capacity < expected * 2) capacity <<= 1;
-            _slots = new int[capacity];
-            Array.Fill(_slots, -1);
+            _slots = NewSlots(capacity);
             _mask = capacity - 1;
             _lo = new ulong[Math.Max(16, expected)];
             _hi = new ulong[_lo.Length];
@@ -501,6 +511,13 @@ internal sealed class PermutohedralLattice
         public int Count { get; private set; }
         public ulong KeyLo(int id) => _lo[id];
         public ulong KeyHi(int id) => _hi[id];
+
+        private static Slot[] NewSlots(int capacity)
+        {
+            var slots = GC.AllocateUninitializedArray<Slot>(capacity);
+            slots.AsSpan().Fill(new Slot { Id = -1 });
+            return slots;
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static int Hash(ulong lo, ulong hi)
@@ -517,25 +534,29 @@ internal sealed class PermutohedralLattice
 
         public int Find(ulong lo, ulong hi)
         {
-            int s = Hash(lo, hi) & _mask;
+            var slots = _slots;
+            int mask = _mask;
+            int s = Hash(lo, hi) & mask;
             while (true)
             {
-                int id = _slots[s];
-                if (id < 0) return -1;
-                if (_lo[id] == lo && _hi[id] == hi) return id;
-                s = (s + 1) & _mask;
+                ref var slot = ref slots[s];
+                if (slot.Id < 0) return -1;
+                if (slot.Lo == lo && slot.Hi == hi) return slot.Id;
+                s = (s + 1) & mask;
             }
         }
 
         public int FindOrAdd(ulong lo, ulong hi)
         {
-            int s = Hash(lo, hi) & _mask;
+            var slots = _slots;
+            int mask = _mask;
+            int s = Hash(lo, hi) & mask;
             while (true)
             {
-                int id = _slots[s];
-                if (id < 0) break;
-                if (_lo[id] == lo && _hi[id] == hi) return id;
-                s = (s + 1) & _mask;
+                ref var slot = ref slots[s];
+                if (slot.Id < 0) break;
+                if (slot.Lo == lo && slot.Hi == hi) return slot.Id;
+                s = (s + 1) & mask;
             }
             if (Count == _lo.Length)
             {
@@ -545,22 +566,24 @@ internal sealed class PermutohedralLattice
             int newId = Count++;
             _lo[newId] = lo;
             _hi[newId] = hi;
-            _slots[s] = newId;
-            if (Count * 2 > _slots.Length) Grow();
+            slots[s] = new Slot { Lo = lo, Hi = hi, Id = newId };
+            if (Count * 2 > slots.Length) Grow();
             return newId;
         }
 
         private void Grow()
         {
-            _slots = new int[_slots.Length * 2];
-            Array.Fill(_slots, -1);
-            _mask = _slots.Length - 1;
+            var slots = NewSlots(_slots.Length * 2);
+            int mask = slots.Length - 1;
             for (int id = 0; id < Count; id++)
             {
-                int s = Hash(_lo[id], _hi[id]) & _mask;
-                while (_slots[s] >= 0) s = (s + 1) & _mask;
-                _slots[s] = id;
+                ulong lo = _lo[id], hi = _hi[id];
+                int s = Hash(lo, hi) & mask;
+                while (slots[s].Id >= 0) s = (s + 1) & mask;
+                slots[s] = new Slot { Lo = lo, Hi = hi, Id = id };
             }
+            _slots = slots;
+            _mask = mask;
         }
     }
 }
