@@ -52,7 +52,8 @@ internal static class MeanFieldCpu
 
             int kernelCount = kernels.Count;
             if (kernelCount > 2) throw new ArgumentException("at most two kernels", nameof(kernels));
-            int chunks = PermutohedralLattice.PixelChunkCount(px, parallel);
+            long largestPartial = kernels.Count == 0 ? 0 : kernels.Max(k => k.Kernel.Lattice.VertexCount + 1L) * stride * sizeof(float);
+            int chunks = PermutohedralLattice.PixelChunkCount(px, parallel, largestPartial);
             var partials = new float[kernelCount][][];
             var values = new float[kernelCount][];
             var scratch = new float[kernelCount][];

@@ -271,11 +271,18 @@ internal sealed class PermutohedralLattice
     /// others (the machine is shared); each extra chunk costs one more partial buffer to sum, about
     /// M/(18·N) of a pixel pass, a few per cent for real images.
     /// </remarks>
-    public static int PixelChunkCount(int pixelCount, ParallelOptions parallel)
+    public static int PixelChunkCount(int pixelCount, ParallelOptions parallel, long partialBytes = 0)
     {
         int threads = Math.Max(1, parallel.MaxDegreeOfParallelism);
-        return Math.Max(1, Math.Min(threads == 1 ? 1 : threads * 4, pixelCount / 4096));
+        // Large images: one partial buffer per thread only. Each partial is a copy of the whole vertex
+        // buffer (for a 2000x2000 image with 21 labels ~100 MB), so 4 per thread would dominate the
+        // CRF's memory; at that size the pixel pass is long enough for the threads to stay balanced.
+        int perThread = partialBytes > LargePartialBytes ? 1 : 4;
+        return Math.Max(1, Math.Min(threads == 1 ? 1 : threads * perThread, pixelCount / 4096));
     }
+
+    /// <summary>A partial vertex buffer above this size gets one chunk per thread (see <see cref="PixelChunkCount"/>).</summary>
+    internal const long LargePartialBytes = 16L << 20;
 
     /// <summary>Rows of pixel chunk c of <paramref name="chunks"/>.</summary>
     public static (int Start, int End) PixelChunk(int pixelCount, int chunks, int c)
@@ -325,7 +332,7 @@ internal sealed class PermutohedralLattice
     /// </summary>
     public unsafe void Splat(float[] input, float[] cornerWeights, float[] values, int stride, ParallelOptions parallel)
     {
-        int chunks = PixelChunkCount(PixelCount, parallel);
+        int chunks = PixelChunkCount(PixelCount, parallel, (VertexCount + 1L) * stride * sizeof(float));
         var partials = new float[chunks][];
         for (int t = 0; t < chunks; t++) partials[t] = new float[(VertexCount + 1) * stride];
         Parallel.For(0, chunks, parallel, c =>

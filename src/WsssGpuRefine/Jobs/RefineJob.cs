@@ -56,6 +56,12 @@ public sealed record RefineOptions
     public bool KeepGoing { get; init; }
     /// <summary>Images loaded per batch; bounds memory (two batches in flight).</summary>
     public int BatchSize { get; init; } = 16;
+    /// <summary>
+    /// Memory budget in bytes for the images computed at once (null: <see cref="CrfMemory.DefaultBudgetBytes"/>,
+    /// half of what the runtime may use). Large images run fewer at a time, down to one; the decoded batches
+    /// in flight (<see cref="BatchSize"/>) come on top.
+    /// </summary>
+    public long? MaxMemoryBytes { get; init; }
     /// <summary>The slice of <see cref="Ids"/> this run refines (scale-out across processes or nodes).</summary>
     public Shard Shard { get; init; } = Shard.Whole;
 
@@ -132,10 +138,15 @@ public static class RefineJob
         // of which waits for a preempted thread on a shared machine). A batch smaller than the core
         // count (the tail of the list, --batch-size 1) keeps the intra-image parallelism.
         var perImage = backend is CpuBackend && parallelism > 1 ? new CpuBackend(1) : backend;
+        long budget = options.MaxMemoryBytes ?? CrfMemory.DefaultBudgetBytes();
         stream.Run(batch =>
         {
-            var itemBackend = batch.Count >= parallelism ? perImage : backend;
-            ParallelWork.Run(() => Parallel.ForEach(batch, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, item =>
+            // Images at once: as many as the cores, fewer when the largest image's estimate times that
+            // count would pass the memory budget (one 2000x2000 image with 21 labels needs ~2 GB).
+            long largest = batch.Max(item => item.Value.Cams is { } c ? CrfMemory.EstimateBytes(c.FullResolution.Height, c.FullResolution.Width, c.FullResolution.Channels + 1) : 0);
+            int atOnce = CrfMemory.ImagesAtOnce(largest, budget, parallelism);
+            var itemBackend = atOnce >= parallelism && batch.Count >= parallelism ? perImage : backend;
+            ParallelWork.Run(() => Parallel.ForEach(batch, new ParallelOptions { MaxDegreeOfParallelism = atOnce }, item =>
             {
                 var input = item.Value;
                 try
