@@ -36,7 +36,7 @@ public class CrfMemoryTests
         // Under a 1 MiB budget the two images run one at a time. The estimate counts live buffers; the GC lets
         // about as much garbage pile up between collections (726 MiB measured against a 338 MiB estimate on the
         // 2-core machine), so the process must stay under twice one image's estimate with bg + MaxObjects classes
-        // plus 300 MiB for the runtime and the decoded batch. Two images at once (no budget) would pass it.
+        // plus 300 MiB for the runtime and the decoded batch.
         long bound = 2 * CrfMemory.EstimateBytes(900, 1200, p.MaxObjects + 1, threads: Environment.ProcessorCount) + (300L << 20);
         var (exitCode, peak, stderr) = RunMeasured("refine", "--cams", layout.IrnCams, "--images", layout.Images, "--list", layout.List,
             "--out", tmp.Combine("out"), "--ir-label", "0.30,0.05", "--crf", "irn", "--backend", "cpu", "--max-memory", "1", "--batch-size", "1");
