@@ -4,6 +4,8 @@ using WsssGpuRefine.Backends;
 using WsssGpuRefine.Core;
 using WsssGpuRefine.Crf;
 using WsssGpuRefine.Jobs;
+using WsssGpuRefine.Recipes;
+using WsssGpuRefine.Labels;
 
 namespace WsssGpuRefine.Benchmarks;
 
@@ -64,8 +66,8 @@ internal static class CrfProfile
             int classes = fg.Channels;
             var t3 = ThreadCpuTicks();
             prepared.InferAll([
-                CrfUnary.FromLabels(IrLabelRecipe.ThresholdArgmax(fg, 0.30f), classes + 1, crf.GtProb),
-                CrfUnary.FromLabels(IrLabelRecipe.ThresholdArgmax(fg, 0.05f), classes + 1, crf.GtProb),
+                CrfUnary.FromLabels(ScoreLabels.Indices(fg, new BackgroundRule.Constant(0.30f)), classes + 1, crf.GtProb),
+                CrfUnary.FromLabels(ScoreLabels.Indices(fg, new BackgroundRule.Constant(0.05f)), classes + 1, crf.GtProb),
             ]);
             var t4 = ThreadCpuTicks();
             IrLabelRecipe.Run(backend, image, cams, options);

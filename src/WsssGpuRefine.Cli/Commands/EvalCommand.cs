@@ -4,6 +4,7 @@ using WsssGpuRefine.Datasets;
 using WsssGpuRefine.Io;
 using WsssGpuRefine.Jobs;
 using WsssGpuRefine.Metrics;
+using WsssGpuRefine.Labels;
 using WsssGpuRefine.Threshold;
 
 namespace WsssGpuRefine.Cli.Commands;

@@ -4,8 +4,10 @@ using System.Text.Json;
 using WsssGpuRefine.Crf;
 using WsssGpuRefine.Io;
 using WsssGpuRefine.Jobs;
+using WsssGpuRefine.Labels;
 using WsssGpuRefine.Metrics;
 using WsssGpuRefine.RandomWalk;
+using WsssGpuRefine.Recipes;
 using WsssGpuRefine.Threshold;
 
 namespace WsssGpuRefine.Cli.Commands;
@@ -70,7 +72,7 @@ internal sealed class RefineCommand : ICliCommand
                 Classes = parse.GetValue(batch.Classes),
                 Rule = parse.GetValue(threshold) is { } t ? new BackgroundRule.Constant(t)
                      : parse.GetValue(bgPower) is { } a ? new BackgroundRule.Power(a) : null,
-                IrLabel = parse.GetValue(irLabel) is { } ir ? IrLabelOptions.Parse(ir, crfParameters) : null,
+                IrLabel = parse.GetValue(irLabel) is { } ir ? ParseIrLabel(ir, crfParameters) : null,
                 LaHa = parse.GetValue(laHa) is { } lh ? ParseLaHa(lh, crfParameters) : null,
                 IcdSeedsDirectory = parse.GetValue(icdSeeds)?.FullName,
                 RandomWalkSource = parse.GetValue(rw) is { } source ? AffinitySource.Parse(source) : null,
@@ -87,6 +89,7 @@ internal sealed class RefineCommand : ICliCommand
             };
             if (parse.GetValue(threshold) is not null && parse.GetValue(bgPower) is not null)
                 throw new ArgumentException("give --threshold or --bg-power, not both");
+            CheckRecipe(options);
             using var computeBackend = CliRunner.CreateBackend(parse.GetValue(batch.Backend));
             var started = DateTimeOffset.UtcNow;
             var report = ProgressDisplay.Run("refine", options.Shard.Select(options.Ids).Count,
@@ -105,6 +108,44 @@ internal sealed class RefineCommand : ICliCommand
             return CliRunner.ReportFailures(report.Failures.Select(f => f.ToString()).ToArray());
         }));
         return command;
+    }
+
+    /// <summary>The library's recipe checks, worded with this command's flags.</summary>
+    private static void CheckRecipe(RefineOptions options)
+    {
+        try
+        {
+            options.Validate();
+        }
+        catch (RecipeOptionsException e)
+        {
+            throw new ArgumentException(e.Problem switch
+            {
+                RecipeProblem.NoImageIds => "the list holds no image ids",
+                RecipeProblem.TwoFirstSteps => "give one of --threshold, --bg-power, --ir-label, --la-ha and --icd-seeds",
+                RecipeProblem.IcdSeedsWithRandomWalk => "--icd-seeds does not combine with --rw (ICD has no random walk)",
+                RecipeProblem.IcdSeedsNeedIcdCrf => "--icd-seeds takes the icd CRF preset (or --crf-params with unary=icd:CONF)",
+                RecipeProblem.TrainingLabelsWithRandomWalk => "--ir-label and --la-ha make the random walk's training labels; they do not combine with --rw",
+                RecipeProblem.NoFirstStep => "refine needs a first stage: --threshold, --bg-power, --ir-label, --la-ha, --icd-seeds or --rw",
+                RecipeProblem.ConstantBackgroundWithRandomWalk => "--threshold does not apply to --rw; the walk's background is --rw-bg-threshold",
+                RecipeProblem.NeedsImages => "this recipe needs --images (CRF, ir-label or --rw image)",
+                RecipeProblem.IcdCrfNeedsSeeds => "the icd CRF preset runs on ICD seed maps: give --icd-seeds DIR (the scores_icd folder)",
+                RecipeProblem.ClassCount => "--classes must be in 2..255",
+                _ => e.Message,
+            });
+        }
+    }
+
+    private static IrLabelOptions ParseIrLabel(string text, CrfParameters? crf)
+    {
+        try
+        {
+            return IrLabelOptions.Parse(text, crf);
+        }
+        catch (ArgumentException e) when (e.ParamName == "text")
+        {
+            throw new ArgumentException($"--ir-label takes FG,BG thresholds, e.g. 0.30,0.05; got '{text}'");
+        }
     }
 
     private static PsaLaHaOptions ParseLaHa(string text, CrfParameters? crf)

@@ -2,6 +2,7 @@ using WsssGpuRefine.Core;
 using WsssGpuRefine.Io.Png;
 using WsssGpuRefine.Jobs;
 using WsssGpuRefine.Reports;
+using WsssGpuRefine.Labels;
 using WsssGpuRefine.Threshold;
 
 namespace WsssGpuRefine.Cli.Reports;

@@ -7,9 +7,10 @@ using WsssGpuRefine.Crf;
 using WsssGpuRefine.Io;
 using WsssGpuRefine.Io.Npy;
 using WsssGpuRefine.Io.Png;
+using WsssGpuRefine.Labels;
 using WsssGpuRefine.Metrics;
 using WsssGpuRefine.RandomWalk;
-using WsssGpuRefine.Threshold;
+using WsssGpuRefine.Recipes;
 
 namespace WsssGpuRefine.Jobs;
 
@@ -48,7 +49,10 @@ public sealed record RefineOptions
     /// <summary>CRF stage (null = none). With <see cref="IrLabel"/>, it is the CRF of the ir_label passes.</summary>
     public CrfParameters? Crf { get; init; }
 
-    /// <summary>Also write the final scores as <c>ID.npy</c> float32 (C+1, H, W): background first, then the present classes.</summary>
+    /// <summary>
+    /// Also write the final scores as <c>ID.npy</c> float32 (C+1, H, W): background first, then the present classes
+    /// (the CRF's marginals when a CRF runs last; <see cref="RecipeOutput.Scores"/>).
+    /// </summary>
     public bool SaveScores { get; init; }
     /// <summary>
     /// Recompute every output (a folder holding another recipe's outputs is then taken over); false resumes: outputs
@@ -74,27 +78,34 @@ public sealed record RefineOptions
     /// <summary>mIoU definition used when <see cref="GroundTruthDirectory"/> is set.</summary>
     public SegmentationMetric Metric { get; init; } = SegmentationMetric.Chainercv;
 
-    internal bool NeedsImage => IrLabel is not null || LaHa is not null || Crf is not null || RandomWalkSource?.NeedsImage == true;
+    internal bool NeedsImage => ToRecipeOptions().NeedsImage;
 
-    internal void Validate()
+    /// <summary>The recipe these options describe, in the library's terms (<see cref="Recipes.RecipeOptions"/>).</summary>
+    public RecipeOptions ToRecipeOptions() => new()
     {
-        if (Ids.Count == 0) throw new ArgumentException("the list holds no image ids");
-        if (new object?[] { Rule, IrLabel, LaHa, IcdSeedsDirectory }.Count(x => x is not null) > 1)
-            throw new ArgumentException("give one of --threshold, --bg-power, --ir-label, --la-ha and --icd-seeds");
-        if (IcdSeedsDirectory is not null && RandomWalkSource is not null)
-            throw new ArgumentException("--icd-seeds does not combine with --rw (ICD has no random walk)");
-        if (IcdSeedsDirectory is not null && Crf is not null && Crf.Unary != CrfUnaryKind.IcdSeeds)
-            throw new ArgumentException("--icd-seeds takes the icd CRF preset (or --crf-params with unary=icd:CONF)");
-        if ((IrLabel is not null || LaHa is not null) && RandomWalkSource is not null)
-            throw new ArgumentException("--ir-label and --la-ha make the random walk's training labels; they do not combine with --rw");
-        if (Rule is null && IrLabel is null && LaHa is null && IcdSeedsDirectory is null && RandomWalkSource is null)
-            throw new ArgumentException("refine needs a first stage: --threshold, --bg-power, --ir-label, --la-ha, --icd-seeds or --rw");
-        if (Rule is BackgroundRule.Constant && RandomWalkSource is not null)
-            throw new ArgumentException("--threshold does not apply to --rw; the walk's background is --rw-bg-threshold");
-        if (NeedsImage && ImagesDirectory is null) throw new ArgumentException("this recipe needs --images (CRF, ir-label or --rw image)");
-        if (Crf?.Unary == CrfUnaryKind.IcdSeeds && IcdSeedsDirectory is null)
-            throw new ArgumentException("the icd CRF preset runs on ICD seed maps: give --icd-seeds DIR (the scores_icd folder)");
-        if (Classes is < 2 or > 255) throw new ArgumentException("--classes must be in 2..255");
+        Rule = Rule,
+        IrLabel = IrLabel,
+        LaHa = LaHa,
+        IcdSeeds = IcdSeedsDirectory is not null,
+        RandomWalkAffinity = RandomWalkSource is { } source
+            ? (input, gridHeight, gridWidth, walk) => source.Load(input.Id, input.Image, gridHeight, gridWidth, walk)
+            : null,
+        RandomWalkAffinityNeedsImage = RandomWalkSource?.NeedsImage == true,
+        RandomWalk = RandomWalk,
+        Crf = Crf,
+        Classes = Classes,
+    };
+
+    /// <summary>Checks that the options fit together; <see cref="RefineJob.Run"/> calls it first.</summary>
+    /// <returns>The recipe each image goes through.</returns>
+    /// <exception cref="RecipeOptionsException">The options do not fit together; <see cref="RecipeOptionsException.Problem"/> says how.</exception>
+    public Recipe Validate()
+    {
+        if (Ids.Count == 0) throw RecipeOptions.Problem(RecipeProblem.NoImageIds, "the list holds no image ids");
+        var recipe = ToRecipeOptions();
+        recipe.Check();
+        recipe.CheckInputs(hasImages: ImagesDirectory is not null, hasIcdScores: IcdSeedsDirectory is not null);
+        return recipe.Build();
     }
 }
 
@@ -103,9 +114,9 @@ public sealed record RefineReport(int Written, int Skipped, IReadOnlyList<ItemFa
     IReadOnlyDictionary<string, double> StageSeconds);
 
 /// <summary>
-/// <c>wsss refine</c> as a library call. Each image goes through the stages in order (IRN-style, one step per
-/// method below): first labels or scores, then the random walk, then the CRF; the result is written atomically
-/// as a palette PNG, so an interrupted run resumes by skipping complete outputs.
+/// <c>wsss refine</c> as a library call. Each image goes through the steps of one <see cref="Recipe"/> (first
+/// labels or scores, then the CRF); the result is written atomically as a palette PNG, so an interrupted run resumes
+/// by skipping complete outputs.
 /// </summary>
 public static class RefineJob
 {
@@ -115,14 +126,14 @@ public static class RefineJob
     /// <param name="progress">Receives the number of items finished (written, skipped or failed) after each batch.</param>
     /// <param name="info">Receives one-line notes, e.g. stale partial outputs removed.</param>
     /// <returns>Counts written and skipped, failures, the score when a ground truth was given, and seconds per stage.</returns>
-    /// <exception cref="ArgumentException">The options are inconsistent (e.g. no first stage, two first stages, a CRF without images).</exception>
+    /// <exception cref="RecipeOptionsException">The options are inconsistent (e.g. no first step, two first steps, a CRF without images).</exception>
     /// <exception cref="ItemFailedException">An item is bad and <see cref="RefineOptions.KeepGoing"/> is false.</exception>
     /// <exception cref="WsssInputException">The output folder is a file, or holds another recipe's outputs and <see cref="RefineOptions.Overwrite"/> is false.</exception>
     public static RefineReport Run(ComputeBackend backend, RefineOptions options, IProgress<int>? progress = null, Action<string>? info = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
+        var recipe = options.Validate();
         var ids = options.Shard.Select(options.Ids);
         if (File.Exists(options.OutputDirectory))
             throw new WsssInputException(options.OutputDirectory, "--out names a file; it must be a folder (created if missing)");
@@ -152,7 +163,7 @@ public static class RefineJob
         {
             // Images at once: as many as the cores, fewer when the largest image's estimate times that
             // count would pass the memory budget (one 2000x2000 image with 21 labels needs ~2 GB).
-            long largest = batch.Max(item => item.Value.Cams is { } c ? CrfMemory.EstimateBytes(c.FullResolution.Height, c.FullResolution.Width, c.FullResolution.Channels + 1) : 0);
+            long largest = batch.Max(item => item.Value.Recipe?.Cams is { } c ? CrfMemory.EstimateBytes(c.Height, c.Width, c.Channels + 1) : 0);
             int atOnce = CrfMemory.ImagesAtOnce(largest, budget, parallelism);
             var itemBackend = atOnce >= parallelism && batch.Count >= parallelism ? perImage : backend;
             ParallelWork.Run(() => Parallel.ForEach(batch, new ParallelOptions { MaxDegreeOfParallelism = atOnce }, item =>
@@ -168,7 +179,7 @@ public static class RefineJob
                     }
                     else
                     {
-                        var (result, scores) = Refine(itemBackend, input, options, timings);
+                        var (result, scores) = recipe.Run(itemBackend, input.Recipe!, timings.Add);
                         labels = result;
                         timings.Time("write", () =>
                         {
@@ -205,9 +216,8 @@ public static class RefineJob
     /// <summary>The label PNG path of an image: OutputDirectory/ID.png.</summary>
     public static string OutputPath(RefineOptions options, string id) => Path.Combine(options.OutputDirectory, id + ".png");
 
-    private sealed record ItemInput(string Id, CamDumpInput? Cams, RgbImage? Image, LabelMap? GroundTruth, LabelMap? Existing, ClassMaps? Icd = null);
-
-    private sealed record CamDumpInput(ClassMaps FullResolution, ClassMaps? Stride);
+    /// <summary>One list item: what its recipe reads (null when its output is complete), its ground truth and existing output.</summary>
+    private sealed record ItemInput(string Id, RecipeInput? Recipe, LabelMap? GroundTruth, LabelMap? Existing);
 
     private static ItemInput Load(string id, RefineOptions o, IReadOnlyDictionary<string, IReadOnlySet<int>>? classLabels, RefineLedger ledger,
         StageTimings timings)
@@ -217,7 +227,7 @@ public static class RefineJob
             LabelMap? gt = o.GroundTruthDirectory is null ? null : DatasetInputs.ReadGroundTruth(o.GroundTruthDirectory, id, o.Classes);
             string output = OutputPath(o, id);
             if (ledger.IsComplete(id))
-                return new ItemInput(id, null, null, gt, LabelPngReader.Read(output));
+                return new ItemInput(id, null, gt, LabelPngReader.Read(output));
 
             RgbImage? image = o.NeedsImage ? Io.Png.RgbImageReader.Read(DatasetInputs.ImagePath(o.ImagesDirectory!, id)) : null;
             var present = DatasetInputs.PresentFor(id, classLabels, o.ClassLabelsFile, gt);
@@ -229,104 +239,17 @@ public static class RefineJob
             DatasetInputs.CheckClassIds(camFile, dump.HighRes, o.Classes);
             ClassMaps? icd = o.IcdSeedsDirectory is null ? null
                 : DatasetInputs.ReadDump(DatasetInputs.CamPath(o.IcdSeedsDirectory, id), o.Format ?? "icd", present, height, width).HighRes;
-            return new ItemInput(id, new CamDumpInput(dump.HighRes, dump.LowRes), image, gt, null, icd);
+            var input = new RecipeInput(dump.HighRes)
+            {
+                Id = id,
+                File = camFile,
+                Image = image,
+                StrideCams = dump.LowRes,
+                IcdScores = icd,
+            };
+            return new ItemInput(id, input, gt, null);
         });
     }
-
-    /// <summary>The stages for one image; returns its labels and, where the recipe has them, its final scores.</summary>
-    private static (LabelMap Labels, ClassMaps? Scores) Refine(ComputeBackend backend, ItemInput input, RefineOptions o, StageTimings timings)
-    {
-        var cams = input.Cams!.FullResolution.ForegroundOnly();
-        string camFile = DatasetInputs.CamPath(o.CamsDirectory, input.Id);
-
-        if (o.IrLabel is { } irLabel)
-        {
-            var options = o.Crf is null ? irLabel : irLabel with { Crf = o.Crf };
-            return (timings.Time("ir-label+crf", () => IrLabelRecipe.Run(backend, input.Image!, cams, options)), null);
-        }
-
-        if (input.Icd is { } icdScores)
-        {
-            var seeds = timings.Time("icd-seeds", () => IcdSeedRecipe.Seeds(icdScores, cams));
-            if (o.Crf is not { } icdCrf) return (seeds, null);
-            return (timings.Time("crf", () => DenseCrf.RefineSeeds(backend, input.Image!, seeds, icdCrf, o.Classes).LabelIndexMap()), null);
-        }
-
-        if (o.LaHa is { } laHa)
-        {
-            var options = o.Crf is null ? laHa : laHa with { Crf = o.Crf };
-            return (timings.Time("la-ha+crf", () => PsaLaHaRecipe.Run(backend, input.Image!, cams, options).Labels), null);
-        }
-
-        ClassMaps scores;   // background channel first (label id 0), then the present classes
-        LabelMap labels;
-        if (o.RandomWalkSource is { } source)
-        {
-            (labels, scores) = timings.Time("random-walk", () => Walk(backend, input, cams, source, o, camFile));
-        }
-        else
-        {
-            scores = timings.Time("threshold", () => WithBackground(cams, o.Rule!));
-            labels = timings.Time("threshold", () => ThresholdLabeling.Label(cams, o.Rule!));
-        }
-
-        if (o.Crf is { } crf)
-        {
-            var crfLabels = timings.Time("crf", () =>
-            {
-                var result = DenseCrf.Refine(backend, input.Image!, scores, crf);
-                return result.ToLabelMap(scores.LabelIds);
-            });
-            return (crfLabels, scores);
-        }
-        return (labels, scores);
-    }
-
-    private static (LabelMap, ClassMaps) Walk(ComputeBackend backend, ItemInput input, ClassMaps cams, AffinitySource source, RefineOptions o, string camFile)
-    {
-        int height = cams.Height, width = cams.Width;
-        var options = o.RandomWalk;
-        if (o.Rule is BackgroundRule.Power power)
-            options = options with { Recipe = RandomWalkRecipe.AffinityNet, BackgroundAlpha = (float)power.Alpha };
-        if (options.Recipe == RandomWalkRecipe.AffinityNet)
-        {
-            int gh = (height + options.Stride - 1) / options.Stride, gw = (width + options.Stride - 1) / options.Stride;
-            var affinity = source.Load(input.Id, input.Image, gh, gw, options);
-            var r = RandomWalker.RefineAffinityNet(cams, affinity, options, backend, camFile);
-            return (r.Labels, r.Scores);
-        }
-        // IRN propagates the dump's own stride-4 map where it has one; otherwise the full-resolution CAM is pooled.
-        var grid = input.Cams!.Stride?.ForegroundOnly() ?? RandomWalker.PoolToStride(cams, options.Stride);
-        var irnAffinity = source.Load(input.Id, input.Image, grid.Height, grid.Width, options);
-        var result = RandomWalker.RefineIrn(grid, irnAffinity, height, width, options, backend, camFile);
-        return (result.Labels, PrependConstant(result.Scores, options.BackgroundThreshold));
-    }
-
-    /// <summary>[bg; M] with bg = the rule's background score, as the seed methods stack it.</summary>
-    internal static ClassMaps WithBackground(ClassMaps cams, BackgroundRule rule)
-    {
-        int n = cams.PixelCount;
-        var data = new float[(cams.Channels + 1) * n];
-        Array.Copy(cams.Data, 0, data, n, cams.Data.Length);
-        switch (rule)
-        {
-            case BackgroundRule.Constant constant:
-                Array.Fill(data, constant.Threshold32, 0, n);
-                break;
-            case BackgroundRule.Power power:
-                for (int p = 0; p < n; p++)
-                {
-                    float max = cams.Channels == 0 ? 0f : float.NegativeInfinity;
-                    for (int c = 0; c < cams.Channels; c++) max = MathF.Max(max, cams.Data[c * n + p]);
-                    data[p] = power.Evaluate(max);
-                }
-                break;
-        }
-        return new ClassMaps([0, .. cams.LabelIds], cams.Height, cams.Width, data);
-    }
-
-    private static ClassMaps PrependConstant(ClassMaps scores, float background) =>
-        WithBackground(scores, new BackgroundRule.Constant(background));
 
     /// <summary>Wall time per stage, summed over images and threads (the run manifest reports it).</summary>
     private sealed class StageTimings
@@ -340,11 +263,17 @@ public static class RefineJob
             finally
             {
                 long elapsed = Stopwatch.GetTimestamp() - start;
-                lock (_ticks) _ticks[stage] = _ticks.GetValueOrDefault(stage) + elapsed;
+                    Add(stage, Stopwatch.GetTimestamp() - start);
             }
         }
 
         public void Time(string stage, Action work) => Time(stage, () => { work(); return 0; });
+
+        /// <summary>Adds a step's elapsed <see cref="Stopwatch"/> ticks (a <see cref="Recipe.Run"/> callback).</summary>
+        public void Add(string stage, long ticks)
+        {
+            lock (_ticks) _ticks[stage] = _ticks.GetValueOrDefault(stage) + ticks;
+        }
 
         public IReadOnlyDictionary<string, double> Snapshot()
         {

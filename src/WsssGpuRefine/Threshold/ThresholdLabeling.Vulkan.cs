@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using WsssGpuRefine.Backends;
 using WsssGpuRefine.Backends.Vulkan;
 using WsssGpuRefine.Core;
+using WsssGpuRefine.Labels;
 
 namespace WsssGpuRefine.Threshold;
 
@@ -88,7 +89,10 @@ internal static class ThresholdLabelingVulkan
                 var args = new PowerParams
                 {
                     Alpha = (float)power.Alpha,
-                    Exponent = power.IsSmallInteger ? (uint)power.Alpha : NotInteger,
+                    // The CPU rule is powf for every alpha (BackgroundRule.Power); square-and-multiply equals it exactly
+                    // only for alpha 0 and 1 (1 and the base itself), so every other alpha takes the pow path and
+                    // its near-ties are decided on the host.
+                    Exponent = power.Alpha is 0 or 1 ? (uint)power.Alpha : NotInteger,
                     PieceCount = (uint)chunk.Length,
                     GroupsX = groupsX,
                 };
@@ -104,7 +108,7 @@ internal static class ThresholdLabelingVulkan
                 {
                     var target = outputs[piece.Image].Labels.AsSpan(piece.PixelStart, piece.PixelCount);
                     bytes.Slice((int)(wordOffset * 4), piece.PixelCount).CopyTo(target);
-                    if (power is not null && !power.IsSmallInteger)
+                    if (power is not null)
                         RecomputeUncertain(cams[piece.Image], power, piece.PixelStart, target);
                     wordOffset += piece.Words;
                 }
@@ -120,23 +124,8 @@ internal static class ThresholdLabelingVulkan
     /// </summary>
     private static void RecomputeUncertain(ClassMaps cam, BackgroundRule.Power power, int pixelStart, Span<byte> labels)
     {
-        int n = cam.PixelCount;
         for (int i = labels.IndexOf(RecomputeOnHost); i >= 0; i = NextIndex(labels, i + 1))
-        {
-            int p = pixelStart + i;
-            float m = cam.Data[p];
-            int a = 0;
-            for (int c = 1; c < cam.Channels; c++)
-            {
-                float v = cam.Data[c * n + p];
-                if (v > m)
-                {
-                    m = v;
-                    a = c;
-                }
-            }
-            labels[i] = m > power.Evaluate(m) ? (byte)cam.LabelIds[a] : (byte)0;
-        }
+            labels[i] = ScoreLabels.LabelPixel(cam, pixelStart + i, power);
     }
 
     private static int NextIndex(Span<byte> labels, int from)

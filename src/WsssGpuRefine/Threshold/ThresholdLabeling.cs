@@ -1,9 +1,10 @@
 using WsssGpuRefine.Backends;
 using WsssGpuRefine.Core;
+using WsssGpuRefine.Labels;
 
 namespace WsssGpuRefine.Threshold;
 
-/// <summary>CAM -> label map by a background rule and argmax (spec 4.1 and 4.2).</summary>
+/// <summary>CAM -> label map by a background rule and argmax (<see cref="ScoreLabels"/>), batched on a backend.</summary>
 public static partial class ThresholdLabeling
 {
     /// <summary>Labels one image on the CPU. A stored background channel (variants B, E) is ignored.</summary>
@@ -43,37 +44,6 @@ public static partial class ThresholdLabeling
         return done;
     }
 
-    internal static void LabelCpu(ClassMaps fg, BackgroundRule rule, Span<byte> labels)
-    {
-        int n = fg.PixelCount;
-        int[] ids = fg.LabelIds;
-        Span<float> max = stackalloc float[MaxArgmaxRows.ChunkPixels];
-        Span<int> arg = stackalloc int[MaxArgmaxRows.ChunkPixels];
-        for (int start = 0; start < n; start += MaxArgmaxRows.ChunkPixels)
-        {
-            int len = MaxArgmaxRows.ChunkLength(n, start);
-            Span<float> m = max[..len];
-            Span<int> a = arg[..len];
-            MaxArgmaxRows.Compute(fg.Data, fg.Channels, n, start, m, a);
-            Span<byte> outRow = labels.Slice(start, len);
-            switch (rule)
-            {
-                case BackgroundRule.Constant constant:
-                    float t = constant.Threshold32;
-                    for (int i = 0; i < len; i++)
-                        outRow[i] = m[i] > t ? (byte)ids[a[i]] : (byte)0;
-                    break;
-                case BackgroundRule.Power power:
-                    for (int i = 0; i < len; i++)
-                    {
-                        // argmax over [bg; M]: ties go to the background channel, which comes first.
-                        float bg = fg.Channels == 0 ? 1f : power.Evaluate(m[i]);
-                        outRow[i] = m[i] > bg ? (byte)ids[a[i]] : (byte)0;
-                    }
-                    break;
-                default:
-                    throw new ArgumentException($"unknown background rule {rule}", nameof(rule));
-            }
-        }
-    }
+    internal static void LabelCpu(ClassMaps fg, BackgroundRule rule, Span<byte> labels) =>
+        ScoreLabels.LabelInto(fg, rule, labels, indices: false);
 }

@@ -1,6 +1,7 @@
 using WsssGpuRefine.Backends;
 using WsssGpuRefine.Core;
 using WsssGpuRefine.Crf;
+using WsssGpuRefine.Recipes;
 using WsssGpuRefine.Tests.Vulkan;
 using Xunit.Abstractions;
 

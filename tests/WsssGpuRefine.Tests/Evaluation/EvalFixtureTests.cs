@@ -2,6 +2,7 @@ using System.Text.Json;
 using WsssGpuRefine.Backends;
 using WsssGpuRefine.Jobs;
 using WsssGpuRefine.Sweep;
+using WsssGpuRefine.Labels;
 using WsssGpuRefine.Threshold;
 
 namespace WsssGpuRefine.Tests.Evaluation;

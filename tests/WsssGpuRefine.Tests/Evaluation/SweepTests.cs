@@ -3,6 +3,7 @@ using WsssGpuRefine.Confusion;
 using WsssGpuRefine.Core;
 using WsssGpuRefine.Metrics;
 using WsssGpuRefine.Sweep;
+using WsssGpuRefine.Labels;
 using WsssGpuRefine.Threshold;
 
 namespace WsssGpuRefine.Tests.Evaluation;

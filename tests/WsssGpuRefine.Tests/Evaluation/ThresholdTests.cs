@@ -1,5 +1,6 @@
 using WsssGpuRefine.Backends;
 using WsssGpuRefine.Core;
+using WsssGpuRefine.Labels;
 using WsssGpuRefine.Threshold;
 
 namespace WsssGpuRefine.Tests.Evaluation;

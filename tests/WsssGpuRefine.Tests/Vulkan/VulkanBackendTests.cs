@@ -1,6 +1,7 @@
 using WsssGpuRefine.Backends.Vulkan;
 using WsssGpuRefine.Confusion;
 using WsssGpuRefine.Core;
+using WsssGpuRefine.Labels;
 using WsssGpuRefine.Threshold;
 
 namespace WsssGpuRefine.Tests.Vulkan;

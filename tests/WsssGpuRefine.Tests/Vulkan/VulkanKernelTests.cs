@@ -3,6 +3,7 @@ using WsssGpuRefine.Backends.Vulkan;
 using WsssGpuRefine.Confusion;
 using WsssGpuRefine.Core;
 using WsssGpuRefine.Sweep;
+using WsssGpuRefine.Labels;
 using WsssGpuRefine.Threshold;
 
 namespace WsssGpuRefine.Tests.Vulkan;

@@ -1,32 +1,27 @@
 using System.Globalization;
 using WsssGpuRefine.Backends;
 using WsssGpuRefine.Core;
+using WsssGpuRefine.Crf;
+using WsssGpuRefine.Labels;
 
-namespace WsssGpuRefine.Crf;
+namespace WsssGpuRefine.Recipes;
 
-/// <summary>Thresholds and CRF of IRN's confident-region label (seed-methods 4.3).</summary>
+/// <summary>Thresholds and CRF of IRN's confident-region label (jiwoon-ahn/irn step/cam_to_ir_label.py).</summary>
 public sealed record IrLabelOptions
 {
-    private readonly float _fg = 0.30f, _bg = 0.05f;
-    private readonly CrfParameters _crf = CrfParameters.Preset("irn");
-
     /// <summary>t_fg: the constant background of the foreground-confident CRF (IRN 0.30).</summary>
-    public float FgThreshold { get => _fg; init => _fg = Threshold(value, nameof(FgThreshold)); }
+    public float FgThreshold { get; init => field = Threshold(value, nameof(FgThreshold)); } = 0.30f;
 
     /// <summary>t_bg: the constant background of the background-confident CRF (IRN 0.05).</summary>
-    public float BgThreshold { get => _bg; init => _bg = Threshold(value, nameof(BgThreshold)); }
+    public float BgThreshold { get; init => field = Threshold(value, nameof(BgThreshold)); } = 0.05f;
 
     /// <summary>The CRF of both passes; it must use the label unary (IRN: the <c>irn</c> preset).</summary>
     public CrfParameters Crf
     {
-        get => _crf;
-        init
-        {
-            ArgumentNullException.ThrowIfNull(value);
-            _crf = value.Unary == CrfUnaryKind.Labels
-                ? value : throw new ArgumentException("ir_label's CRF runs on label maps: its unary must be labels:GT_PROB", nameof(Crf));
-        }
-    }
+        get;
+        init => field = (value ?? throw new ArgumentNullException(nameof(value))).Unary == CrfUnaryKind.Labels
+            ? value : throw new ArgumentException("ir_label's CRF runs on label maps: its unary must be labels:GT_PROB", nameof(Crf));
+    } = CrfParameters.Preset("irn");
 
     private static float Threshold(float v, string name) =>
         float.IsFinite(v) && v >= 0 ? v : throw new ArgumentException($"{name} must be a non-negative number", name);
@@ -47,7 +42,7 @@ public sealed record IrLabelOptions
         };
     }
 
-    /// <summary>Parses the CLI's <c>--ir-label FG,BG</c>, e.g. "0.30,0.05".</summary>
+    /// <summary>Parses "FG,BG" thresholds, e.g. "0.30,0.05" (the CLI's <c>--ir-label</c> value).</summary>
     public static IrLabelOptions Parse(string text, CrfParameters? crf = null)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -55,7 +50,7 @@ public sealed record IrLabelOptions
         if (parts.Length != 2
             || !float.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out float fg)
             || !float.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out float bg))
-            throw new ArgumentException($"--ir-label takes FG,BG thresholds, e.g. 0.30,0.05; got '{text}'", nameof(text));
+            throw new ArgumentException($"ir_label takes FG,BG thresholds, e.g. 0.30,0.05; got '{text}'", nameof(text));
         var options = new IrLabelOptions { FgThreshold = fg, BgThreshold = bg };
         return crf is null ? options : options with { Crf = crf };
     }
@@ -82,13 +77,13 @@ public static class IrLabelRecipe
         var fg = cams.ForegroundOnly();
         int classes = fg.Channels;
         if (classes == 0) return new LabelMap(fg.Height, fg.Width);
-        var keys = new int[classes + 1];
-        for (int c = 0; c < classes; c++) keys[c + 1] = fg.LabelIds[c];
+        var keys = ScoreLabels.Keys(fg);
 
+        // IRN's conf_fg / conf_bg: argmax indices into keys' of [t; M], then the label CRF of each.
         var prepared = DenseCrf.Prepare(backend, image, options.Crf);
         var results = prepared.InferAll([
-            CrfUnary.FromLabels(ThresholdArgmax(fg, options.FgThreshold), classes + 1, options.Crf.GtProb),
-            CrfUnary.FromLabels(ThresholdArgmax(fg, options.BgThreshold), classes + 1, options.Crf.GtProb),
+            CrfUnary.FromLabels(ScoreLabels.Indices(fg, new BackgroundRule.Constant(options.FgThreshold)), classes + 1, options.Crf.GtProb),
+            CrfUnary.FromLabels(ScoreLabels.Indices(fg, new BackgroundRule.Constant(options.BgThreshold)), classes + 1, options.Crf.GtProb),
         ]);
         return Combine(results[0].ToLabelMap(keys), results[1].ToLabelMap(keys));
     }
@@ -110,24 +105,18 @@ public static class IrLabelRecipe
             result[i] = f[i] != 0 ? f[i] : b[i] == 0 ? (byte)0 : LabelMap.Ignore;
         return new LabelMap(fgConfident.Height, fgConfident.Width, result);
     }
+}
 
-    /// <summary>
-    /// Index into keys' = [0] ∪ ids of argmax over [t; M_1..M_C] (t in float32); ties go to the
-    /// lowest index, so to the background.
-    /// </summary>
-    internal static LabelMap ThresholdArgmax(ClassMaps fg, float threshold)
-    {
-        int px = fg.PixelCount;
-        var best = new float[px];
-        Array.Fill(best, threshold);
-        var labels = new byte[px];
-        var data = fg.Data;
-        for (int c = 0; c < fg.Channels; c++)
-        {
-            int o = c * px;
-            for (int i = 0; i < px; i++)
-                if (data[o + i] > best[i]) { best[i] = data[o + i]; labels[i] = (byte)(c + 1); }
-        }
-        return new LabelMap(fg.Height, fg.Width, labels);
-    }
+/// <summary>First and last step: IRN's ir_label (<see cref="IrLabelRecipe"/>), its two CRFs included.</summary>
+/// <param name="options">Thresholds and CRF.</param>
+public sealed class IrLabelStep(IrLabelOptions options) : CrfRecipeStep
+{
+    /// <summary>Thresholds and CRF.</summary>
+    public IrLabelOptions Options { get; } = options ?? throw new ArgumentNullException(nameof(options));
+
+    /// <inheritdoc/>
+    public override string Name => "ir-label+crf";
+
+    internal override void Run(ComputeBackend backend, RecipeState state, bool last) =>
+        state.Labels = IrLabelRecipe.Run(backend, state.Image, state.Foreground, Options);
 }

@@ -1,9 +1,11 @@
+using WsssGpuRefine.Backends;
 using WsssGpuRefine.Core;
+using WsssGpuRefine.Crf;
 
-namespace WsssGpuRefine.Crf;
+namespace WsssGpuRefine.Recipes;
 
 /// <summary>
-/// ICD's seed rule (js-fan/ICD run_icd.py, seed-methods 4.3): foreground where a class's ICD score is positive,
+/// ICD's seed rule (js-fan/ICD run_icd.py): foreground where a class's ICD score is positive,
 /// background where every present class's score is negative, overlapping foreground proposals decided by
 /// CAM × ICD, and 255 where the evidence is missing or contradictory. The seeds then go through the <c>icd</c> CRF
 /// (<see cref="DenseCrf.RefineSeeds"/>).
@@ -100,4 +102,16 @@ public static class IcdSeedRecipe
         }
         return new LabelMap(icd.Height, icd.Width, output);
     }
+}
+
+/// <summary>First step: ICD's seeds from <see cref="RecipeInput.IcdScores"/> and the CAMs (<see cref="IcdSeedRecipe"/>); a <see cref="CrfStep"/> with the icd unary may follow.</summary>
+public sealed class IcdSeedStep : RecipeStep
+{
+    /// <inheritdoc/>
+    public override string Name => "icd-seeds";
+
+    internal override void Run(ComputeBackend backend, RecipeState state, bool last) =>
+        state.Labels = IcdSeedRecipe.Seeds(
+            state.Input.IcdScores ?? throw new WsssInputException(state.Input.File, "the ICD seed step needs the ICD scores"),
+            state.Foreground);
 }

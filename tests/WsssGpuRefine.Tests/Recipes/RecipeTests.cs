@@ -1,8 +1,10 @@
 using WsssGpuRefine.Backends;
 using WsssGpuRefine.Core;
 using WsssGpuRefine.Crf;
+using WsssGpuRefine.Labels;
+using WsssGpuRefine.Recipes;
 
-namespace WsssGpuRefine.Tests.Crf;
+namespace WsssGpuRefine.Tests.Recipes;
 
 public class RecipeTests
 {
@@ -19,7 +21,7 @@ public class RecipeTests
     public void ThresholdArgmaxTiesGoToBackgroundAndTheFirstClass()
     {
         var cams = new ClassMaps([3, 8], 1, 4, [0.30f, 0.5f, 0.2f, 0.7f, 0.1f, 0.5f, 0.6f, 0.7f]);
-        Assert.Equal([0, 1, 2, 1], IrLabelRecipe.ThresholdArgmax(cams, 0.30f).Labels);
+        Assert.Equal([0, 1, 2, 1], ScoreLabels.Indices(cams, new BackgroundRule.Constant(0.30f)).Labels);
     }
 
     [Fact]
@@ -71,7 +73,7 @@ public class RecipeTests
     public void PowerBackgroundStack()
     {
         var cams = new ClassMaps([0, 5, 9], 1, 2, [9f, 9f, 0.5f, 0.2f, 0.25f, 1f]);
-        var stack = PsaLaHaRecipe.PowerBackgroundStack(cams, 4);
+        var stack = ScoreLabels.Stack(cams, new BackgroundRule.Power(4));
         Assert.Equal([0, 5, 9], stack.LabelIds);
         Assert.Equal(0.0625f, stack.Data[0], 6);   // (1 − 0.5)^4, the stored bg channel ignored
         Assert.Equal(0f, stack.Data[1], 6);
@@ -109,10 +111,12 @@ public class RecipeTests
     public void CrfAfterRandomWalkPadsTheBackgroundAndMapsIds()
     {
         var (image, cams) = ObjectScene(8, 16, 0.9f, 0.1f, 0.01f);
-        var labels = CrfAfterRandomWalk.Run(CpuBackend.Shared, image, cams, CrfParameters.Preset("puzzlecam"), 0.25f).Labels;
+        // Puzzle-CAM: pad the walk's scores with a constant 0.25, then the CRF (the threshold → crf recipe).
+        var recipe = new RecipeOptions { Rule = new BackgroundRule.Constant(0.25f), Crf = CrfParameters.Preset("puzzlecam") }.Build();
+        var labels = recipe.Run(CpuBackend.Shared, new RecipeInput(cams) { Image = image }).Labels.Labels;
         Assert.Equal(13, labels[3 * 16 + 2]);
         Assert.Equal(0, labels[3 * 16 + 12]);
-        Assert.Throws<ArgumentException>(() => CrfAfterRandomWalk.Run(CpuBackend.Shared, image, cams, CrfParameters.Preset("irn")));
+        Assert.Throws<RecipeOptionsException>(() => new RecipeOptions { Crf = CrfParameters.Preset("irn") }.Build());
     }
 
     public static TheoryData<string> Operations => new() { "refine", "irlabel", "laha", "rw", "infer", "seeds" };
@@ -128,7 +132,8 @@ public class RecipeTests
             "refine" => () => DenseCrf.Refine(CpuBackend.Shared, image, cams, CrfParameters.Preset("psa")),
             "irlabel" => () => IrLabelRecipe.Run(CpuBackend.Shared, image, cams, new IrLabelOptions()),
             "laha" => () => PsaLaHaRecipe.Run(CpuBackend.Shared, image, cams, new PsaLaHaOptions()),
-            "rw" => () => CrfAfterRandomWalk.Run(CpuBackend.Shared, image, cams, CrfParameters.Preset("irn"), 0.25f),
+            "rw" => () => new RecipeOptions { Rule = new BackgroundRule.Constant(0.25f), Crf = CrfParameters.Preset("irn") }.Build()
+                .Run(CpuBackend.Shared, new RecipeInput(cams) { Image = image }),
             "infer" => () => DenseCrf.Prepare(CpuBackend.Shared, image, CrfParameters.Preset("psa")).Infer(CrfUnary.FromScores(cams)),
             _ => () => DenseCrf.RefineSeeds(CpuBackend.Shared, image, new LabelMap(9, 12), CrfParameters.Preset("icd")),
         };

@@ -1,8 +1,8 @@
 using WsssGpuRefine.Core;
-using WsssGpuRefine.Crf;
 using WsssGpuRefine.Io.Npy;
+using WsssGpuRefine.Recipes;
 
-namespace WsssGpuRefine.Tests.Crf;
+namespace WsssGpuRefine.Tests.Recipes;
 
 public class IcdSeedRecipeTests
 {

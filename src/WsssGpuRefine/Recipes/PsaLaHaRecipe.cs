@@ -1,31 +1,26 @@
 using WsssGpuRefine.Backends;
 using WsssGpuRefine.Core;
+using WsssGpuRefine.Crf;
+using WsssGpuRefine.Labels;
 
-namespace WsssGpuRefine.Crf;
+namespace WsssGpuRefine.Recipes;
 
-/// <summary>Powers and CRF of the PSA-family la/ha labels (seed-methods 4.2, 4.4).</summary>
+/// <summary>Powers and CRF of the PSA-family la/ha labels (jiwoon-ahn/psa infer_cls.py and voc12/data.py).</summary>
 public sealed record PsaLaHaOptions
 {
-    private readonly float _low = 4, _high = 32;
-    private readonly CrfParameters _crf = CrfParameters.Preset("psa");
-
     /// <summary>α of the low-alpha stack (la): a weak background, so confident foreground.</summary>
-    public float AlphaLow { get => _low; init => _low = Alpha(value, nameof(AlphaLow)); }
+    public float AlphaLow { get; init => field = Alpha(value, nameof(AlphaLow)); } = 4;
 
     /// <summary>α of the high-alpha stack (ha): a background that fades fast, so only confident background survives (PSA 32, SEAM 24).</summary>
-    public float AlphaHigh { get => _high; init => _high = Alpha(value, nameof(AlphaHigh)); }
+    public float AlphaHigh { get; init => field = Alpha(value, nameof(AlphaHigh)); } = 32;
 
     /// <summary>The CRF of both stacks (PSA: the <c>psa</c> preset, scores without softmax).</summary>
     public CrfParameters Crf
     {
-        get => _crf;
-        init
-        {
-            ArgumentNullException.ThrowIfNull(value);
-            _crf = value.Unary is CrfUnaryKind.Scores or CrfUnaryKind.Softmax
-                ? value : throw new ArgumentException("la/ha CRFs run on score stacks: the unary must be scores or softmax", nameof(Crf));
-        }
-    }
+        get;
+        init => field = (value ?? throw new ArgumentNullException(nameof(value))).Unary is CrfUnaryKind.Scores or CrfUnaryKind.Softmax
+            ? value : throw new ArgumentException("la/ha CRFs run on score stacks: the unary must be scores or softmax", nameof(Crf));
+    } = CrfParameters.Preset("psa");
 
     private static float Alpha(float v, string name) =>
         float.IsFinite(v) && v > 0 ? v : throw new ArgumentException($"{name} must be a positive number", name);
@@ -86,36 +81,14 @@ public static class PsaLaHaRecipe
         ArgumentNullException.ThrowIfNull(options);
         DenseCrf.CheckSameSize(image, cams.Height, cams.Width);
         var fg = cams.ForegroundOnly();
-        var ids = new int[fg.Channels + 1];
-        for (int c = 0; c < fg.Channels; c++) ids[c + 1] = fg.LabelIds[c];
+        var ids = ScoreLabels.Keys(fg);
 
         var prepared = DenseCrf.Prepare(backend, image, options.Crf);
         var results = prepared.InferAll([
-            CrfUnary.FromMaps(PowerBackgroundStack(fg, options.AlphaLow), options.Crf),
-            CrfUnary.FromMaps(PowerBackgroundStack(fg, options.AlphaHigh), options.Crf),
+            CrfUnary.FromMaps(ScoreLabels.Stack(fg, new BackgroundRule.Power(options.AlphaLow)), options.Crf),
+            CrfUnary.FromMaps(ScoreLabels.Stack(fg, new BackgroundRule.Power(options.AlphaHigh)), options.Crf),
         ]);
         return new PsaLaHaResult(ids, results[0], results[1], Rule(results[0], results[1], ids));
-    }
-
-    /// <summary>[(1 − max_c M_c)^α; M_1..M_C] in float32, channel 0 carrying VOC id 0.</summary>
-    public static ClassMaps PowerBackgroundStack(ClassMaps foreground, float alpha)
-    {
-        ArgumentNullException.ThrowIfNull(foreground);
-        var fg = foreground.ForegroundOnly();
-        int px = fg.PixelCount, classes = fg.Channels;
-        var data = new float[(classes + 1) * px];
-        var src = fg.Data;
-        for (int i = 0; i < px; i++)
-        {
-            float max = float.NegativeInfinity;
-            for (int c = 0; c < classes; c++) max = Math.Max(max, src[c * px + i]);
-            // No class at all leaves the background certain, like a max over an empty stack of zeros.
-            data[i] = classes == 0 ? 1f : MathF.Pow(1f - max, alpha);
-        }
-        Array.Copy(src, 0, data, px, classes * px);
-        var ids = new int[classes + 1];
-        Array.Copy(fg.LabelIds, 0, ids, 1, classes);
-        return new ClassMaps(ids, fg.Height, fg.Width, data);
     }
 
     /// <summary>The la/ha rule on two CRF results over the same labels (ids[0] = background).</summary>
@@ -140,4 +113,18 @@ public static class PsaLaHaRecipe
         }
         return new LabelMap(la.Height, la.Width, result);
     }
+}
+
+/// <summary>First and last step: PSA's la/ha labels (<see cref="PsaLaHaRecipe"/>), its two CRFs included.</summary>
+/// <param name="options">The two α values and the CRF.</param>
+public sealed class LaHaStep(PsaLaHaOptions options) : CrfRecipeStep
+{
+    /// <summary>The two α values and the CRF.</summary>
+    public PsaLaHaOptions Options { get; } = options ?? throw new ArgumentNullException(nameof(options));
+
+    /// <inheritdoc/>
+    public override string Name => "la-ha+crf";
+
+    internal override void Run(ComputeBackend backend, RecipeState state, bool last) =>
+        state.Labels = PsaLaHaRecipe.Run(backend, state.Image, state.Foreground, Options).Labels;
 }
