@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using WsssGpuRefine.Backends;
-using WsssGpuRefine.Backends.Vulkan;
 using WsssGpuRefine.Confusion;
 using WsssGpuRefine.Core;
 using WsssGpuRefine.Crf;
@@ -152,7 +151,7 @@ public static class RefineJob
         var stream = new BatchStream<ItemInput>(ids, id => Load(id, options, classLabels, ledger, timings), id => DatasetInputs.CamPath(options.CamsDirectory, id),
             options.BatchSize, options.KeepGoing);
         // The CPU path refines several images at once; a GPU queue is fed one image at a time.
-        int parallelism = backend is VulkanBackend ? 1 : (backend as CpuBackend)?.MaxDegreeOfParallelism ?? Environment.ProcessorCount;
+        int parallelism = backend.ConcurrentImages;
         // One image per core: when a batch keeps every core busy with its own image, each image runs
         // single-threaded, with no barrier between threads inside a CRF iteration (tens per CRF, each
         // of which waits for a preempted thread on a shared machine). A batch smaller than the core
