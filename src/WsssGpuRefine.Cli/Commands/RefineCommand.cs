@@ -36,12 +36,13 @@ internal sealed class RefineCommand : ICliCommand
         var gt = CommonOptions.Gt(required: false);
         var saveScores = new Option<bool>("--save-scores") { Description = "also write ID.npy float32 (C+1,H,W): background, then the present classes" };
         var overwrite = new Option<bool>("--overwrite") { Description = "recompute outputs that already exist (default: resume by skipping them)" };
+        var maxMemory = new Option<long?>("--max-memory") { Description = "MiB the images computed at once may take (default: half of the machine's or container's memory); large images then run fewer at a time" };
         var batch = new BatchOptions();
 
         var command = new Command("refine", "Turn CAM dumps into pseudo-label PNGs: threshold / ir-label, random walk, CRF, in that order.")
         {
             cams, images, list, output, threshold, bgPower, irLabel, laHa, icdSeeds, rw, rwPreset, rwBeta, rwExp, rwRadius, rwBg, rwStride, crf, crfParams,
-            gt, saveScores, overwrite,
+            gt, saveScores, overwrite, maxMemory,
         };
         batch.AddTo(command);
         command.SetAction(parse => CliRunner.Run(() =>
@@ -80,6 +81,7 @@ internal sealed class RefineCommand : ICliCommand
                 Overwrite = parse.GetValue(overwrite),
                 KeepGoing = parse.GetValue(batch.KeepGoing),
                 BatchSize = parse.GetValue(batch.BatchSize),
+                MaxMemoryBytes = parse.GetValue(maxMemory) is { } mib ? mib > 0 ? mib << 20 : throw new ArgumentException("--max-memory takes a positive number of MiB") : null,
                 Shard = batch.ShardOf(parse),
                 GroundTruthDirectory = parse.GetValue(gt)?.FullName,
                 Metric = parse.GetValue(batch.Metric),

@@ -63,6 +63,12 @@ public sealed record RefineOptions
     public bool KeepGoing { get; init; }
     /// <summary>Images loaded per batch; bounds memory (two batches in flight).</summary>
     public int BatchSize { get; init; } = 16;
+    /// <summary>
+    /// Memory budget in bytes for the images computed at once (null: <see cref="CrfMemory.DefaultBudgetBytes"/>,
+    /// half of what the runtime may use). Large images run fewer at a time, down to one; the decoded batches
+    /// in flight (<see cref="BatchSize"/>) come on top.
+    /// </summary>
+    public long? MaxMemoryBytes { get; init; }
     /// <summary>The slice of <see cref="Ids"/> this run refines (scale-out across processes or nodes).</summary>
     public Shard Shard { get; init; } = Shard.Whole;
 
@@ -150,9 +156,20 @@ public static class RefineJob
             options.BatchSize, options.KeepGoing);
         // The CPU path refines several images at once; a GPU queue is fed one image at a time.
         int parallelism = backend.ConcurrentImages;
+        // One image per core: when a batch keeps every core busy with its own image, each image runs
+        // single-threaded, with no barrier between threads inside a CRF iteration (tens per CRF, each
+        // of which waits for a preempted thread on a shared machine). A batch smaller than the core
+        // count (the tail of the list, --batch-size 1) keeps the intra-image parallelism.
+        var perImage = backend is CpuBackend && parallelism > 1 ? new CpuBackend(1) : backend;
+        long budget = options.MaxMemoryBytes ?? CrfMemory.DefaultBudgetBytes();
         stream.Run(batch =>
         {
-            ParallelWork.Run(() => Parallel.ForEach(batch, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, item =>
+            // Images at once: as many as the cores, fewer when the largest image's estimate times that
+            // count would pass the memory budget (one 2000x2000 image with 21 labels needs ~2 GB).
+            long largest = batch.Max(item => item.Value.Recipe?.Cams is { } c ? CrfMemory.EstimateBytes(c.Height, c.Width, c.Channels + 1) : 0);
+            int atOnce = CrfMemory.ImagesAtOnce(largest, budget, parallelism);
+            var itemBackend = atOnce >= parallelism && batch.Count >= parallelism ? perImage : backend;
+            ParallelWork.Run(() => Parallel.ForEach(batch, new ParallelOptions { MaxDegreeOfParallelism = atOnce }, item =>
             {
                 var input = item.Value;
                 try
@@ -165,7 +182,7 @@ public static class RefineJob
                     }
                     else
                     {
-                        var (result, scores) = recipe.Run(backend, input.Recipe!, timings.Add);
+                        var (result, scores) = recipe.Run(itemBackend, input.Recipe!, timings.Add);
                         labels = result;
                         timings.Time("write", () =>
                         {
