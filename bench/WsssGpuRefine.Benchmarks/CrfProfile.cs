@@ -42,7 +42,7 @@ internal static class CrfProfile
         var options = new IrLabelOptions();
         var inputs = ids.Select(id =>
         {
-            var image = Io.Png.RgbImageReader.Read(DatasetInputs.ImagePath(Path.Combine(dir, "JPEGImages"), id));
+            var image = Io.Images.RgbImageReader.Read(DatasetInputs.ImagePath(Path.Combine(dir, "JPEGImages"), id));
             var cams = DatasetInputs.ReadDump(DatasetInputs.CamPath(Path.Combine(dir, "cams_irn"), id), "irn", null, image.Height, image.Width).HighRes.ForegroundOnly();
             return (image, cams);
         }).ToList();

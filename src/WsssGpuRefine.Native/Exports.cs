@@ -8,6 +8,7 @@ using WsssGpuRefine.Backends.Vulkan;
 using WsssGpuRefine.Confusion;
 using WsssGpuRefine.Core;
 using WsssGpuRefine.Io.CamDumps;
+using WsssGpuRefine.Io.Images;
 using WsssGpuRefine.Io.Png;
 using WsssGpuRefine.Metrics;
 using WsssGpuRefine.RandomWalk;
