@@ -1,4 +1,4 @@
-// Dense CRF (spec 4.8), one permutohedral blur pass along one lattice axis, as pydensecrf:
+// Dense CRF (lucasb-eyer/pydensecrf densecrf/src/permutohedral.cpp), one permutohedral blur pass along one lattice axis, as pydensecrf:
 // new[v] = old[v] + 0.5 * (old[n1] + old[n2]); a missing neighbour is the zero row vertexCount.
 #define GROUP_SIZE 256
 

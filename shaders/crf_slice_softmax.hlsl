@@ -1,4 +1,4 @@
-// Dense CRF (spec 4.8), one mean-field update per pixel: slice each kernel's blurred lattice
+// Dense CRF (lucasb-eyer/pydensecrf densecrf/src/densecrf.cpp), one mean-field update per pixel: slice each kernel's blurred lattice
 // (weights carry alpha and the symmetric normalisation), add compat times it to -U (Potts: logits
 // are -U + sum_k w_k * Knorm_k Q, pydensecrf's sign), then softmax with the max subtracted.
 // kernelCount 0 gives the initial Q = softmax(-U).

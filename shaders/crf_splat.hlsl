@@ -1,4 +1,4 @@
-// Dense CRF (spec 4.8), permutohedral splat as a gather: the lattice is built on the host, which
+// Dense CRF (lucasb-eyer/pydensecrf densecrf/src/permutohedral.cpp), permutohedral splat as a gather: the lattice is built on the host, which
 // also transposes the pixel -> corner map into a per-vertex list of (pixel, weight) sorted by
 // pixel, so each thread sums one (vertex, label) without atomics (core Vulkan 1.1 has no float
 // atomics). Weights already carry the symmetric normalisation of the source pixel.

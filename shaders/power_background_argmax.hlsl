@@ -1,4 +1,4 @@
-// PSA's power background (spec 4.2) for several images per dispatch: bg = (1 - m)^alpha with m the
+// PSA's power background (jiwoon-ahn/psa infer_cls.py) for several images per dispatch: bg = (1 - m)^alpha with m the
 // max over the foreground maps, label = argmax over [bg; M], ties to the lowest index (background).
 // Integer alpha (exponent != NOT_INTEGER): float32 square-and-multiply, the exact operation order of
 // the CPU path, with 'precise' so no multiply is fused or reordered; both sides then agree bit for bit.

@@ -1,4 +1,4 @@
-// One step of the affinity random walk x <- x.T (spec 4.5/4.6), T = colnorm(A^beta) in stencil form.
+// One step of the affinity random walk x <- x.T (jiwoon-ahn/irn misc/indexing.py, jiwoon-ahn/psa infer_aff.py), T = colnorm(A^beta) in stencil form.
 // Buffers use the host's padded layout (StencilTransition): every plane is (height + 2 halo) rows of
 // rowStride floats with zeros in the halo, so shifted reads need no bounds checks and pairs that
 // leave the grid weigh zero. A is symmetric, so the pair (j, j+d) is read at j and the pair

@@ -1,4 +1,4 @@
-// The exact one-pass threshold sweep (spec 4.1 + 4.9) for several images per dispatch. Per pixel with
+// The exact one-pass threshold sweep (jiwoon-ahn/irn step/eval_cam.py: threshold rule and chainercv confusion) for several images per dispatch. Per pixel with
 // a valid ground truth: m = max over the foreground maps, a = first argmax, bin = number of sorted
 // thresholds strictly below m (the pixel is foreground exactly at those), and
 // histogram[(bin * K + gt) * K + labelIds[a]] += 1. The host turns the histogram into one confusion

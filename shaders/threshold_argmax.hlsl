@@ -1,4 +1,4 @@
-// IRN's constant-threshold rule (spec 4.1) for several images per dispatch:
+// IRN's constant-threshold rule (jiwoon-ahn/irn step/eval_cam.py) for several images per dispatch:
 // label = (max_c M_c > t) ? labelIds[first argmax] : 0, t already rounded to float32 on the host.
 #include "max_argmax.hlsli"
 

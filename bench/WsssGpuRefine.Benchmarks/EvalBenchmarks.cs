@@ -7,7 +7,7 @@ using WsssGpuRefine.Sweep;
 namespace WsssGpuRefine.Benchmarks;
 
 /// <summary>
-/// peer-baselines.md job 3: confusion matrix over 1464 in-memory VOC-size pairs (numpy/chainercv 1.27 s) and the
+/// The peer timing job (bench/peers, bench/RESULTS.md): confusion matrix over 1464 in-memory VOC-size pairs (numpy/chainercv 1.27 s) and the
 /// 60-threshold sweep over 1464 CAM sets (IRN-style 418 s, numpy max/argmax shortcut 75.6 s), CPU backend.
 /// </summary>
 [MemoryDiagnoser]

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Our own re-implementations of the peers' recipes (chainercv confusion, IRN eval_cam sweep, IRN random walk in
-its dense, scipy-sparse and torch-stencil forms) on synthetic VOC-size data shaped like peer-baselines.md's.
+its dense, scipy-sparse and torch-stencil forms) on synthetic VOC-size data shaped like VOC 2012 val (500x375, 21 classes), as in bench/RESULTS.md.
 Each job prints one JSON line: {"job", "variant", "seconds", "items", "note"}. Written for this project; no
 upstream code is copied. Run with Debian's /usr/bin/python3 (numpy 1.24, torch 1.13, python3-scipy)."""
 import argparse, json, sys, time

@@ -1,12 +1,12 @@
 #!/usr/bin/python3
 """Prints the ours-vs-peers ratio table from one machine's outputs of run_side_by_side.sh:
 peers.jsonl (peers.py), BenchmarkDotNet JSON reports (--exporters json) and a `wsss bench --json` report.
-pydensecrf cannot be installed here, so the peer CRF figures are peer-baselines.md's measured ones."""
+pydensecrf cannot be installed here, so the peer CRF figures are our earlier measured ones (bench/RESULTS.md)."""
 import glob, json, statistics, sys
 
 PX = 500 * 375
 N = 1464
-# peer-baselines.md, pydensecrf (2723c7f, gcc -O2), one core, 500x375, 10 iterations
+# our earlier measurement (bench/RESULTS.md), pydensecrf (2723c7f, gcc -O2), one core, 500x375, 10 iterations
 PYDENSECRF_PRESENT, PYDENSECRF_21 = 0.297, 0.729
 
 
@@ -98,9 +98,9 @@ def main():
 
     crf4 = bdn(br, "CrfBenchmarks", "FullCrf", "Labels=4")
     crf21 = bdn(br, "CrfBenchmarks", "FullCrf", "Labels=21")
-    rows.append(("CRF / image, 4 labels", "pydensecrf (peer-baselines.md)", PYDENSECRF_PRESENT, "CrfBenchmarks.FullCrf (BDN)", crf4, "<= 0.15 s",
+    rows.append(("CRF / image, 4 labels", "pydensecrf (earlier measurement)", PYDENSECRF_PRESENT, "CrfBenchmarks.FullCrf (BDN)", crf4, "<= 0.15 s",
                  crf4 is not None and crf4 <= 0.15))
-    rows.append(("CRF / image, 21 labels", "pydensecrf (peer-baselines.md)", PYDENSECRF_21, "CrfBenchmarks.FullCrf (BDN)", crf21, "<= 0.35 s",
+    rows.append(("CRF / image, 21 labels", "pydensecrf (earlier measurement)", PYDENSECRF_21, "CrfBenchmarks.FullCrf (BDN)", crf21, "<= 0.35 s",
                  crf21 is not None and crf21 <= 0.35))
 
     # Whole pipeline per image: the peers' recipe is sweep share + RW + CRF (present classes) + confusion share.

@@ -7,7 +7,7 @@ namespace WsssGpuRefine.Benchmarking;
 public sealed record VocSizeItem(ClassMaps Cams, LabelMap Gt, LabelMap Predicted, RgbImage Image);
 
 /// <summary>
-/// Synthetic VOC-size data shaped like peer-baselines.md's: 500x375, 21 classes, 2-3 present classes, GT with a
+/// Synthetic VOC-size data shaped like VOC 2012 val (as in our earlier peer measurement, bench/RESULTS.md): 500x375, 21 classes, 2-3 present classes, GT with a
 /// 5-px void band, CAMs = blurred one-hot + noise in [0,1]. A pool of distinct images is reused to make up larger
 /// sets (24 distinct VOC-size items are larger than any CPU cache, so reuse flatters nothing).
 /// bench/peers/peers.py builds the same shapes in numpy for the peer recipes.

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace WsssGpuRefine.Crf;
 
-/// <summary>How the unary energies of a CRF are made from its input (seed-methods 4.8).</summary>
+/// <summary>How the unary energies of a CRF are made from its input (lucasb-eyer/pydensecrf densecrf/src/unary.cpp).</summary>
 public enum CrfUnaryKind
 {
     /// <summary>U = −log(clip(p, 1e-5, 1)) with the scores taken as they are (no softmax): psa, wsgcn-partial.</summary>

@@ -4,7 +4,7 @@ namespace WsssGpuRefine.Crf;
 
 /// <summary>
 /// Unary energies U (n labels, H, W), channel-major float32, as pydensecrf's setUnaryEnergy takes
-/// them. Build them with the factory of the unary kind a recipe uses (seed-methods 4.8).
+/// them. Build them with the factory of the unary kind a recipe uses (lucasb-eyer/pydensecrf densecrf/src/unary.cpp).
 /// </summary>
 public sealed class CrfUnary
 {

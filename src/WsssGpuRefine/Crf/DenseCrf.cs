@@ -4,7 +4,7 @@ using WsssGpuRefine.Core;
 namespace WsssGpuRefine.Crf;
 
 /// <summary>
-/// The fully connected CRF exactly as pydensecrf computes it (seed-methods 4.8): Potts
+/// The fully connected CRF exactly as pydensecrf computes it (lucasb-eyer/pydensecrf densecrf/src/densecrf.cpp, permutohedral.cpp): Potts
 /// compatibility, a Gaussian kernel on (x/sxy, y/sxy) and a bilateral kernel on
 /// (x/sxy, y/sxy, R/srgb, G/srgb, B/srgb), each filtered with the permutohedral lattice (self term
 /// kept, DIAG kernel, symmetric normalisation), Q⁰ = softmax(−U) and

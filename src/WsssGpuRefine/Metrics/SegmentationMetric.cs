@@ -2,7 +2,7 @@ using WsssGpuRefine.Confusion;
 
 namespace WsssGpuRefine.Metrics;
 
-/// <summary>The seed methods' mIoU definitions (spec 4.9); each reads the same confusion matrix.</summary>
+/// <summary>The seed methods' mIoU definitions (jiwoon-ahn/irn step/eval_cam.py via chainercv, YudeWang/SEAM evaluation.py); each reads the same confusion matrix.</summary>
 public enum SegmentationMetric
 {
     /// <summary>IoU = diag/(row+col-diag); mean over classes whose denominator is non-zero (IRN family).</summary>

@@ -3,8 +3,8 @@ using WsssGpuRefine.Core;
 namespace WsssGpuRefine.RandomWalk;
 
 /// <summary>
-/// IRN's affinity from a class-boundary map B ∈ [0, 1] on the CAM grid (misc/indexing.py,
-/// spec 4.5): a_ij = 1 − max of B over the path between i and j. The reference pads B with 1 on the
+/// IRN's affinity from a class-boundary map B ∈ [0, 1] on the CAM grid (jiwoon-ahn/irn misc/indexing.py,
+/// step/make_sem_seg_labels.py): a_ij = 1 − max of B over the path between i and j. The reference pads B with 1 on the
 /// left, right and bottom and then crops its dense matrix to the image, so only pairs with both ends
 /// inside survive; since a path never leaves the bounding box of its ends, those pairs never read
 /// the padding and the padding has no other effect. Pairs leaving the grid therefore hold 0.

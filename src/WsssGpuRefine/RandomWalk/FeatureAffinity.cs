@@ -3,7 +3,7 @@ using WsssGpuRefine.Core;
 namespace WsssGpuRefine.RandomWalk;
 
 /// <summary>
-/// AffinityNet's affinity from per-pixel features (PSA network/resnet38_aff.py, spec 4.6):
+/// AffinityNet's affinity from per-pixel features (jiwoon-ahn/psa network/resnet38_aff.py):
 /// a_ij = exp(−mean over channels of |f_i − f_j|), with no path. PSA only emits pairs whose source
 /// lies in rows [0, h − (r−1)) and columns [r−1, w − (r−1)); border pixels join only through the
 /// symmetric copy of a pair sourced elsewhere. <c>restrictSources: false</c> keeps every pair inside.

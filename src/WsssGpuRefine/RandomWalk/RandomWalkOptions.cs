@@ -1,6 +1,6 @@
 namespace WsssGpuRefine.RandomWalk;
 
-/// <summary>Which seed-method recipe wraps the propagation (spec 4.5 vs 4.6).</summary>
+/// <summary>Which seed-method recipe wraps the propagation (jiwoon-ahn/irn step/make_sem_seg_labels.py vs jiwoon-ahn/psa infer_aff.py).</summary>
 public enum RandomWalkRecipe
 {
     /// <summary>
@@ -16,7 +16,7 @@ public enum RandomWalkRecipe
     AffinityNet,
 }
 
-/// <summary>Random-walk parameters; every setter validates. Presets follow spec 3b / 4.5 / 4.6.</summary>
+/// <summary>Random-walk parameters; every setter validates. Presets follow jiwoon-ahn/irn run_sample.py and jiwoon-ahn/psa infer_aff.py defaults.</summary>
 public sealed record RandomWalkOptions
 {
     /// <summary>IRN (constant threshold after the walk) or AffinityNet (PSA/SEAM/SSDD: power background before it).</summary>

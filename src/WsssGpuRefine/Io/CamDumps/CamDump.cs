@@ -2,7 +2,7 @@ using WsssGpuRefine.Core;
 
 namespace WsssGpuRefine.Io.CamDumps;
 
-/// <summary>The layouts of CAM dumps the seed methods write (spec/seed-methods.md section 1.2 and table 3a).</summary>
+/// <summary>The layouts of CAM dumps the seed methods write (jiwoon-ahn/irn step/make_cam.py, jiwoon-ahn/psa infer_cls.py, YudeWang/SEAM infer_SEAM.py).</summary>
 public enum CamDumpFormat
 {
     /// <summary>Variant A: IRN family dict, torch <c>keys</c> (0-based fg) and <c>cam</c>, numpy <c>high_res</c>.</summary>

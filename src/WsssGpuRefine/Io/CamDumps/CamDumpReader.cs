@@ -8,7 +8,7 @@ namespace WsssGpuRefine.Io.CamDumps;
 /// <summary>What the reader may know besides the dump itself.</summary>
 public sealed record CamReadOptions
 {
-    /// <summary>A named <c>--format</c>; null auto-detects the layout (spec section 1.2, "Detection").</summary>
+    /// <summary>A named <c>--format</c>; null auto-detects the layout (see <see cref="CamDumpFormat"/>).</summary>
     public CamFormatPreset? Preset { get; init; }
     /// <summary>
     /// The image-level label as 0-based foreground classes. Needed to tell D from E, and to name the
