@@ -16,7 +16,7 @@ def emit(job, variant, seconds, items, note=""):
 
 def one_item(rng):
     """GT boxes for 2-3 present classes, a 5-px void band where the label changes, CAMs = soft box + noise in [0,1]
-    (the same construction as src/WsssGpuRefine/Benchmarking/VocSizeData.cs), predictions = GT shifted by 7 px + 2% noise."""
+    (the same construction as src/WsssGpuRefine.Tools/Benchmarking/VocSizeData.cs), predictions = GT shifted by 7 px + 2% noise."""
     present = rng.integers(2, 4)
     ids = np.sort(rng.permutation(np.arange(1, K))[:present])
     gt = np.zeros((H, W), np.uint8)

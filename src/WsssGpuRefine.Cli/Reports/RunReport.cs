@@ -2,7 +2,6 @@ using WsssGpuRefine.Core;
 using WsssGpuRefine.Io.Images;
 using WsssGpuRefine.Io.Png;
 using WsssGpuRefine.Jobs;
-using WsssGpuRefine.Reports;
 using WsssGpuRefine.Labels;
 using WsssGpuRefine.Threshold;
 

@@ -3,7 +3,7 @@ using WsssGpuRefine.Core;
 using WsssGpuRefine.Datasets;
 using WsssGpuRefine.Io;
 
-namespace WsssGpuRefine.Reports;
+namespace WsssGpuRefine.Cli.Reports;
 
 /// <summary>One row of a contact sheet; any panel may be missing.</summary>
 public sealed record ContactSheetRow(string Id, RgbImage Image, ClassMaps? Cams, LabelMap? PseudoLabel, LabelMap? GroundTruth);
