@@ -99,7 +99,7 @@ internal static class CommonOptions
         var option = new Option<long>("--max-dump-elements")
         {
             Description = "most array elements one CAM dump may hold in all (torch views can be tiny on disk yet huge); default 2^27",
-            DefaultValueFactory = _ => Io.Npy.NpyReadLimits.DefaultMaxElements,
+            DefaultValueFactory = _ => Io.Arrays.NpyReadLimits.DefaultMaxElements,
         };
         option.Validators.Add(result =>
         {

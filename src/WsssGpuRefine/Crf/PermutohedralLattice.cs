@@ -446,15 +446,6 @@ internal sealed class PermutohedralLattice
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static unsafe void ClearRow(float* dst, int stride)
-    {
-        int k = 0;
-        if (Vector256.IsHardwareAccelerated)
-            for (; k + 8 <= stride; k += 8) Vector256.Store(Vector256<float>.Zero, dst + k);
-        for (; k < stride; k += 4) Vector128.Store(Vector128<float>.Zero, dst + k);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static unsafe void AddScaledRow(float* dst, float* src, float w, int stride)
     {
         int k = 0;

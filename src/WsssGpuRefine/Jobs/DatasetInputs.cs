@@ -1,4 +1,5 @@
 using WsssGpuRefine.Core;
+using WsssGpuRefine.Io.Arrays;
 using WsssGpuRefine.Io.CamDumps;
 using WsssGpuRefine.Io.Lists;
 using WsssGpuRefine.Io.Npy;

@@ -43,8 +43,8 @@ public sealed record EvalOptions
     public int BatchSize { get; init; } = 32;
     /// <summary>Deterministic slice of the list this run scores (scale-out; merge the reports with ReportMerge).</summary>
     public Shard Shard { get; init; } = Shard.Whole;
-    /// <summary>The most array elements one CAM dump may materialise in all (<c>--max-dump-elements</c>; see <see cref="Io.Npy.NpyReadLimits"/>).</summary>
-    public long MaxDumpElements { get; init; } = Io.Npy.NpyReadLimits.DefaultMaxElements;
+    /// <summary>The most array elements one CAM dump may materialise in all (<c>--max-dump-elements</c>; see <see cref="Io.Arrays.NpyReadLimits"/>).</summary>
+    public long MaxDumpElements { get; init; } = Io.Arrays.NpyReadLimits.DefaultMaxElements;
 
     internal void Validate()
     {

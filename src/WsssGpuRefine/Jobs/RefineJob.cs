@@ -3,6 +3,7 @@ using WsssGpuRefine.Backends;
 using WsssGpuRefine.Confusion;
 using WsssGpuRefine.Core;
 using WsssGpuRefine.Crf;
+using WsssGpuRefine.Io.Arrays;
 using WsssGpuRefine.Io;
 using WsssGpuRefine.Io.Npy;
 using WsssGpuRefine.Io.Png;
@@ -79,8 +80,8 @@ public sealed record RefineOptions
 
     internal bool NeedsImage => ToRecipeOptions().NeedsImage;
 
-    /// <summary>The most array elements one CAM dump may materialise in all (<c>--max-dump-elements</c>; see <see cref="Io.Npy.NpyReadLimits"/>).</summary>
-    public long MaxDumpElements { get; init; } = Io.Npy.NpyReadLimits.DefaultMaxElements;
+    /// <summary>The most array elements one CAM dump may materialise in all (<c>--max-dump-elements</c>; see <see cref="Io.Arrays.NpyReadLimits"/>).</summary>
+    public long MaxDumpElements { get; init; } = Io.Arrays.NpyReadLimits.DefaultMaxElements;
 
     /// <summary>The recipe these options describe, in the library's terms (<see cref="Recipes.RecipeOptions"/>).</summary>
     public RecipeOptions ToRecipeOptions() => new()

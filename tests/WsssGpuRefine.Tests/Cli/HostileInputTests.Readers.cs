@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using WsssGpuRefine.Io.Arrays;
 using WsssGpuRefine.Io.Npy;
 using WsssGpuRefine.Tests.Io;
 using static WsssGpuRefine.Tests.Cli.HostileScratch;

@@ -1,6 +1,7 @@
 using WsssGpuRefine.Backends;
 using WsssGpuRefine.Core;
 using WsssGpuRefine.Datasets.Synthetic;
+using WsssGpuRefine.Io.Arrays;
 using WsssGpuRefine.Io.Npy;
 using WsssGpuRefine.Io.Png;
 using WsssGpuRefine.Jobs;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using WsssGpuRefine.Backends;
 using WsssGpuRefine.Datasets.Synthetic;
+using WsssGpuRefine.Io.Arrays;
 using WsssGpuRefine.Io.Npy;
 using WsssGpuRefine.Io.Png;
 using WsssGpuRefine.Jobs;

@@ -1,4 +1,5 @@
 using WsssGpuRefine.Core;
+using WsssGpuRefine.Io.Arrays;
 using WsssGpuRefine.Io.CamDumps;
 using WsssGpuRefine.Io.Npy;
 using WsssGpuRefine.Io.Images;

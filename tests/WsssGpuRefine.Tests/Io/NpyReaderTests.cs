@@ -1,5 +1,6 @@
 using System.Text;
 using WsssGpuRefine.Core;
+using WsssGpuRefine.Io.Arrays;
 using WsssGpuRefine.Io.Npy;
 
 namespace WsssGpuRefine.Tests.Io;

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO.Compression;
 using System.Text;
 using WsssGpuRefine.Core;
+using WsssGpuRefine.Io.Arrays;
 using WsssGpuRefine.Io.CamDumps;
 using WsssGpuRefine.Io.Images;
 using WsssGpuRefine.Io.Npy;

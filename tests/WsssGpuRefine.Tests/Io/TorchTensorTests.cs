@@ -1,3 +1,4 @@
+using WsssGpuRefine.Io.Arrays;
 using WsssGpuRefine.Io.Npy;
 using WsssGpuRefine.Io.Pickle;
 

@@ -2,6 +2,7 @@ using WsssGpuRefine.Backends;
 using WsssGpuRefine.Core;
 using WsssGpuRefine.Crf;
 using WsssGpuRefine.Datasets.Synthetic;
+using WsssGpuRefine.Io.Arrays;
 using WsssGpuRefine.Io.Npy;
 using WsssGpuRefine.Io.Png;
 using WsssGpuRefine.Jobs;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using WsssGpuRefine.Core;
+using WsssGpuRefine.Io.Arrays;
 using WsssGpuRefine.Io.Npy;
 using WsssGpuRefine.Io.Pickle;
 

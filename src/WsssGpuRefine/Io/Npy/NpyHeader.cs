@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using WsssGpuRefine.Core;
+using WsssGpuRefine.Io.Arrays;
 
 namespace WsssGpuRefine.Io.Npy;
 

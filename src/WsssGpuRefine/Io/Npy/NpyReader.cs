@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
 using WsssGpuRefine.Core;
+using WsssGpuRefine.Io.Arrays;
 using WsssGpuRefine.Io.Pickle;
 
 namespace WsssGpuRefine.Io.Npy;
@@ -32,12 +33,12 @@ public static class NpyReader
         using var file = OpenRead(path);
         var (header, dtype) = ReadHeader(file);
         if (dtype.Type == NpyElementType.Object) return ReadPickledBody(file, header, limits);
-        long need = DataLength(header.Shape, dtype);
+        long need = NpyArray.DataLength(header.Shape, dtype);
         limits.NewBudget().Charge(NpyArray.CountOf(header.Shape));
         RequireInFile(file, need);
         var data = new byte[need];
         ReadExactly(file, data);
-        return Normalise(data, dtype, header.Shape, header.FortranOrder);
+        return NpyArray.Normalise(data, dtype, header.Shape, header.FortranOrder);
     });
 
     /// <summary>
@@ -54,18 +55,18 @@ public static class NpyReader
         if (dtype.Type == NpyElementType.Float32 && (!header.FortranOrder || header.Shape.Length <= 1))
         {
             long count = NpyArray.CountOf(header.Shape);
-            RequireInFile(file, DataLength(header.Shape, dtype));
+            RequireInFile(file, NpyArray.DataLength(header.Shape, dtype));
             var values = new float[count];
             var bytes = MemoryMarshal.AsBytes(values.AsSpan());
             ReadExactly(file, bytes);
             if (dtype.BigEndian) NpyArray.SwapBytes(bytes, 4);
             return new NpyFloat32Array(header.Shape, values);
         }
-        long length = DataLength(header.Shape, dtype);
+        long length = NpyArray.DataLength(header.Shape, dtype);
         RequireInFile(file, length);
         var data = new byte[length];
         ReadExactly(file, data);
-        var array = Normalise(data, dtype, header.Shape, header.FortranOrder);
+        var array = NpyArray.Normalise(data, dtype, header.Shape, header.FortranOrder);
         return new NpyFloat32Array(array.Shape, array.ToFloat32());
     });
 
@@ -91,7 +92,7 @@ public static class NpyReader
         var body = file[(int)stream.Position..];
         if (dtype.Type == NpyElementType.Object) return Unpickle(body, header, limits);
         limits.NewBudget().Charge(NpyArray.CountOf(header.Shape));
-        return FromRaw(body.Span, dtype, header.Shape, header.FortranOrder);
+        return NpyArray.FromRaw(body.Span, dtype, header.Shape, header.FortranOrder);
     }
 
     // ---------------------------------------------------------------- shared parts
@@ -129,14 +130,6 @@ public static class NpyReader
             throw new WsssInputException(null, "truncated NPY header");
         var header = NpyHeader.Parse(encoding.GetString(headerBytes));
         return (header, NpyDType.ParseOrThrow(header.Descr));
-    }
-
-    private static long DataLength(int[] shape, NpyDType dtype)
-    {
-        long count = NpyArray.CountOf(shape);
-        long need = count * dtype.ItemSize;
-        if (need > Array.MaxLength) throw new WsssInputException(null, $"array of {count} elements is too large");
-        return need;
     }
 
     /// <summary>A declared size the file cannot hold is refused before anything that large is allocated.</summary>
@@ -181,37 +174,6 @@ public static class NpyReader
         if (!array.Shape.AsSpan().SequenceEqual(header.Shape))
             throw new WsssInputException(null, "the pickled array's shape differs from the NPY header's");
         return array;
-    }
-
-    /// <summary>Builds a row-major little-endian array from raw element bytes in either byte and memory order.</summary>
-    internal static NpyArray FromRaw(ReadOnlySpan<byte> raw, NpyDType dtype, int[] shape, bool fortranOrder, byte[]? reusable = null)
-    {
-        long need = DataLength(shape, dtype);
-        if (raw.Length < need)
-            throw new WsssInputException(null, $"truncated array data: expected {need} bytes, found {raw.Length}");
-        // A pickled array's data bytes are already a private copy: keep them instead of copying again
-        // (only when nothing will be swapped in place, since memoised bytes may be shared).
-        byte[] data = reusable is not null && reusable.Length == need && !dtype.BigEndian && !(fortranOrder && shape.Length > 1)
-            ? reusable
-            : raw[..(int)need].ToArray();
-        return Normalise(data, dtype, shape, fortranOrder);
-    }
-
-    /// <summary>Reorders Fortran data to C order and swaps big-endian elements; takes ownership of <paramref name="data"/>.</summary>
-    private static NpyArray Normalise(byte[] data, NpyDType dtype, int[] shape, bool fortranOrder)
-    {
-        if (fortranOrder && shape.Length > 1)
-        {
-            var strides = new long[shape.Length];
-            long s = 1;
-            for (int i = 0; i < shape.Length; i++) { strides[i] = s; s *= shape[i]; }
-            data = NpyArray.GatherStrided(data, dtype.ItemSize, 0, shape, strides);
-        }
-        if (dtype.BigEndian) NpyArray.SwapBytes(data, dtype.ItemSize);
-        if (dtype.Type == NpyElementType.Bool)
-            foreach (byte b in data)
-                if (b > 1) throw new WsssInputException(null, "boolean array holds a byte other than 0 or 1");
-        return new NpyArray { Shape = shape, DType = dtype with { BigEndian = false }, Data = data };
     }
 
     /// <summary>A read-only stream over memory, so in-memory and file reads share the header parser.</summary>

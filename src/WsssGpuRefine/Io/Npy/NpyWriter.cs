@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using WsssGpuRefine.Io.Arrays;
 
 namespace WsssGpuRefine.Io.Npy;
 

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using WsssGpuRefine.Core;
+using WsssGpuRefine.Io.Arrays;
 
 namespace WsssGpuRefine.Io.Npy;
 

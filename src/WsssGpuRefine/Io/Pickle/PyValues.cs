@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using WsssGpuRefine.Core;
-using WsssGpuRefine.Io.Npy;
+using WsssGpuRefine.Io.Arrays;
 
 namespace WsssGpuRefine.Io.Pickle;
 

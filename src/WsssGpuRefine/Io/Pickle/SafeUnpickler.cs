@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Numerics;
 using System.Text;
 using WsssGpuRefine.Core;
-using WsssGpuRefine.Io.Npy;
+using WsssGpuRefine.Io.Arrays;
 
 namespace WsssGpuRefine.Io.Pickle;
 
@@ -661,7 +661,7 @@ internal sealed class PickleMachine
             array.SetFloat32(shape, values);
             return;
         }
-        var built = NpyReader.FromRaw(raw, dtype, shape, fortran, data as byte[]);
+        var built = NpyArray.FromRaw(raw, dtype, shape, fortran, data as byte[]);
         array.Shape = built.Shape;
         array.DType = built.DType;
         array.Data = built.Data;

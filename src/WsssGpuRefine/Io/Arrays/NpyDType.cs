@@ -1,6 +1,6 @@
 using WsssGpuRefine.Core;
 
-namespace WsssGpuRefine.Io.Npy;
+namespace WsssGpuRefine.Io.Arrays;
 
 /// <summary>The element kinds the readers understand (numpy's and torch's plain numeric types).</summary>
 public enum NpyElementType
@@ -41,8 +41,6 @@ public readonly record struct NpyDType(NpyElementType Type, bool BigEndian)
 
     /// <summary>True for the signed and unsigned integer types (not Bool).</summary>
     public bool IsInteger => Type is >= NpyElementType.Int8 and <= NpyElementType.UInt64;
-    /// <summary>True for float16, float32 and float64.</summary>
-    public bool IsFloat => Type is NpyElementType.Float16 or NpyElementType.Float32 or NpyElementType.Float64;
 
     /// <summary>Bytes per element of <paramref name="type"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is not a defined element type.</exception>

@@ -1,6 +1,6 @@
 using WsssGpuRefine.Core;
 
-namespace WsssGpuRefine.Io.Npy;
+namespace WsssGpuRefine.Io.Arrays;
 
 /// <summary>
 /// What one NPY file (a CAM dump, an NPZ archive) may make the reader allocate, whatever its headers

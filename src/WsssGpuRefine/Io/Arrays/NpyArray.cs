@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using WsssGpuRefine.Core;
 
-namespace WsssGpuRefine.Io.Npy;
+namespace WsssGpuRefine.Io.Arrays;
 
 /// <summary>
 /// An n-dimensional array read from an NPY file, a pickled numpy array or a pickled torch tensor.
@@ -286,5 +286,45 @@ public sealed class NpyArray
             }
             if (axis < 0) break;
         }
+    }
+
+    /// <summary>The byte length of an array of this shape and dtype; refuses one no .NET array can hold.</summary>
+    internal static long DataLength(int[] shape, NpyDType dtype)
+    {
+        long count = CountOf(shape);
+        long need = count * dtype.ItemSize;
+        if (need > Array.MaxLength) throw new WsssInputException(null, $"array of {count} elements is too large");
+        return need;
+    }
+
+    /// <summary>Builds a row-major little-endian array from raw element bytes in either byte and memory order.</summary>
+    internal static NpyArray FromRaw(ReadOnlySpan<byte> raw, NpyDType dtype, int[] shape, bool fortranOrder, byte[]? reusable = null)
+    {
+        long need = DataLength(shape, dtype);
+        if (raw.Length < need)
+            throw new WsssInputException(null, $"truncated array data: expected {need} bytes, found {raw.Length}");
+        // A pickled array's data bytes are already a private copy: keep them instead of copying again
+        // (only when nothing will be swapped in place, since memoised bytes may be shared).
+        byte[] data = reusable is not null && reusable.Length == need && !dtype.BigEndian && !(fortranOrder && shape.Length > 1)
+            ? reusable
+            : raw[..(int)need].ToArray();
+        return Normalise(data, dtype, shape, fortranOrder);
+    }
+
+    /// <summary>Reorders Fortran data to C order and swaps big-endian elements; takes ownership of <paramref name="data"/>.</summary>
+    internal static NpyArray Normalise(byte[] data, NpyDType dtype, int[] shape, bool fortranOrder)
+    {
+        if (fortranOrder && shape.Length > 1)
+        {
+            var strides = new long[shape.Length];
+            long s = 1;
+            for (int i = 0; i < shape.Length; i++) { strides[i] = s; s *= shape[i]; }
+            data = GatherStrided(data, dtype.ItemSize, 0, shape, strides);
+        }
+        if (dtype.BigEndian) SwapBytes(data, dtype.ItemSize);
+        if (dtype.Type == NpyElementType.Bool)
+            foreach (byte b in data)
+                if (b > 1) throw new WsssInputException(null, "boolean array holds a byte other than 0 or 1");
+        return new NpyArray { Shape = shape, DType = dtype with { BigEndian = false }, Data = data };
     }
 }
