@@ -283,7 +283,7 @@ public static class RefineJob
             lock (_ticks) _ticks[stage] = _ticks.GetValueOrDefault(stage) + ticks;
         }
 
-        public IReadOnlyDictionary<string, double> Snapshot()
+        public Dictionary<string, double> Snapshot()
         {
             lock (_ticks) return _ticks.ToDictionary(kv => kv.Key, kv => kv.Value / (double)Stopwatch.Frequency);
         }

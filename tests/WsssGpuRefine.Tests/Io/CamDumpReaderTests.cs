@@ -22,7 +22,7 @@ public class CamDumpReaderTests
         _ => CamDumpFormat.PlainWithBackground,
     };
 
-    private static IReadOnlySet<int> PresentFor(JsonElement e) =>
+    private static HashSet<int> PresentFor(JsonElement e) =>
         IoFixtures.Ints(e.GetProperty("labelIds")).Where(id => id > 0).Select(id => id - 1).ToHashSet();
 
     [Theory]

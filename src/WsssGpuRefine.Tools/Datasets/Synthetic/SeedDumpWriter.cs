@@ -76,7 +76,9 @@ internal static class SeedDumpWriter
     }
 
     /// <summary>The few pickle opcodes numpy's and torch's reducers emit.</summary>
+#pragma warning disable CA1001 // its MemoryStream holds no unmanaged resource; ToArray is the end of its life
     private sealed class PickleEmitter
+#pragma warning restore CA1001
     {
         private readonly MemoryStream _s = new();
         private readonly int _protocol;

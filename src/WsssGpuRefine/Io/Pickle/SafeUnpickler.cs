@@ -468,7 +468,9 @@ internal sealed class PickleMachine
         }
     }
 
+#pragma warning disable CA1859 // a long when it fits, else a BigInteger: the boxed object is the point
     private static object DecodeLong(ReadOnlySpan<byte> b)
+#pragma warning restore CA1859
     {
         // numpy/torch write nothing longer than torch's 10-byte magic number; a huge integer would only make
         // later printing (quadratic) slow.
@@ -706,7 +708,7 @@ internal sealed class PickleMachine
         return tensor;
     }
 
-    private static object StoragePersistentId(object? pid)
+    private static StorageRecord StoragePersistentId(object? pid)
     {
         // ("storage", storage type, key, location, element count, view metadata)
         if (pid is not object?[] t || t.Length != 6 || t[0] is not "storage" || t[1] is not GlobalRef { Kind: GlobalKind.StorageType } type

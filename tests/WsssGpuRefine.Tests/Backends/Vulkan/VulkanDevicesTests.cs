@@ -108,8 +108,8 @@ public sealed class VulkanDevicesTests
         public void Dispose()
         {
             foreach (var (name, old) in _saved)
-                if (old is null) unsetenv(name);
-                else setenv(name, old, 1);
+                if (old is null) _ = unsetenv(name);
+                else _ = setenv(name, old, 1);
         }
 
         [DllImport("libc", CharSet = CharSet.Ansi)] private static extern nint getenv(string name);
