@@ -40,6 +40,12 @@ public sealed record RefineOptions
     public string? IcdSeedsDirectory { get; init; }
     /// <summary>PSA's la/ha rule: two power-background CRFs (alphas low/high), 255 where they disagree.</summary>
     public PsaLaHaOptions? LaHa { get; init; }
+    /// <summary>With <see cref="LaHa"/>: 8 writes the la/ha map on AffinityNet's stride-8 grid (<see cref="AffinityLabelStep"/>); 1 keeps the image size.</summary>
+    public int LaHaStride { get; init; } = 1;
+    /// <summary>RRM's reliable regions (<see cref="ReliableRegionStep"/>).</summary>
+    public ReliableRegionOptions? ReliableRegions { get; init; }
+    /// <summary>WSGCN's partial labels (<see cref="WsgcnPartialLabelStep"/>; IRN-format dumps).</summary>
+    public ReliableRegionOptions? WsgcnPartialLabels { get; init; }
 
     /// <summary>Random-walk stage (null = none).</summary>
     public AffinitySource? RandomWalkSource { get; init; }
@@ -76,6 +82,9 @@ public sealed record RefineOptions
         Rule = Rule,
         IrLabel = IrLabel,
         LaHa = LaHa,
+        LaHaStride = LaHaStride,
+        ReliableRegions = ReliableRegions,
+        WsgcnPartialLabels = WsgcnPartialLabels,
         IcdSeeds = IcdSeedsDirectory is not null,
         RandomWalkAffinity = RandomWalkSource is { } source
             ? (input, gridHeight, gridWidth, walk) => source.Load(input.Id, input.Image, gridHeight, gridWidth, walk)
