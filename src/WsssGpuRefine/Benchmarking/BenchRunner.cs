@@ -55,7 +55,7 @@ public sealed class BenchRunner
 
     // The recipes `wsss refine` runs, built by the same RecipeOptions: --rw image; --threshold 0.25 --crf irn (the CRF
     // over a constant-background stack, as after IRN's walk); --rw image --crf irn.
-    private static readonly Recipe RandomWalkRecipe = new RecipeOptions
+    private static readonly Recipe WalkRecipe = new RecipeOptions
     {
         RandomWalkAffinity = RandomWalkStep.ImageAffinity, RandomWalkAffinityNeedsImage = true, RandomWalk = Walk,
     }.Build();
@@ -180,7 +180,7 @@ public sealed class BenchRunner
                 ConfusionCounting.Count(backend, items.Select(i => new LabelPair(i.Data.Predicted, i.Data.Gt)).ToArray(), Confusion);
                 break;
             case BenchStage.RandomWalk:
-                PerImage(backend, items, item => RandomWalkRecipe.Run(backend, item.Input));
+                PerImage(backend, items, item => WalkRecipe.Run(backend, item.Input));
                 break;
             case BenchStage.Crf:
                 PerImage(backend, items, item => CrfRecipe.Run(backend, item.Input));

@@ -60,7 +60,11 @@ public sealed record RefineOptions
     /// (the CRF's marginals when a CRF runs last; <see cref="RecipeOutput.Scores"/>).
     /// </summary>
     public bool SaveScores { get; init; }
-    /// <summary>Rewrite outputs that exist; false skips them (resuming an interrupted run) and still scores them.</summary>
+    /// <summary>
+    /// Recompute every output (a folder holding another recipe's outputs is then taken over); false resumes: outputs
+    /// recorded complete for this recipe and unchanged inputs are skipped (and still scored), and a folder holding
+    /// another recipe's outputs is refused.
+    /// </summary>
     public bool Overwrite { get; init; }
     /// <summary>Skip and list bad items (<c>--keep-going</c>) instead of stopping at the first.</summary>
     public bool KeepGoing { get; init; }
@@ -127,15 +131,20 @@ public static class RefineJob
     /// <returns>Counts written and skipped, failures, the score when a ground truth was given, and seconds per stage.</returns>
     /// <exception cref="RecipeOptionsException">The options are inconsistent (e.g. no first step, two first steps, a CRF without images).</exception>
     /// <exception cref="ItemFailedException">An item is bad and <see cref="RefineOptions.KeepGoing"/> is false.</exception>
+    /// <exception cref="WsssInputException">The output folder is a file, or holds another recipe's outputs and <see cref="RefineOptions.Overwrite"/> is false.</exception>
     public static RefineReport Run(ComputeBackend backend, RefineOptions options, IProgress<int>? progress = null, Action<string>? info = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(options);
         var recipe = options.Validate();
         var ids = options.Shard.Select(options.Ids);
+        if (File.Exists(options.OutputDirectory))
+            throw new WsssInputException(options.OutputDirectory, "--out names a file; it must be a folder (created if missing)");
         Directory.CreateDirectory(options.OutputDirectory);
+        // Only temporaries of writers that are gone: other shards may be writing into this folder right now.
         int stale = AtomicFileWriter.CleanStaleTemporaries(options.OutputDirectory);
         if (stale > 0) info?.Invoke($"info: removed {stale} partial output(s) of an interrupted run");
+        using var ledger = RefineLedger.Open(options, info);
 
         var classLabels = options.ClassLabelsFile is null ? null : DatasetInputs.ReadClassLabels(options.ClassLabelsFile);
         var timings = new StageTimings();
@@ -143,7 +152,7 @@ public static class RefineJob
         var total = new ConfusionMatrix(options.Classes);
         int written = 0, skipped = 0, scored = 0;
 
-        var stream = new BatchStream<ItemInput>(ids, id => Load(id, options, classLabels, timings), id => DatasetInputs.CamPath(options.CamsDirectory, id),
+        var stream = new BatchStream<ItemInput>(ids, id => Load(id, options, classLabels, ledger, timings), id => DatasetInputs.CamPath(options.CamsDirectory, id),
             options.BatchSize, options.KeepGoing);
         // The CPU path refines several images at once; a GPU queue is fed one image at a time.
         int parallelism = backend is VulkanBackend ? 1 : (backend as CpuBackend)?.MaxDegreeOfParallelism ?? Environment.ProcessorCount;
@@ -166,10 +175,13 @@ public static class RefineJob
                         labels = result;
                         timings.Time("write", () =>
                         {
+                            bool saveScores = options.SaveScores && scores is not null;
+                            if (saveScores)
+                                AtomicFileWriter.Write(RefineLedger.ScoresPath(options, input.Id),
+                                    s => NpyWriter.WriteFloat32(s, scores!.Data, scores.Channels, scores.Height, scores.Width));
                             AtomicFileWriter.Write(OutputPath(options, input.Id), s => LabelPngWriter.Write(s, labels));
-                            if (options.SaveScores && scores is not null)
-                                AtomicFileWriter.Write(Path.Combine(options.OutputDirectory, input.Id + ".npy"),
-                                    s => NpyWriter.WriteFloat32(s, scores.Data, scores.Channels, scores.Height, scores.Width));
+                            // The item is complete only now, with every output in place.
+                            ledger.Record(input.Id, saveScores);
                         });
                         Interlocked.Increment(ref written);
                     }
@@ -199,13 +211,14 @@ public static class RefineJob
     /// <summary>One list item: what its recipe reads (null when its output is complete), its ground truth and existing output.</summary>
     private sealed record ItemInput(string Id, RecipeInput? Recipe, LabelMap? GroundTruth, LabelMap? Existing);
 
-    private static ItemInput Load(string id, RefineOptions o, IReadOnlyDictionary<string, IReadOnlySet<int>>? classLabels, StageTimings timings)
+    private static ItemInput Load(string id, RefineOptions o, IReadOnlyDictionary<string, IReadOnlySet<int>>? classLabels, RefineLedger ledger,
+        StageTimings timings)
     {
         return timings.Time("decode", () =>
         {
             LabelMap? gt = o.GroundTruthDirectory is null ? null : DatasetInputs.ReadGroundTruth(o.GroundTruthDirectory, id, o.Classes);
             string output = OutputPath(o, id);
-            if (!o.Overwrite && File.Exists(output))
+            if (ledger.IsComplete(id))
                 return new ItemInput(id, null, gt, LabelPngReader.Read(output));
 
             RgbImage? image = o.NeedsImage ? Io.Png.RgbImageReader.Read(DatasetInputs.ImagePath(o.ImagesDirectory!, id)) : null;
