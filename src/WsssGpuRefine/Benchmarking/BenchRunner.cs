@@ -214,9 +214,6 @@ public sealed class BenchRunner
 
     private static void PerImage(ComputeBackend backend, Item[] items, Action<Item, int> work)
     {
-        if (backend is CpuBackend cpu)
-            Parallel.For(0, items.Length, cpu.ParallelOptions, i => work(items[i], i));
-        else
-            for (int i = 0; i < items.Length; i++) work(items[i], i);
+        Parallel.For(0, items.Length, new ParallelOptions { MaxDegreeOfParallelism = backend.ConcurrentImages }, i => work(items[i], i));
     }
 }

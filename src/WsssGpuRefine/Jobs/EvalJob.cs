@@ -159,9 +159,8 @@ public static class EvalJob
         var confusionOptions = new ConfusionOptions(o.Classes, SegmentationMetrics.PredictedIgnoreFor(o.Metric));
         stream.Run(batch =>
         {
-            var labels = ThresholdLabeling.Label(backend, batch.Select(b => b.Value.Cams).ToArray(), rule);
-            var pairs = labels.Select((l, i) => new LabelPair(l, batch[i].Value.GroundTruth)).ToArray();
-            total.Add(ConfusionCounting.Count(backend, pairs, confusionOptions));
+            // One fused pass per chunk on the GPU: no label map goes to the host and back.
+            total.Add(ThresholdConfusion.Count(backend, batch.Select(b => b.Value).ToArray(), rule, confusionOptions));
             images += batch.Count;
         }, progress);
         return EvalReport.From(total, o.Metric, images, backend.Name,

@@ -1,5 +1,4 @@
 using WsssGpuRefine.Backends;
-using WsssGpuRefine.Backends.Vulkan;
 using WsssGpuRefine.Core;
 using WsssGpuRefine.Labels;
 
@@ -229,20 +228,16 @@ public static class RandomWalker
         if (channels < 0 || (long)channels * affinity.PixelCount != values.Length)
             throw new ArgumentException($"values hold {values.Length} floats, not {channels}x{affinity.Height}x{affinity.Width}", nameof(values));
         if (channels == 0) return;
-        var cpu = backend as CpuBackend ?? CpuBackend.Shared;
+        var host = backend ?? CpuBackend.Shared;
         if (affinity is DenseMatrixAffinity dense)
         {
             // One matrix product, bound by reading N² floats once: the CPU streams it as fast as an upload would.
-            RandomWalkCpu.ApplyDense(dense, values, channels, cpu);
+            RandomWalkCpu.ApplyDense(dense, values, channels, host);
             return;
         }
         if (affinity is not StencilAffinity stencil)
             throw new ArgumentException($"unsupported affinity {affinity.GetType().Name}", nameof(affinity));
-        if (backend is VulkanBackend vk
-            && RandomWalkVulkan.TryPropagate(vk, StencilTransition.Build(stencil, options.Beta, 1), values, channels, options.Steps))
-            return;
-        var transition = StencilTransition.Build(stencil, options.Beta, System.Numerics.Vector<float>.Count);
-        RandomWalkCpu.Propagate(transition, values, channels, options.Steps, cpu, options.DoubleAccumulation);
+        host.Run(new StencilWalk(stencil, options, values, channels));
     }
 
     /// <summary>

@@ -4,7 +4,10 @@ using WsssGpuRefine.Labels;
 
 namespace WsssGpuRefine.Threshold;
 
-/// <summary>CAM -> label map by a background rule and argmax (<see cref="ScoreLabels"/>), batched on a backend.</summary>
+/// <summary>
+/// CAM -> label map by a background rule and argmax (IRN's constant threshold, PSA's power background). The CPU
+/// side is in ThresholdLabeling.Cpu.cs, the GPU side in ThresholdLabeling.Vulkan.cs.
+/// </summary>
 public static partial class ThresholdLabeling
 {
     /// <summary>Labels one image on the CPU. A stored background channel (variants B, E) is ignored.</summary>
@@ -26,24 +29,9 @@ public static partial class ThresholdLabeling
         ArgumentNullException.ThrowIfNull(rule);
         var foregrounds = cams.Select(c => c.ForegroundOnly()).ToArray();
         var outputs = foregrounds.Select(c => new LabelMap(c.Height, c.Width)).ToArray();
-        if (!TryLabelOnGpu(backend, foregrounds, rule, outputs))
-        {
-            var options = backend is CpuBackend cpu ? cpu.ParallelOptions : new ParallelOptions();
-            ParallelWork.Run(() => Parallel.For(0, foregrounds.Length, options, i => LabelCpu(foregrounds[i], rule, outputs[i].Labels)));
-        }
-        return outputs;
+        return backend.Run(new LabelBatch(foregrounds, rule, outputs));
     }
 
-    /// <summary>Filled in by the GPU side of this operation; returns false when the backend is not a GPU.</summary>
-    static partial void LabelOnGpu(ComputeBackend backend, ClassMaps[] cams, BackgroundRule rule, LabelMap[] outputs, ref bool done);
-
-    private static bool TryLabelOnGpu(ComputeBackend backend, ClassMaps[] cams, BackgroundRule rule, LabelMap[] outputs)
-    {
-        bool done = false;
-        LabelOnGpu(backend, cams, rule, outputs, ref done);
-        return done;
-    }
-
-    internal static void LabelCpu(ClassMaps fg, BackgroundRule rule, Span<byte> labels) =>
-        ScoreLabels.LabelInto(fg, rule, labels, indices: false);
+    /// <summary>One batch call: foreground-only maps, the rule, and one output per map (same size).</summary>
+    private sealed partial record LabelBatch(ClassMaps[] Cams, BackgroundRule Rule, LabelMap[] Outputs) : IBackendOperation<LabelMap[]>;
 }

@@ -2,7 +2,7 @@ using WsssGpuRefine.Backends;
 using WsssGpuRefine.Core;
 using WsssGpuRefine.Crf;
 using WsssGpuRefine.Recipes;
-using WsssGpuRefine.Tests.Vulkan;
+using WsssGpuRefine.Tests.Backends.Vulkan;
 using Xunit.Abstractions;
 
 namespace WsssGpuRefine.Tests.Crf;

@@ -9,7 +9,7 @@ using WsssGpuRefine.Labels;
 using WsssGpuRefine.RandomWalk;
 using WsssGpuRefine.Recipes;
 using WsssGpuRefine.Tests.Cli;
-using WsssGpuRefine.Tests.Vulkan;
+using WsssGpuRefine.Tests.Backends.Vulkan;
 using WsssGpuRefine.Threshold;
 
 namespace WsssGpuRefine.Tests.Labels;

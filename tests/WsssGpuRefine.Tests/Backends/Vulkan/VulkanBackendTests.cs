@@ -4,15 +4,17 @@ using WsssGpuRefine.Core;
 using WsssGpuRefine.Labels;
 using WsssGpuRefine.Threshold;
 
-namespace WsssGpuRefine.Tests.Vulkan;
+namespace WsssGpuRefine.Tests.Backends.Vulkan;
 
 [Collection(VulkanCollection.Name)]
 public sealed class VulkanBackendTests(VulkanFixture fixture)
 {
     [VulkanFact]
-    public void EveryShaderIsEmbeddedAsSpirv()
+    public void Every_shader_is_embedded_as_spirv()
     {
-        foreach (var name in new[] { "threshold_argmax", "power_background_argmax", "sweep_histogram", "confusion_matrix" })
+        var names = ShaderParameterTests.Shaders.Select(row => (string)row[0]).ToList();
+        Assert.Contains("threshold_confusion", names);
+        foreach (var name in names)
         {
             var code = VulkanBackend.LoadSpirv(name);
             Assert.Equal(0x07230203u, BitConverter.ToUInt32(code, 0));
@@ -20,14 +22,14 @@ public sealed class VulkanBackendTests(VulkanFixture fixture)
     }
 
     [VulkanFact]
-    public void UnknownKernelIsAClearError()
+    public void Unknown_kernel_is_a_clear_error()
     {
-        var error = Assert.Throws<VulkanBackendException>(() => fixture.Backend.GetKernel("no_such_kernel", 1, 0));
+        var error = Assert.Throws<VulkanBackendException>(() => fixture.Backend.GetKernel<uint>("no_such_kernel", 1));
         Assert.Contains("'no_such_kernel' is not compiled into this build", error.Message);
     }
 
     [VulkanFact]
-    public void StagingIsUsedWhereAskedAndOnDiscreteGpusOnly()
+    public void Staging_is_used_where_asked_and_on_discrete_gpus_only()
     {
         Assert.True(fixture.Staging.UsesStaging);
         Assert.Equal(fixture.Backend.Device.Type == VulkanDeviceType.DiscreteGpu, fixture.Backend.UsesStaging);
@@ -36,7 +38,7 @@ public sealed class VulkanBackendTests(VulkanFixture fixture)
     }
 
     [VulkanFact]
-    public void RepeatedCallsReuseBuffersAndDisposalReleasesEverything()
+    public void Repeated_calls_reuse_buffers_and_disposal_releases_everything()
     {
         var rng = new Random(21);
         var batch = RandomData.CamBatch(rng);
@@ -60,7 +62,7 @@ public sealed class VulkanBackendTests(VulkanFixture fixture)
     }
 
     [VulkanFact]
-    public void TimingsSplitTransfersFromCompute()
+    public void Timings_split_transfers_from_compute()
     {
         var rng = new Random(23);
         var batch = RandomData.CamBatch(rng);
@@ -80,11 +82,11 @@ public sealed class VulkanBackendTests(VulkanFixture fixture)
     }
 
     [VulkanFact]
-    public void OneBackendServesSeveralThreadsAtOnce()
+    public void One_backend_serves_several_threads_at_once()
     {
         var rng = new Random(24);
         var batches = Enumerable.Range(0, 6).Select(_ => RandomData.CamBatch(rng)).ToArray();
-        var expected = batches.Select(b => ThresholdLabeling.Label(new Backends.CpuBackend(1), b, new BackgroundRule.Constant(0.4))).ToArray();
+        var expected = batches.Select(b => ThresholdLabeling.Label(new WsssGpuRefine.Backends.CpuBackend(1), b, new BackgroundRule.Constant(0.4))).ToArray();
         var actual = new LabelMap[batches.Length][];
         Parallel.For(0, batches.Length, new ParallelOptions { MaxDegreeOfParallelism = 6 },
             i => actual[i] = ThresholdLabeling.Label(fixture.TinyChunks, batches[i], new BackgroundRule.Constant(0.4)));
@@ -93,7 +95,7 @@ public sealed class VulkanBackendTests(VulkanFixture fixture)
     }
 
     [VulkanFact]
-    public void BackendsOnTheSameDeviceAgree()
+    public void Backends_on_the_same_device_agree()
     {
         var rng = new Random(22);
         var pairs = Enumerable.Range(0, 5).Select(_ => new LabelPair(RandomData.Labels(rng, 33, 65, 21), RandomData.Labels(rng, 33, 65, 21))).ToList();

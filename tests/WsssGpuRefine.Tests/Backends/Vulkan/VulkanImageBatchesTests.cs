@@ -1,11 +1,11 @@
 using WsssGpuRefine.Backends.Vulkan;
 
-namespace WsssGpuRefine.Tests.Vulkan;
+namespace WsssGpuRefine.Tests.Backends.Vulkan;
 
 public sealed class VulkanImageBatchesTests
 {
     [Fact]
-    public void SmallImagesShareOneChunk()
+    public void Small_images_share_one_chunk()
     {
         int[] pixels = [1, 35, 8];
         var chunks = VulkanImageBatches.Plan(3, i => pixels[i], _ => 4, 1 << 20, 100, long.MaxValue);
@@ -14,7 +14,7 @@ public sealed class VulkanImageBatchesTests
     }
 
     [Fact]
-    public void LargeImageIsSplitIntoWordAlignedPieces()
+    public void Large_image_is_split_into_word_aligned_pieces()
     {
         // 64-byte buffers at 4 bytes per pixel hold 16 pixels: a 37-pixel image needs 3 pieces (16, 16, 5).
         var chunks = VulkanImageBatches.Plan(1, _ => 37, _ => 4, 64, 100, long.MaxValue);
@@ -25,7 +25,7 @@ public sealed class VulkanImageBatchesTests
     }
 
     [Fact]
-    public void PiecesFillTheRestOfAChunkAndCoverEveryPixelOnce()
+    public void Pieces_fill_the_rest_of_a_chunk_and_cover_every_pixel_once()
     {
         int[] pixels = [10, 1, 513 * 257, 7, 0, 6];
         long[] bpp = [4, 8, 12, 1, 4, 80];
@@ -47,7 +47,7 @@ public sealed class VulkanImageBatchesTests
     }
 
     [Fact]
-    public void GroupCountIsBoundedByTheDeviceLimit()
+    public void Group_count_is_bounded_by_the_device_limit()
     {
         Assert.Equal(1u, VulkanImageBatches.GroupsX(1, 1, 65535));
         Assert.Equal(2u, VulkanImageBatches.GroupsX(257, 1, 65535));

@@ -1,6 +1,9 @@
+using System.Reflection;
+using WsssGpuRefine.Backends;
 using WsssGpuRefine.Backends.Vulkan;
+using Xunit.Sdk;
 
-namespace WsssGpuRefine.Tests.Vulkan;
+namespace WsssGpuRefine.Tests.Backends.Vulkan;
 
 /// <summary>Whether this machine has a usable Vulkan device (lavapipe counts), computed once.</summary>
 internal static class VulkanTestEnvironment
@@ -30,7 +33,10 @@ public sealed class VulkanFactAttribute : FactAttribute
     }
 }
 
-/// <summary>The Vulkan backends the tests share: created once, on the best device (lavapipe in CI).</summary>
+/// <summary>
+/// The backends the tests share: the CPU, and Vulkan created once on the best device (lavapipe in CI) in three
+/// configurations. <see cref="Get"/> resolves the names <see cref="AllBackendsAttribute"/> hands to a theory.
+/// </summary>
 public sealed class VulkanFixture : IDisposable
 {
     private readonly Lazy<VulkanBackend> _backend;
@@ -65,6 +71,19 @@ public sealed class VulkanFixture : IDisposable
 
     public IEnumerable<VulkanBackend> All => [Backend, Staging, TinyChunks];
 
+    /// <summary>The CPU path on every core.</summary>
+    public CpuBackend Cpu { get; } = new();
+
+    /// <summary>The backend a theory row names: "cpu", "vulkan", "vulkan-staging" or "vulkan-tiny-chunks".</summary>
+    public ComputeBackend Get(string name) => name switch
+    {
+        AllBackendsAttribute.CpuName => Cpu,
+        "vulkan" => Backend,
+        "vulkan-staging" => Staging,
+        "vulkan-tiny-chunks" => TinyChunks,
+        _ => throw new ArgumentException($"unknown test backend '{name}'", nameof(name)),
+    };
+
     public void Dispose()
     {
         if (_backend.IsValueCreated) _backend.Value.Dispose();
@@ -87,4 +106,27 @@ public sealed class VulkanTheoryAttribute : TheoryAttribute
         if (!VulkanTestEnvironment.Available && !VulkanTestEnvironment.IsCi)
             Skip = VulkanTestEnvironment.UnavailableReason;
     }
+}
+
+/// <summary>
+/// One theory row per backend configuration, so an operation's suite is written once and runs everywhere: "cpu"
+/// always; the Vulkan configurations (direct mapping, forced staging, 4 KiB chunks) where a device exists, and always
+/// under CI=true, where a missing device fails the row (<see cref="VulkanFixture"/>) instead of dropping it. Without a
+/// device elsewhere, the [VulkanFact] tests of Backends/Vulkan show the skip and its reason.
+/// </summary>
+public sealed class AllBackendsAttribute : DataAttribute
+{
+    public const string CpuName = "cpu";
+
+    /// <summary>The row names, in a fixed order.</summary>
+    public static IEnumerable<string> Names =>
+        VulkanTestEnvironment.Available || VulkanTestEnvironment.IsCi
+            ? [CpuName, "vulkan", "vulkan-staging", "vulkan-tiny-chunks"]
+            : [CpuName];
+
+    /// <summary>Every backend name crossed with every row of <paramref name="rows"/> (backend first).</summary>
+    public static IEnumerable<object[]> Cross(IEnumerable<object[]> rows) =>
+        from name in Names from row in rows select (object[])[name, .. row];
+
+    public override IEnumerable<object[]> GetData(MethodInfo testMethod) => Names.Select(n => new object[] { n });
 }

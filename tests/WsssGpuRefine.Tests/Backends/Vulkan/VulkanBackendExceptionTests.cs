@@ -1,12 +1,12 @@
 using Silk.NET.Vulkan;
 using WsssGpuRefine.Backends.Vulkan;
 
-namespace WsssGpuRefine.Tests.Vulkan;
+namespace WsssGpuRefine.Tests.Backends.Vulkan;
 
 public sealed class VulkanBackendExceptionTests
 {
     [Fact]
-    public void DeviceLossSaysTheBackendIsUnusableAndHowToGoOn()
+    public void Device_loss_says_the_backend_is_unusable_and_how_to_go_on()
     {
         var e = VulkanBackendException.FromResult(Result.ErrorDeviceLost, "sweep_histogram", "NVIDIA H100");
         Assert.True(e.IsDeviceLost);
@@ -16,7 +16,7 @@ public sealed class VulkanBackendExceptionTests
     }
 
     [Fact]
-    public void OutOfMemoryNamesWhatWasBeingAllocated()
+    public void Out_of_memory_names_what_was_being_allocated()
     {
         var e = VulkanBackendException.FromResult(Result.ErrorOutOfDeviceMemory, "allocating 512 MiB of ReadOnly memory", "llvmpipe");
         Assert.True(e.IsOutOfMemory);
@@ -25,7 +25,7 @@ public sealed class VulkanBackendExceptionTests
     }
 
     [Fact]
-    public void OtherResultsKeepTheirName()
+    public void Other_results_keep_their_name()
     {
         var e = VulkanBackendException.FromResult(Result.ErrorFeatureNotPresent, "creating the logical device", "dev");
         Assert.Equal("Vulkan call failed on 'dev' during creating the logical device: ErrorFeatureNotPresent", e.Message);

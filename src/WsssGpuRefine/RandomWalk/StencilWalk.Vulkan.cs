@@ -3,6 +3,17 @@ using WsssGpuRefine.Backends.Vulkan;
 
 namespace WsssGpuRefine.RandomWalk;
 
+internal sealed partial record StencilWalk
+{
+    /// <summary>The walk on the GPU; a grid too large for one binding or one dispatch walks on the CPU instead.</summary>
+    public bool OnVulkan(VulkanBackend vulkan)
+    {
+        if (!RandomWalkVulkan.TryPropagate(vulkan, StencilTransition.Build(Stencil, Options.Beta, 1), Values, Channels, Options.Steps))
+            PropagateCpu(vulkan);
+        return true;
+    }
+}
+
 /// <summary>
 /// GPU side of the stencil walk: shaders/random_walk_step.hlsl, every step of one image recorded
 /// into a single command buffer (ping-pong buffers, a barrier between dispatches), one readback.
@@ -11,7 +22,8 @@ internal static class RandomWalkVulkan
 {
     private const uint GroupSide = 16;
 
-    [StructLayout(LayoutKind.Sequential)]
+    /// <summary>shaders/random_walk_step.hlsl's push constants.</summary>
+    [StructLayout(LayoutKind.Sequential), PushConstants("random_walk_step")]
     private struct StepParams
     {
         public uint Width;
@@ -42,7 +54,7 @@ internal static class RandomWalkVulkan
             || (uint)channels > limits.MaxComputeWorkGroupCountZ)
             return false;
 
-        var kernel = vk.GetKernel("random_walk_step", 5, (uint)Marshal.SizeOf<StepParams>());
+        var kernel = vk.GetKernel<StepParams>("random_walk_step", 5);
         var args = new StepParams
         {
             Width = (uint)t.Width,

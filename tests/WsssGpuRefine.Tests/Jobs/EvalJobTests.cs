@@ -3,15 +3,18 @@ using WsssGpuRefine.Backends;
 using WsssGpuRefine.Jobs;
 using WsssGpuRefine.Sweep;
 using WsssGpuRefine.Labels;
+using WsssGpuRefine.Tests.Backends.Vulkan;
+using WsssGpuRefine.Tests.Cli;
 using WsssGpuRefine.Threshold;
 
-namespace WsssGpuRefine.Tests.Evaluation;
+namespace WsssGpuRefine.Tests.Jobs;
 
 /// <summary>
 /// Dumps saved by real numpy/torch in each seed format, scored against the reference mIoU that IRN's eval_cam
-/// with chainercv's confusion matrix computes (Fixtures/eval/make_eval_fixture.py).
+/// with chainercv's confusion matrix computes (Fixtures/eval/make_eval_fixture.py), on every backend.
 /// </summary>
-public class EvalFixtureTests
+[Collection(VulkanCollection.Name)]
+public class EvalJobTests(VulkanFixture backends)
 {
     internal static readonly string Root = Path.Combine(AppContext.BaseDirectory, "Fixtures", "eval");
 
@@ -29,21 +32,15 @@ public class EvalFixtureTests
         Rule = new BackgroundRule.Constant(0.15),
     };
 
-    [Theory]
-    [InlineData("irn", false)]
-    [InlineData("irn", true)]
-    [InlineData("puzzlecam", false)]
-    [InlineData("vwe", false)]
-    [InlineData("psa", false)]
-    [InlineData("psa", true)]
-    [InlineData("bg-fg", false)]
-    [InlineData("ssdd", true)]
-    [InlineData("cpn", true)]
-    [InlineData("sccam", true)]
-    public void Threshold_mIoU_matches_chainercv_reference(string format, bool forceFormat) =>
-        AssertThresholdMatchesReference(CpuBackend.Shared, format, forceFormat);
+    public static IEnumerable<object[]> ThresholdFormats => AllBackendsAttribute.Cross(
+        [["irn", false], ["irn", true], ["puzzlecam", false], ["vwe", false], ["psa", false], ["psa", true], ["bg-fg", false],
+         ["ssdd", true], ["cpn", true], ["sccam", true]]);
 
-    internal static void AssertThresholdMatchesReference(ComputeBackend backend, string format, bool forceFormat)
+    [Theory, MemberData(nameof(ThresholdFormats))]
+    public void Threshold_mIoU_matches_chainercv_reference(string backend, string format, bool forceFormat) =>
+        AssertThresholdMatchesReference(backends.Get(backend), format, forceFormat);
+
+    private static void AssertThresholdMatchesReference(ComputeBackend backend, string format, bool forceFormat)
     {
         var expected = Load(format);
         var report = EvalJob.Run(backend, Options(format, forceFormat));
@@ -57,14 +54,13 @@ public class EvalFixtureTests
         Assert.Equal(6, report.Images);
     }
 
-    [Theory]
-    [InlineData("irn")]
-    [InlineData("psa")]
-    [InlineData("cpn")]
-    public void Sweep_curve_and_best_threshold_match_per_threshold_reference(string format) =>
-        AssertSweepMatchesReference(CpuBackend.Shared, format);
+    public static IEnumerable<object[]> SweepFormats => AllBackendsAttribute.Cross([["irn"], ["psa"], ["cpn"]]);
 
-    internal static void AssertSweepMatchesReference(ComputeBackend backend, string format)
+    [Theory, MemberData(nameof(SweepFormats))]
+    public void Sweep_curve_and_best_threshold_match_per_threshold_reference(string backend, string format) =>
+        AssertSweepMatchesReference(backends.Get(backend), format);
+
+    private static void AssertSweepMatchesReference(ComputeBackend backend, string format)
     {
         var expected = Load(format);
         var report = EvalJob.Run(backend, Options(format, false) with { Rule = null, SweepThresholds = ThresholdSweep.Range(0, 0.59, 0.01) });
@@ -95,5 +91,25 @@ public class EvalFixtureTests
         Assert.Equal(whole.Threshold, merged.Threshold);
         Assert.Equal(whole.Confusion, merged.Confusion);
         Assert.Equal(whole.Sweep!.Select(p => p.MeanIou), merged.Sweep!.Select(p => p.MeanIou));
+    }
+
+    [VulkanTheory]
+    [InlineData("irn", "--threshold", "0.15")]
+    [InlineData("psa", "--sweep", "0:0.59:0.01")]
+    [InlineData("puzzlecam", "--bg-power", "4")]
+    [InlineData("vwe", "--sweep", "0.05:0.75:0.05")]
+    [InlineData("bg-fg", "--threshold", "0.3")]
+    public void Cli_json_is_identical_on_cpu_and_vulkan(string format, string rule, string value)
+    {
+        using var tmp = new TempDirectory();
+        string Run(string backend)
+        {
+            string json = tmp.Combine(backend + ".json");
+            var r = WsssProcess.Run("eval", "--cams", Path.Combine(Root, format), "--gt", Path.Combine(Root, "gt"),
+                "--list", Path.Combine(Root, "train.txt"), rule, value, "--backend", backend, "--json", json);
+            Assert.True(r.ExitCode == 0, r.StdErr);
+            return File.ReadAllText(json).Replace("\"backend\": \"" + backend + "\"", "\"backend\": \"?\"");
+        }
+        Assert.Equal(Run("cpu"), Run("vulkan"));
     }
 }

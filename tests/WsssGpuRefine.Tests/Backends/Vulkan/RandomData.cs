@@ -1,6 +1,6 @@
 using WsssGpuRefine.Core;
 
-namespace WsssGpuRefine.Tests.Vulkan;
+namespace WsssGpuRefine.Tests.Backends.Vulkan;
 
 /// <summary>Random CAMs and label maps with many exact ties, to exercise every tie rule.</summary>
 internal static class RandomData

@@ -1,13 +1,13 @@
 using WsssGpuRefine.Backends;
 using WsssGpuRefine.Backends.Vulkan;
 
-namespace WsssGpuRefine.Tests.Vulkan;
+namespace WsssGpuRefine.Tests.Backends.Vulkan;
 
 [Collection(VulkanCollection.Name)]
 public sealed class BackendFactoryTests
 {
     [Fact]
-    public void CpuIsTheCpuBackendWithoutMessages()
+    public void Cpu_is_the_cpu_backend_without_messages()
     {
         var messages = new List<string>();
         using var backend = BackendFactory.Create(BackendPreference.Cpu, messages.Add);
@@ -16,7 +16,7 @@ public sealed class BackendFactoryTests
     }
 
     [VulkanFact]
-    public void AutoNeverPicksASoftwareDriver()
+    public void Auto_never_picks_a_software_driver()
     {
         var messages = new List<string>();
         using var backend = BackendFactory.Create(BackendPreference.Auto, messages.Add, deviceFilter: null, options: null);
@@ -37,7 +37,7 @@ public sealed class BackendFactoryTests
     }
 
     [VulkanFact]
-    public void VulkanAcceptsTheSoftwareDriver()
+    public void Vulkan_accepts_the_software_driver()
     {
         using var backend = BackendFactory.Create(BackendPreference.Vulkan, info: null, deviceFilter: null, options: null);
         var vk = Assert.IsType<VulkanBackend>(backend);
@@ -47,7 +47,7 @@ public sealed class BackendFactoryTests
     }
 
     [VulkanFact]
-    public void DeviceFilterSelectsByNameOrFailsClearly()
+    public void Device_filter_selects_by_name_or_fails_clearly()
     {
         var first = VulkanTestEnvironment.Listing.Devices.First(d => d.IsUsable);
         string part = first.Name[..Math.Min(5, first.Name.Length)].ToUpperInvariant();
@@ -64,7 +64,7 @@ public sealed class BackendFactoryTests
     }
 
     [VulkanFact]
-    public void CreatingABackendForNoMatchingDeviceListsWhatWasFound()
+    public void Creating_a_backend_for_no_matching_device_lists_what_was_found()
     {
         var error = Assert.Throws<VulkanBackendException>(() => VulkanBackend.Create(new VulkanBackendOptions { DeviceNameContains = "no-such-gpu-xyz" }));
         Assert.StartsWith("no usable Vulkan device matches 'no-such-gpu-xyz' (found: ", error.Message);
@@ -72,7 +72,7 @@ public sealed class BackendFactoryTests
     }
 
     [Fact]
-    public void MissingLoaderFallsBackOrFailsClearly()
+    public void Missing_loader_falls_back_or_fails_clearly()
     {
         var options = new VulkanBackendOptions { LoaderLibrary = "libvulkan-that-does-not-exist.so.7" };
         var messages = new List<string>();

@@ -2,13 +2,13 @@ using System.Runtime.InteropServices;
 using WsssGpuRefine.Backends;
 using WsssGpuRefine.Backends.Vulkan;
 
-namespace WsssGpuRefine.Tests.Vulkan;
+namespace WsssGpuRefine.Tests.Backends.Vulkan;
 
 [Collection(VulkanCollection.Name)]
 public sealed class VulkanDevicesTests
 {
     [VulkanFact]
-    public void ListingReportsNamesTypesMemoryAndLimits()
+    public void Listing_reports_names_types_memory_and_limits()
     {
         var listing = VulkanDevices.Enumerate();
         Assert.True(listing.IsAvailable, listing.UnavailableReason);
@@ -28,7 +28,7 @@ public sealed class VulkanDevicesTests
     }
 
     [VulkanFact]
-    public void LavapipeIsListedAsSoftware()
+    public void Lavapipe_is_listed_as_software()
     {
         var llvmpipe = VulkanDevices.Enumerate().Devices.FirstOrDefault(d => d.Name.Contains("llvmpipe", StringComparison.Ordinal));
         if (llvmpipe is null) return; // another driver only: nothing to check here
@@ -38,7 +38,7 @@ public sealed class VulkanDevicesTests
     }
 
     [Fact]
-    public void MissingLoaderGivesAnEmptyListingWithAReason()
+    public void Missing_loader_gives_an_empty_listing_with_a_reason()
     {
         var listing = VulkanDevices.Enumerate(loaderLibrary: "libvulkan-that-does-not-exist.so.7");
         Assert.Empty(listing.Devices);
@@ -47,7 +47,7 @@ public sealed class VulkanDevicesTests
     }
 
     [VulkanFact]
-    public void MissingDriverGivesAnEmptyListingWithAReason()
+    public void Missing_driver_gives_an_empty_listing_with_a_reason()
     {
         // The loader reads VK_DRIVER_FILES / VK_ICD_FILENAMES from the native environment when an instance
         // is created; .NET's Environment.SetEnvironmentVariable does not reach it, so set it through libc.
@@ -71,7 +71,7 @@ public sealed class VulkanDevicesTests
     }
 
     [Fact]
-    public void PickBestPrefersDiscreteThenIntegratedAndNeverSoftwareUnlessAllowed()
+    public void Pick_best_prefers_discrete_then_integrated_and_never_software_unless_allowed()
     {
         var limits = new VulkanDeviceLimits(1 << 27, 65535, 65535, 65535, 1024, 32768, 128, 1UL << 31, 32);
         VulkanDeviceInfo Device(int index, string name, VulkanDeviceType type, ulong memory = 1 << 30, bool usable = true) =>
