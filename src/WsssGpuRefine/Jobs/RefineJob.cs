@@ -45,6 +45,8 @@ public sealed record RefineOptions
     public ReliableRegionOptions? ReliableRegions { get; init; }
     /// <summary>WSGCN's partial labels (<see cref="WsgcnPartialLabelStep"/>; IRN-format dumps).</summary>
     public ReliableRegionOptions? WsgcnPartialLabels { get; init; }
+    /// <summary>BES's boundary labels, written as 0/50/100/150/200 (<see cref="BesBoundaryLabelStep"/>).</summary>
+    public BesBoundaryOptions? BesBoundary { get; init; }
 
     /// <summary>Random-walk stage (null = none).</summary>
     public AffinitySource? RandomWalkSource { get; init; }
@@ -88,6 +90,7 @@ public sealed record RefineOptions
         LaHaStride = LaHaStride,
         ReliableRegions = ReliableRegions,
         WsgcnPartialLabels = WsgcnPartialLabels,
+        BesBoundary = BesBoundary,
         IcdSeeds = IcdSeedsDirectory is not null,
         RandomWalkAffinity = RandomWalkSource is { } source
             ? (input, gridHeight, gridWidth, walk) => source.Load(input.Id, input.Image, gridHeight, gridWidth, walk)

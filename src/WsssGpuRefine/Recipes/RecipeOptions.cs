@@ -62,6 +62,8 @@ public sealed record RecipeOptions
     public ReliableRegionOptions? ReliableRegions { get; init; }
     /// <summary>WSGCN's partial labels at stride 4 with this rule (<see cref="WsgcnPartialLabelStep"/>; needs IRN's stride-4 CAMs).</summary>
     public ReliableRegionOptions? WsgcnPartialLabels { get; init; }
+    /// <summary>BES's boundary labels (0/50/100/150/200) from its ir_label (<see cref="BesBoundaryLabelStep"/>).</summary>
+    public BesBoundaryOptions? BesBoundary { get; init; }
     /// <summary>ICD's seeds from <see cref="RecipeInput.IcdScores"/>.</summary>
     public bool IcdSeeds { get; init; }
     /// <summary>The random walk's affinity per image (null = no random walk).</summary>
@@ -76,7 +78,7 @@ public sealed record RecipeOptions
     public int Classes { get; init; } = 21;
 
     /// <summary>True when a step reads the RGB image.</summary>
-    public bool NeedsImage => IrLabel is not null || LaHa is not null || Crf is not null || ReliableRegions is not null || WsgcnPartialLabels is not null
+    public bool NeedsImage => Crf is not null || OwnsCrf
                               || (RandomWalkAffinity is not null && RandomWalkAffinityNeedsImage);
 
     /// <summary>Checks that the options fit together and orders the steps.</summary>
@@ -95,6 +97,7 @@ public sealed record RecipeOptions
         }
         else if (ReliableRegions is { } rrm) steps.Add(new ReliableRegionStep(WithCrf(rrm)));
         else if (WsgcnPartialLabels is { } wsgcn) steps.Add(new WsgcnPartialLabelStep(WithCrf(wsgcn)));
+        else if (BesBoundary is { } bes) steps.Add(new BesBoundaryLabelStep(Crf is null ? bes : bes with { IrLabel = bes.IrLabel with { Crf = Crf } }));
         else if (IcdSeeds) steps.Add(new IcdSeedStep());
         else if (RandomWalkAffinity is { } affinity)
         {
@@ -109,7 +112,7 @@ public sealed record RecipeOptions
     }
 
     /// <summary>True when the first step runs its own CRFs, so a CRF given beside it is theirs.</summary>
-    private bool OwnsCrf => IrLabel is not null || LaHa is not null || ReliableRegions is not null || WsgcnPartialLabels is not null;
+    private bool OwnsCrf => IrLabel is not null || LaHa is not null || ReliableRegions is not null || WsgcnPartialLabels is not null || BesBoundary is not null;
 
     private ReliableRegionOptions WithCrf(ReliableRegionOptions options) =>
         Crf is null ? options : options with { LaHa = options.LaHa with { Crf = Crf } };
@@ -117,8 +120,8 @@ public sealed record RecipeOptions
     /// <summary>The checks of <see cref="Build"/>, in the order a front end reports them.</summary>
     internal void Check()
     {
-        if (new object?[] { Rule, IrLabel, LaHa, ReliableRegions, WsgcnPartialLabels, IcdSeeds ? true : null }.Count(x => x is not null) > 1)
-            throw Problem(RecipeProblem.TwoFirstSteps, "give one first step: a background rule, ir_label, la/ha, reliable regions, WSGCN partial labels or ICD seeds");
+        if (new object?[] { Rule, IrLabel, LaHa, ReliableRegions, WsgcnPartialLabels, BesBoundary, IcdSeeds ? true : null }.Count(x => x is not null) > 1)
+            throw Problem(RecipeProblem.TwoFirstSteps, "give one first step: a background rule, ir_label, la/ha, reliable regions, WSGCN partial labels, BES boundary labels or ICD seeds");
         if (LaHaStride < 1 || (LaHaStride != 1 && LaHa is null))
             throw Problem(RecipeProblem.LaHaStride, "a la/ha pooling stride applies to la/ha labels only and must be at least 1");
         if (IcdSeeds && RandomWalkAffinity is not null)

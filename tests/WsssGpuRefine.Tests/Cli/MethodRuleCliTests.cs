@@ -37,6 +37,16 @@ public class MethodRuleCliTests
     }
 
     [Fact]
+    public void Bes_boundary_writes_bess_five_values()
+    {
+        using var tmp = new TempDirectory();
+        var layout = Sample(tmp);
+        var result = Refine(tmp, layout, "--bes-boundary");
+        Assert.Equal((result.ImageHeight, result.ImageWidth), (result.Labels.Height, result.Labels.Width));
+        Assert.All(result.Labels.Labels, b => Assert.Contains(b, new byte[] { 0, 50, 100, 150, 200 }));
+    }
+
+    [Fact]
     public void La_ha_stride_8_writes_affinitynet_grid_labels()
     {
         using var tmp = new TempDirectory();

@@ -78,6 +78,16 @@ public class MethodRuleFixtureTests
     }
 
     [Fact]
+    public void BesBoundaryLabelsMatchTorch()
+    {
+        var conf = NpyReader.Read(Path("bes_conf.npy"));
+        var labels = new LabelMap(conf.Shape[0], conf.Shape[1], Bytes("bes_conf.npy"));
+        var expected = Bytes("bes_boundary.npy");
+        Assert.Equal(expected, BesBoundaryLabelStep.Boundaries(labels, new BesBoundaryOptions()).Labels);
+        Assert.Equal([0, 50, 100, 150, 200], expected.Distinct().Order().Select(b => (int)b));
+    }
+
+    [Fact]
     public void RecipeStepsRunTheRuleOnTheirOwnCrfs()
     {
         var cams = Cams();

@@ -153,3 +153,34 @@ np.save("image.npy", image)
 np.save("lanczos.npy", lanczos)
 for name, a in [("rrm", rrm), ("wsgcn", vote), ("pooled", pooled)]:
     print(name, {int(v): int(n) for v, n in zip(*np.unique(a, return_counts=True))})
+
+# BES boundary labels (mt-cly/BES step/make_boundary_label.py:50-78, run_sample.py:55-60) of a confident-region map
+# with blobs of 3 classes, background and 255 (written as bes_conf.npy; result bes_boundary.npy).
+conf = np.zeros((H, W), np.int64)
+for k, vid in enumerate([3, 8, 15]):
+    cy, cx = [(10, 12), (14, 22), (26, 30)][k]
+    conf[(yy - cy) ** 2 + (xx - cx) ** 2 < 60 + 20 * k] = vid
+conf[(rng.random((H, W)) < 0.08)] = 255
+window_size, theta_scale, theta_diff = 13, 0.30, 0.10
+seg_label = torch.from_numpy(conf).clamp(max=21)
+valid_bg_prop = (seg_label == 0).type(torch.float32)
+valid_bg_prop = F.avg_pool2d(valid_bg_prop.unsqueeze(0), window_size, padding=window_size // 2,
+                             stride=1, count_include_pad=False).squeeze()
+valid_fg_prop = torch.stack([(seg_label == i).type(torch.float32) for i in range(1, 21)])
+valid_fg_prop = F.avg_pool2d(valid_fg_prop.unsqueeze(0), window_size, padding=window_size // 2,
+                             stride=1, count_include_pad=False).squeeze()
+valid_fg_prop = valid_fg_prop.permute(1, 2, 0)
+valid_fg_prop = torch.sort(valid_fg_prop, dim=2, descending=True)[0]
+boundary_label = torch.ones_like(seg_label, dtype=torch.uint8) * 200
+background = (valid_bg_prop > theta_scale * 2) * ((valid_bg_prop - valid_fg_prop[..., 0]) >= theta_diff * 2)
+boundary_label[background] = 0
+foreground = (valid_fg_prop[..., 0] > theta_scale * 2) * ((valid_fg_prop[..., 0] - valid_bg_prop) >= theta_diff * 2)
+boundary_label[foreground] = 50
+boundary_bf = (torch.min(valid_fg_prop[..., 0], valid_bg_prop) > theta_scale) * (
+    abs((valid_fg_prop[..., 0] - valid_bg_prop)) < theta_diff)
+boundary_label[boundary_bf] = 150
+boundary_ff = (valid_fg_prop[..., 1] > theta_scale) * (valid_fg_prop[..., 0] - valid_fg_prop[..., 1] < theta_diff)
+boundary_label[boundary_ff] = 100
+np.save("bes_conf.npy", conf.astype(np.uint8))
+np.save("bes_boundary.npy", boundary_label.numpy())
+print("bes", {int(v): int(n) for v, n in zip(*np.unique(boundary_label.numpy(), return_counts=True))})
