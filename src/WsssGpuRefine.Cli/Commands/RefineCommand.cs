@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Reflection;
 using System.Text.Json;
 using WsssGpuRefine.Crf;
 using WsssGpuRefine.Io;
@@ -190,7 +189,7 @@ internal sealed class RefineCommand : ICliCommand
             tool = "wsss refine",
             recipe,
             recipe_fingerprint = fingerprint,
-            version = typeof(RefineJob).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
+            version = Core.BuildInfo.Version,
             arguments,
             started = started.ToString("O"),
             finished = DateTimeOffset.UtcNow.ToString("O"),
@@ -206,6 +205,6 @@ internal sealed class RefineCommand : ICliCommand
         };
         string name = options.Shard.Count > 1 ? $"wsss-run.shard{options.Shard.Index}of{options.Shard.Count}.json" : "wsss-run.json";
         AtomicFileWriter.WriteAllText(Path.Combine(options.OutputDirectory, name),
-            JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true }));
+            JsonSerializer.Serialize(manifest, CliJson.Options));
     }
 }
