@@ -36,12 +36,13 @@ internal sealed class EvalCommand : ICliCommand
                 result.AddError(e.Message);
             }
         });
+        var overUnder = new Option<bool>("--over-under") { Description = "with --sweep: Puzzle-CAM's over/under-activation thresholds (FP ratio closest to 1.60x / 0.60x the best threshold's)" };
         var images = CommonOptions.Images(required: false);
         var batch = new BatchOptions();
 
         var command = new Command("eval", "Score CAM dumps (with a threshold, PSA power background or a sweep) or label PNGs against ground truth.")
         {
-            cams, labels, gt, list, threshold, bgPower, sweep, images,
+            cams, labels, gt, list, threshold, bgPower, sweep, overUnder, images,
         };
         batch.AddTo(command);
         command.SetAction(parse => CliRunner.Run(() =>
@@ -51,6 +52,8 @@ internal sealed class EvalCommand : ICliCommand
                 throw new ArgumentException("CAM evaluation needs exactly one of --threshold, --bg-power and --sweep");
             if (parse.GetValue(labels) is not null && ruleCount != 0)
                 throw new ArgumentException("--threshold, --bg-power and --sweep apply to --cams, not --labels");
+            if (parse.GetValue(overUnder) && parse.GetValue(sweep) is null)
+                throw new ArgumentException("--over-under reports on a threshold sweep: it needs --sweep");
             var listFile = parse.GetValue(list)!;
             var options = new EvalOptions
             {
@@ -73,7 +76,16 @@ internal sealed class EvalCommand : ICliCommand
             using var computeBackend = CliRunner.CreateBackend(parse.GetValue(batch.Backend));
             var result = ProgressDisplay.Run("eval", options.Shard.Select(options.Ids).Count,
                 progress => EvalJob.Run(computeBackend, options, progress, line => Console.Error.WriteLine(line)));
+            if (parse.GetValue(overUnder) && result.Sweep is { } points && result.SweepConfusion is { } matrices)
+                result = result with
+                {
+                    OverUnder = Metrics.ActivationBalance.From(points.Select(p => p.Threshold).ToArray(),
+                        matrices.Select(m => new Confusion.ConfusionMatrix(m.Length, m.SelectMany(row => row).ToArray())).ToArray()),
+                };
             PrintTable(result, options.Classes);
+            if (result.OverUnder is { } balance)
+                foreach (var (name, point) in new[] { ("Best", balance.Best), ("Over", balance.Over), ("Under", balance.Under) })
+                    Console.WriteLine(FormattableString.Invariant($"{name} Th={point.Threshold:F2}, mIoU={point.MeanIou:F3}%, FP={point.FalsePositive:F4}"));
             if (parse.GetValue(batch.Json) is { } jsonFile) AtomicFileWriter.WriteAllText(jsonFile.FullName, result.ToJson());
             if (parse.GetValue(batch.Report) is { } reportDirectory)
                 Reports.RunReport.Write(reportDirectory.FullName, result, options.Classes, options.Shard.Select(options.Ids),

@@ -23,6 +23,9 @@ internal sealed class RefineCommand : ICliCommand
         var bgPower = new Option<double?>("--bg-power") { Description = "first stage: PSA background (1 - max)^A; with --rw, AffinityNet's alpha" };
         var irLabel = new Option<string?>("--ir-label") { Description = "FG,BG: IRN's confident-region label (255 where unsure) through the label CRF (--crf, default irn)" };
         var laHa = new Option<string?>("--la-ha") { Description = "LOW,HIGH: PSA's la/ha labels from two power-background CRFs (--crf, default psa), e.g. 4,32 (SEAM 4,24)" };
+        var laHaStride = new Option<int?>("--la-ha-stride") { Description = "with --la-ha: 8 writes the label map AffinityNet trains on (la/ha CRFs pooled 8x8 as PSA's train_aff.py does)" };
+        var reliableRegions = new Option<string?>("--reliable-regions") { Description = "rrm | wsgcn: RRM's reliable regions (la/ha CRFs, CAM percentile, 0.8 confidence; --crf default psa) or WSGCN's stride-4 partial labels (--crf default wsgcn-partial)" };
+        var besBoundary = new Option<bool>("--bes-boundary") { Description = "BES's boundary labels from its ir_label (0.30,0.07; --crf default irn): 0 bg, 50 fg, 100 fg-fg, 150 fg-bg boundary, 200 ignore" };
         var icdSeeds = new Option<DirectoryInfo?>("--icd-seeds") { Description = "ICD's seeds from this scores_icd folder (--cams is scores_cam); with --crf icd, ICD's seed CRF" };
         var rw = new Option<string?>("--rw") { Description = "random walk affinity: image | boundary:DIR | features:DIR | matrix:DIR" };
         var rwPreset = new Option<string?>("--rw-preset") { Description = $"random-walk recipe defaults: {string.Join(", ", RandomWalkOptions.PresetNames)} (default irn)" };
@@ -41,7 +44,7 @@ internal sealed class RefineCommand : ICliCommand
 
         var command = new Command("refine", "Turn CAM dumps into pseudo-label PNGs: threshold / ir-label, random walk, CRF, in that order.")
         {
-            cams, images, list, output, threshold, bgPower, irLabel, laHa, icdSeeds, rw, rwPreset, rwBeta, rwExp, rwRadius, rwBg, rwStride, crf, crfParams,
+            cams, images, list, output, threshold, bgPower, irLabel, laHa, laHaStride, reliableRegions, besBoundary, icdSeeds, rw, rwPreset, rwBeta, rwExp, rwRadius, rwBg, rwStride, crf, crfParams,
             gt, saveScores, overwrite, maxMemory,
         };
         batch.AddTo(command);
@@ -60,6 +63,7 @@ internal sealed class RefineCommand : ICliCommand
             if (parse.GetValue(rwBg) is { } bg) walk = walk with { BackgroundThreshold = bg };
             if (parse.GetValue(rwStride) is { } stride) walk = walk with { Stride = stride };
 
+            var reliable = parse.GetValue(reliableRegions) is { } rr ? ParseReliableRegions(rr) : ((ReliableRegionOptions Options, bool Wsgcn)?)null;
             var options = new RefineOptions
             {
                 Ids = DatasetInputs.ReadList(parse.GetValue(list)!.FullName),
@@ -73,10 +77,16 @@ internal sealed class RefineCommand : ICliCommand
                      : parse.GetValue(bgPower) is { } a ? new BackgroundRule.Power(a) : null,
                 IrLabel = parse.GetValue(irLabel) is { } ir ? ParseIrLabel(ir, crfParameters) : null,
                 LaHa = parse.GetValue(laHa) is { } lh ? ParseLaHa(lh, crfParameters) : null,
+                LaHaStride = parse.GetValue(laHaStride) ?? 1,
+                ReliableRegions = reliable is { Wsgcn: false } ? WithCrf(reliable.Value.Options, crfParameters) : null,
+                WsgcnPartialLabels = reliable is { Wsgcn: true } ? WithCrf(reliable.Value.Options, crfParameters) : null,
+                BesBoundary = parse.GetValue(besBoundary)
+                    ? new BesBoundaryOptions { IrLabel = crfParameters is null ? IrLabelOptions.ForMethod("bes") : IrLabelOptions.ForMethod("bes") with { Crf = crfParameters } }
+                    : null,
                 IcdSeedsDirectory = parse.GetValue(icdSeeds)?.FullName,
                 RandomWalkSource = parse.GetValue(rw) is { } source ? AffinitySource.Parse(source) : null,
                 RandomWalk = walk,
-                Crf = parse.GetValue(irLabel) is null && parse.GetValue(laHa) is null ? crfParameters : null,
+                Crf = parse.GetValue(irLabel) is null && parse.GetValue(laHa) is null && parse.GetValue(reliableRegions) is null && !parse.GetValue(besBoundary) ? crfParameters : null,
                 SaveScores = parse.GetValue(saveScores),
                 Overwrite = parse.GetValue(overwrite),
                 KeepGoing = parse.GetValue(batch.KeepGoing),
@@ -122,10 +132,11 @@ internal sealed class RefineCommand : ICliCommand
             throw new ArgumentException(e.Problem switch
             {
                 RecipeProblem.NoImageIds => "the list holds no image ids",
-                RecipeProblem.TwoFirstSteps => "give one of --threshold, --bg-power, --ir-label, --la-ha and --icd-seeds",
+                RecipeProblem.TwoFirstSteps => "give one of --threshold, --bg-power, --ir-label, --la-ha, --reliable-regions, --bes-boundary and --icd-seeds",
+                RecipeProblem.LaHaStride => "--la-ha-stride applies to --la-ha and must be at least 1",
                 RecipeProblem.IcdSeedsWithRandomWalk => "--icd-seeds does not combine with --rw (ICD has no random walk)",
                 RecipeProblem.IcdSeedsNeedIcdCrf => "--icd-seeds takes the icd CRF preset (or --crf-params with unary=icd:CONF)",
-                RecipeProblem.TrainingLabelsWithRandomWalk => "--ir-label and --la-ha make the random walk's training labels; they do not combine with --rw",
+                RecipeProblem.TrainingLabelsWithRandomWalk => "--ir-label, --la-ha, --reliable-regions and --bes-boundary make training labels; they do not combine with --rw",
                 RecipeProblem.NoFirstStep => "refine needs a first stage: --threshold, --bg-power, --ir-label, --la-ha, --icd-seeds or --rw",
                 RecipeProblem.ConstantBackgroundWithRandomWalk => "--threshold does not apply to --rw; the walk's background is --rw-bg-threshold",
                 RecipeProblem.NeedsImages => "this recipe needs --images (CRF, ir-label or --rw image)",
@@ -147,6 +158,17 @@ internal sealed class RefineCommand : ICliCommand
             throw new ArgumentException($"--ir-label takes FG,BG thresholds, e.g. 0.30,0.05; got '{text}'");
         }
     }
+
+    /// <summary>"rrm" or "wsgcn"; true for WSGCN's stride-4 partial labels.</summary>
+    private static (ReliableRegionOptions Options, bool Wsgcn) ParseReliableRegions(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "rrm" => (ReliableRegionOptions.Rrm, false),
+        "wsgcn" => (ReliableRegionOptions.Wsgcn, true),
+        _ => throw new ArgumentException($"--reliable-regions takes rrm or wsgcn; got '{text}'"),
+    };
+
+    private static ReliableRegionOptions WithCrf(ReliableRegionOptions options, CrfParameters? crf) =>
+        crf is null ? options : options with { LaHa = options.LaHa with { Crf = crf } };
 
     private static PsaLaHaOptions ParseLaHa(string text, CrfParameters? crf)
     {

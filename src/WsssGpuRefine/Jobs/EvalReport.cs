@@ -59,6 +59,11 @@ public sealed record EvalReport
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long[][][]? SweepConfusion { get; init; }
 
+    /// <summary>Puzzle-CAM's over/under-activation thresholds of a sweep (<see cref="Metrics.ActivationBalance"/>); null unless asked for.</summary>
+    [JsonPropertyName("over_under")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Metrics.ActivationBalance? OverUnder { get; init; }
+
     /// <summary>"K/N" when the report covers one shard of the list; null for a whole-list run or a merged report.</summary>
     [JsonPropertyName("shard")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

@@ -39,6 +39,14 @@ public sealed record RefineOptions
     public string? IcdSeedsDirectory { get; init; }
     /// <summary>PSA's la/ha rule: two power-background CRFs (alphas low/high), 255 where they disagree.</summary>
     public PsaLaHaOptions? LaHa { get; init; }
+    /// <summary>With <see cref="LaHa"/>: 8 writes the la/ha map on AffinityNet's stride-8 grid (<see cref="AffinityLabelStep"/>); 1 keeps the image size.</summary>
+    public int LaHaStride { get; init; } = 1;
+    /// <summary>RRM's reliable regions (<see cref="ReliableRegionStep"/>).</summary>
+    public ReliableRegionOptions? ReliableRegions { get; init; }
+    /// <summary>WSGCN's partial labels (<see cref="WsgcnPartialLabelStep"/>; IRN-format dumps).</summary>
+    public ReliableRegionOptions? WsgcnPartialLabels { get; init; }
+    /// <summary>BES's boundary labels, written as 0/50/100/150/200 (<see cref="BesBoundaryLabelStep"/>).</summary>
+    public BesBoundaryOptions? BesBoundary { get; init; }
 
     /// <summary>Random-walk stage (null = none).</summary>
     public AffinitySource? RandomWalkSource { get; init; }
@@ -88,6 +96,10 @@ public sealed record RefineOptions
         Rule = Rule,
         IrLabel = IrLabel,
         LaHa = LaHa,
+        LaHaStride = LaHaStride,
+        ReliableRegions = ReliableRegions,
+        WsgcnPartialLabels = WsgcnPartialLabels,
+        BesBoundary = BesBoundary,
         IcdSeeds = IcdSeedsDirectory is not null,
         RandomWalkAffinity = RandomWalkSource is { } source
             ? (input, gridHeight, gridWidth, walk) => source.Load(input.Id, input.Image, gridHeight, gridWidth, walk)
