@@ -5,7 +5,7 @@ using WsssGpuRefine.Labels;
 using WsssGpuRefine.Tests.Backends.Vulkan;
 using WsssGpuRefine.Threshold;
 
-namespace WsssGpuRefine.Tests.Core;
+namespace WsssGpuRefine.Tests.Library;
 
 /// <summary>
 /// <see cref="ClassMaps"/> over caller-owned <see cref="Memory{T}"/> (the no-copy entry point for tensors): the
