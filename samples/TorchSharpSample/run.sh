@@ -9,7 +9,10 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 MSBUILDDISABLENODEREUSE=1
 dotnet build "$here" -c Release -v q -nologo >&2
 out="$here/bin/Release/net10.0"
 glue="$out/runtimes/linux-x64/native/libLibTorchSharp.so"
-if ldd "$glue" 2>&1 | grep -q "version .GLIBCXX_3.4.32' not found"; then
+# The build copies the glue afresh from the NuGet cache whenever it likes, so check (and patch) after every build.
+# (ldd's output is kept first: grep -q closing the pipe early would fail the pipeline under pipefail.)
+missing=$(ldd "$glue" 2>&1 || true)
+if [[ "$missing" == *"version \`GLIBCXX_3.4.32' not found"* ]]; then
   mkdir -p "$here/obj/compat"
   g++ -shared -fPIC -O2 -o "$here/obj/compat/libios_base_library_init.so" "$here/compat/ios_base_library_init.cpp" \
     -Wl,--version-script="$here/compat/ios_base_library_init.map"

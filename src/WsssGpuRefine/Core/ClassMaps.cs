@@ -25,7 +25,7 @@ public sealed class ClassMaps
     /// Wraps memory the caller owns (a pooled buffer, or a <see cref="System.Buffers.MemoryManager{T}"/> over a
     /// native tensor's storage, e.g. a contiguous float32 CPU <c>torch.Tensor</c>) without copying it. The caller keeps
     /// the memory alive and unchanged while the engine runs on these maps. <see cref="Values"/> and
-    /// <see cref="Channel"/> read it in place, and so do the threshold rule, the score stack and the GPU upload;
+    /// <see cref="Channel"/> read it in place, and so do the threshold rule, the score stack, the threshold sweep and the GPU upload;
     /// other operations read <see cref="Data"/>, which for memory that is not a whole array is one copy taken on first access.
     /// </summary>
     /// <param name="labelIds">VOC label value of each channel, 0..254.</param>
