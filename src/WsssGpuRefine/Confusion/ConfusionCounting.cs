@@ -30,7 +30,12 @@ public static partial class ConfusionCounting
         foreach (var pair in pairs) CheckSameSize(pair);
         ConfusionMatrix? gpu = null;
         CountOnGpu(backend, pairs, options, ref gpu);
-        if (gpu is not null) return gpu;
+        if (gpu is not null)
+        {
+            // The kernel skips predicted 255 under this rule; the per-row totals are one byte scan on the CPU.
+            if (options.PredictedIgnore == PredictedIgnore.GroundTruthRowOnly) AddIgnoredPredictions(pairs, options.Classes, gpu);
+            return gpu;
+        }
 
         var total = new ConfusionMatrix(options.Classes);
         var parallel = backend is CpuBackend cpu ? cpu.ParallelOptions : new ParallelOptions();
@@ -46,6 +51,17 @@ public static partial class ConfusionCounting
                 lock (total) total.Add(local.Partial);
             }));
         return total;
+    }
+
+    private static void AddIgnoredPredictions(IReadOnlyList<LabelPair> pairs, int classes, ConfusionMatrix into)
+    {
+        foreach (var pair in pairs)
+        {
+            var gt = pair.GroundTruth.Labels;
+            var predicted = pair.Predicted.Labels;
+            for (int i = 0; i < gt.Length; i++)
+                if (predicted[i] == LabelMap.Ignore && gt[i] < classes) into.IgnoredPredictions[gt[i]]++;
+        }
     }
 
     static partial void CountOnGpu(ComputeBackend backend, IReadOnlyList<LabelPair> pairs, ConfusionOptions options, ref ConfusionMatrix? result);
@@ -134,6 +150,7 @@ internal static class PairHistogram
                     if (p == 255)
                     {
                         if (options.PredictedIgnore == PredictedIgnore.CountAsBackground) into.Counts[g * k] += c;
+                        else if (options.PredictedIgnore == PredictedIgnore.GroundTruthRowOnly) into.IgnoredPredictions[g] += c;
                         continue;
                     }
                     if (p >= k)

@@ -48,8 +48,18 @@ public sealed record RefineOptions
     /// <summary>CRF stage (null = none). With <see cref="IrLabel"/>, it is the CRF of the ir_label passes.</summary>
     public CrfParameters? Crf { get; init; }
 
-    /// <summary>Also write the final scores as <c>ID.npy</c> float32 (C+1, H, W): background first, then the present classes.</summary>
+    /// <summary>
+    /// Also write the final scores as <c>ID.npy</c> (background first, then the present classes): the CRF's marginals
+    /// when a CRF ran, else the walk's or the threshold stack; with la/ha, the two CRF dicts in <c>out_la_crf/</c> and
+    /// <c>out_ha_crf/</c>.
+    /// </summary>
     public bool SaveScores { get; init; }
+    /// <summary>How <see cref="SaveScores"/> files are laid out (plain array, PSA's bg+fg dict, Puzzle-CAM's keys/rw dict).</summary>
+    public Methods.ScoreFileLayout ScoresLayout { get; init; } = Methods.ScoreFileLayout.Array;
+    /// <summary>Label PNG flavour: palette (VOC colours) or grayscale (what imageio-based readers need).</summary>
+    public LabelPngFlavour Png { get; init; } = LabelPngFlavour.Palette;
+    /// <summary>With a VOC <c>Annotations/</c> folder as <see cref="ClassLabelsFile"/>: whether objects marked difficult count.</summary>
+    public bool ClassLabelsCountDifficult { get; init; } = true;
     /// <summary>Rewrite outputs that exist; false skips them (resuming an interrupted run) and still scores them.</summary>
     public bool Overwrite { get; init; }
     /// <summary>Skip and list bad items (<c>--keep-going</c>) instead of stopping at the first.</summary>
@@ -77,8 +87,8 @@ public sealed record RefineOptions
             throw new ArgumentException("--icd-seeds takes the icd CRF preset (or --crf-params with unary=icd:CONF)");
         if ((IrLabel is not null || LaHa is not null) && RandomWalkSource is not null)
             throw new ArgumentException("--ir-label and --la-ha make the random walk's training labels; they do not combine with --rw");
-        if (Rule is null && IrLabel is null && LaHa is null && IcdSeedsDirectory is null && RandomWalkSource is null)
-            throw new ArgumentException("refine needs a first stage: --threshold, --bg-power, --ir-label, --la-ha, --icd-seeds or --rw");
+        if (Rule is null && IrLabel is null && LaHa is null && IcdSeedsDirectory is null && RandomWalkSource is null && Crf is null)
+            throw new ArgumentException("refine needs a first stage: --threshold, --bg-power, --ir-label, --la-ha, --icd-seeds or --rw (or --crf alone on dumps with their own background channel)");
         if (Rule is BackgroundRule.Constant && RandomWalkSource is not null)
             throw new ArgumentException("--threshold does not apply to --rw; the walk's background is --rw-bg-threshold");
         if (NeedsImage && ImagesDirectory is null) throw new ArgumentException("this recipe needs --images (CRF, ir-label or --rw image)");
@@ -117,7 +127,7 @@ public static class RefineJob
         int stale = AtomicFileWriter.CleanStaleTemporaries(options.OutputDirectory);
         if (stale > 0) info?.Invoke($"info: removed {stale} partial output(s) of an interrupted run");
 
-        var classLabels = options.ClassLabelsFile is null ? null : DatasetInputs.ReadClassLabels(options.ClassLabelsFile);
+        var classLabels = options.ClassLabelsFile is null ? null : DatasetInputs.ReadClassLabels(options.ClassLabelsFile, options.ClassLabelsCountDifficult);
         var timings = new StageTimings();
         var confusionOptions = new ConfusionOptions(options.Classes, SegmentationMetrics.PredictedIgnoreFor(options.Metric));
         var total = new ConfusionMatrix(options.Classes);
@@ -142,15 +152,9 @@ public static class RefineJob
                     }
                     else
                     {
-                        var (result, scores) = Refine(backend, input, options, timings);
-                        labels = result;
-                        timings.Time("write", () =>
-                        {
-                            AtomicFileWriter.Write(OutputPath(options, input.Id), s => LabelPngWriter.Write(s, labels));
-                            if (options.SaveScores && scores is not null)
-                                AtomicFileWriter.Write(Path.Combine(options.OutputDirectory, input.Id + ".npy"),
-                                    s => NpyWriter.WriteFloat32(s, scores.Data, scores.Channels, scores.Height, scores.Width));
-                        });
+                        var output = Refine(backend, input, options, timings);
+                        labels = output.Labels;
+                        timings.Time("write", () => WriteOutputs(options, input.Id, output));
                         Interlocked.Increment(ref written);
                     }
                     if (input.GroundTruth is { } gt)
@@ -173,6 +177,28 @@ public static class RefineJob
         return new RefineReport(written, skipped, stream.Failures, score, timings.Snapshot());
     }
 
+    private static void WriteOutputs(RefineOptions options, string id, RefineOutput output)
+    {
+        // Scores first: the label PNG is what marks an image complete when a run resumes.
+        if (options.SaveScores)
+        {
+            var scores = options.ScoresLayout == Methods.ScoreFileLayout.PuzzleCamRw ? output.WalkScores ?? output.Scores : output.Scores;
+            if (scores is not null)
+                AtomicFileWriter.Write(Path.Combine(options.OutputDirectory, id + ".npy"), s => Methods.ScoreFileWriter.Write(s, scores, options.ScoresLayout));
+            if (output.LaHa is { } laHa)
+            {
+                foreach (var (folder, result) in new[] { ("out_la_crf", laHa.La), ("out_ha_crf", laHa.Ha) })
+                {
+                    string directory = Path.Combine(options.OutputDirectory, folder);
+                    Directory.CreateDirectory(directory);
+                    var maps = result.ToClassMaps(laHa.LabelIds);
+                    AtomicFileWriter.Write(Path.Combine(directory, id + ".npy"), s => Methods.ScoreFileWriter.Write(s, maps, options.ScoresLayout));
+                }
+            }
+        }
+        AtomicFileWriter.Write(OutputPath(options, id), s => LabelPngWriter.Write(s, output.Labels, options.Png));
+    }
+
     /// <summary>The label PNG path of an image: OutputDirectory/ID.png.</summary>
     public static string OutputPath(RefineOptions options, string id) => Path.Combine(options.OutputDirectory, id + ".png");
 
@@ -193,18 +219,21 @@ public static class RefineJob
             var present = DatasetInputs.PresentFor(id, classLabels, o.ClassLabelsFile, gt);
             int height = image?.Height ?? gt?.Height ?? 0, width = image?.Width ?? gt?.Width ?? 0;
             string camFile = DatasetInputs.CamPath(o.CamsDirectory, id);
-            var dump = DatasetInputs.ReadDump(camFile, o.Format, present, height, width);
+            var dump = DatasetInputs.ReadDump(camFile, o.Format, present, classLabels is not null, height, width);
             if (image is not null && (dump.HighRes.Height != image.Height || dump.HighRes.Width != image.Width))
                 throw new WsssInputException(camFile, $"size {dump.HighRes.Width}x{dump.HighRes.Height} does not match the image's {image.Width}x{image.Height}");
             DatasetInputs.CheckClassIds(camFile, dump.HighRes, o.Classes);
             ClassMaps? icd = o.IcdSeedsDirectory is null ? null
-                : DatasetInputs.ReadDump(DatasetInputs.CamPath(o.IcdSeedsDirectory, id), o.Format ?? "icd", present, height, width).HighRes;
+                : DatasetInputs.ReadDump(DatasetInputs.CamPath(o.IcdSeedsDirectory, id), o.Format ?? "icd", present, classLabels is not null, height, width).HighRes;
             return new ItemInput(id, new CamDumpInput(dump.HighRes, dump.LowRes), image, gt, null, icd);
         });
     }
 
-    /// <summary>The stages for one image; returns its labels and, where the recipe has them, its final scores.</summary>
-    private static (LabelMap Labels, ClassMaps? Scores) Refine(ComputeBackend backend, ItemInput input, RefineOptions o, StageTimings timings)
+    /// <summary>An image's labels and, where the recipe has them, its final scores, the walk's scores and the la/ha CRFs.</summary>
+    private sealed record RefineOutput(LabelMap Labels, ClassMaps? Scores, ClassMaps? WalkScores = null, PsaLaHaResult? LaHa = null);
+
+    /// <summary>The stages for one image.</summary>
+    private static RefineOutput Refine(ComputeBackend backend, ItemInput input, RefineOptions o, StageTimings timings)
     {
         var cams = input.Cams!.FullResolution.ForegroundOnly();
         string camFile = DatasetInputs.CamPath(o.CamsDirectory, input.Id);
@@ -212,20 +241,21 @@ public static class RefineJob
         if (o.IrLabel is { } irLabel)
         {
             var options = o.Crf is null ? irLabel : irLabel with { Crf = o.Crf };
-            return (timings.Time("ir-label+crf", () => IrLabelRecipe.Run(backend, input.Image!, cams, options)), null);
+            return new(timings.Time("ir-label+crf", () => IrLabelRecipe.Run(backend, input.Image!, cams, options)), null);
         }
 
         if (input.Icd is { } icdScores)
         {
             var seeds = timings.Time("icd-seeds", () => IcdSeedRecipe.Seeds(icdScores, cams));
-            if (o.Crf is not { } icdCrf) return (seeds, null);
-            return (timings.Time("crf", () => DenseCrf.RefineSeeds(backend, input.Image!, seeds, icdCrf, o.Classes).LabelIndexMap()), null);
+            if (o.Crf is not { } icdCrf) return new(seeds, null);
+            return new(timings.Time("crf", () => DenseCrf.RefineSeeds(backend, input.Image!, seeds, icdCrf, o.Classes).LabelIndexMap()), null);
         }
 
         if (o.LaHa is { } laHa)
         {
             var options = o.Crf is null ? laHa : laHa with { Crf = o.Crf };
-            return (timings.Time("la-ha+crf", () => PsaLaHaRecipe.Run(backend, input.Image!, cams, options).Labels), null);
+            var laHaResult = timings.Time("la-ha+crf", () => PsaLaHaRecipe.Run(backend, input.Image!, cams, options));
+            return new(laHaResult.Labels, null, LaHa: laHaResult);
         }
 
         ClassMaps scores;   // background channel first (label id 0), then the present classes
@@ -234,22 +264,28 @@ public static class RefineJob
         {
             (labels, scores) = timings.Time("random-walk", () => Walk(backend, input, cams, source, o, camFile));
         }
+        else if (o.Rule is null)
+        {
+            // bg+fg dicts (la/ha outputs, SSDD out_aff, WSGCN Logit) carry their own background channel: keep it.
+            var stored = input.Cams!.FullResolution;
+            if (stored.Channels == 0 || stored.LabelIds[0] != 0)
+                throw new WsssInputException(camFile, "the dump has no background channel of its own: give --threshold or --bg-power");
+            scores = stored;
+            labels = ArgmaxLabels(stored);
+        }
         else
         {
             scores = timings.Time("threshold", () => WithBackground(cams, o.Rule!));
             labels = timings.Time("threshold", () => ThresholdLabeling.Label(cams, o.Rule!));
         }
 
+        var walkScores = o.RandomWalkSource is null ? null : scores;
         if (o.Crf is { } crf)
         {
-            var crfLabels = timings.Time("crf", () =>
-            {
-                var result = DenseCrf.Refine(backend, input.Image!, scores, crf);
-                return result.ToLabelMap(scores.LabelIds);
-            });
-            return (crfLabels, scores);
+            var result = timings.Time("crf", () => DenseCrf.Refine(backend, input.Image!, scores, crf));
+            return new(result.ToLabelMap(scores.LabelIds), result.ToClassMaps(scores.LabelIds), walkScores);
         }
-        return (labels, scores);
+        return new(labels, scores, walkScores);
     }
 
     private static (LabelMap, ClassMaps) Walk(ComputeBackend backend, ItemInput input, ClassMaps cams, AffinitySource source, RefineOptions o, string camFile)
@@ -270,6 +306,21 @@ public static class RefineJob
         var irnAffinity = source.Load(input.Id, input.Image, grid.Height, grid.Width, options);
         var result = RandomWalker.RefineIrn(grid, irnAffinity, height, width, options, backend, camFile);
         return (result.Labels, PrependConstant(result.Scores, options.BackgroundThreshold));
+    }
+
+    /// <summary>The label id of each pixel's first maximum (numpy's argmax) over the channels.</summary>
+    private static LabelMap ArgmaxLabels(ClassMaps maps)
+    {
+        int n = maps.PixelCount;
+        var result = new byte[n];
+        for (int p = 0; p < n; p++)
+        {
+            int best = 0;
+            for (int c = 1; c < maps.Channels; c++)
+                if (maps.Data[c * n + p] > maps.Data[best * n + p]) best = c;
+            result[p] = (byte)maps.LabelIds[best];
+        }
+        return new LabelMap(maps.Height, maps.Width, result);
     }
 
     /// <summary>[bg; M] with bg = the rule's background score, as the seed methods stack it.</summary>

@@ -33,7 +33,7 @@ public static class NpyWriter
         stream.Write(values);
     }
 
-    private static void WriteHeader(Stream stream, string descr, int[] shape, int valueCount)
+    internal static void WriteHeader(Stream stream, string descr, int[] shape, long valueCount)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(shape);
