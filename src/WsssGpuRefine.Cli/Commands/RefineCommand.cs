@@ -56,8 +56,14 @@ internal sealed class RefineCommand : ICliCommand
             var source = parse.GetValue(rw) is { } rwText ? AffinitySource.Parse(rwText) : null;
             bool explicitStage = new object?[] { parse.GetValue(threshold), parse.GetValue(bgPower), parse.GetValue(irLabel), parse.GetValue(laHa), parse.GetValue(icdSeeds), source }
                 .Any(v => v is not null);
-            // The method's own pseudo-label rule applies when no stage is given: ir_label, la/ha, or a threshold.
+            // The method's own pseudo-label rule applies when no stage is given: ir_label, la/ha, or a threshold. A CRF
+            // given alone keeps it only when it fits the rule (a label CRF for ir_label, a score CRF for la/ha);
+            // otherwise the CRF runs on the dump's own [bg; fg] stack (bg+fg dicts such as WSGCN's Logit).
             var presetStage = preset is null || explicitStage ? null : preset;
+            if (presetStage is not null && explicitCrf is not null
+                && !(presetStage.IrLabel is not null && explicitCrf.Unary == CrfUnaryKind.Labels)
+                && !(presetStage.IrLabel is null && presetStage.LaHa is not null && explicitCrf.Unary is CrfUnaryKind.Scores or CrfUnaryKind.Softmax))
+                presetStage = null;
             if (presetStage?.IcdSeeds is not null)
                 throw new ArgumentException($"--method {preset!.Name} makes seeds from the ICD scores: give --icd-seeds DIR (the scores_icd folder)");
             var presetCrf = preset?.Crf is { } pc ? CrfParameters.Preset(pc.Value) : null;

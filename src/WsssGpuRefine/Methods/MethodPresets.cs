@@ -88,7 +88,7 @@ public static class MethodPresets
         new()
         {
             Name = "ssdd", Title = "SSDD (shimoda-uec/ssdd)",
-            Format = new("ssdd", "shimoda-uec/ssdd prepare_labels/make_cam_labels.py:80; make_aff_labels.py:117,128"),
+            Format = new("psa", "shimoda-uec/ssdd prepare_labels/make_cam_labels.py:80 (out_cam: PSA's {fg class: map}; out_aff/out_aff_crf: --format ssdd)"),
             EvalThreshold = new(0.2, "PSA's out_cam_pred background (jiwoon-ahn/psa infer_cls.py:86); SSDD has no CAM evaluation"),
             Metric = new(SegmentationMetric.Chainercv, "SSDD ships no seed evaluation; chainercv as in the IRN family"),
             LaHa = new((4f, 32f), "jiwoon-ahn/psa infer_cls.py:25-26 (SSDD prepares its labels with PSA's code)"),
@@ -140,6 +140,7 @@ public static class MethodPresets
         new()
         {
             Name = "rrm", Title = "RRM (zbf1991/RRM)",
+            Format = new("psa", "zbf1991/RRM trains on PSA's out_cam dicts; it saves no dumps of its own"),
             Metric = new(SegmentationMetric.Chainercv, "RRM ships no seed evaluation"),
             LaHa = new((4f, 32f), "zbf1991/RRM tool/myTool.py:23-76 (online la/ha CRFs)"),
             Crf = new("psa", "zbf1991/RRM tool/myTool.py (PSA's crf_inference)"),
