@@ -39,6 +39,9 @@ internal static class DatasetInputs
         return (dump.HighRes, dump.FormatName);
     }
 
+    public static CamDump ReadDump(string path, string? format, IReadOnlySet<int>? presentForeground, int height, int width) =>
+        ReadDump(path, format, presentForeground, presentExact: true, height, width);
+
     /// <param name="presentExact">True when the classes are the image-level label; false when seen in the ground truth.</param>
     public static CamDump ReadDump(string path, string? format, IReadOnlySet<int>? presentForeground, bool presentExact, int height, int width) =>
         CamDumpReader.Read(path, new CamReadOptions
