@@ -297,6 +297,11 @@ public static class RefineJob
         if (options.Recipe == RandomWalkRecipe.AffinityNet)
         {
             int gh = (height + options.Stride - 1) / options.Stride, gw = (width + options.Stride - 1) / options.Stride;
+            // AffinityNet's own network lowers the radius on feature maps too small for it
+            // (YudeWang/SEAM network/resnet38_aff.py:47-48; jiwoon-ahn/psa network/resnet38_aff.py:47 keeps 5).
+            int smallSide = Math.Min(gh, gw);
+            if (source.Kind == AffinitySource.Kinds.Features && smallSide < 2 * options.Radius + 1 && (smallSide - 1) / 2 >= RandomWalkDirections.MinRadius)
+                options = options with { Radius = (smallSide - 1) / 2 };
             var affinity = source.Load(input.Id, input.Image, gh, gw, options);
             var r = RandomWalker.RefineAffinityNet(cams, affinity, options, backend, camFile);
             return (r.Labels, r.Scores);

@@ -44,9 +44,10 @@ public sealed class NpyDictWriterTests
             intKeyed, strKeyed);
         Assert.Equal("ok", output.Trim());
 
-        // Our own safe reader loads it as the bg+fg layout it is.
-        var dump = CamDumpReader.Read(intKeyed, new CamReadOptions { Preset = CamFormatPreset.Get("bg-fg") });
-        Assert.Equal(CamDumpFormat.BgFgDict, dump.Format);
+        // Our own safe reader loads the same dict.
+        var dict = Assert.IsType<WsssGpuRefine.Io.Pickle.PyDict>(NpyReader.Read(intKeyed).Objects![0]);
+        Assert.Equal(new object[] { 0L, 15L, 300L }, dict.Keys);
+        Assert.Equal(values, ((NpyArray)dict[300L]!).ToFloat32());
     }
 }
 
