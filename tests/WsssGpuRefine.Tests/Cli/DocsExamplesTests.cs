@@ -26,7 +26,7 @@ public sealed class DocsExamplesTests
     [Theory]
     [InlineData("README.md", "### Examples")]
     [InlineData("docs/methods.md", "## Try it on the demo sample")]
-    public void The_documented_commands_run_as_written_on_the_demo_sample(string file, string heading)
+    public async Task The_documented_commands_run_as_written_on_the_demo_sample(string file, string heading)
     {
         var block = ShellBlock(file, heading);
         // The block's own W= line points at the source tree; the test runs the built wsss instead, as `wsss` would.
@@ -46,8 +46,10 @@ public sealed class DocsExamplesTests
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(8)), "the documented commands did not finish in 8 minutes");
-        Assert.True(process.ExitCode == 0, $"{file}: a documented command failed:\n{stderr.Result}\n{stdout.Result}");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
+        await process.WaitForExitAsync(timeout.Token);
+        string errors = await stderr, printed = await stdout;
+        Assert.True(process.ExitCode == 0, $"{file}: a documented command failed:\n{errors}\n{printed}");
         // Each documented refine wrote its labels.
         foreach (string line in block.Where(l => l.StartsWith("$W refine", StringComparison.Ordinal)))
         {
