@@ -18,7 +18,23 @@ internal sealed class EvalCommand : ICliCommand
         var list = CommonOptions.List();
         var threshold = new Option<double?>("--threshold") { Description = "IRN rule: constant background score (ties go to background)" };
         var bgPower = new Option<double?>("--bg-power") { Description = "PSA rule: background = (1 - max cam)^ALPHA" };
-        var sweep = new Option<string?>("--sweep") { Description = "START:STOP:STEP, every threshold in one pass (stop inclusive); reports the best" };
+        var sweep = new Option<string?>("--sweep")
+        {
+            Description = $"START:STOP:STEP, every threshold in one pass (stop inclusive, at most {EvalOptions.MaxSweepThresholds}); reports the best",
+        };
+        // A bad sweep is a usage error (exit 2), found before anything is read or allocated.
+        sweep.Validators.Add(result =>
+        {
+            if (result.Tokens.Count == 0) return;
+            try
+            {
+                ParseSweep(result.Tokens[0].Value);
+            }
+            catch (ArgumentException e)
+            {
+                result.AddError(e.Message);
+            }
+        });
         var images = CommonOptions.Images(required: false);
         var batch = new BatchOptions();
 
@@ -84,7 +100,13 @@ internal sealed class EvalCommand : ICliCommand
         if (parts.Length != 3 || !parts.All(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
             throw new ArgumentException($"--sweep: expected START:STOP:STEP, e.g. 0:0.59:0.01, not '{text}'");
         var v = parts.Select(p => double.Parse(p, CultureInfo.InvariantCulture)).ToArray();
+        if (!v.All(double.IsFinite)) throw new ArgumentException($"--sweep: START, STOP and STEP must be finite numbers, not '{text}'");
         if (!(v[2] > 0) || v[1] < v[0]) throw new ArgumentException($"--sweep: need STEP > 0 and STOP >= START, not '{text}'");
+        // Counted before anything is allocated: 0:1:1e-7 would be 10 million thresholds (a histogram of 35 GB).
+        double count = Math.Floor((v[1] - v[0]) / v[2] + 1e-9) + 1;
+        if (!(count <= EvalOptions.MaxSweepThresholds))
+            throw new ArgumentException($"--sweep: '{text}' gives {count.ToString("G6", CultureInfo.InvariantCulture)} thresholds; " +
+                                        $"at most {EvalOptions.MaxSweepThresholds} are swept at once (e.g. 0:1:0.001)");
         return Sweep.ThresholdSweep.Range(v[0], v[1], v[2]);
     }
 
@@ -99,6 +121,7 @@ internal sealed class EvalCommand : ICliCommand
         }
         string setting = report.Threshold is { } th ? $", threshold {th.ToString(inv)}"
                        : report.BackgroundPower is { } bp ? $", bg-power {bp.ToString(inv)}" : "";
-        Console.WriteLine($"mIoU {(100 * report.MeanIou).ToString("F2", inv)} % ({report.Metric}, {report.Images} images{setting}, backend {report.Backend})");
+        string miou = double.IsFinite(report.MeanIou) ? (100 * report.MeanIou).ToString("F2", inv) + " %" : "- (no class counted)";
+        Console.WriteLine($"mIoU {miou} ({report.Metric}, {report.Images} images{setting}, backend {report.Backend})");
     }
 }

@@ -163,12 +163,18 @@ internal sealed class RefineCommand : ICliCommand
         return crf is null ? options : options with { Crf = crf };
     }
 
-    /// <summary>OUT/wsss-run.json: what ran, where, how long each stage took, and what failed.</summary>
+    /// <summary>
+    /// OUT/wsss-run.json (one per shard: wsss-run.shardKofN.json, so concurrent shards never write one file): what ran,
+    /// the recipe (its fingerprint names the journals in OUT/wsss-done), where, how long each stage took, what failed.
+    /// </summary>
     private static void WriteManifest(RefineOptions options, RefineReport report, Backends.ComputeBackend backend, DateTimeOffset started, string[] arguments)
     {
+        var (recipe, fingerprint) = RefineLedger.Describe(options);
         var manifest = new
         {
             tool = "wsss refine",
+            recipe,
+            recipe_fingerprint = fingerprint,
             version = typeof(RefineJob).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
             arguments,
             started = started.ToString("O"),
@@ -180,7 +186,7 @@ internal sealed class RefineCommand : ICliCommand
             written = report.Written,
             skipped_complete = report.Skipped,
             stage_seconds = report.StageSeconds,
-            miou = report.Score?.MeanIou,
+            miou = report.Score?.MeanIou is { } m && double.IsFinite(m) ? m : (double?)null,
             failures = report.Failures.Select(f => f.ToString()).ToArray(),
         };
         string name = options.Shard.Count > 1 ? $"wsss-run.shard{options.Shard.Index}of{options.Shard.Count}.json" : "wsss-run.json";

@@ -7,7 +7,7 @@ namespace WsssGpuRefine.Io;
 /// </summary>
 public static class AtomicFileWriter
 {
-    /// <summary>Ends every temporary file name (after the process and thread ids); <see cref="CleanStaleTemporaries"/> removes files ending in it.</summary>
+    /// <summary>Ends every temporary file name, <c>TARGET.WRITER_THREAD.partial</c> (WRITER is <see cref="WriterIdentity.Current"/>).</summary>
     public const string TemporarySuffix = ".partial";
 
     /// <summary>Writes <paramref name="path"/> through a flushed temporary sibling that is then renamed over it; creates the directory if needed.</summary>
@@ -20,7 +20,7 @@ public static class AtomicFileWriter
         ArgumentNullException.ThrowIfNull(write);
         string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (directory is not null) Directory.CreateDirectory(directory);
-        string temporary = $"{path}.{Environment.ProcessId}.{Environment.CurrentManagedThreadId}{TemporarySuffix}";
+        string temporary = TemporaryFor(path);
         try
         {
             using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
@@ -45,14 +45,63 @@ public static class AtomicFileWriter
             writer.Write(text);
         });
 
-    /// <summary>Removes temporaries left by a killed run in <paramref name="directory"/>.</summary>
+    /// <summary>
+    /// Creates <paramref name="path"/> holding <paramref name="text"/> only if no such file exists, atomically: of
+    /// several processes trying at once, exactly one creates it, complete, and the others get false.
+    /// </summary>
+    /// <returns>True if this call created the file; false if it existed.</returns>
+    public static bool TryCreate(string path, string text)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        string temporary = TemporaryFor(path);
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                stream.Write(new System.Text.UTF8Encoding(false).GetBytes(text));
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, path, overwrite: false);   // link + unlink on Unix: fails if the target exists
+            return true;
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            TryDelete(temporary);
+            return false;
+        }
+        catch
+        {
+            TryDelete(temporary);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Removes the temporaries of writers that are gone (a killed run) in <paramref name="directory"/>, and only
+    /// those: processes writing into the same folder right now (the shards of one run) keep theirs.
+    /// </summary>
+    /// <returns>How many were removed.</returns>
     public static int CleanStaleTemporaries(string directory)
     {
         if (!Directory.Exists(directory)) return 0;
         int removed = 0;
         foreach (string file in Directory.EnumerateFiles(directory, "*" + TemporarySuffix))
+        {
+            if (!WriterIdentity.IsGone(WriterOf(file), File.GetLastWriteTimeUtc(file))) continue;
             if (TryDelete(file)) removed++;
+        }
         return removed;
+    }
+
+    private static string TemporaryFor(string path) => $"{path}.{WriterIdentity.Current}_{Environment.CurrentManagedThreadId}{TemporarySuffix}";
+
+    /// <summary>The writer identity in a temporary's name (<c>TARGET.HOST_PID_START_THREAD.partial</c>), or null.</summary>
+    private static string? WriterOf(string temporary)
+    {
+        string name = Path.GetFileName(temporary)[..^TemporarySuffix.Length];
+        string tag = name[(name.LastIndexOf('.') + 1)..];
+        int thread = tag.LastIndexOf('_');
+        return thread > 0 ? tag[..thread] : null;
     }
 
     private static bool TryDelete(string path)

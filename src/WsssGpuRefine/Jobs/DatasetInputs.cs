@@ -25,10 +25,30 @@ internal static class DatasetInputs
         throw new WsssInputException(Path.Combine(directory, id + ".jpg"), "image not found (tried .jpg, .jpeg and .png)");
     }
 
-    public static IReadOnlyList<string> ReadList(string path) => ImageList.Read(path);
+    /// <summary>The ids of a list file; a list without any is an error naming the file.</summary>
+    public static IReadOnlyList<string> ReadList(string path)
+    {
+        var ids = ImageList.Read(path);
+        return ids.Count > 0 ? ids : throw new WsssInputException(path, "the list holds no image ids");
+    }
 
-    public static LabelMap ReadGroundTruth(string directory, string id, int classes) =>
-        ReadLabels(LabelPath(directory, id));
+    /// <summary>The ground truth of an id; a label outside 0..classes-1 that is not 255 (ignore) is an error naming the file.</summary>
+    public static LabelMap ReadGroundTruth(string directory, string id, int classes)
+    {
+        string path = LabelPath(directory, id);
+        var gt = ReadLabels(path);
+        CheckLabelRange(path, gt, classes);
+        return gt;
+    }
+
+    /// <summary>Rejects a label map holding a value the run's classes cannot count (255 is ignore and allowed).</summary>
+    public static void CheckLabelRange(string file, LabelMap labels, int classes)
+    {
+        Span<bool> seen = stackalloc bool[256];
+        foreach (byte v in labels.Labels) seen[v] = true;
+        for (int v = classes; v < 255; v++)
+            if (seen[v]) throw new WsssInputException(file, $"label {v} is outside 0..{classes - 1} (255 = ignore; check --classes)");
+    }
 
     public static LabelMap ReadLabels(string path) => LabelPngReader.Read(path);
 

@@ -10,6 +10,12 @@ namespace WsssGpuRefine.Jobs;
 /// <summary>What <c>wsss eval</c> scores: CAM dumps (with a background rule or a sweep) or label PNGs.</summary>
 public sealed record EvalOptions
 {
+    /// <summary>
+    /// The most thresholds one sweep takes (<c>0:1:0.001</c> is 1001). Each costs a K x K confusion matrix in the
+    /// histogram, in memory and in the JSON report (<c>sweep_confusion</c>); finer sweeps are refused up front.
+    /// </summary>
+    public const int MaxSweepThresholds = 1001;
+
     /// <summary>Ground-truth label PNGs <c>ID.png</c> (VOC SegmentationClass(Aug): 0..20, 255 = ignore).</summary>
     public required string GroundTruthDirectory { get; init; }
     /// <summary>Image ids to score, in list order; must not be empty.</summary>
@@ -47,6 +53,8 @@ public sealed record EvalOptions
             throw new ArgumentException("CAM evaluation needs --threshold, --bg-power or --sweep");
         if (Classes is < 2 or > 255) throw new ArgumentException("--classes must be in 2..255");
         if (Ids.Count == 0) throw new ArgumentException("the list holds no image ids");
+        if (SweepThresholds is { Count: > MaxSweepThresholds })
+            throw new ArgumentException($"--sweep: {SweepThresholds.Count} thresholds; at most {MaxSweepThresholds} are swept at once");
     }
 }
 
@@ -85,35 +93,17 @@ public static class EvalJob
                 var gt = DatasetInputs.ReadGroundTruth(o.GroundTruthDirectory, id, o.Classes);
                 string predictedFile = DatasetInputs.LabelPath(o.LabelsDirectory!, id);
                 var predicted = DatasetInputs.ReadLabels(predictedFile);
+                DatasetInputs.CheckLabelRange(predictedFile, predicted, o.Classes);
                 DatasetInputs.CheckSameSize(predictedFile, predicted.Height, predicted.Width, gt);
                 return new LabelPair(predicted, gt);
             },
             id => DatasetInputs.LabelPath(o.LabelsDirectory!, id), o.BatchSize, o.KeepGoing);
         stream.Run(batch =>
         {
+            // Both label maps were range-checked when loaded, so a bad file is named and skipped there.
             var pairs = batch.Select(b => b.Value).ToArray();
-            try
-            {
-                total.Add(ConfusionCounting.Count(backend, pairs, confusionOptions));
-                images += pairs.Length;
-            }
-            catch (WsssInputException)
-            {
-                // Out-of-range predicted labels: find the culprit so the error names its file.
-                foreach (var item in batch)
-                {
-                    try
-                    {
-                        var m = ConfusionCounting.Count(item.Value.Predicted, item.Value.GroundTruth, confusionOptions);
-                        total.Add(m);
-                        images++;
-                    }
-                    catch (WsssInputException e)
-                    {
-                        stream.Fail(new ItemFailure(item.Id, DatasetInputs.LabelPath(o.LabelsDirectory!, item.Id), e.Reason));
-                    }
-                }
-            }
+            total.Add(ConfusionCounting.Count(backend, pairs, confusionOptions));
+            images += pairs.Length;
         }, progress);
         return EvalReport.From(total, o.Metric, images, backend.Name, failures: stream.Failures);
     }

@@ -8,13 +8,16 @@ namespace WsssGpuRefine.Jobs;
 /// <summary>One point of a threshold sweep.</summary>
 public sealed record SweepPoint(
     [property: JsonPropertyName("threshold")] double Threshold,
-    [property: JsonPropertyName("miou")] double MeanIou);
+    [property: JsonPropertyName("miou"), JsonConverter(typeof(NullForNaN))] double MeanIou);
 
 /// <summary>The result of scoring, with the JSON layout of the CLI contract (fractions, not percent).</summary>
 public sealed record EvalReport
 {
     /// <summary>Mean IoU as a fraction (0..1, not percent), under <see cref="Metric"/>'s definition.</summary>
-    [JsonPropertyName("miou")] public double MeanIou { get; init; }
+    /// <remarks>NaN (no class counted, e.g. a ground truth that is all 255) is written as JSON null.</remarks>
+    [JsonPropertyName("miou")]
+    [JsonConverter(typeof(NullForNaN))]
+    public double MeanIou { get; init; }
     /// <summary>Per-class IoU as fractions, index = label value (0 background, 1..20 VOC classes); null where undefined.</summary>
     [JsonPropertyName("iou")] public double?[] Iou { get; init; } = [];
     /// <summary>Images scored (failed items excluded).</summary>
@@ -111,11 +114,33 @@ public sealed record EvalReport
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    /// <summary>The report as indented JSON in the CLI contract's layout; NaN mIoU (no class counted) is written as "NaN".</summary>
+    /// <summary>The report as indented JSON in the CLI contract's layout; a NaN mIoU (no class counted) is written as null.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
     /// <summary>Reads a report written by <see cref="ToJson"/> (e.g. a shard's, for <see cref="ReportMerge"/>).</summary>
     /// <exception cref="System.Text.Json.JsonException">The text is not such a report.</exception>
     public static EvalReport FromJson(string json) =>
         JsonSerializer.Deserialize<EvalReport>(json, JsonOptions) ?? throw new JsonException("empty report");
+}
+
+/// <summary>
+/// Writes a NaN double as JSON null (a number is expected there, and a "NaN" string breaks readers that
+/// expect one); reads null, and the "NaN" strings older reports hold, back as NaN.
+/// </summary>
+internal sealed class NullForNaN : JsonConverter<double>
+{
+    public override bool HandleNull => true;
+
+    public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch
+    {
+        JsonTokenType.Null => double.NaN,
+        JsonTokenType.String when reader.GetString() == "NaN" => double.NaN,
+        _ => reader.GetDouble(),
+    };
+
+    public override void Write(Utf8JsonWriter writer, double value, JsonSerializerOptions options)
+    {
+        if (double.IsFinite(value)) writer.WriteNumberValue(value);
+        else writer.WriteNullValue();
+    }
 }

@@ -60,7 +60,11 @@ public sealed record RefineOptions
     public LabelPngFlavour Png { get; init; } = LabelPngFlavour.Palette;
     /// <summary>With a VOC <c>Annotations/</c> folder as <see cref="ClassLabelsFile"/>: whether objects marked difficult count.</summary>
     public bool ClassLabelsCountDifficult { get; init; } = true;
-    /// <summary>Rewrite outputs that exist; false skips them (resuming an interrupted run) and still scores them.</summary>
+    /// <summary>
+    /// Recompute every output (a folder holding another recipe's outputs is then taken over); false resumes: outputs
+    /// recorded complete for this recipe and unchanged inputs are skipped (and still scored), and a folder holding
+    /// another recipe's outputs is refused.
+    /// </summary>
     public bool Overwrite { get; init; }
     /// <summary>Skip and list bad items (<c>--keep-going</c>) instead of stopping at the first.</summary>
     public bool KeepGoing { get; init; }
@@ -117,15 +121,20 @@ public static class RefineJob
     /// <returns>Counts written and skipped, failures, the score when a ground truth was given, and seconds per stage.</returns>
     /// <exception cref="ArgumentException">The options are inconsistent (e.g. no first stage, two first stages, a CRF without images).</exception>
     /// <exception cref="ItemFailedException">An item is bad and <see cref="RefineOptions.KeepGoing"/> is false.</exception>
+    /// <exception cref="WsssInputException">The output folder is a file, or holds another recipe's outputs and <see cref="RefineOptions.Overwrite"/> is false.</exception>
     public static RefineReport Run(ComputeBackend backend, RefineOptions options, IProgress<int>? progress = null, Action<string>? info = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var ids = options.Shard.Select(options.Ids);
+        if (File.Exists(options.OutputDirectory))
+            throw new WsssInputException(options.OutputDirectory, "--out names a file; it must be a folder (created if missing)");
         Directory.CreateDirectory(options.OutputDirectory);
+        // Only temporaries of writers that are gone: other shards may be writing into this folder right now.
         int stale = AtomicFileWriter.CleanStaleTemporaries(options.OutputDirectory);
         if (stale > 0) info?.Invoke($"info: removed {stale} partial output(s) of an interrupted run");
+        using var ledger = RefineLedger.Open(options, info);
 
         var classLabels = options.ClassLabelsFile is null ? null : DatasetInputs.ReadClassLabels(options.ClassLabelsFile, options.ClassLabelsCountDifficult);
         var timings = new StageTimings();
@@ -133,7 +142,7 @@ public static class RefineJob
         var total = new ConfusionMatrix(options.Classes);
         int written = 0, skipped = 0, scored = 0;
 
-        var stream = new BatchStream<ItemInput>(ids, id => Load(id, options, classLabels, timings), id => DatasetInputs.CamPath(options.CamsDirectory, id),
+        var stream = new BatchStream<ItemInput>(ids, id => Load(id, options, classLabels, ledger, timings), id => DatasetInputs.CamPath(options.CamsDirectory, id),
             options.BatchSize, options.KeepGoing);
         // The CPU path refines several images at once; a GPU queue is fed one image at a time.
         int parallelism = backend is VulkanBackend ? 1 : (backend as CpuBackend)?.MaxDegreeOfParallelism ?? Environment.ProcessorCount;
@@ -154,7 +163,12 @@ public static class RefineJob
                     {
                         var output = Refine(backend, input, options, timings);
                         labels = output.Labels;
-                        timings.Time("write", () => WriteOutputs(options, input.Id, output));
+                        timings.Time("write", () =>
+                        {
+                            bool saveScores = WriteOutputs(options, input.Id, output);
+                            // The item is complete only now, with every output in place.
+                            ledger.Record(input.Id, saveScores);
+                        });
                         Interlocked.Increment(ref written);
                     }
                     if (input.GroundTruth is { } gt)
@@ -177,14 +191,18 @@ public static class RefineJob
         return new RefineReport(written, skipped, stream.Failures, score, timings.Snapshot());
     }
 
-    private static void WriteOutputs(RefineOptions options, string id, RefineOutput output)
+    /// <summary>Writes the scores (when asked for and the recipe has them), then the label PNG; true when scores were written.</summary>
+    private static bool WriteOutputs(RefineOptions options, string id, RefineOutput output)
     {
-        // Scores first: the label PNG is what marks an image complete when a run resumes.
+        bool scoresWritten = false;
         if (options.SaveScores)
         {
             var scores = options.ScoresLayout == Methods.ScoreFileLayout.PuzzleCamRw ? output.WalkScores ?? output.Scores : output.Scores;
             if (scores is not null)
-                AtomicFileWriter.Write(Path.Combine(options.OutputDirectory, id + ".npy"), s => Methods.ScoreFileWriter.Write(s, scores, options.ScoresLayout));
+            {
+                AtomicFileWriter.Write(RefineLedger.ScoresPath(options, id), s => Methods.ScoreFileWriter.Write(s, scores, options.ScoresLayout));
+                scoresWritten = true;
+            }
             if (output.LaHa is { } laHa)
             {
                 foreach (var (folder, result) in new[] { ("out_la_crf", laHa.La), ("out_ha_crf", laHa.Ha) })
@@ -197,6 +215,7 @@ public static class RefineJob
             }
         }
         AtomicFileWriter.Write(OutputPath(options, id), s => LabelPngWriter.Write(s, output.Labels, options.Png));
+        return scoresWritten;
     }
 
     /// <summary>The label PNG path of an image: OutputDirectory/ID.png.</summary>
@@ -206,13 +225,14 @@ public static class RefineJob
 
     private sealed record CamDumpInput(ClassMaps FullResolution, ClassMaps? Stride);
 
-    private static ItemInput Load(string id, RefineOptions o, IReadOnlyDictionary<string, IReadOnlySet<int>>? classLabels, StageTimings timings)
+    private static ItemInput Load(string id, RefineOptions o, IReadOnlyDictionary<string, IReadOnlySet<int>>? classLabels, RefineLedger ledger,
+        StageTimings timings)
     {
         return timings.Time("decode", () =>
         {
             LabelMap? gt = o.GroundTruthDirectory is null ? null : DatasetInputs.ReadGroundTruth(o.GroundTruthDirectory, id, o.Classes);
             string output = OutputPath(o, id);
-            if (!o.Overwrite && File.Exists(output))
+            if (ledger.IsComplete(id))
                 return new ItemInput(id, null, null, gt, LabelPngReader.Read(output));
 
             RgbImage? image = o.NeedsImage ? Io.Png.RgbImageReader.Read(DatasetInputs.ImagePath(o.ImagesDirectory!, id)) : null;

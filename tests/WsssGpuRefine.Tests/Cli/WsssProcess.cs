@@ -12,7 +12,37 @@ internal static class WsssProcess
 
     public static Result Run(params string[] args) => Run(args, environment: null);
 
-    public static Result Run(string[] args, IReadOnlyDictionary<string, string>? environment)
+    public static Result Run(string[] args, IReadOnlyDictionary<string, string>? environment) =>
+        RunMeasured(args, environment, TimeSpan.FromMinutes(3)).Result;
+
+    /// <summary>What a run cost: its peak resident memory (Linux VmHWM, sampled while it ran; 0 elsewhere) and wall time.</summary>
+    public sealed record Measured(Result Result, long PeakBytes, TimeSpan Elapsed);
+
+    /// <summary>Runs wsss, sampling its peak resident memory; kills it (and fails) if it runs past <paramref name="limit"/>.</summary>
+    public static Measured RunMeasured(string[] args, IReadOnlyDictionary<string, string>? environment, TimeSpan limit)
+    {
+        using var process = Start(args, environment);
+        var clock = Stopwatch.StartNew();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        long peak = 0;
+        // VmHWM is the high-water mark, so a sample taken any time before exit is the peak so far.
+        while (!process.WaitForExit(5))
+        {
+            peak = Math.Max(peak, HighWaterMark(process.Id));
+            if (clock.Elapsed > limit)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit();
+                throw new TimeoutException($"wsss did not finish in {limit.TotalSeconds} s (peak {peak >> 20} MiB): {string.Join(' ', args)}");
+            }
+        }
+        process.WaitForExit();
+        return new Measured(new Result(process.ExitCode, stdout.Result, stderr.Result), peak, clock.Elapsed);
+    }
+
+    /// <summary>Starts wsss with its output redirected (the caller reads or drains it).</summary>
+    public static Process Start(string[] args, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -25,15 +55,20 @@ internal static class WsssProcess
         start.Environment["WSSS_DEBUG"] = "0";
         if (environment is not null)
             foreach (var (k, v) in environment) start.Environment[k] = v;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
+        return Process.Start(start)!;
+    }
+
+    private static long HighWaterMark(int pid)
+    {
+        try
         {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("wsss did not finish in 3 minutes: " + string.Join(' ', args));
+            foreach (string line in File.ReadLines($"/proc/{pid}/status"))
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                    return long.Parse(line[6..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
         }
-        return new Result(process.ExitCode, stdout.Result, stderr.Result);
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return 0;
     }
 }
 

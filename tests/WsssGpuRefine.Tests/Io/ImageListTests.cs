@@ -18,6 +18,26 @@ public class ImageListTests
         Assert.Equal(new[] { "2007_000032", "2007_000039", "2011_003276" }, ids);
     }
 
+    [Theory]
+    [InlineData("../../etc/passwd", "line 2: '../../etc/passwd' is not an id")]
+    [InlineData("/data/voc/JPEGImages/b.jpg /data/voc/SegmentationClass/b.png", "line 2: '/data/voc/JPEGImages/b.jpg' is not an id")]
+    [InlineData("JPEGImages/../b.jpg", "line 2: 'JPEGImages/../b.jpg' is not an id")]
+    [InlineData("a\\b.jpg", "line 2: 'a\\b.jpg' is not an id")]
+    [InlineData("b\0c", "line 2: control character (e.g. NUL) in the line")]
+    [InlineData("..", "line 2: no image id in '..'")]
+    public void Paths_that_would_be_reduced_to_a_stem_are_refused_with_the_line(string line, string reason)
+    {
+        var e = Assert.Throws<WsssInputException>(() => ImageList.Parse(["a", line]));
+        Assert.StartsWith(reason, e.Reason);
+    }
+
+    [Fact]
+    public void The_list_forms_of_the_seed_methods_are_read()
+    {
+        Assert.Equal(new[] { "a", "b", "c", "d" },
+            ImageList.Parse(["a", "b.jpg", "JPEGImages/c.jpg", "/JPEGImages/d.jpg\t/SegmentationClassAug/d.png"]));
+    }
+
     [Fact]
     public void Duplicated_id_is_refused_with_both_lines()
     {

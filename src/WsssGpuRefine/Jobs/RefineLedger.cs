@@ -1,0 +1,268 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using WsssGpuRefine.Core;
+using WsssGpuRefine.Io;
+
+namespace WsssGpuRefine.Jobs;
+
+/// <summary>
+/// What a <c>refine</c> output folder records about its outputs, so that resuming keeps only outputs made by the
+/// same recipe from the same inputs, and only when all of an item's outputs were written:
+/// <list type="bullet">
+/// <item><c>OUT/wsss-recipe.json</c>: the recipe and its parameters, the version and a fingerprint of the recipe.
+/// It is created once, atomically (the first of several shards creates it, the others compare); a run with another
+/// recipe stops unless <c>--overwrite</c>, which replaces it and forgets the old recipe's records.</item>
+/// <item><c>OUT/wsss-done/FINGERPRINT.WRITER.tsv</c>: one journal per process (WRITER names host, pid and start time,
+/// so shards never share a file), one line <c>ID, inputs' sizes and mtimes, outputs</c> appended after all of an
+/// item's outputs are in place. An item is complete only if a journal of this recipe lists it with the same input
+/// stamp and its outputs exist.</item>
+/// </list>
+/// </summary>
+internal sealed class RefineLedger : IDisposable
+{
+    public const string RecipeFileName = "wsss-recipe.json";
+    public const string JournalDirectoryName = "wsss-done";
+
+    private readonly RefineOptions _options;
+    private readonly string _journalDirectory;
+    private readonly string _journalPath;
+    private readonly Dictionary<string, Entry> _done;
+    private readonly ConcurrentDictionary<string, string> _pending = new(StringComparer.Ordinal);
+    private readonly object _journalLock = new();
+    private StreamWriter? _journal;
+
+    private sealed record Entry(string Stamp, bool ScoresRequested, bool ScoresWritten);
+
+    private RefineLedger(RefineOptions options, string fingerprint)
+    {
+        _options = options;
+        _journalDirectory = Path.Combine(options.OutputDirectory, JournalDirectoryName);
+        _journalPath = Path.Combine(_journalDirectory, $"{fingerprint}.{WriterIdentity.Current}.tsv");
+        _done = options.Overwrite ? [] : ReadJournals(_journalDirectory, fingerprint);
+    }
+
+    /// <summary>The recipe this run writes, as recorded in the manifest: a one-line summary and its fingerprint.</summary>
+    public static (string Summary, string Fingerprint) Describe(RefineOptions options)
+    {
+        string canonical = RecipeObject(options).ToJsonString();
+        return (Summary(options), Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))[..16]);
+    }
+
+    /// <summary>Checks (or records) the folder's recipe and reads the journals of this recipe.</summary>
+    /// <exception cref="WsssInputException">The folder holds another recipe's outputs and overwrite is off.</exception>
+    public static RefineLedger Open(RefineOptions options, Action<string>? info)
+    {
+        var (summary, fingerprint) = Describe(options);
+        string recipeFile = Path.Combine(options.OutputDirectory, RecipeFileName);
+        var mine = new JsonObject
+        {
+            ["tool"] = "wsss refine",
+            ["summary"] = summary,
+            ["fingerprint"] = fingerprint,
+            ["version"] = Version,
+            ["recipe"] = RecipeObject(options),
+        };
+        string text = mine.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        var recorded = ReadRecipe(recipeFile);
+        if (recorded is null && !AtomicFileWriter.TryCreate(recipeFile, text))
+            recorded = ReadRecipe(recipeFile);   // another shard created it first
+        if (recorded is not null && recorded.Value.Fingerprint != fingerprint)
+        {
+            if (!options.Overwrite)
+            {
+                string theirs = recorded.Value.Summary == summary ? $"{summary} with other parameters" : recorded.Value.Summary;
+                throw new WsssInputException(recipeFile, $"--out holds the outputs of another recipe ({theirs}), not of this one " +
+                                                         $"({summary}); use another --out, or --overwrite to recompute them all");
+            }
+            AtomicFileWriter.WriteAllText(recipeFile, text);
+            ForgetOtherRecipes(Path.Combine(options.OutputDirectory, JournalDirectoryName), fingerprint);
+            info?.Invoke($"info: {recipeFile}: recipe changed from ({recorded.Value.Summary}) to ({summary}); recomputing every output (--overwrite)");
+        }
+        else if (recorded is not null && recorded.Value.Version != Version)
+        {
+            info?.Invoke($"info: {recipeFile}: outputs made by wsss {recorded.Value.Version} are resumed by {Version} (--overwrite recomputes them)");
+        }
+        return new RefineLedger(options, fingerprint);
+    }
+
+    /// <summary>
+    /// True when the item's outputs are complete and may be kept: not overwriting, a journal of this recipe lists
+    /// it with the inputs as they are now, every output it listed exists, and scores were saved if asked for now.
+    /// </summary>
+    public bool IsComplete(string id)
+    {
+        string stamp = InputStamp(id);
+        _pending[id] = stamp;
+        if (!_done.TryGetValue(id, out var entry) || entry.Stamp != stamp) return false;
+        if (_options.SaveScores && !entry.ScoresRequested) return false;
+        return File.Exists(RefineJob.OutputPath(_options, id)) && (!entry.ScoresWritten || File.Exists(ScoresPath(_options, id)));
+    }
+
+    /// <summary>Records an item whose outputs are all in place (call after the last one is written).</summary>
+    public void Record(string id, bool scoresWritten)
+    {
+        string stamp = _pending.TryRemove(id, out var s) ? s : InputStamp(id);
+        string line = string.Join('\t', id, stamp, _options.SaveScores ? "1" : "0", scoresWritten ? "1" : "0");
+        lock (_journalLock)
+        {
+            if (_journal is null)
+            {
+                Directory.CreateDirectory(_journalDirectory);
+                _journal = new StreamWriter(new FileStream(_journalPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite), new UTF8Encoding(false));
+            }
+            _journal.Write(line + "\n");
+            _journal.Flush();
+        }
+    }
+
+    /// <summary>The scores file of an id (<c>--save-scores</c>): OUT/ID.npy.</summary>
+    public static string ScoresPath(RefineOptions options, string id) => Path.Combine(options.OutputDirectory, id + ".npy");
+
+    public void Dispose()
+    {
+        lock (_journalLock) _journal?.Dispose();
+    }
+
+    private static string Version =>
+        typeof(RefineLedger).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    /// <summary>The sizes and modification times of the files an item's outputs are computed from ("-" where absent).</summary>
+    private string InputStamp(string id)
+    {
+        var o = _options;
+        var files = new List<string> { DatasetInputs.CamPath(o.CamsDirectory, id) };
+        if (o.ImagesDirectory is not null && o.NeedsImage)
+        {
+            try { files.Add(DatasetInputs.ImagePath(o.ImagesDirectory, id)); }
+            catch (WsssInputException) { files.Add(Path.Combine(o.ImagesDirectory, id + ".jpg")); }
+        }
+        if (o.IcdSeedsDirectory is not null) files.Add(DatasetInputs.CamPath(o.IcdSeedsDirectory, id));
+        if (o.RandomWalkSource?.Directory is { } affinity)
+        {
+            files.Add(Path.Combine(affinity, id + ".npy"));
+            files.Add(Path.Combine(affinity, id + "_edge.png"));
+        }
+        return string.Join(',', files.Select(f =>
+        {
+            var info = new FileInfo(f);
+            return info.Exists ? $"{info.Length}@{info.LastWriteTimeUtc.Ticks}" : "-";
+        }));
+    }
+
+    private static Dictionary<string, Entry> ReadJournals(string directory, string fingerprint)
+    {
+        var done = new Dictionary<string, Entry>(StringComparer.Ordinal);
+        if (!Directory.Exists(directory)) return done;
+        foreach (string journal in Directory.EnumerateFiles(directory, fingerprint + ".*.tsv").Order(StringComparer.Ordinal))
+        {
+            string text;
+            try
+            {
+                using var stream = new FileStream(journal, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                text = new StreamReader(stream, Encoding.UTF8).ReadToEnd();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue;   // a journal that cannot be read only means its items are recomputed
+            }
+            // A killed writer may leave a last line without its newline: only whole lines count.
+            foreach (string line in text.Split('\n').SkipLast(1))
+            {
+                var f = line.Split('\t');
+                if (f.Length == 4 && f[2] is "0" or "1" && f[3] is "0" or "1") done[f[0]] = new Entry(f[1], f[2] == "1", f[3] == "1");
+            }
+        }
+        return done;
+    }
+
+    private static void ForgetOtherRecipes(string directory, string fingerprint)
+    {
+        if (!Directory.Exists(directory)) return;
+        foreach (string journal in Directory.EnumerateFiles(directory, "*.tsv"))
+            if (!Path.GetFileName(journal).StartsWith(fingerprint + ".", StringComparison.Ordinal))
+            {
+                try { File.Delete(journal); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            }
+    }
+
+    private readonly record struct RecordedRecipe(string Fingerprint, string Summary, string Version);
+
+    private static RecordedRecipe? ReadRecipe(string path)
+    {
+        if (!File.Exists(path)) return null;
+        try
+        {
+            var node = JsonNode.Parse(File.ReadAllText(path));
+            return new RecordedRecipe(node?["fingerprint"]?.GetValue<string>() ?? "", node?["summary"]?.GetValue<string>() ?? "unknown",
+                node?["version"]?.GetValue<string>() ?? "unknown");
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            throw new WsssInputException(path, $"not a wsss recipe record ({e.Message.Split('\n')[0]}); remove it or use another --out");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new WsssInputException(path, $"cannot read: {e.Message}");
+        }
+    }
+
+    private static readonly JsonSerializerOptions RecipeJson = new()
+    {
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    /// <summary>Everything that decides an output's content, as JSON (stable key order); input locations are left to the stamps.</summary>
+    private static JsonObject RecipeObject(RefineOptions o)
+    {
+        JsonNode? Node(object? value)
+        {
+            if (value is null) return null;
+            var node = JsonSerializer.SerializeToNode(value, value.GetType(), RecipeJson);
+            if (node is JsonObject obj) obj.Remove("Name");   // a preset's name; its parameters are what count
+            return node;
+        }
+        return new JsonObject
+        {
+            ["classes"] = o.Classes,
+            ["format"] = o.Format,
+            ["cls_labels"] = o.ClassLabelsFile is null ? null : Path.GetFullPath(o.ClassLabelsFile),
+            ["background_rule"] = o.Rule is null ? null : new JsonObject { ["kind"] = o.Rule.GetType().Name, ["value"] = Node(o.Rule) },
+            ["ir_label"] = Node(o.IrLabel),
+            ["la_ha"] = Node(o.LaHa),
+            ["icd_seeds"] = o.IcdSeedsDirectory is not null,
+            ["random_walk"] = o.RandomWalkSource is null ? null
+                : new JsonObject { ["source"] = o.RandomWalkSource.Kind.ToString(), ["options"] = Node(o.RandomWalk) },
+            ["crf"] = Node(o.Crf),
+            ["png"] = o.Png.ToString(),
+            ["scores_layout"] = o.ScoresLayout.ToString(),
+            ["cls_labels_difficult"] = o.ClassLabelsCountDifficult,
+        };
+    }
+
+    /// <summary>The recipe as the options that give it, e.g. "--rw image --crf irn".</summary>
+    private static string Summary(RefineOptions o)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var parts = new List<string>();
+        switch (o.Rule)
+        {
+            case Threshold.BackgroundRule.Constant c: parts.Add($"--threshold {c.Threshold.ToString(inv)}"); break;
+            case Threshold.BackgroundRule.Power p: parts.Add($"--bg-power {p.Alpha.ToString(inv)}"); break;
+        }
+        if (o.IrLabel is { } ir) parts.Add($"--ir-label {ir.FgThreshold.ToString(inv)},{ir.BgThreshold.ToString(inv)}");
+        if (o.LaHa is { } laHa) parts.Add($"--la-ha {laHa.AlphaLow.ToString(inv)},{laHa.AlphaHigh.ToString(inv)}");
+        if (o.IcdSeedsDirectory is not null) parts.Add("--icd-seeds");
+        if (o.RandomWalkSource is { } rw) parts.Add($"--rw {rw.Kind.ToString().ToLowerInvariant()}");
+        var crf = o.Crf ?? o.IrLabel?.Crf ?? o.LaHa?.Crf;
+        if (crf is not null) parts.Add($"--crf {crf.Name}");
+        return string.Join(' ', parts);
+    }
+}

@@ -1,0 +1,310 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using WsssGpuRefine.Datasets.Synthetic;
+using WsssGpuRefine.Io;
+using static WsssGpuRefine.Tests.Cli.HostileScratch;
+
+namespace WsssGpuRefine.Tests.Cli;
+
+/// <summary>Issue 11's batch items: sweep size (4), resume (8, 9), keep-going with a bad GT (10), one-line messages (12).</summary>
+public partial class HostileInputTests
+{
+    private static string[] Eval(string gt, string list, params string[] extra) =>
+        ["eval", "--cams", Fixture("irn"), "--gt", gt, "--list", list, "--backend", "cpu", .. extra];
+
+    private static string[] Refine(string output, params string[] extra) =>
+        ["refine", "--cams", Fixture("irn"), "--list", Fixture("train.txt"), "--out", output, "--backend", "cpu", .. extra];
+
+    /// <summary>A copy of the fixture's ground truth whose 2007_000003.png holds one pixel of <paramref name="label"/>.</summary>
+    private static string GroundTruthWithLabel(HostileScratch s, byte label)
+    {
+        string gt = s.CopyFixture("gt");
+        EditLabels(Path.Combine(gt, "2007_000003.png"), l => l[l.Length / 2] = label);
+        return gt;
+    }
+
+    private static JsonElement Json(string path) => JsonDocument.Parse(File.ReadAllText(path)).RootElement;
+
+    /// <summary>Every file of <paramref name="expected"/> matching the pattern is in <paramref name="actual"/> with the same bytes.</summary>
+    private static void AssertSameFiles(string expected, string actual, string pattern)
+    {
+        var names = Directory.GetFiles(expected, pattern).Select(Path.GetFileName).Order().ToArray();
+        Assert.NotEmpty(names);
+        Assert.Equal(names, Directory.GetFiles(actual, pattern).Select(Path.GetFileName).Order().ToArray());
+        foreach (string? n in names) Assert.True(File.ReadAllBytes(Path.Combine(expected, n!)).SequenceEqual(File.ReadAllBytes(Path.Combine(actual, n!))), n);
+    }
+
+    internal static IEnumerable<HostileCase> SweepCases()
+    {
+        // 0:1:1e-5 hung, 1e-6 and 1e-8 ran out of memory, 1e-7 overflowed an index.
+        foreach (string step in new[] { "1e-5", "1e-6", "1e-7", "1e-8", "1e-300" })
+            yield return new HostileCase($"sweep-0:1:{step}-is-refused-at-once", s => Eval(Fixture("gt"), Fixture("train.txt"), "--sweep", $"0:1:{step}", "--json", s.Combine("r.json")))
+            {
+                ExitCode = 2,
+                Error = $@"^error: --sweep: '0:1:{Regex.Escape(step)}' gives [0-9E+]+ thresholds; at most 1001 are swept at once",
+                Check = (s, _) => Assert.False(File.Exists(s.Combine("r.json"))),
+                MaxPeakBytes = 300L << 20,
+                MaxTime = TimeSpan.FromSeconds(30),
+            };
+        yield return new HostileCase("sweep-0:nan:0.1-is-refused-at-once", _ => Eval(Fixture("gt"), Fixture("train.txt"), "--sweep", "0:NaN:0.1"))
+        {
+            ExitCode = 2, Error = "^error: --sweep: START, STOP and STEP must be finite numbers",
+        };
+        yield return new HostileCase("sweep-of-the-maximum-1001-thresholds-runs", s => Eval(Fixture("gt"), Fixture("train.txt"), "--sweep", "0:1:0.001", "--json", s.Combine("r.json")))
+        {
+            ExitCode = 0,
+            Check = (s, _) =>
+            {
+                var sweep = Json(s.Combine("r.json")).GetProperty("sweep");
+                Assert.Equal(1001, sweep.GetArrayLength());
+                Assert.Equal(0.15, sweep[150].GetProperty("threshold").GetDouble());
+            },
+        };
+    }
+
+    internal static IEnumerable<HostileCase> ResumeCases()
+    {
+        // The issue's run: labels of a --threshold run, then a --rw image --crf irn run into the same --out.
+        yield return new HostileCase("resume-into-an-out-of-another-recipe-stops", s =>
+        {
+            Run(Refine(s.Combine("out"), "--threshold", "0.15"));
+            return Refine(s.Combine("out"), "--rw", "image", "--crf", "irn", "--images", s.Root);
+        })
+        {
+            Error = @"^error: .*/out/wsss-recipe\.json: --out holds the outputs of another recipe \(--threshold 0\.15\), not of this one \(--rw image --crf irn\); " +
+                    "use another --out, or --overwrite to recompute them all$",
+            Check = (s, _) =>
+            {
+                Run(Refine(s.Combine("reference"), "--threshold", "0.15"));
+                AssertSameFiles(s.Combine("reference"), s.Combine("out"), "*.png");
+            },
+        };
+        yield return new HostileCase("resume-of-other-parameters-of-one-recipe-stops", s =>
+        {
+            Run(Refine(s.Combine("out"), "--threshold", "0.15"));
+            return Refine(s.Combine("out"), "--threshold", "0.3");
+        })
+        {
+            Error = @"wsss-recipe\.json: --out holds the outputs of another recipe \(--threshold 0\.15\), not of this one \(--threshold 0\.3\)",
+        };
+        yield return new HostileCase("resume-into-an-out-of-another-recipe-with-overwrite-recomputes-all", s =>
+        {
+            Run(Refine(s.Combine("out"), "--threshold", "0.15"));
+            return Refine(s.Combine("out"), "--bg-power", "3", "--overwrite");
+        })
+        {
+            ExitCode = 0,
+            Error = @"^info: .*wsss-recipe\.json: recipe changed from \(--threshold 0\.15\) to \(--bg-power 3\)",
+            Check = (s, r) =>
+            {
+                Assert.Contains("wrote 6 label map(s)", r.StdOut);
+                Run(Refine(s.Combine("reference"), "--bg-power", "3"));
+                AssertSameFiles(s.Combine("reference"), s.Combine("out"), "*.png");
+                var again = WsssProcess.Run(Refine(s.Combine("out"), "--bg-power", "3"));
+                Assert.Equal(0, again.ExitCode);
+                Assert.Contains("wrote 0 label map(s)", again.StdOut);
+                Assert.Contains("6 already complete (skipped)", again.StdOut);
+            },
+        };
+        yield return new HostileCase("resume-recomputes-an-item-whose-input-changed", s =>
+        {
+            string cams = s.CopyFixture("irn");
+            string[] args = ["refine", "--cams", cams, "--list", Fixture("train.txt"), "--out", s.Combine("out"), "--threshold", "0.15", "--backend", "cpu"];
+            Run(args);
+            File.Copy(Path.Combine(cams, "2007_000001.npy"), Path.Combine(cams, "2007_000002.npy"), overwrite: true);
+            Run(["refine", "--cams", cams, "--list", Fixture("train.txt"), "--out", s.Combine("reference"), "--threshold", "0.15", "--backend", "cpu"]);
+            return args;
+        })
+        {
+            ExitCode = 0,
+            Check = (s, r) =>
+            {
+                Assert.Contains("wrote 1 label map(s)", r.StdOut);
+                Assert.Contains("5 already complete (skipped)", r.StdOut);
+                AssertSameFiles(s.Combine("reference"), s.Combine("out"), "*.png");
+            },
+        };
+        // Item 9: a scores write fails (here a folder squats on 2007_000004.npy, as a full disk would fail it) and the run
+        // stops; the resume must finish that item, not skip it because its PNG exists.
+        yield return new HostileCase("resume-after-a-failed-scores-write-completes-every-item", s =>
+        {
+            string blocker = s.Combine("out", "2007_000004.npy");
+            Directory.CreateDirectory(blocker);
+            var failed = WsssProcess.Run(Refine(s.Combine("out"), "--threshold", "0.15", "--save-scores"));
+            Assert.NotEqual(0, failed.ExitCode);
+            Directory.Delete(blocker);
+            return Refine(s.Combine("out"), "--threshold", "0.15", "--save-scores");
+        })
+        {
+            ExitCode = 0,
+            Check = (s, _) =>
+            {
+                Run(Refine(s.Combine("reference"), "--threshold", "0.15", "--save-scores"));
+                AssertSameFiles(s.Combine("reference"), s.Combine("out"), "*.png");
+                AssertSameFiles(s.Combine("reference"), s.Combine("out"), "*.npy");
+            },
+        };
+        yield return new HostileCase("resume-rewrites-an-item-whose-scores-file-is-missing", s =>
+        {
+            Run(Refine(s.Combine("out"), "--threshold", "0.15", "--save-scores"));
+            File.Delete(s.Combine("out", "2007_000002.npy"));
+            return Refine(s.Combine("out"), "--threshold", "0.15", "--save-scores");
+        })
+        {
+            ExitCode = 0,
+            Check = (s, r) =>
+            {
+                Assert.Contains("wrote 1 label map(s)", r.StdOut);
+                Assert.Equal(6, Directory.GetFiles(s.Combine("out"), "*.npy").Length);
+            },
+        };
+        yield return new HostileCase("resume-with-save-scores-after-a-run-without-writes-the-scores", s =>
+        {
+            Run(Refine(s.Combine("out"), "--threshold", "0.15"));
+            return Refine(s.Combine("out"), "--threshold", "0.15", "--save-scores");
+        })
+        {
+            ExitCode = 0,
+            Check = (s, _) => Assert.Equal(6, Directory.GetFiles(s.Combine("out"), "*.npy").Length),
+        };
+    }
+
+    internal static IEnumerable<HostileCase> KeepGoingCases()
+    {
+        const string BadGt = @"^error: .*/gt/2007_000003\.png: label (21|200) is outside 0\.\.20 \(255 = ignore; check --classes\)$";
+        void FiveScored(HostileScratch s, WsssProcess.Result r)
+        {
+            var json = Json(s.Combine("r.json"));
+            Assert.Equal(5, json.GetProperty("images").GetInt32());
+            Assert.Matches(@"/gt/2007_000003\.png: label", Assert.Single(json.GetProperty("failures").EnumerateArray()).GetString());
+            Assert.Contains("error: 1 item(s) failed (skipped with --keep-going)", r.StdErr);
+        }
+        yield return new HostileCase("keep-going-gt-label-21-with-threshold",
+            s => Eval(GroundTruthWithLabel(s, 21), Fixture("train.txt"), "--threshold", "0.15", "--keep-going", "--json", s.Combine("r.json")))
+        { Error = BadGt, Check = FiveScored };
+        yield return new HostileCase("keep-going-gt-label-200-with-sweep",
+            s => Eval(GroundTruthWithLabel(s, 200), Fixture("train.txt"), "--sweep", "0:0.59:0.01", "--keep-going", "--json", s.Combine("r.json")))
+        { Error = BadGt, Check = FiveScored };
+        yield return new HostileCase("keep-going-gt-label-21-with-bg-power",
+            s => Eval(GroundTruthWithLabel(s, 21), Fixture("train.txt"), "--bg-power", "3", "--keep-going", "--json", s.Combine("r.json")))
+        { Error = BadGt, Check = FiveScored };
+        yield return new HostileCase("keep-going-gt-label-21-with-labels",
+            s => ["eval", "--labels", Fixture("gt"), "--gt", GroundTruthWithLabel(s, 21), "--list", Fixture("train.txt"), "--keep-going", "--json", s.Combine("r.json")])
+        { Error = BadGt, Check = FiveScored };
+        yield return new HostileCase("keep-going-predicted-label-21-with-labels-names-the-prediction",
+            s => ["eval", "--labels", GroundTruthWithLabel(s, 21), "--gt", Fixture("gt"), "--list", Fixture("train.txt"), "--keep-going", "--json", s.Combine("r.json")])
+        { Error = BadGt };
+        yield return new HostileCase("keep-going-gt-label-21-with-refine-writes-no-label-for-it",
+            s => Refine(s.Combine("out"), "--threshold", "0.15", "--gt", GroundTruthWithLabel(s, 21), "--keep-going", "--json", s.Combine("r.json")))
+        {
+            Error = BadGt,
+            Check = (s, r) =>
+            {
+                FiveScored(s, r);
+                Assert.False(File.Exists(s.Combine("out", "2007_000003.png")));
+                Assert.Equal(5, Directory.GetFiles(s.Combine("out"), "*.png").Length);
+            },
+        };
+        yield return new HostileCase("keep-going-off-gt-label-21-stops-naming-the-gt",
+            s => Eval(GroundTruthWithLabel(s, 21), Fixture("train.txt"), "--threshold", "0.15", "--json", s.Combine("r.json")))
+        { Error = BadGt, Check = (s, _) => Assert.False(File.Exists(s.Combine("r.json"))) };
+    }
+
+    internal static IEnumerable<HostileCase> MessageCases()
+    {
+        yield return new HostileCase("message-empty-list", s => Eval(Fixture("gt"), s.List(), "--threshold", "0.15"))
+        { Error = @"^error: .*/list\.txt: the list holds no image ids$" };
+        yield return new HostileCase("message-blank-list", s => Eval(Fixture("gt"), s.List("", "  ", ""), "--threshold", "0.15"))
+        { Error = @"^error: .*/list\.txt: the list holds no image ids$" };
+        yield return new HostileCase("message-nul-in-a-list-line", s => Eval(Fixture("gt"), s.List("2007_000001", "2007\0_000002"), "--threshold", "0.15"))
+        { Error = @"^error: .*/list\.txt: line 2: control character \(e\.g\. NUL\) in the line" };
+        yield return new HostileCase("message-dotdot-in-a-list-line", s => Eval(Fixture("gt"), s.List("2007_000001", "../../2007_000002"), "--threshold", "0.15"))
+        { Error = @"^error: .*/list\.txt: line 2: '\.\./\.\./2007_000002' is not an id, ID\.ext, DIR/ID\.ext or /DIR/ID\.ext" };
+        yield return new HostileCase("message-absolute-path-in-a-list-line",
+            s => Eval(Fixture("gt"), s.List("/data/voc/JPEGImages/2007_000001.jpg /data/voc/SegmentationClass/2007_000001.png"), "--threshold", "0.15"))
+        { Error = @"^error: .*/list\.txt: line 1: '/data/voc/JPEGImages/2007_000001\.jpg' is not an id" };
+        yield return new HostileCase("message-psa-list-lines-are-read",
+            s => Eval(Fixture("gt"), s.List("/JPEGImages/2007_000001.jpg /SegmentationClassAug/2007_000001.png", "JPEGImages/2007_000002.jpg"),
+                "--threshold", "0.15", "--json", s.Combine("r.json")))
+        { ExitCode = 0, Check = (s, _) => Assert.Equal(2, Json(s.Combine("r.json")).GetProperty("images").GetInt32()) };
+        yield return new HostileCase("message-out-naming-a-file", s =>
+        {
+            File.WriteAllText(s.Combine("afile"), "not a folder");
+            return Refine(s.Combine("afile"), "--threshold", "0.15");
+        })
+        { Error = @"^error: .*/afile: --out names a file; it must be a folder" };
+        // A ground truth that is all 255 counts no class: the mIoU is undefined, JSON null (not the string "NaN").
+        yield return new HostileCase("message-all-ignore-gt-gives-a-null-miou", s =>
+        {
+            string gt = s.CopyFixture("gt");
+            foreach (string png in Directory.GetFiles(gt)) EditLabels(png, l => Array.Fill(l, (byte)255));
+            return ["eval", "--labels", Fixture("gt"), "--gt", gt, "--list", Fixture("train.txt"), "--json", s.Combine("r.json")];
+        })
+        {
+            ExitCode = 0,
+            Check = (s, r) =>
+            {
+                Assert.Equal(JsonValueKind.Null, Json(s.Combine("r.json")).GetProperty("miou").ValueKind);
+                Assert.Contains("mIoU - (no class counted)", r.StdOut);
+            },
+        };
+    }
+
+    /// <summary>
+    /// Item 11, the README's shard pattern: four <c>--shard K/4</c> processes (and a duplicate of one) write into one
+    /// --out at the same time. Start-up used to delete every *.partial, including those of live shards (44 of 200
+    /// outputs lost in one trial of six). The temporaries of a live writer (this test process) must survive, those of
+    /// writers that are gone must go, and the outputs must equal a single run's.
+    /// </summary>
+    [Fact]
+    public void Four_concurrent_shards_into_one_out_equal_a_single_run_and_keep_live_temporaries()
+    {
+        using var tmp = new TempDirectory();
+        var layout = SyntheticSampleWriter.Write(tmp.Combine("sample"),
+            SyntheticVocSample.Generate(SyntheticVocSample.Parameters.Embedded() with { Images = 24 }));
+        string[] Args(string output, params string[] extra) =>
+            ["refine", "--cams", layout.IrnCams, "--list", layout.List, "--out", output, "--threshold", "0.15", "--save-scores",
+             "--backend", "cpu", "--batch-size", "2", .. extra];
+        var single = WsssProcess.Run(Args(tmp.Combine("single")));
+        Assert.True(single.ExitCode == 0, single.StdErr);
+
+        string output = tmp.Combine("sharded");
+        Directory.CreateDirectory(output);
+        string host = WriterIdentity.Current.Split('_')[0];
+        string live = Path.Combine(output, $"x.png.{WriterIdentity.Current}_1{AtomicFileWriter.TemporarySuffix}");
+        string dead = Path.Combine(output, $"y.png.{host}_999999999_1_1{AtomicFileWriter.TemporarySuffix}");
+        string oldUnnamed = Path.Combine(output, $"z.png.4242.1{AtomicFileWriter.TemporarySuffix}");
+        string freshUnnamed = Path.Combine(output, $"w.png.4243.1{AtomicFileWriter.TemporarySuffix}");
+        foreach (string f in new[] { live, dead, oldUnnamed, freshUnnamed }) File.WriteAllText(f, "partial");
+        File.SetLastWriteTimeUtc(oldUnnamed, DateTime.UtcNow - TimeSpan.FromHours(2));
+
+        var shards = new[] { "0/4", "1/4", "2/4", "3/4", "2/4" }.Select(shard =>
+        {
+            var p = WsssProcess.Start(Args(output, "--shard", shard));
+            return (Process: p, StdOut: p.StandardOutput.ReadToEndAsync(), StdErr: p.StandardError.ReadToEndAsync());
+        }).ToArray();
+        var results = shards.Select(s =>
+        {
+            Assert.True(s.Process.WaitForExit(TimeSpan.FromMinutes(3)), "a shard did not finish");
+            s.Process.WaitForExit();
+            return (s.Process.ExitCode, Err: s.StdErr.Result);
+        }).ToArray();
+        foreach (var s in shards) s.Process.Dispose();
+        Assert.All(results, r => Assert.True(r.ExitCode == 0, r.Err));
+
+        AssertSameFiles(tmp.Combine("single"), output, "*.png");
+        AssertSameFiles(tmp.Combine("single"), output, "*.npy");
+        Assert.True(File.Exists(live), "a live writer's temporary was deleted");
+        Assert.True(File.Exists(freshUnnamed), "a recent temporary of an unknown writer was deleted");
+        Assert.False(File.Exists(dead), "a gone writer's temporary was kept");
+        Assert.False(File.Exists(oldUnnamed), "an hours-old temporary was kept");
+        Assert.Equal(2, Directory.GetFiles(output, "*" + AtomicFileWriter.TemporarySuffix).Length);
+        Assert.Equal(4, Directory.GetFiles(output, "wsss-run.shard*of4.json").Length);
+
+        // Every shard recorded its items: a whole-list resume finds them all complete.
+        var resume = WsssProcess.Run(Args(output));
+        Assert.True(resume.ExitCode == 0, resume.StdErr);
+        Assert.Contains("24 already complete (skipped)", resume.StdOut);
+    }
+}
