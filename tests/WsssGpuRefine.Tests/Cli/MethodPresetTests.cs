@@ -199,7 +199,7 @@ public sealed class MethodPresetTests(MethodDumpsFixture data) : IClassFixture<M
         Assert.NotEqual(0, ambiguous.ExitCode);
         Assert.Contains(ambiguous.ErrorLines, l => l.Contains("2007_000002.npy") && l.Contains("--cls-labels"));
         var resolved = WsssProcess.Run("refine", "--format", "ssdd", "--cams", data.Path_("dumps", "psa"), "--threshold", "0.2",
-            "--list", data.Path_("train.txt"), "--out", output, "--cls-labels", data.Path_("Annotations"));
+            "--list", data.Path_("train.txt"), "--out", output + "-resolved", "--cls-labels", data.Path_("Annotations"));
         Assert.True(resolved.ExitCode == 0, resolved.StdErr);
     }
 
@@ -222,13 +222,18 @@ public sealed class MethodGoldenTests
 {
     private static string Golden(params string[] parts) => Path.Combine([AppContext.BaseDirectory, "Fixtures", "methods", "golden", .. parts]);
 
+    private static void RefineGolden(string method, string cams, string output, params string[] extra)
+    {
+        var r = WsssProcess.Run(["refine", "--method", method, "--cams", cams, "--images", Golden("voc", "JPEGImages"),
+            "--list", Golden("train.txt"), "--out", output, .. extra]);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+    }
+
     [Fact]
     public void Irn_preset_reproduces_cam_to_ir_label_pixel_for_pixel_as_grayscale()
     {
         using var temp = new TempDirectory();
-        var r = WsssProcess.Run("refine", "--method", "irn", "--cams", Golden("irn", "cam"), "--images", Golden("voc", "JPEGImages"),
-            "--list", Golden("train.txt"), "--out", temp.Path);
-        Assert.True(r.ExitCode == 0, r.StdErr);
+        RefineGolden("irn", Golden("irn", "cam"), temp.Path);
         // imageio reads ours and IRN's the same way: 2-D uint8, identical.
         string result = PythonProcess.RunCode(
             "import sys, imageio, numpy as np\n" +
@@ -245,9 +250,7 @@ public sealed class MethodGoldenTests
     public void Seam_preset_writes_the_la_ha_crf_dicts_infer_seam_writes()
     {
         using var temp = new TempDirectory();
-        var r = WsssProcess.Run("refine", "--method", "seam", "--cams", Golden("seam", "out_cam"), "--images", Golden("voc", "JPEGImages"),
-            "--list", Golden("train.txt"), "--out", temp.Path, "--save-scores");
-        Assert.True(r.ExitCode == 0, r.StdErr);
+        RefineGolden("seam", Golden("seam", "out_cam"), temp.Path, "--save-scores");
         // np.load(...).item() of ours and of SEAM's out_crf_4.0 / out_crf_24.0: same keys in the same order, same values.
         string result = PythonProcess.RunCode(
             "import sys, numpy as np\n" +

@@ -39,13 +39,7 @@ public static class NpyDictWriter
 
         private static int[] Check(int[] shape, long count)
         {
-            ArgumentNullException.ThrowIfNull(shape);
-            long n = 1;
-            foreach (int d in shape)
-            {
-                if (d < 0) throw new ArgumentException("dimensions must not be negative", nameof(shape));
-                n *= d;
-            }
+            long n = NpyWriter.ValueCount(shape);
             if (n != count) throw new ArgumentException($"shape holds {n} values, not {count}", nameof(shape));
             return (int[])shape.Clone();
         }
