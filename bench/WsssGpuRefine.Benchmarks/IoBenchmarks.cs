@@ -1,19 +1,19 @@
 using System.Buffers.Binary;
 using System.Text;
 using BenchmarkDotNet.Attributes;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
+using SkiaSharp;
 using WsssGpuRefine.Core;
 using WsssGpuRefine.Io.CamDumps;
+using WsssGpuRefine.Io.Images;
 using WsssGpuRefine.Io.Png;
 
 namespace WsssGpuRefine.Benchmarks;
 
 /// <summary>
 /// Reading one VOC-size image's inputs: an IRN variant-A dump (3 classes, 375x500 high_res, 94x125 torch
-/// cam, pickle protocol 3 as numpy 1.x writes it) and a 375x500 palette label PNG, plus ImageSharp's
+/// cam, pickle protocol 3 as numpy 1.x writes it) and a 375x500 palette label PNG, plus Skia's
 /// decode of the same PNG (to colours) as the comparison point, writing the PNG, and decoding a VOC-size
-/// 4:2:0 JPEG with the libjpeg-exact decoder versus ImageSharp.
+/// 4:2:0 JPEG (SkiaSharp, libjpeg-turbo) to RGB.
 /// </summary>
 [MemoryDiagnoser]
 public class IoBenchmarks
@@ -48,15 +48,19 @@ public class IoBenchmarks
         _pngPath = Path.ChangeExtension(_dumpPath, ".png");
         File.WriteAllBytes(_pngPath, _png);
 
-        // A VOC-size photo-like 4:2:0 baseline JPEG (ImageSharp's encoder defaults).
-        using (var photo = new Image<Rgb24>(Width, Height))
+        // A VOC-size photo-like 4:2:0 baseline JPEG at quality 95 (the synthetic sample's encoder).
+        var photo = new byte[Width * Height * 3];
+        for (int y = 0; y < Height; y++)
+            for (int x = 0; x < Width; x++)
+            {
+                int i = (y * Width + x) * 3;
+                photo[i] = (byte)(128 + 100 * Math.Sin(x / 17.0));
+                photo[i + 1] = (byte)(128 + 90 * Math.Cos(y / 11.0));
+                photo[i + 2] = (byte)((x * 3 + y * 5 + rng.Next(24)) & 0xff);
+            }
+        using (var jpegStream = new MemoryStream())
         {
-            for (int y = 0; y < Height; y++)
-                for (int x = 0; x < Width; x++)
-                    photo[x, y] = new Rgb24((byte)(128 + 100 * Math.Sin(x / 17.0)), (byte)(128 + 90 * Math.Cos(y / 11.0)),
-                        (byte)((x * 3 + y * 5 + rng.Next(24)) & 0xff));
-            using var jpegStream = new MemoryStream();
-            photo.SaveAsJpeg(jpegStream);
+            WsssGpuRefine.Datasets.Synthetic.SyntheticSampleWriter.WriteJpeg(jpegStream, new RgbImage(Height, Width, photo));
             _jpeg = jpegStream.ToArray();
         }
 
@@ -81,21 +85,14 @@ public class IoBenchmarks
     public LabelMap ReadLabelPng() => LabelPngReader.Read(_pngPath);
 
     [Benchmark]
-    public int ImageSharpDecodeLabelPngToRgba()
+    public int SkiaDecodeLabelPngToRgba()
     {
-        using var image = Image.Load<Rgba32>(_png);
-        return image.Width;
+        using var bitmap = SKBitmap.Decode(_png);
+        return bitmap.Width;
     }
 
     [Benchmark]
-    public RgbImage DecodeJpegLibjpegExact() => RgbImageReader.Decode(_jpeg);
-
-    [Benchmark]
-    public int ImageSharpDecodeJpeg()
-    {
-        using var image = Image.Load<Rgb24>(_jpeg);
-        return image.Width;
-    }
+    public RgbImage DecodeJpeg() => RgbImageReader.Decode(_jpeg);
 
     [Benchmark]
     public long WriteLabelPng()

@@ -4,6 +4,7 @@ using WsssGpuRefine.Backends.Vulkan;
 using WsssGpuRefine.Confusion;
 using WsssGpuRefine.Core;
 using WsssGpuRefine.Sweep;
+using WsssGpuRefine.Labels;
 using WsssGpuRefine.Threshold;
 
 namespace WsssGpuRefine.Benchmarks;
@@ -70,6 +71,7 @@ public class VulkanBenchmarks
         ThresholdLabeling.Label(_vk, _cams, _rule);
         new ThresholdSweep(_thresholds, Classes).Add(_vk, _sweepItems);
         ConfusionCounting.Count(_vk, _pairs, new ConfusionOptions(Classes));
+        ThresholdConfusion.Count(_vk, _sweepItems, _rule, new ConfusionOptions(Classes));
         _vk.ResetTimings();
         _calls = 0;
     }
@@ -126,6 +128,29 @@ public class VulkanBenchmarks
         _calls++;
         _measured = nameof(Confusion_Vulkan);
         return ConfusionCounting.Count(_vk, _pairs, new ConfusionOptions(Classes));
+    }
+
+    /// <summary>Constant-threshold eval on the CPU: each image labelled and counted on one thread.</summary>
+    [Benchmark]
+    public ConfusionMatrix ThresholdEval_Cpu() => ThresholdConfusion.Count(_cpu, _sweepItems, _rule, new ConfusionOptions(Classes));
+
+    /// <summary>Constant-threshold eval as two GPU passes: labels down to the host, then up again to be counted.</summary>
+    [Benchmark]
+    public ConfusionMatrix ThresholdEval_TwoPasses_Vulkan()
+    {
+        _calls++;
+        _measured = nameof(ThresholdEval_TwoPasses_Vulkan);
+        var labels = ThresholdLabeling.Label(_vk, _cams, _rule);
+        return ConfusionCounting.Count(_vk, labels.Select((l, i) => new LabelPair(l, _sweepItems[i].GroundTruth)).ToArray(), new ConfusionOptions(Classes));
+    }
+
+    /// <summary>Constant-threshold eval as one fused GPU pass from CAM to confusion matrix (what <c>wsss eval --threshold</c> runs).</summary>
+    [Benchmark]
+    public ConfusionMatrix ThresholdEval_Fused_Vulkan()
+    {
+        _calls++;
+        _measured = nameof(ThresholdEval_Fused_Vulkan);
+        return ThresholdConfusion.Count(_vk, _sweepItems, _rule, new ConfusionOptions(Classes));
     }
 
     /// <summary>The threshold and sweep kernels' input: all maps of the batch, host to device (through staging on discrete GPUs).</summary>

@@ -33,3 +33,29 @@ dotnet src/WsssGpuRefine.Cli/bin/Release/net10.0/wsss.dll bench --backend cpu \
 uptime | tee -a "$out/machine.txt"
 echo "== side by side =="
 $py bench/peers/side_by_side.py "$out/peers.jsonl" "$out/bdn" "$out/wsss-bench-cpu.json" | tee "$out/side-by-side.md"
+
+echo "== CRF recipes, whole processes, alternating (ir_label, la/ha) =="
+# The seed code's two-CRF recipes (bench/peers/crf_recipes.py, real pydensecrf, 2 worker processes) against
+# `wsss refine` on the same CRF_IMAGES generated 500x375 images, CRF_ROUNDS alternating rounds; the ratio is
+# peer seconds / ours. Without pydensecrf the peer says so (exit 2) and no ratio is printed.
+: "${CRF_IMAGES:=40}" "${CRF_ROUNDS:=2}"
+sample="$out/crf-sample"
+[ -f "$sample/train.txt" ] || dotnet src/WsssGpuRefine.Cli/bin/Release/net10.0/wsss.dll demo --generate-only --images "$CRF_IMAGES" --size 500x375 --out "$sample" >/dev/null
+if $py -c 'import pydensecrf.densecrf' 2>/dev/null; then
+  for recipe in ir_label laha; do
+    case $recipe in
+      ir_label) ours="--cams $sample/cams_irn --ir-label 0.30,0.05 --crf irn" ;;
+      laha) ours="--cams $sample/cams_psa --format psa --gt $sample/SegmentationClass --la-ha 4,32" ;;
+    esac
+    for r in $(seq "$CRF_ROUNDS"); do
+      t0=$(date +%s.%N); $py bench/peers/crf_recipes.py $recipe "$sample" "$out/peer-$recipe" --workers 2 >/dev/null; t1=$(date +%s.%N)
+      # shellcheck disable=SC2086
+      dotnet src/WsssGpuRefine.Cli/bin/Release/net10.0/wsss.dll refine $ours --images "$sample/JPEGImages" --list "$sample/train.txt" \
+        --out "$out/ours-$recipe" --backend cpu --overwrite >/dev/null; t2=$(date +%s.%N)
+      echo "$recipe round $r: peer $(echo "$t1 - $t0" | bc) s, ours $(echo "$t2 - $t1" | bc) s, ratio $(echo "scale=2; ($t1 - $t0) / ($t2 - $t1)" | bc)x" \
+        | tee -a "$out/crf-recipes.txt"
+    done
+  done
+else
+  echo "pydensecrf is not importable by $py: CRF recipe peers skipped (see bench/peers/README.md)" | tee -a "$out/crf-recipes.txt"
+fi

@@ -2,8 +2,10 @@ using WsssGpuRefine.Backends;
 using WsssGpuRefine.Confusion;
 using WsssGpuRefine.Core;
 using WsssGpuRefine.Crf;
+using WsssGpuRefine.Labels;
 using WsssGpuRefine.Metrics;
 using WsssGpuRefine.RandomWalk;
+using WsssGpuRefine.Recipes;
 using WsssGpuRefine.Sweep;
 using WsssGpuRefine.Threshold;
 
@@ -67,13 +69,13 @@ public sealed class PseudoLabeler : IDisposable
     /// <param name="cams">Foreground maps.</param>
     /// <param name="threshold">The background score.</param>
     /// <returns>Maps with a background channel (label id 0) first.</returns>
-    public ClassMaps Scores(ClassMaps cams, double threshold) => Jobs.RefineJob.WithBackground(cams.ForegroundOnly(), new BackgroundRule.Constant(threshold));
+    public ClassMaps Scores(ClassMaps cams, double threshold) => ScoreLabels.Stack(cams, new BackgroundRule.Constant(threshold));
 
     /// <summary>PSA's score stack [(1 - max)^alpha; maps].</summary>
     /// <param name="cams">Foreground maps.</param>
     /// <param name="alpha">The power, e.g. 4 (la) or 32 (ha).</param>
     /// <returns>Maps with a background channel (label id 0) first.</returns>
-    public ClassMaps PowerScores(ClassMaps cams, double alpha) => Jobs.RefineJob.WithBackground(cams.ForegroundOnly(), new BackgroundRule.Power(alpha));
+    public ClassMaps PowerScores(ClassMaps cams, double alpha) => ScoreLabels.Stack(cams, new BackgroundRule.Power(alpha));
 
     /// <summary>IRN's random walk: propagates stride-grid CAMs over an affinity, upsamples, and labels.</summary>
     /// <param name="strideCams">Foreground maps on the stride grid (IRN's <c>cam</c>, (C, ceil(H/4), ceil(W/4))).</param>
@@ -106,7 +108,17 @@ public sealed class PseudoLabeler : IDisposable
     /// <param name="parameters">Kernels, unary and iterations.</param>
     /// <returns>VOC ids per pixel.</returns>
     public LabelMap Crf(RgbImage image, ClassMaps scores, CrfParameters parameters) =>
-        DenseCrf.Refine(Backend, image, scores, parameters).ToLabelMap(scores.LabelIds);
+        CrfStep.Refine(Backend, image, scores, parameters).Labels;
+
+    /// <summary>Runs a whole recipe (the steps <c>wsss refine</c> runs) on one image.</summary>
+    /// <param name="recipe">The steps, e.g. <c>new RecipeOptions { Rule = new BackgroundRule.Constant(0.25), Crf = CrfParameters.Preset("irn") }.Build()</c>.</param>
+    /// <param name="input">The image's CAMs and what the steps read (RGB image, stride CAMs, ICD scores).</param>
+    /// <returns>The labels and the final scores (the CRF's marginals when a CRF runs last).</returns>
+    public RecipeOutput Refine(Recipe recipe, RecipeInput input)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        return recipe.Run(Backend, input);
+    }
 
     /// <summary>IRN's confident-region label: 255 where the fg- and bg-confident CRFs disagree.</summary>
     /// <param name="image">The RGB image.</param>

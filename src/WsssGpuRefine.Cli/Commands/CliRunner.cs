@@ -32,7 +32,7 @@ internal static class CliRunner
         ItemFailedException f => f.Failure.ToString(),
         WsssInputException w => w.Message,
         Backends.Vulkan.VulkanBackendException v => v.Message,
-        ArgumentException a => OneLine(a),
+        ArgumentException a => ErrorLines.OneLine(a),
         FileNotFoundException f => $"{f.FileName}: file not found",
         DirectoryNotFoundException d => d.Message,
         IOException io => io.Message,
@@ -40,20 +40,6 @@ internal static class CliRunner
         OperationCanceledException => "cancelled",
         _ => $"internal error: {e.GetType().Name}: {e.Message} (please report it; WSSS_DEBUG=1 prints the stack trace)",
     };
-
-    /// <summary>An option validation failure as one line: "Beta: must be positive and finite (got -3)".</summary>
-    private static string OneLine(ArgumentException a)
-    {
-        string message = a.Message.Split('\n')[0];
-        if (a.ParamName is { } name)
-        {
-            message = message.Replace($" (Parameter '{name}')", "");
-            if (!message.StartsWith("--", StringComparison.Ordinal) && !message.Contains(name, StringComparison.OrdinalIgnoreCase))
-                message = $"{name}: {message}";
-        }
-        if (a is ArgumentOutOfRangeException { ActualValue: { } actual }) message += $" (got {actual})";
-        return message;
-    }
 
     /// <summary>Prints each skipped item and returns the exit code a --keep-going run ends with.</summary>
     public static int ReportFailures(IReadOnlyList<string> failures)

@@ -126,6 +126,20 @@ internal static class CommonOptions
             return default;
         },
     };
+
+    public static Option<long> MaxDumpElements()
+    {
+        var option = new Option<long>("--max-dump-elements")
+        {
+            Description = "most array elements one CAM dump may hold in all (torch views can be tiny on disk yet huge); default 2^27",
+            DefaultValueFactory = _ => Io.Npy.NpyReadLimits.DefaultMaxElements,
+        };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<long>() <= 0) result.AddError("--max-dump-elements must be positive");
+        });
+        return option;
+    }
 }
 
 /// <summary>The options every batch command over a CAM/label dataset shares, created and registered together.</summary>
@@ -142,10 +156,11 @@ internal sealed class BatchOptions
     public Option<DirectoryInfo?> Report { get; } = CommonOptions.Report();
     public Option<SegmentationMetric> Metric { get; } = CommonOptions.Metric();
     public Option<string?> Method { get; } = CommonOptions.Method();
+    public Option<long> MaxDumpElements { get; } = CommonOptions.MaxDumpElements();
 
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { Method, Format, ClassLabels, Classes, Backend, Json, KeepGoing, BatchSize, Shard, Report, Metric })
+        foreach (Option option in new Option[] { Method, Format, ClassLabels, Classes, Backend, Json, KeepGoing, BatchSize, Shard, Report, Metric, MaxDumpElements })
             command.Options.Add(option);
     }
 

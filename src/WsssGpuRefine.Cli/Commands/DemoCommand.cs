@@ -6,6 +6,7 @@ using WsssGpuRefine.Datasets.Synthetic;
 using WsssGpuRefine.Jobs;
 using WsssGpuRefine.Metrics;
 using WsssGpuRefine.Sweep;
+using WsssGpuRefine.Labels;
 using WsssGpuRefine.Threshold;
 
 namespace WsssGpuRefine.Cli.Commands;

@@ -14,6 +14,9 @@ internal sealed class DevicesCommand : ICliCommand
         var command = new Command("devices", "List the compute backends and devices found, and which one --backend auto picks.") { json };
         command.SetAction(parse => CliRunner.Run(() =>
         {
+            var requirements = NativeRequirements.Check();
+            Console.WriteLine("native libraries");
+            foreach (var r in requirements) Console.WriteLine($"  {r}");
             var listing = VulkanDevices.Enumerate();
             var cpu = new CpuBackend();
             var autoDevice = VulkanDevices.PickBest(listing.Devices, allowSoftware: false, VulkanDevices.DeviceFilterFromEnvironment());
@@ -41,6 +44,8 @@ internal sealed class DevicesCommand : ICliCommand
             {
                 var data = new
                 {
+                    version = Core.BuildInfo.Version,
+                    native = requirements.Select(r => new { name = r.Name, found = r.Found, detail = r.Detail }),
                     cpu = new { device = cpu.DeviceName, threads = cpu.MaxDegreeOfParallelism },
                     vulkan = new
                     {
@@ -57,7 +62,7 @@ internal sealed class DevicesCommand : ICliCommand
                     },
                     auto = autoDevice is null ? "cpu" : $"vulkan:{autoDevice.Name}",
                 };
-                AtomicFileWriter.WriteAllText(jsonFile.FullName, JsonSerializer.Serialize(data, new JsonSerializerOptions { WriteIndented = true }));
+                AtomicFileWriter.WriteAllText(jsonFile.FullName, JsonSerializer.Serialize(data, CliJson.Options));
             }
             return 0;
         }));

@@ -4,6 +4,7 @@ using WsssGpuRefine.Datasets;
 using WsssGpuRefine.Io;
 using WsssGpuRefine.Jobs;
 using WsssGpuRefine.Metrics;
+using WsssGpuRefine.Labels;
 using WsssGpuRefine.Threshold;
 
 namespace WsssGpuRefine.Cli.Commands;
@@ -79,6 +80,7 @@ internal sealed class EvalCommand : ICliCommand
                 KeepGoing = parse.GetValue(batch.KeepGoing),
                 BatchSize = parse.GetValue(batch.BatchSize),
                 Shard = batch.ShardOf(parse),
+                MaxDumpElements = parse.GetValue(batch.MaxDumpElements),
             };
             using var computeBackend = CliRunner.CreateBackend(parse.GetValue(batch.Backend));
             var result = ProgressDisplay.Run("eval", options.Shard.Select(options.Ids).Count,

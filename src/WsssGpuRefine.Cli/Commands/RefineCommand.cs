@@ -1,12 +1,13 @@
 using System.CommandLine;
-using System.Reflection;
 using System.Text.Json;
 using WsssGpuRefine.Crf;
 using WsssGpuRefine.Io;
 using WsssGpuRefine.Jobs;
 using WsssGpuRefine.Methods;
+using WsssGpuRefine.Labels;
 using WsssGpuRefine.Metrics;
 using WsssGpuRefine.RandomWalk;
+using WsssGpuRefine.Recipes;
 using WsssGpuRefine.Threshold;
 
 namespace WsssGpuRefine.Cli.Commands;
@@ -38,12 +39,13 @@ internal sealed class RefineCommand : ICliCommand
         var scoresLayout = new Option<string?>("--scores-layout") { Description = "array: float32 (C+1,H,W); bg-fg: PSA's {0: bg, c+1: map} dict; puzzlecam: {\"keys\", \"rw\"} (default: the --method's, else array)" };
         var png = CommonOptions.Png();
         var overwrite = new Option<bool>("--overwrite") { Description = "recompute outputs that already exist (default: resume by skipping them)" };
+        var maxMemory = new Option<long?>("--max-memory") { Description = "MiB the images computed at once may take (default: half of the machine's or container's memory); large images then run fewer at a time" };
         var batch = new BatchOptions();
 
         var command = new Command("refine", "Turn CAM dumps into pseudo-label PNGs: threshold / ir-label, random walk, CRF, in that order.")
         {
             cams, images, list, output, threshold, bgPower, irLabel, laHa, icdSeeds, rw, rwPreset, rwBeta, rwExp, rwRadius, rwBg, rwStride, crf, crfParams,
-            gt, saveScores, scoresLayout, png, overwrite,
+            gt, saveScores, scoresLayout, png, overwrite, maxMemory,
         };
         batch.AddTo(command);
         command.SetAction(parse => CliRunner.Run(() =>
@@ -114,12 +116,15 @@ internal sealed class RefineCommand : ICliCommand
                 Overwrite = parse.GetValue(overwrite),
                 KeepGoing = parse.GetValue(batch.KeepGoing),
                 BatchSize = parse.GetValue(batch.BatchSize),
+                MaxMemoryBytes = parse.GetValue(maxMemory) is { } mib ? mib > 0 ? mib << 20 : throw new ArgumentException("--max-memory takes a positive number of MiB") : null,
                 Shard = batch.ShardOf(parse),
                 GroundTruthDirectory = parse.GetValue(gt)?.FullName,
                 Metric = batch.MetricOf(parse, preset),
+                MaxDumpElements = parse.GetValue(batch.MaxDumpElements),
             };
             if (parse.GetValue(threshold) is not null && parse.GetValue(bgPower) is not null)
                 throw new ArgumentException("give --threshold or --bg-power, not both");
+            CheckRecipe(options);
             using var computeBackend = CliRunner.CreateBackend(parse.GetValue(batch.Backend));
             var started = DateTimeOffset.UtcNow;
             var report = ProgressDisplay.Run("refine", options.Shard.Select(options.Ids).Count,
@@ -135,13 +140,14 @@ internal sealed class RefineCommand : ICliCommand
                 // Without --gt there is no score: the JSON reports what ran (counts, per-stage seconds, failures).
                 AtomicFileWriter.WriteAllText(runJson.FullName, JsonSerializer.Serialize(new
                 {
+                    version = Core.BuildInfo.Version,
                     images = options.Shard.Select(options.Ids).Count,
                     written = report.Written,
                     skipped_complete = report.Skipped,
                     backend = computeBackend.Name,
                     stage_seconds = report.StageSeconds,
                     failures = report.Failures.Select(f => f.ToString()).ToArray(),
-                }, new JsonSerializerOptions { WriteIndented = true }));
+                }, CliJson.Options));
             }
             if (parse.GetValue(batch.Report) is { } reportDirectory)
                 Reports.RunReport.Write(reportDirectory.FullName, report.Score, options.Classes, options.Shard.Select(options.Ids),
@@ -151,6 +157,44 @@ internal sealed class RefineCommand : ICliCommand
             return CliRunner.ReportFailures(report.Failures.Select(f => f.ToString()).ToArray());
         }));
         return command;
+    }
+
+    /// <summary>The library's recipe checks, worded with this command's flags.</summary>
+    private static void CheckRecipe(RefineOptions options)
+    {
+        try
+        {
+            options.Validate();
+        }
+        catch (RecipeOptionsException e)
+        {
+            throw new ArgumentException(e.Problem switch
+            {
+                RecipeProblem.NoImageIds => "the list holds no image ids",
+                RecipeProblem.TwoFirstSteps => "give one of --threshold, --bg-power, --ir-label, --la-ha and --icd-seeds",
+                RecipeProblem.IcdSeedsWithRandomWalk => "--icd-seeds does not combine with --rw (ICD has no random walk)",
+                RecipeProblem.IcdSeedsNeedIcdCrf => "--icd-seeds takes the icd CRF preset (or --crf-params with unary=icd:CONF)",
+                RecipeProblem.TrainingLabelsWithRandomWalk => "--ir-label and --la-ha make the random walk's training labels; they do not combine with --rw",
+                RecipeProblem.NoFirstStep => "refine needs a first stage: --threshold, --bg-power, --ir-label, --la-ha, --icd-seeds or --rw (or --crf alone on dumps with their own background channel)",
+                RecipeProblem.ConstantBackgroundWithRandomWalk => "--threshold does not apply to --rw; the walk's background is --rw-bg-threshold",
+                RecipeProblem.NeedsImages => "this recipe needs --images (CRF, ir-label or --rw image)",
+                RecipeProblem.IcdCrfNeedsSeeds => "the icd CRF preset runs on ICD seed maps: give --icd-seeds DIR (the scores_icd folder)",
+                RecipeProblem.ClassCount => "--classes must be in 2..255",
+                _ => e.Message,
+            });
+        }
+    }
+
+    private static IrLabelOptions ParseIrLabel(string text, CrfParameters? crf)
+    {
+        try
+        {
+            return IrLabelOptions.Parse(text, crf);
+        }
+        catch (ArgumentException e) when (e.ParamName == "text")
+        {
+            throw new ArgumentException($"--ir-label takes FG,BG thresholds, e.g. 0.30,0.05; got '{text}'");
+        }
     }
 
     private static PsaLaHaOptions ParseLaHa(string text, CrfParameters? crf)
@@ -175,7 +219,7 @@ internal sealed class RefineCommand : ICliCommand
             tool = "wsss refine",
             recipe,
             recipe_fingerprint = fingerprint,
-            version = typeof(RefineJob).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
+            version = Core.BuildInfo.Version,
             arguments,
             started = started.ToString("O"),
             finished = DateTimeOffset.UtcNow.ToString("O"),
@@ -191,6 +235,6 @@ internal sealed class RefineCommand : ICliCommand
         };
         string name = options.Shard.Count > 1 ? $"wsss-run.shard{options.Shard.Index}of{options.Shard.Count}.json" : "wsss-run.json";
         AtomicFileWriter.WriteAllText(Path.Combine(options.OutputDirectory, name),
-            JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true }));
+            JsonSerializer.Serialize(manifest, CliJson.Options));
     }
 }

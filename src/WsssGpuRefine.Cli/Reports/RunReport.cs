@@ -1,7 +1,9 @@
 using WsssGpuRefine.Core;
+using WsssGpuRefine.Io.Images;
 using WsssGpuRefine.Io.Png;
 using WsssGpuRefine.Jobs;
 using WsssGpuRefine.Reports;
+using WsssGpuRefine.Labels;
 using WsssGpuRefine.Threshold;
 
 namespace WsssGpuRefine.Cli.Reports;

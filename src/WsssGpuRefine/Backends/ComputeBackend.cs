@@ -21,13 +21,12 @@ public enum BackendKind
 }
 
 /// <summary>
-/// Where kernels run. Each operation folder (Threshold/, Sweep/, Confusion/, ...) holds its CPU
-/// implementation and its GPU dispatch side by side and picks one by looking at the backend it is
-/// handed, so adding a kernel never edits a list here. Convention: the operation's public entry point
-/// (e.g. <c>ThresholdLabeling.Label(backend, ...)</c>) declares a <c>static partial void XxxOnGpu(..., ref result)</c>
-/// hook; the file <c>Xxx.Vulkan.cs</c> beside it implements that hook (checks <c>backend is VulkanBackend</c>,
-/// dispatches its shader, sets the result), and the CPU path runs when the hook leaves the result unset. A backend is created once and reused across
-/// calls (pipelines, buffers and thread pools stay warm); dispose it when done.
+/// Where kernels run, and how much the host may spread its own work. Every operation reaches a backend the
+/// same way: it wraps one call's inputs in an <see cref="IBackendOperation{TResult}"/> and hands it to
+/// <see cref="Run{TResult}"/>, which calls the operation's CPU or Vulkan side (files <c>Op.Cpu.cs</c> and
+/// <c>Op.Vulkan.cs</c> beside <c>Op.cs</c>); adding a kernel never edits a list here (docs/architecture.md,
+/// "Backends"). A backend is created once and reused across calls (pipelines, buffers and thread pools stay
+/// warm); dispose it when done.
 /// </summary>
 public abstract class ComputeBackend : IDisposable
 {
@@ -39,6 +38,24 @@ public abstract class ComputeBackend : IDisposable
 
     /// <summary>Short stable name used in JSON reports: "cpu" or "vulkan".</summary>
     public string Name => Kind.ToString().ToLowerInvariant();
+
+    /// <summary>
+    /// Threads the host-side loops of one operation use at most (CPU kernels, and the host work of a GPU
+    /// operation such as building a CRF lattice).
+    /// </summary>
+    public abstract int MaxDegreeOfParallelism { get; }
+
+    /// <summary>Fresh options carrying <see cref="MaxDegreeOfParallelism"/>, for the operations' Parallel.For loops.</summary>
+    public ParallelOptions ParallelOptions => new() { MaxDegreeOfParallelism = MaxDegreeOfParallelism };
+
+    /// <summary>
+    /// Images a per-image job (refine, bench) works on at once: several on the CPU, which refines one image per
+    /// thread; one on a GPU, whose queue is fed one image at a time.
+    /// </summary>
+    public abstract int ConcurrentImages { get; }
+
+    /// <summary>The one dispatch point: runs <paramref name="operation"/>'s side for this backend.</summary>
+    internal abstract TResult Run<TResult>(IBackendOperation<TResult> operation);
 
     /// <summary>Releases the device resources (pipelines, buffers); the backend cannot be used afterwards.</summary>
     public virtual void Dispose() => GC.SuppressFinalize(this);

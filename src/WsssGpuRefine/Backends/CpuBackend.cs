@@ -19,10 +19,12 @@ public sealed class CpuBackend : ComputeBackend
     public static CpuBackend Shared { get; } = new();
 
     /// <summary>Threads the operations use at most (per-row and per-image parallel loops).</summary>
-    public int MaxDegreeOfParallelism { get; }
+    public override int MaxDegreeOfParallelism { get; }
 
-    /// <summary>Fresh options carrying <see cref="MaxDegreeOfParallelism"/>, for the operations' Parallel.For loops.</summary>
-    public ParallelOptions ParallelOptions => new() { MaxDegreeOfParallelism = MaxDegreeOfParallelism };
+    /// <summary>As many images at once as threads: each image is refined on one thread.</summary>
+    public override int ConcurrentImages => MaxDegreeOfParallelism;
+
+    internal override TResult Run<TResult>(IBackendOperation<TResult> operation) => operation.OnCpu(this);
 
     /// <summary>Always <see cref="BackendKind.Cpu"/>.</summary>
     public override BackendKind Kind => BackendKind.Cpu;

@@ -171,6 +171,8 @@ public sealed record BenchReport
 
     /// <summary>The schema id, <see cref="SchemaName"/>.</summary>
     [JsonPropertyName("schema")] public string Schema { get; init; } = SchemaName;
+    /// <summary>The wsss build that took the numbers, "VERSION+COMMIT" (<see cref="Core.BuildInfo.Version"/>).</summary>
+    [JsonPropertyName("version")] public string Version { get; init; } = Core.BuildInfo.Version;
     /// <summary>When the report was made (after the runs), UTC.</summary>
     [JsonPropertyName("timestamp_utc")] public required DateTime TimestampUtc { get; init; }
     /// <summary>The machine the numbers were taken on.</summary>
@@ -180,7 +182,11 @@ public sealed record BenchReport
     /// <summary>One entry per backend and device timed.</summary>
     [JsonPropertyName("devices")] public required List<BenchDeviceResult> Devices { get; init; }
 
-    private static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // "0.1.0+sha", not "0.1.0\u002Bsha"
+    };
 
     /// <summary>The report as indented JSON (schema <see cref="SchemaName"/>).</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Options);

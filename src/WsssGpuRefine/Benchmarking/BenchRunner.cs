@@ -4,7 +4,9 @@ using WsssGpuRefine.Backends.Vulkan;
 using WsssGpuRefine.Confusion;
 using WsssGpuRefine.Core;
 using WsssGpuRefine.Crf;
+using WsssGpuRefine.Labels;
 using WsssGpuRefine.RandomWalk;
+using WsssGpuRefine.Recipes;
 using WsssGpuRefine.Sweep;
 
 namespace WsssGpuRefine.Benchmarking;
@@ -40,7 +42,8 @@ public sealed record BenchOptions
 /// <summary>
 /// Times each stage of the refinement on one backend, on synthetic VOC-size data held in memory (so no decoding
 /// is measured): one warm-up pass on a few images (pipelines, buffer pools, JIT), then <see cref="BenchOptions.Repeat"/>
-/// timed passes over all images. The CPU path processes several images at once, as <c>wsss refine</c> does; a GPU
+/// timed passes over all images. The random-walk, CRF and pipeline stages run the <see cref="Recipe"/> steps
+/// <c>wsss refine</c> runs. The CPU path processes several images at once, as <c>wsss refine</c> does; a GPU
 /// queue is fed one image at a time.
 /// </summary>
 public sealed class BenchRunner
@@ -49,12 +52,30 @@ public sealed class BenchRunner
     private static readonly double[] SweepThresholds = ThresholdSweep.Range(0, 0.59, 0.01);
     private static readonly CrfParameters Crf = CrfParameters.Preset("irn");
     private static readonly RandomWalkOptions Walk = RandomWalkOptions.Irn;
+
+    // The recipes `wsss refine` runs, built by the same RecipeOptions: --rw image; --threshold 0.25 --crf irn (the CRF
+    // over a constant-background stack, as after IRN's walk); --rw image --crf irn.
+    private static readonly Recipe WalkRecipe = new RecipeOptions
+    {
+        RandomWalkAffinity = RandomWalkStep.ImageAffinity, RandomWalkAffinityNeedsImage = true, RandomWalk = Walk,
+    }.Build();
+    private static readonly Recipe CrfRecipe = new RecipeOptions
+    {
+        Rule = new BackgroundRule.Constant(Walk.BackgroundThreshold), Crf = Crf,
+    }.Build();
+    private static readonly Recipe PipelineRecipe = new RecipeOptions
+    {
+        RandomWalkAffinity = RandomWalkStep.ImageAffinity, RandomWalkAffinityNeedsImage = true, RandomWalk = Walk, Crf = Crf,
+    }.Build();
     private static readonly ConfusionOptions Confusion = new(VocSizeData.Classes);
 
     private readonly BenchOptions _options;
     private readonly Item[] _items;
 
-    private sealed record Item(VocSizeItem Data, ClassMaps StrideCams);
+    private sealed record Item(VocSizeItem Data, ClassMaps StrideCams)
+    {
+        public RecipeInput Input { get; } = new(Data.Cams) { Image = Data.Image, StrideCams = StrideCams };
+    }
 
     /// <summary>Generates the synthetic data in memory up front, so generation is never timed.</summary>
     /// <exception cref="ArgumentException">No stage is selected.</exception>
@@ -159,10 +180,10 @@ public sealed class BenchRunner
                 ConfusionCounting.Count(backend, items.Select(i => new LabelPair(i.Data.Predicted, i.Data.Gt)).ToArray(), Confusion);
                 break;
             case BenchStage.RandomWalk:
-                PerImage(backend, items, item => RandomWalkOne(backend, item));
+                PerImage(backend, items, item => WalkRecipe.Run(backend, item.Input));
                 break;
             case BenchStage.Crf:
-                PerImage(backend, items, item => CrfAfterRandomWalk.Run(backend, item.Data.Image, item.Data.Cams, Crf, Walk.BackgroundThreshold));
+                PerImage(backend, items, item => CrfRecipe.Run(backend, item.Input));
                 break;
             case BenchStage.Pipeline:
                 Pipeline(backend, items);
@@ -179,22 +200,12 @@ public sealed class BenchRunner
         return sweep.ConfusionAt(0);
     }
 
-    private static RandomWalkResult RandomWalkOne(ComputeBackend backend, Item item)
-    {
-        var affinity = ImageAffinity.FromImage(item.Data.Image, Walk.Stride, Walk.Radius);
-        return RandomWalker.RefineIrn(item.StrideCams, affinity, item.Data.Image.Height, item.Data.Image.Width, Walk, backend);
-    }
-
     /// <summary>What a user's refine-and-score run does per image, minus decoding and writing.</summary>
     private static void Pipeline(ComputeBackend backend, Item[] items)
     {
         Sweep(backend, items);
         var refined = new LabelMap[items.Length];
-        PerImage(backend, items, (item, index) =>
-        {
-            var walk = RandomWalkOne(backend, item);
-            refined[index] = CrfAfterRandomWalk.Run(backend, item.Data.Image, walk.Scores, Crf, Walk.BackgroundThreshold);
-        });
+        PerImage(backend, items, (item, index) => refined[index] = PipelineRecipe.Run(backend, item.Input).Labels);
         ConfusionCounting.Count(backend, items.Select((item, i) => new LabelPair(refined[i], item.Data.Gt)).ToArray(), Confusion);
     }
 
@@ -203,9 +214,6 @@ public sealed class BenchRunner
 
     private static void PerImage(ComputeBackend backend, Item[] items, Action<Item, int> work)
     {
-        if (backend is CpuBackend cpu)
-            Parallel.For(0, items.Length, cpu.ParallelOptions, i => work(items[i], i));
-        else
-            for (int i = 0; i < items.Length; i++) work(items[i], i);
+        Parallel.For(0, items.Length, new ParallelOptions { MaxDegreeOfParallelism = backend.ConcurrentImages }, i => work(items[i], i));
     }
 }

@@ -1,5 +1,4 @@
 using WsssGpuRefine.Backends;
-using WsssGpuRefine.Backends.Vulkan;
 using WsssGpuRefine.Core;
 
 namespace WsssGpuRefine.Crf;
@@ -60,16 +59,10 @@ public sealed class CrfImage
         var kernels = new List<(CrfKernel Kernel, float Compat)>(2);
         if (Gaussian is not null) kernels.Add((Gaussian, Parameters.GaussianCompat));
         if (Bilateral is not null) kernels.Add((Bilateral, Parameters.BilateralCompat));
-        if (unaries.Count > 0 && Backend is VulkanBackend vk && CrfVulkan.Fits(vk, this, unaries.Max(u => u.LabelCount)))
-            return CrfVulkan.Run(vk, unaries, kernels, Parameters.Iterations, Parameters.UnsureBelow);
-        var results = new CrfResult[unaries.Count];
-        for (int i = 0; i < results.Length; i++)
-            results[i] = MeanFieldCpu.Run(unaries[i], kernels, Parameters.Iterations, Parameters.UnsureBelow, CpuOptions());
-        return results;
+        return Backend.Run(new MeanFieldBatch(this, unaries, kernels));
     }
 
-    internal ParallelOptions CpuOptions() =>
-        Backend is CpuBackend cpu ? cpu.ParallelOptions : CpuBackend.Shared.ParallelOptions;
+    internal ParallelOptions CpuOptions() => Backend.ParallelOptions;
 }
 
 /// <summary>A kernel's lattice with its normalisation folded into per-corner splat and slice weights.</summary>

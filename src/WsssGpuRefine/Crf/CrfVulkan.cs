@@ -18,19 +18,19 @@ internal static class CrfVulkan
 {
     private const uint GroupSize = 256;
 
-    [StructLayout(LayoutKind.Sequential)]
+    [StructLayout(LayoutKind.Sequential), PushConstants("crf_splat")]
     private struct SplatParams
     {
         public uint VertexCount, Labels, GroupsX, Pad0;
     }
 
-    [StructLayout(LayoutKind.Sequential)]
+    [StructLayout(LayoutKind.Sequential), PushConstants("crf_blur")]
     private struct BlurParams
     {
         public uint VertexCount, Labels, AxisOffset, GroupsX;
     }
 
-    [StructLayout(LayoutKind.Sequential)]
+    [StructLayout(LayoutKind.Sequential), PushConstants("crf_slice_softmax")]
     private struct SliceParams
     {
         public uint Pixels, Labels, KernelCount, GroupsX, Corners0, Corners1;
@@ -63,9 +63,9 @@ internal static class CrfVulkan
         int px = unaries[0].PixelCount;
         int maxLabels = unaries.Max(u => u.LabelCount);
         if (kernels.Count > 2) throw new ArgumentException("at most two kernels", nameof(kernels));
-        var splat = vk.GetKernel("crf_splat", 5, (uint)Marshal.SizeOf<SplatParams>());
-        var blur = vk.GetKernel("crf_blur", 3, (uint)Marshal.SizeOf<BlurParams>());
-        var slice = vk.GetKernel("crf_slice_softmax", 8, (uint)Marshal.SizeOf<SliceParams>());
+        var splat = vk.GetKernel<SplatParams>("crf_splat", 5);
+        var blur = vk.GetKernel<BlurParams>("crf_blur", 3);
+        var slice = vk.GetKernel<SliceParams>("crf_slice_softmax", 8);
         uint maxGroups = Math.Min(vk.Device.Limits.MaxComputeWorkGroupCountX, 65535u);
 
         var stream = vk.RentStream();

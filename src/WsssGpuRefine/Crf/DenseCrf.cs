@@ -23,7 +23,7 @@ public static class DenseCrf
         ArgumentNullException.ThrowIfNull(parameters);
         if (image.Height <= 0 || image.Width <= 0)
             throw new WsssInputException(null, $"empty {image.Width}x{image.Height} image");
-        var parallel = backend is CpuBackend cpu ? cpu.ParallelOptions : CpuBackend.Shared.ParallelOptions;
+        var parallel = backend.ParallelOptions;
         CrfKernel? gaussian = null, bilateral = null;
         if (parameters.HasGaussian)
             gaussian = GaussianKernels.Get(image.Height, image.Width, parameters.GaussianSxy, parallel);

@@ -52,7 +52,8 @@ internal static class MeanFieldCpu
 
             int kernelCount = kernels.Count;
             if (kernelCount > 2) throw new ArgumentException("at most two kernels", nameof(kernels));
-            int chunks = PermutohedralLattice.PixelChunkCount(px, parallel);
+            long largestPartial = kernels.Count == 0 ? 0 : kernels.Max(k => k.Kernel.Lattice.VertexCount + 1L) * stride * sizeof(float);
+            int chunks = PermutohedralLattice.PixelChunkCount(px, parallel, largestPartial);
             var partials = new float[kernelCount][][];
             var values = new float[kernelCount][];
             var scratch = new float[kernelCount][];
@@ -96,7 +97,17 @@ internal static class MeanFieldCpu
                     fixed (float* qp = q, up = negU, bp0 = b0, bp1 = b1, pp0 = p0, pp1 = p1)
                     fixed (float* sl0 = k0?.SliceWeights ?? Dummy, sl1 = k1?.SliceWeights ?? Dummy)
                     fixed (float* sp0 = k0?.SplatWeights ?? Dummy, sp1 = k1?.SplatWeights ?? Dummy)
+                    fixed (int* of0 = k0?.Lattice.Offsets ?? DummyOffsets, of1 = k1?.Lattice.Offsets ?? DummyOffsets)
                     {
+                        if (stride == 4)
+                        {
+                            // Up to 4 labels (ir_label, la/ha and most CRFs of bg + present classes): each
+                            // pixel's row is one vector, kept in a register from the slice to the splat.
+                            var side0 = new Side(k0 is null ? 0 : k0.Lattice.Dimension + 1, of0, bp0, sl0, sp0, pp0, compat0);
+                            var side1 = new Side(k1 is null ? 0 : k1.Lattice.Dimension + 1, of1, bp1, sl1, sp1, pp1, compat1);
+                            PixelPass4(qp, up, start, end, slice, splat, side0, side1);
+                            return;
+                        }
                         for (int i = start; i < end; i++)
                         {
                             float* row = qp + (long)i * stride;
@@ -146,6 +157,58 @@ internal static class MeanFieldCpu
     }
 
     private static readonly float[] Dummy = new float[4];
+    private static readonly int[] DummyOffsets = new int[1];
+
+    /// <summary>One kernel's arrays for a pixel pass (pointers into pinned buffers); D1 = 0 leaves the kernel out.</summary>
+    private readonly unsafe struct Side(int d1, int* offsets, float* blurred, float* sliceWeights, float* splatWeights, float* partial, float compat)
+    {
+        public readonly int D1 = d1;
+        public readonly int* Offsets = offsets;
+        public readonly float* Blurred = blurred;
+        public readonly float* SliceWeights = sliceWeights;
+        public readonly float* SplatWeights = splatWeights;
+        public readonly float* Partial = partial;
+        public readonly float Compat = compat;
+    }
+
+    /// <summary>
+    /// The pixel pass for stride 4 with the same operations in the same order as the general path
+    /// (row = −U; row += (compat·w)·blurred corner by corner, kernel 0 then 1; the Vector128 softmax;
+    /// partial += w·Q): bit-identical results, without the per-row loops and array bounds checks.
+    /// </summary>
+    private static unsafe void PixelPass4(float* q, float* negU, int start, int end, bool slice, bool splat, Side k0, Side k1)
+    {
+        int d10 = k0.D1, d11 = k1.D1;
+        for (int i = start; i < end; i++)
+        {
+            var row = Vector128.Load(negU + (long)i * 4);
+            int c0 = i * d10, c1 = i * d11;
+            if (slice)
+            {
+                for (int r = 0; r < d10; r++)
+                    row += Vector128.Create(k0.Compat * k0.SliceWeights[c0 + r]) * Vector128.Load(k0.Blurred + (long)k0.Offsets[c0 + r] * 4);
+                for (int r = 0; r < d11; r++)
+                    row += Vector128.Create(k1.Compat * k1.SliceWeights[c1 + r]) * Vector128.Load(k1.Blurred + (long)k1.Offsets[c1 + r] * 4);
+            }
+            var m4 = Vector128.Create(HorizontalMax(row));
+            var e = FastExp.Exp(row - m4);
+            var qRow = e / Vector128.Create(Vector128.Sum(e));
+            Vector128.Store(qRow, q + (long)i * 4);
+            if (splat)
+            {
+                for (int r = 0; r < d10; r++)
+                {
+                    float* dst = k0.Partial + (long)k0.Offsets[c0 + r] * 4;
+                    Vector128.Store(Vector128.Load(dst) + Vector128.Create(k0.SplatWeights[c0 + r]) * qRow, dst);
+                }
+                for (int r = 0; r < d11; r++)
+                {
+                    float* dst = k1.Partial + (long)k1.Offsets[c1 + r] * 4;
+                    Vector128.Store(Vector128.Load(dst) + Vector128.Create(k1.SplatWeights[c1 + r]) * qRow, dst);
+                }
+            }
+        }
+    }
 
     /// <summary>Slice of one kernel for pixel i, scaled by its compat, added to the logits row.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -271,11 +271,18 @@ internal sealed class PermutohedralLattice
     /// others (the machine is shared); each extra chunk costs one more partial buffer to sum, about
     /// M/(18·N) of a pixel pass, a few per cent for real images.
     /// </remarks>
-    public static int PixelChunkCount(int pixelCount, ParallelOptions parallel)
+    public static int PixelChunkCount(int pixelCount, ParallelOptions parallel, long partialBytes = 0)
     {
         int threads = Math.Max(1, parallel.MaxDegreeOfParallelism);
-        return Math.Max(1, Math.Min(threads == 1 ? 1 : threads * 4, pixelCount / 4096));
+        // Large images: one partial buffer per thread only. Each partial is a copy of the whole vertex
+        // buffer (for a 2000x2000 image with 21 labels ~100 MB), so 4 per thread would dominate the
+        // CRF's memory; at that size the pixel pass is long enough for the threads to stay balanced.
+        int perThread = partialBytes > LargePartialBytes ? 1 : 4;
+        return Math.Max(1, Math.Min(threads == 1 ? 1 : threads * perThread, pixelCount / 4096));
     }
+
+    /// <summary>A partial vertex buffer above this size gets one chunk per thread (see <see cref="PixelChunkCount"/>).</summary>
+    internal const long LargePartialBytes = 16L << 20;
 
     /// <summary>Rows of pixel chunk c of <paramref name="chunks"/>.</summary>
     public static (int Start, int End) PixelChunk(int pixelCount, int chunks, int c)
@@ -325,7 +332,7 @@ internal sealed class PermutohedralLattice
     /// </summary>
     public unsafe void Splat(float[] input, float[] cornerWeights, float[] values, int stride, ParallelOptions parallel)
     {
-        int chunks = PixelChunkCount(PixelCount, parallel);
+        int chunks = PixelChunkCount(PixelCount, parallel, (VertexCount + 1L) * stride * sizeof(float));
         var partials = new float[chunks][];
         for (int t = 0; t < chunks; t++) partials[t] = new float[(VertexCount + 1) * stride];
         Parallel.For(0, chunks, parallel, c =>
@@ -358,6 +365,15 @@ internal sealed class PermutohedralLattice
                 fixed (int* nb = neighbors)
                 {
                     int* axisNb = nb + (long)axis * m * 2;
+                    if (stride == 4)
+                    {
+                        // One vector per vertex: the same [0.5, 1, 0.5] expression as BlurRow, inlined.
+                        var half = Vector128.Create(0.5f);
+                        for (int v = lo; v < hi; v++)
+                            Vector128.Store(Vector128.Load(sp + (long)v * 4)
+                                + half * (Vector128.Load(sp + (long)axisNb[2 * v] * 4) + Vector128.Load(sp + (long)axisNb[2 * v + 1] * 4)), tp + (long)v * 4);
+                        return;
+                    }
                     for (int v = lo; v < hi; v++)
                         BlurRow(tp + (long)v * stride, sp + (long)v * stride,
                             sp + (long)axisNb[2 * v] * stride, sp + (long)axisNb[2 * v + 1] * stride, stride);
@@ -471,19 +487,29 @@ internal sealed class PermutohedralLattice
     // ---------------------------------------------------------------- hash table
 
     /// <summary>Open-addressing table from packed keys to dense ids in insertion order.</summary>
+    /// <remarks>
+    /// Each slot holds its key next to its id, so a probe touches one cache line instead of three
+    /// (slot, then the key arrays by id); the keys are also kept by id for the ordered walks.
+    /// </remarks>
     private sealed class KeyTable
     {
+        private struct Slot
+        {
+            public ulong Lo;
+            public ulong Hi;
+            public int Id;
+        }
+
         private ulong[] _lo;
         private ulong[] _hi;
-        private int[] _slots;
+        private Slot[] _slots;
         private int _mask;
 
         public KeyTable(int expected)
         {
             int capacity = 1;
             while (capacity < expected * 2) capacity <<= 1;
-            _slots = new int[capacity];
-            Array.Fill(_slots, -1);
+            _slots = NewSlots(capacity);
             _mask = capacity - 1;
             _lo = new ulong[Math.Max(16, expected)];
             _hi = new ulong[_lo.Length];
@@ -492,6 +518,13 @@ internal sealed class PermutohedralLattice
         public int Count { get; private set; }
         public ulong KeyLo(int id) => _lo[id];
         public ulong KeyHi(int id) => _hi[id];
+
+        private static Slot[] NewSlots(int capacity)
+        {
+            var slots = GC.AllocateUninitializedArray<Slot>(capacity);
+            slots.AsSpan().Fill(new Slot { Id = -1 });
+            return slots;
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static int Hash(ulong lo, ulong hi)
@@ -508,25 +541,29 @@ internal sealed class PermutohedralLattice
 
         public int Find(ulong lo, ulong hi)
         {
-            int s = Hash(lo, hi) & _mask;
+            var slots = _slots;
+            int mask = _mask;
+            int s = Hash(lo, hi) & mask;
             while (true)
             {
-                int id = _slots[s];
-                if (id < 0) return -1;
-                if (_lo[id] == lo && _hi[id] == hi) return id;
-                s = (s + 1) & _mask;
+                ref var slot = ref slots[s];
+                if (slot.Id < 0) return -1;
+                if (slot.Lo == lo && slot.Hi == hi) return slot.Id;
+                s = (s + 1) & mask;
             }
         }
 
         public int FindOrAdd(ulong lo, ulong hi)
         {
-            int s = Hash(lo, hi) & _mask;
+            var slots = _slots;
+            int mask = _mask;
+            int s = Hash(lo, hi) & mask;
             while (true)
             {
-                int id = _slots[s];
-                if (id < 0) break;
-                if (_lo[id] == lo && _hi[id] == hi) return id;
-                s = (s + 1) & _mask;
+                ref var slot = ref slots[s];
+                if (slot.Id < 0) break;
+                if (slot.Lo == lo && slot.Hi == hi) return slot.Id;
+                s = (s + 1) & mask;
             }
             if (Count == _lo.Length)
             {
@@ -536,22 +573,24 @@ internal sealed class PermutohedralLattice
             int newId = Count++;
             _lo[newId] = lo;
             _hi[newId] = hi;
-            _slots[s] = newId;
-            if (Count * 2 > _slots.Length) Grow();
+            slots[s] = new Slot { Lo = lo, Hi = hi, Id = newId };
+            if (Count * 2 > slots.Length) Grow();
             return newId;
         }
 
         private void Grow()
         {
-            _slots = new int[_slots.Length * 2];
-            Array.Fill(_slots, -1);
-            _mask = _slots.Length - 1;
+            var slots = NewSlots(_slots.Length * 2);
+            int mask = slots.Length - 1;
             for (int id = 0; id < Count; id++)
             {
-                int s = Hash(_lo[id], _hi[id]) & _mask;
-                while (_slots[s] >= 0) s = (s + 1) & _mask;
-                _slots[s] = id;
+                ulong lo = _lo[id], hi = _hi[id];
+                int s = Hash(lo, hi) & mask;
+                while (slots[s].Id >= 0) s = (s + 1) & mask;
+                slots[s] = new Slot { Lo = lo, Hi = hi, Id = id };
             }
+            _slots = slots;
+            _mask = mask;
         }
     }
 }

@@ -1,6 +1,7 @@
 using WsssGpuRefine.Core;
 using WsssGpuRefine.Io.CamDumps;
 using WsssGpuRefine.Io.Lists;
+using WsssGpuRefine.Io.Npy;
 using WsssGpuRefine.Io.Png;
 
 namespace WsssGpuRefine.Jobs;
@@ -53,19 +54,23 @@ internal static class DatasetInputs
     public static LabelMap ReadLabels(string path) => LabelPngReader.Read(path);
 
     /// <summary>The full-resolution CAMs of a dump and the name of the format it was read as.</summary>
-    public static (ClassMaps Cams, string Format) ReadCams(string path, string? format, IReadOnlySet<int>? presentForeground, bool presentExact, int height, int width)
+    public static (ClassMaps Cams, string Format) ReadCams(string path, string? format, IReadOnlySet<int>? presentForeground, bool presentExact, int height, int width,
+        long maxDumpElements = NpyReadLimits.DefaultMaxElements)
     {
-        var dump = ReadDump(path, format, presentForeground, presentExact, height, width);
+        var dump = ReadDump(path, format, presentForeground, presentExact, height, width, maxDumpElements);
         return (dump.HighRes, dump.FormatName);
     }
 
-    public static CamDump ReadDump(string path, string? format, IReadOnlySet<int>? presentForeground, int height, int width) =>
-        ReadDump(path, format, presentForeground, presentExact: true, height, width);
+    public static CamDump ReadDump(string path, string? format, IReadOnlySet<int>? presentForeground, int height, int width,
+        long maxDumpElements = NpyReadLimits.DefaultMaxElements) =>
+        ReadDump(path, format, presentForeground, presentExact: true, height, width, maxDumpElements);
 
     /// <param name="presentExact">True when the classes are the image-level label; false when seen in the ground truth.</param>
-    public static CamDump ReadDump(string path, string? format, IReadOnlySet<int>? presentForeground, bool presentExact, int height, int width) =>
+    public static CamDump ReadDump(string path, string? format, IReadOnlySet<int>? presentForeground, bool presentExact, int height, int width,
+        long maxDumpElements = NpyReadLimits.DefaultMaxElements) =>
         CamDumpReader.Read(path, new CamReadOptions
         {
+            Limits = maxDumpElements == NpyReadLimits.DefaultMaxElements ? NpyReadLimits.Default : new NpyReadLimits { MaxElements = maxDumpElements },
             Preset = format is null ? null : CamFormatPreset.Get(format),
             PresentForegroundClasses = presentForeground,
             PresentClassesExact = presentExact,

@@ -3,6 +3,7 @@ using WsssGpuRefine.Confusion;
 using WsssGpuRefine.Core;
 using WsssGpuRefine.Metrics;
 using WsssGpuRefine.Sweep;
+using WsssGpuRefine.Labels;
 using WsssGpuRefine.Threshold;
 
 namespace WsssGpuRefine.Jobs;
@@ -44,9 +45,12 @@ public sealed record EvalOptions
     public int BatchSize { get; init; } = 32;
     /// <summary>Deterministic slice of the list this run scores (scale-out; merge the reports with ReportMerge).</summary>
     public Shard Shard { get; init; } = Shard.Whole;
+    /// <summary>The most array elements one CAM dump may materialise in all (<c>--max-dump-elements</c>; see <see cref="Io.Npy.NpyReadLimits"/>).</summary>
+    public long MaxDumpElements { get; init; } = Io.Npy.NpyReadLimits.DefaultMaxElements;
 
     internal void Validate()
     {
+        if (MaxDumpElements <= 0) throw new ArgumentOutOfRangeException(nameof(MaxDumpElements), MaxDumpElements, "the element limit must be positive");
         if ((CamsDirectory is null) == (LabelsDirectory is null))
             throw new ArgumentException("give exactly one of --cams and --labels");
         if (CamsDirectory is not null && Rule is null && SweepThresholds is null)
@@ -117,7 +121,7 @@ public static class EvalJob
                 var gt = DatasetInputs.ReadGroundTruth(o.GroundTruthDirectory, id, o.Classes);
                 string camFile = DatasetInputs.CamPath(o.CamsDirectory!, id);
                 var present = DatasetInputs.PresentFor(id, classLabels, o.ClassLabelsFile, gt);
-                var (cams, format) = DatasetInputs.ReadCams(camFile, o.Format, present, classLabels is not null, gt.Height, gt.Width);
+                var (cams, format) = DatasetInputs.ReadCams(camFile, o.Format, present, classLabels is not null, gt.Height, gt.Width, o.MaxDumpElements);
                 DatasetInputs.CheckSameSize(camFile, cams.Height, cams.Width, gt);
                 DatasetInputs.CheckClassIds(camFile, cams, o.Classes);
                 if (Interlocked.CompareExchange(ref detectedFormat, format, null) is null)
@@ -160,9 +164,8 @@ public static class EvalJob
         var confusionOptions = new ConfusionOptions(o.Classes, SegmentationMetrics.PredictedIgnoreFor(o.Metric));
         stream.Run(batch =>
         {
-            var labels = ThresholdLabeling.Label(backend, batch.Select(b => b.Value.Cams).ToArray(), rule);
-            var pairs = labels.Select((l, i) => new LabelPair(l, batch[i].Value.GroundTruth)).ToArray();
-            total.Add(ConfusionCounting.Count(backend, pairs, confusionOptions));
+            // One fused pass per chunk on the GPU: no label map goes to the host and back.
+            total.Add(ThresholdConfusion.Count(backend, batch.Select(b => b.Value).ToArray(), rule, confusionOptions));
             images += batch.Count;
         }, progress);
         return EvalReport.From(total, o.Metric, images, backend.Name,

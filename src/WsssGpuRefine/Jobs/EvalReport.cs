@@ -72,6 +72,9 @@ public sealed record EvalReport
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Shard { get; init; }
 
+    /// <summary>The wsss build that wrote the report, "VERSION+COMMIT" (<see cref="Core.BuildInfo.Version"/>).</summary>
+    [JsonPropertyName("version")] public string Version { get; init; } = Core.BuildInfo.Version;
+
     /// <summary>Builds a report from a summed confusion matrix, computing IoU and mIoU with <paramref name="metric"/>.</summary>
     /// <param name="confusion">The summed K x K matrix.</param>
     /// <param name="metric">The mIoU definition.</param>
@@ -111,6 +114,7 @@ public sealed record EvalReport
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
         WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // "0.1.0+sha", not "0.1.0\u002Bsha"
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 

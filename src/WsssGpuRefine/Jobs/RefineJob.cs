@@ -1,15 +1,15 @@
 using System.Diagnostics;
 using WsssGpuRefine.Backends;
-using WsssGpuRefine.Backends.Vulkan;
 using WsssGpuRefine.Confusion;
 using WsssGpuRefine.Core;
 using WsssGpuRefine.Crf;
 using WsssGpuRefine.Io;
 using WsssGpuRefine.Io.Npy;
 using WsssGpuRefine.Io.Png;
+using WsssGpuRefine.Labels;
 using WsssGpuRefine.Metrics;
 using WsssGpuRefine.RandomWalk;
-using WsssGpuRefine.Threshold;
+using WsssGpuRefine.Recipes;
 
 namespace WsssGpuRefine.Jobs;
 
@@ -49,9 +49,9 @@ public sealed record RefineOptions
     public CrfParameters? Crf { get; init; }
 
     /// <summary>
-    /// Also write the final scores as <c>ID.npy</c> (background first, then the present classes): the CRF's marginals
-    /// when a CRF ran, else the walk's or the threshold stack; with la/ha, the two CRF dicts in <c>out_la_crf/</c> and
-    /// <c>out_ha_crf/</c>.
+    /// Also write the final scores as <c>ID.npy</c> in <see cref="ScoresLayout"/> (background first, then the present
+    /// classes): the CRF's marginals when a CRF runs last (<see cref="RecipeOutput.Scores"/>), else the walk's or the
+    /// threshold stack; with la/ha, the two CRF dicts in <c>out_la_crf/</c> and <c>out_ha_crf/</c>.
     /// </summary>
     public bool SaveScores { get; init; }
     /// <summary>How <see cref="SaveScores"/> files are laid out (plain array, PSA's bg+fg dict, Puzzle-CAM's keys/rw dict).</summary>
@@ -70,6 +70,12 @@ public sealed record RefineOptions
     public bool KeepGoing { get; init; }
     /// <summary>Images loaded per batch; bounds memory (two batches in flight).</summary>
     public int BatchSize { get; init; } = 16;
+    /// <summary>
+    /// Memory budget in bytes for the images computed at once (null: <see cref="CrfMemory.DefaultBudgetBytes"/>,
+    /// half of what the runtime may use). Large images run fewer at a time, down to one; the decoded batches
+    /// in flight (<see cref="BatchSize"/>) come on top.
+    /// </summary>
+    public long? MaxMemoryBytes { get; init; }
     /// <summary>The slice of <see cref="Ids"/> this run refines (scale-out across processes or nodes).</summary>
     public Shard Shard { get; init; } = Shard.Whole;
 
@@ -78,27 +84,42 @@ public sealed record RefineOptions
     /// <summary>mIoU definition used when <see cref="GroundTruthDirectory"/> is set.</summary>
     public SegmentationMetric Metric { get; init; } = SegmentationMetric.Chainercv;
 
-    internal bool NeedsImage => IrLabel is not null || LaHa is not null || Crf is not null || RandomWalkSource?.NeedsImage == true;
+    internal bool NeedsImage => ToRecipeOptions().NeedsImage;
 
-    internal void Validate()
+    /// <summary>The most array elements one CAM dump may materialise in all (<c>--max-dump-elements</c>; see <see cref="Io.Npy.NpyReadLimits"/>).</summary>
+    public long MaxDumpElements { get; init; } = Io.Npy.NpyReadLimits.DefaultMaxElements;
+
+    /// <summary>The recipe these options describe, in the library's terms (<see cref="Recipes.RecipeOptions"/>).</summary>
+    public RecipeOptions ToRecipeOptions() => new()
     {
-        if (Ids.Count == 0) throw new ArgumentException("the list holds no image ids");
-        if (new object?[] { Rule, IrLabel, LaHa, IcdSeedsDirectory }.Count(x => x is not null) > 1)
-            throw new ArgumentException("give one of --threshold, --bg-power, --ir-label, --la-ha and --icd-seeds");
-        if (IcdSeedsDirectory is not null && RandomWalkSource is not null)
-            throw new ArgumentException("--icd-seeds does not combine with --rw (ICD has no random walk)");
-        if (IcdSeedsDirectory is not null && Crf is not null && Crf.Unary != CrfUnaryKind.IcdSeeds)
-            throw new ArgumentException("--icd-seeds takes the icd CRF preset (or --crf-params with unary=icd:CONF)");
-        if ((IrLabel is not null || LaHa is not null) && RandomWalkSource is not null)
-            throw new ArgumentException("--ir-label and --la-ha make the random walk's training labels; they do not combine with --rw");
-        if (Rule is null && IrLabel is null && LaHa is null && IcdSeedsDirectory is null && RandomWalkSource is null && Crf is null)
-            throw new ArgumentException("refine needs a first stage: --threshold, --bg-power, --ir-label, --la-ha, --icd-seeds or --rw (or --crf alone on dumps with their own background channel)");
-        if (Rule is BackgroundRule.Constant && RandomWalkSource is not null)
-            throw new ArgumentException("--threshold does not apply to --rw; the walk's background is --rw-bg-threshold");
-        if (NeedsImage && ImagesDirectory is null) throw new ArgumentException("this recipe needs --images (CRF, ir-label or --rw image)");
-        if (Crf?.Unary == CrfUnaryKind.IcdSeeds && IcdSeedsDirectory is null)
-            throw new ArgumentException("the icd CRF preset runs on ICD seed maps: give --icd-seeds DIR (the scores_icd folder)");
-        if (Classes is < 2 or > 255) throw new ArgumentException("--classes must be in 2..255");
+        Rule = Rule,
+        IrLabel = IrLabel,
+        LaHa = LaHa,
+        IcdSeeds = IcdSeedsDirectory is not null,
+        // bg+fg dicts (la/ha outputs, SSDD out_aff, WSGCN Logit) carry their own background channel: a CRF given
+        // alone runs on it.
+        StoredBackground = Rule is null && IrLabel is null && LaHa is null && IcdSeedsDirectory is null && RandomWalkSource is null && Crf is not null,
+        RandomWalkAffinity = RandomWalkSource is { } source
+            ? (input, gridHeight, gridWidth, walk) => source.Load(input.Id, input.Image, gridHeight, gridWidth, walk)
+            : null,
+        RandomWalkAffinityNeedsImage = RandomWalkSource?.NeedsImage == true,
+        RandomWalkLowersRadius = RandomWalkSource?.Kind == AffinitySource.Kinds.Features,
+        RandomWalk = RandomWalk,
+        Crf = Crf,
+        Classes = Classes,
+    };
+
+    /// <summary>Checks that the options fit together; <see cref="RefineJob.Run"/> calls it first.</summary>
+    /// <returns>The recipe each image goes through.</returns>
+    /// <exception cref="RecipeOptionsException">The options do not fit together; <see cref="RecipeOptionsException.Problem"/> says how.</exception>
+    public Recipe Validate()
+    {
+        if (MaxDumpElements <= 0) throw new ArgumentOutOfRangeException(nameof(MaxDumpElements), MaxDumpElements, "the element limit must be positive");
+        if (Ids.Count == 0) throw RecipeOptions.Problem(RecipeProblem.NoImageIds, "the list holds no image ids");
+        var recipe = ToRecipeOptions();
+        recipe.Check();
+        recipe.CheckInputs(hasImages: ImagesDirectory is not null, hasIcdScores: IcdSeedsDirectory is not null);
+        return recipe.Build();
     }
 }
 
@@ -107,9 +128,9 @@ public sealed record RefineReport(int Written, int Skipped, IReadOnlyList<ItemFa
     IReadOnlyDictionary<string, double> StageSeconds);
 
 /// <summary>
-/// <c>wsss refine</c> as a library call. Each image goes through the stages in order (IRN-style, one step per
-/// method below): first labels or scores, then the random walk, then the CRF; the result is written atomically
-/// as a palette PNG, so an interrupted run resumes by skipping complete outputs.
+/// <c>wsss refine</c> as a library call. Each image goes through the steps of one <see cref="Recipe"/> (first
+/// labels or scores, then the CRF); the result is written atomically as a palette PNG, so an interrupted run resumes
+/// by skipping complete outputs.
 /// </summary>
 public static class RefineJob
 {
@@ -119,14 +140,14 @@ public static class RefineJob
     /// <param name="progress">Receives the number of items finished (written, skipped or failed) after each batch.</param>
     /// <param name="info">Receives one-line notes, e.g. stale partial outputs removed.</param>
     /// <returns>Counts written and skipped, failures, the score when a ground truth was given, and seconds per stage.</returns>
-    /// <exception cref="ArgumentException">The options are inconsistent (e.g. no first stage, two first stages, a CRF without images).</exception>
+    /// <exception cref="RecipeOptionsException">The options are inconsistent (e.g. no first step, two first steps, a CRF without images).</exception>
     /// <exception cref="ItemFailedException">An item is bad and <see cref="RefineOptions.KeepGoing"/> is false.</exception>
     /// <exception cref="WsssInputException">The output folder is a file, or holds another recipe's outputs and <see cref="RefineOptions.Overwrite"/> is false.</exception>
     public static RefineReport Run(ComputeBackend backend, RefineOptions options, IProgress<int>? progress = null, Action<string>? info = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
+        var recipe = options.Validate();
         var ids = options.Shard.Select(options.Ids);
         if (File.Exists(options.OutputDirectory))
             throw new WsssInputException(options.OutputDirectory, "--out names a file; it must be a folder (created if missing)");
@@ -145,10 +166,21 @@ public static class RefineJob
         var stream = new BatchStream<ItemInput>(ids, id => Load(id, options, classLabels, ledger, timings), id => DatasetInputs.CamPath(options.CamsDirectory, id),
             options.BatchSize, options.KeepGoing);
         // The CPU path refines several images at once; a GPU queue is fed one image at a time.
-        int parallelism = backend is VulkanBackend ? 1 : (backend as CpuBackend)?.MaxDegreeOfParallelism ?? Environment.ProcessorCount;
+        int parallelism = backend.ConcurrentImages;
+        // One image per core: when a batch keeps every core busy with its own image, each image runs
+        // single-threaded, with no barrier between threads inside a CRF iteration (tens per CRF, each
+        // of which waits for a preempted thread on a shared machine). A batch smaller than the core
+        // count (the tail of the list, --batch-size 1) keeps the intra-image parallelism.
+        var perImage = backend is CpuBackend && parallelism > 1 ? new CpuBackend(1) : backend;
+        long budget = options.MaxMemoryBytes ?? CrfMemory.DefaultBudgetBytes();
         stream.Run(batch =>
         {
-            ParallelWork.Run(() => Parallel.ForEach(batch, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, item =>
+            // Images at once: as many as the cores, fewer when the largest image's estimate times that
+            // count would pass the memory budget (one 2000x2000 image with 21 labels needs ~2 GB).
+            long largest = batch.Max(item => item.Value.Recipe?.Cams is { } c ? CrfMemory.EstimateBytes(c.Height, c.Width, c.Channels + 1) : 0);
+            int atOnce = CrfMemory.ImagesAtOnce(largest, budget, parallelism);
+            var itemBackend = atOnce >= parallelism && batch.Count >= parallelism ? perImage : backend;
+            ParallelWork.Run(() => Parallel.ForEach(batch, new ParallelOptions { MaxDegreeOfParallelism = atOnce }, item =>
             {
                 var input = item.Value;
                 try
@@ -161,7 +193,7 @@ public static class RefineJob
                     }
                     else
                     {
-                        var output = Refine(backend, input, options, timings);
+                        var output = recipe.Run(itemBackend, input.Recipe!, timings.Add);
                         labels = output.Labels;
                         timings.Time("write", () =>
                         {
@@ -192,24 +224,23 @@ public static class RefineJob
     }
 
     /// <summary>Writes the scores (when asked for and the recipe has them), then the label PNG; true when scores were written.</summary>
-    private static bool WriteOutputs(RefineOptions options, string id, RefineOutput output)
+    private static bool WriteOutputs(RefineOptions options, string id, RecipeOutput output)
     {
         bool scoresWritten = false;
         if (options.SaveScores)
         {
-            var scores = options.ScoresLayout == Methods.ScoreFileLayout.PuzzleCamRw ? output.WalkScores ?? output.Scores : output.Scores;
+            var scores = options.ScoresLayout == Methods.ScoreFileLayout.PuzzleCamRw ? output.Saved.GetValueOrDefault("random-walk") ?? output.Scores : output.Scores;
             if (scores is not null)
             {
                 AtomicFileWriter.Write(RefineLedger.ScoresPath(options, id), s => Methods.ScoreFileWriter.Write(s, scores, options.ScoresLayout));
                 scoresWritten = true;
             }
-            if (output.LaHa is { } laHa)
+            foreach (string folder in new[] { LaHaStep.LowSaved, LaHaStep.HighSaved })
             {
-                foreach (var (folder, result) in new[] { ("out_la_crf", laHa.La), ("out_ha_crf", laHa.Ha) })
+                if (output.Saved.GetValueOrDefault(folder) is { } maps)
                 {
                     string directory = Path.Combine(options.OutputDirectory, folder);
                     Directory.CreateDirectory(directory);
-                    var maps = result.ToClassMaps(laHa.LabelIds);
                     AtomicFileWriter.Write(Path.Combine(directory, id + ".npy"), s => Methods.ScoreFileWriter.Write(s, maps, options.ScoresLayout));
                 }
             }
@@ -221,9 +252,8 @@ public static class RefineJob
     /// <summary>The label PNG path of an image: OutputDirectory/ID.png.</summary>
     public static string OutputPath(RefineOptions options, string id) => Path.Combine(options.OutputDirectory, id + ".png");
 
-    private sealed record ItemInput(string Id, CamDumpInput? Cams, RgbImage? Image, LabelMap? GroundTruth, LabelMap? Existing, ClassMaps? Icd = null);
-
-    private sealed record CamDumpInput(ClassMaps FullResolution, ClassMaps? Stride);
+    /// <summary>One list item: what its recipe reads (null when its output is complete), its ground truth and existing output.</summary>
+    private sealed record ItemInput(string Id, RecipeInput? Recipe, LabelMap? GroundTruth, LabelMap? Existing);
 
     private static ItemInput Load(string id, RefineOptions o, IReadOnlyDictionary<string, IReadOnlySet<int>>? classLabels, RefineLedger ledger,
         StageTimings timings)
@@ -233,146 +263,33 @@ public static class RefineJob
             LabelMap? gt = o.GroundTruthDirectory is null ? null : DatasetInputs.ReadGroundTruth(o.GroundTruthDirectory, id, o.Classes);
             string output = OutputPath(o, id);
             if (ledger.IsComplete(id))
-                return new ItemInput(id, null, null, gt, LabelPngReader.Read(output));
+                return new ItemInput(id, null, gt, LabelPngReader.Read(output));
 
-            RgbImage? image = o.NeedsImage ? Io.Png.RgbImageReader.Read(DatasetInputs.ImagePath(o.ImagesDirectory!, id)) : null;
+            // The image's declared size is read first (header only), and its pixels decoded only once the CAM's size
+            // matches it: a forged header never costs a decode.
+            string? imageFile = o.NeedsImage ? DatasetInputs.ImagePath(o.ImagesDirectory!, id) : null;
+            (int Height, int Width)? imageSize = imageFile is null ? null : Io.Images.RgbImageReader.ReadSize(imageFile);
             var present = DatasetInputs.PresentFor(id, classLabels, o.ClassLabelsFile, gt);
-            int height = image?.Height ?? gt?.Height ?? 0, width = image?.Width ?? gt?.Width ?? 0;
+            int height = imageSize?.Height ?? gt?.Height ?? 0, width = imageSize?.Width ?? gt?.Width ?? 0;
             string camFile = DatasetInputs.CamPath(o.CamsDirectory, id);
-            var dump = DatasetInputs.ReadDump(camFile, o.Format, present, classLabels is not null, height, width);
-            if (image is not null && (dump.HighRes.Height != image.Height || dump.HighRes.Width != image.Width))
-                throw new WsssInputException(camFile, $"size {dump.HighRes.Width}x{dump.HighRes.Height} does not match the image's {image.Width}x{image.Height}");
+            var dump = DatasetInputs.ReadDump(camFile, o.Format, present, classLabels is not null, height, width, o.MaxDumpElements);
+            if (imageSize is { } size && (dump.HighRes.Height != size.Height || dump.HighRes.Width != size.Width))
+                throw new WsssInputException(camFile, $"size {dump.HighRes.Width}x{dump.HighRes.Height} does not match the image's {size.Width}x{size.Height}");
+            RgbImage? image = imageFile is null ? null : Io.Images.RgbImageReader.Read(imageFile, dump.HighRes.Height, dump.HighRes.Width);
             DatasetInputs.CheckClassIds(camFile, dump.HighRes, o.Classes);
             ClassMaps? icd = o.IcdSeedsDirectory is null ? null
-                : DatasetInputs.ReadDump(DatasetInputs.CamPath(o.IcdSeedsDirectory, id), o.Format ?? "icd", present, classLabels is not null, height, width).HighRes;
-            return new ItemInput(id, new CamDumpInput(dump.HighRes, dump.LowRes), image, gt, null, icd);
+                : DatasetInputs.ReadDump(DatasetInputs.CamPath(o.IcdSeedsDirectory, id), o.Format ?? "icd", present, classLabels is not null, height, width, o.MaxDumpElements).HighRes;
+            var input = new RecipeInput(dump.HighRes)
+            {
+                Id = id,
+                File = camFile,
+                Image = image,
+                StrideCams = dump.LowRes,
+                IcdScores = icd,
+            };
+            return new ItemInput(id, input, gt, null);
         });
     }
-
-    /// <summary>An image's labels and, where the recipe has them, its final scores, the walk's scores and the la/ha CRFs.</summary>
-    private sealed record RefineOutput(LabelMap Labels, ClassMaps? Scores, ClassMaps? WalkScores = null, PsaLaHaResult? LaHa = null);
-
-    /// <summary>The stages for one image.</summary>
-    private static RefineOutput Refine(ComputeBackend backend, ItemInput input, RefineOptions o, StageTimings timings)
-    {
-        var cams = input.Cams!.FullResolution.ForegroundOnly();
-        string camFile = DatasetInputs.CamPath(o.CamsDirectory, input.Id);
-
-        if (o.IrLabel is { } irLabel)
-        {
-            var options = o.Crf is null ? irLabel : irLabel with { Crf = o.Crf };
-            return new(timings.Time("ir-label+crf", () => IrLabelRecipe.Run(backend, input.Image!, cams, options)), null);
-        }
-
-        if (input.Icd is { } icdScores)
-        {
-            var seeds = timings.Time("icd-seeds", () => IcdSeedRecipe.Seeds(icdScores, cams));
-            if (o.Crf is not { } icdCrf) return new(seeds, null);
-            return new(timings.Time("crf", () => DenseCrf.RefineSeeds(backend, input.Image!, seeds, icdCrf, o.Classes).LabelIndexMap()), null);
-        }
-
-        if (o.LaHa is { } laHa)
-        {
-            var options = o.Crf is null ? laHa : laHa with { Crf = o.Crf };
-            var laHaResult = timings.Time("la-ha+crf", () => PsaLaHaRecipe.Run(backend, input.Image!, cams, options));
-            return new(laHaResult.Labels, null, LaHa: laHaResult);
-        }
-
-        ClassMaps scores;   // background channel first (label id 0), then the present classes
-        LabelMap labels;
-        if (o.RandomWalkSource is { } source)
-        {
-            (labels, scores) = timings.Time("random-walk", () => Walk(backend, input, cams, source, o, camFile));
-        }
-        else if (o.Rule is null)
-        {
-            // bg+fg dicts (la/ha outputs, SSDD out_aff, WSGCN Logit) carry their own background channel: keep it.
-            var stored = input.Cams!.FullResolution;
-            if (stored.Channels == 0 || stored.LabelIds[0] != 0)
-                throw new WsssInputException(camFile, "the dump has no background channel of its own: give --threshold or --bg-power");
-            scores = stored;
-            labels = ArgmaxLabels(stored);
-        }
-        else
-        {
-            scores = timings.Time("threshold", () => WithBackground(cams, o.Rule!));
-            labels = timings.Time("threshold", () => ThresholdLabeling.Label(cams, o.Rule!));
-        }
-
-        var walkScores = o.RandomWalkSource is null ? null : scores;
-        if (o.Crf is { } crf)
-        {
-            var result = timings.Time("crf", () => DenseCrf.Refine(backend, input.Image!, scores, crf));
-            return new(result.ToLabelMap(scores.LabelIds), result.ToClassMaps(scores.LabelIds), walkScores);
-        }
-        return new(labels, scores, walkScores);
-    }
-
-    private static (LabelMap, ClassMaps) Walk(ComputeBackend backend, ItemInput input, ClassMaps cams, AffinitySource source, RefineOptions o, string camFile)
-    {
-        int height = cams.Height, width = cams.Width;
-        var options = o.RandomWalk;
-        if (o.Rule is BackgroundRule.Power power)
-            options = options with { Recipe = RandomWalkRecipe.AffinityNet, BackgroundAlpha = (float)power.Alpha };
-        if (options.Recipe == RandomWalkRecipe.AffinityNet)
-        {
-            int gh = (height + options.Stride - 1) / options.Stride, gw = (width + options.Stride - 1) / options.Stride;
-            // AffinityNet's own network lowers the radius on feature maps too small for it
-            // (YudeWang/SEAM network/resnet38_aff.py:47-48; jiwoon-ahn/psa network/resnet38_aff.py:47 keeps 5).
-            int smallSide = Math.Min(gh, gw);
-            if (source.Kind == AffinitySource.Kinds.Features && smallSide < 2 * options.Radius + 1 && (smallSide - 1) / 2 >= RandomWalkDirections.MinRadius)
-                options = options with { Radius = (smallSide - 1) / 2 };
-            var affinity = source.Load(input.Id, input.Image, gh, gw, options);
-            var r = RandomWalker.RefineAffinityNet(cams, affinity, options, backend, camFile);
-            return (r.Labels, r.Scores);
-        }
-        // IRN propagates the dump's own stride-4 map where it has one; otherwise the full-resolution CAM is pooled.
-        var grid = input.Cams!.Stride?.ForegroundOnly() ?? RandomWalker.PoolToStride(cams, options.Stride);
-        var irnAffinity = source.Load(input.Id, input.Image, grid.Height, grid.Width, options);
-        var result = RandomWalker.RefineIrn(grid, irnAffinity, height, width, options, backend, camFile);
-        return (result.Labels, PrependConstant(result.Scores, options.BackgroundThreshold));
-    }
-
-    /// <summary>The label id of each pixel's first maximum (numpy's argmax) over the channels.</summary>
-    private static LabelMap ArgmaxLabels(ClassMaps maps)
-    {
-        int n = maps.PixelCount;
-        var result = new byte[n];
-        for (int p = 0; p < n; p++)
-        {
-            int best = 0;
-            for (int c = 1; c < maps.Channels; c++)
-                if (maps.Data[c * n + p] > maps.Data[best * n + p]) best = c;
-            result[p] = (byte)maps.LabelIds[best];
-        }
-        return new LabelMap(maps.Height, maps.Width, result);
-    }
-
-    /// <summary>[bg; M] with bg = the rule's background score, as the seed methods stack it.</summary>
-    internal static ClassMaps WithBackground(ClassMaps cams, BackgroundRule rule)
-    {
-        int n = cams.PixelCount;
-        var data = new float[(cams.Channels + 1) * n];
-        Array.Copy(cams.Data, 0, data, n, cams.Data.Length);
-        switch (rule)
-        {
-            case BackgroundRule.Constant constant:
-                Array.Fill(data, constant.Threshold32, 0, n);
-                break;
-            case BackgroundRule.Power power:
-                for (int p = 0; p < n; p++)
-                {
-                    float max = cams.Channels == 0 ? 0f : float.NegativeInfinity;
-                    for (int c = 0; c < cams.Channels; c++) max = MathF.Max(max, cams.Data[c * n + p]);
-                    data[p] = power.Evaluate(max);
-                }
-                break;
-        }
-        return new ClassMaps([0, .. cams.LabelIds], cams.Height, cams.Width, data);
-    }
-
-    private static ClassMaps PrependConstant(ClassMaps scores, float background) =>
-        WithBackground(scores, new BackgroundRule.Constant(background));
 
     /// <summary>Wall time per stage, summed over images and threads (the run manifest reports it).</summary>
     private sealed class StageTimings
@@ -386,11 +303,17 @@ public static class RefineJob
             finally
             {
                 long elapsed = Stopwatch.GetTimestamp() - start;
-                lock (_ticks) _ticks[stage] = _ticks.GetValueOrDefault(stage) + elapsed;
+                    Add(stage, Stopwatch.GetTimestamp() - start);
             }
         }
 
         public void Time(string stage, Action work) => Time(stage, () => { work(); return 0; });
+
+        /// <summary>Adds a step's elapsed <see cref="Stopwatch"/> ticks (a <see cref="Recipe.Run"/> callback).</summary>
+        public void Add(string stage, long ticks)
+        {
+            lock (_ticks) _ticks[stage] = _ticks.GetValueOrDefault(stage) + ticks;
+        }
 
         public IReadOnlyDictionary<string, double> Snapshot()
         {

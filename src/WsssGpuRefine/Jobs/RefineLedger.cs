@@ -254,8 +254,8 @@ internal sealed class RefineLedger : IDisposable
         var parts = new List<string>();
         switch (o.Rule)
         {
-            case Threshold.BackgroundRule.Constant c: parts.Add($"--threshold {c.Threshold.ToString(inv)}"); break;
-            case Threshold.BackgroundRule.Power p: parts.Add($"--bg-power {p.Alpha.ToString(inv)}"); break;
+            case Labels.BackgroundRule.Constant c: parts.Add($"--threshold {c.Threshold.ToString(inv)}"); break;
+            case Labels.BackgroundRule.Power p: parts.Add($"--bg-power {p.Alpha.ToString(inv)}"); break;
         }
         if (o.IrLabel is { } ir) parts.Add($"--ir-label {ir.FgThreshold.ToString(inv)},{ir.BgThreshold.ToString(inv)}");
         if (o.LaHa is { } laHa) parts.Add($"--la-ha {laHa.AlphaLow.ToString(inv)},{laHa.AlphaHigh.ToString(inv)}");

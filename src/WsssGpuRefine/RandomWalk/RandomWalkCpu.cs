@@ -17,7 +17,7 @@ internal static class RandomWalkCpu
     /// <paramref name="doubleAccumulation"/> the iterate is held and summed in double (the weights stay
     /// float), which removes most of the rounding that 256 float steps accumulate.
     /// </summary>
-    public static void Propagate(StencilTransition t, float[] x, int channels, int steps, CpuBackend backend,
+    public static void Propagate(StencilTransition t, float[] x, int channels, int steps, ComputeBackend backend,
         bool doubleAccumulation = false)
     {
         StepWorker worker = doubleAccumulation ? new DoubleStepWorker(t, channels) : new FloatStepWorker(t, channels);
@@ -37,7 +37,7 @@ internal static class RandomWalkCpu
     }
 
     /// <summary>rw = x·M with a dense (N, N) matrix: per channel a row-vector times matrix product.</summary>
-    public static void ApplyDense(DenseMatrixAffinity m, float[] x, int channels, CpuBackend backend)
+    public static void ApplyDense(DenseMatrixAffinity m, float[] x, int channels, ComputeBackend backend)
     {
         int n = m.PixelCount;
         var result = new float[channels * n];

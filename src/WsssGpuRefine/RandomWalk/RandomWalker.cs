@@ -1,6 +1,6 @@
 using WsssGpuRefine.Backends;
-using WsssGpuRefine.Backends.Vulkan;
 using WsssGpuRefine.Core;
+using WsssGpuRefine.Labels;
 
 namespace WsssGpuRefine.RandomWalk;
 
@@ -14,7 +14,7 @@ namespace WsssGpuRefine.RandomWalk;
 public sealed record RandomWalkResult(LabelMap Labels, ClassMaps Scores);
 
 /// <summary>
-/// Affinity random-walk refinement of CAMs (spec 4.5 IRN, 4.6 AffinityNet). Picks the GPU dispatch
+/// Affinity random-walk refinement of CAMs (jiwoon-ahn/irn step/make_sem_seg_labels.py; jiwoon-ahn/psa infer_aff.py). Picks the GPU dispatch
 /// when handed a Vulkan backend, the CPU stencil otherwise.
 /// </summary>
 public static class RandomWalker
@@ -45,6 +45,14 @@ public static class RandomWalker
     /// <remarks>cam: Foreground CAMs on the stride grid (a stored background channel is dropped).</remarks>
     public static RandomWalkResult RefineIrn(ClassMaps cam, RandomWalkAffinity affinity, int imageHeight, int imageWidth,
         RandomWalkOptions options, ComputeBackend? backend = null, string? file = null)
+    {
+        var scores = IrnScores(cam, affinity, imageHeight, imageWidth, options, backend, file);
+        return new RandomWalkResult(IrnLabels(scores, options), scores);
+    }
+
+    /// <summary>The IRN walk's normalised full-resolution foreground scores (<see cref="RefineIrn"/> without the labels).</summary>
+    internal static ClassMaps IrnScores(ClassMaps cam, RandomWalkAffinity affinity, int imageHeight, int imageWidth,
+        RandomWalkOptions options, ComputeBackend? backend, string? file)
     {
         ArgumentNullException.ThrowIfNull(cam);
         ArgumentNullException.ThrowIfNull(affinity);
@@ -98,23 +106,12 @@ public static class RandomWalker
             for (int i = 0; i < scores.Length; i++) scores[i] /= max;
         }
 
-        int pixels = imageHeight * imageWidth;
-        var labels = new byte[pixels];
-        float threshold = options.BackgroundThreshold;
-        for (int p = 0; p < pixels; p++)
-        {
-            float best = threshold;
-            int bestChannel = -1;
-            for (int c = 0; c < channels; c++)
-            {
-                float v = scores[c * pixels + p];
-                if (v > best) { best = v; bestChannel = c; }
-            }
-            labels[p] = bestChannel < 0 ? (byte)0 : (byte)cam.LabelIds[bestChannel];
-        }
-        return new RandomWalkResult(new LabelMap(imageHeight, imageWidth, labels),
-            new ClassMaps((int[])cam.LabelIds.Clone(), imageHeight, imageWidth, scores));
+        return new ClassMaps((int[])cam.LabelIds.Clone(), imageHeight, imageWidth, scores);
     }
+
+    /// <summary>IRN's labels of the walk's scores: argmax over [threshold; scores], ties to the background.</summary>
+    internal static LabelMap IrnLabels(ClassMaps scores, RandomWalkOptions options) =>
+        ScoreLabels.Label(scores, new BackgroundRule.Constant(options.BackgroundThreshold));
 
     /// <summary>
     /// AffinityNet (PSA infer_aff.py, SEAM): stack [(1 − max)^α; present classes] at full
@@ -124,6 +121,17 @@ public static class RandomWalker
     /// <remarks>cam: Full-resolution foreground CAMs (a stored background channel is dropped).</remarks>
     public static RandomWalkResult RefineAffinityNet(ClassMaps cam, RandomWalkAffinity affinity,
         RandomWalkOptions options, ComputeBackend? backend = null, string? file = null)
+    {
+        var scores = AffinityNetScores(cam, affinity, options, backend, file);
+        return new RandomWalkResult(AffinityNetLabels(scores), scores);
+    }
+
+    /// <summary>
+    /// The AffinityNet walk's full-resolution scores [background; present classes in VOC-id order], unnormalised
+    /// (<see cref="RefineAffinityNet"/> without the labels).
+    /// </summary>
+    internal static ClassMaps AffinityNetScores(ClassMaps cam, RandomWalkAffinity affinity,
+        RandomWalkOptions options, ComputeBackend? backend, string? file)
     {
         ArgumentNullException.ThrowIfNull(cam);
         ArgumentNullException.ThrowIfNull(affinity);
@@ -138,11 +146,28 @@ public static class RandomWalker
         CheckFinite(cam, file);
         CheckForegroundIds(cam, file);
 
+        var (stack, ids) = AffinityNetStack(cam, options.BackgroundAlpha);
+        int channels = ids.Length;
+        var x = RandomWalkResampling.AreaPool(stack, channels, height, width, s, zeroPadded: true);
+
+        Propagate(x, channels, affinity, options, backend);
+
+        var scores = RandomWalkResampling.Bilinear(x, channels, h, w, h * s, w * s, height, width, options.AlignCorners);
+        return new ClassMaps(ids, height, width, scores);
+    }
+
+    /// <summary>
+    /// PSA's full-resolution stack (infer_aff.py): [(1 − max)^α; present classes in VOC-id order], the max taken over
+    /// all 20 VOC channels, so absent classes (zero channels there) take part in it.
+    /// </summary>
+    internal static (float[] Stack, int[] Ids) AffinityNetStack(ClassMaps cam, float alpha)
+    {
         // Channels in VOC-id order so that ties resolve as PSA's 21-channel argmax does.
         var order = Enumerable.Range(0, cam.Channels).OrderBy(c => cam.LabelIds[c]).ToArray();
-        int channels = order.Length + 1, pixels = height * width;
+        int channels = order.Length + 1, pixels = cam.PixelCount;
         var stack = new float[channels * pixels];
         bool someAbsent = cam.Channels < 20;
+        var background = new BackgroundRule.Power(alpha);
         for (int p = 0; p < pixels; p++)
         {
             // Absent classes are zero channels in the reference, so they take part in the max.
@@ -153,32 +178,39 @@ public static class RandomWalker
                 stack[(k + 1) * pixels + p] = v;
                 max = MathF.Max(max, v);
             }
-            stack[p] = MathF.Pow(1f - max, options.BackgroundAlpha);
+            stack[p] = background.Score(max);
         }
-        var x = RandomWalkResampling.AreaPool(stack, channels, height, width, s, zeroPadded: true);
-
-        Propagate(x, channels, affinity, options, backend);
-
-        var scores = RandomWalkResampling.Bilinear(x, channels, h, w, h * s, w * s, height, width, options.AlignCorners);
         var ids = new int[channels];
         for (int k = 0; k < order.Length; k++) ids[k + 1] = cam.LabelIds[order[k]];
+        return (stack, ids);
+    }
+
+    /// <summary>
+    /// PSA's labels of the walk's scores: argmax over all 21 VOC channels, absent classes scoring 0 (so an absent
+    /// class wins where every present score is negative), ties to the lowest VOC id.
+    /// </summary>
+    internal static LabelMap AffinityNetLabels(ClassMaps scores)
+    {
+        int[] ids = scores.LabelIds;
+        int channels = ids.Length, height = scores.Height, width = scores.Width, pixels = scores.PixelCount;
+        var data = scores.Data;
         int lowestAbsent = Enumerable.Range(1, 20).Where(id => !ids.Contains(id)).DefaultIfEmpty(int.MaxValue).First();
 
         var labels = new byte[pixels];
         for (int p = 0; p < pixels; p++)
         {
-            float best = scores[p];
+            float best = data[p];
             int bestId = 0;
             for (int k = 1; k < channels; k++)
             {
-                float v = scores[k * pixels + p];
+                float v = data[k * pixels + p];
                 if (v > best) { best = v; bestId = ids[k]; }
             }
             if (lowestAbsent != int.MaxValue && (0f > best || (0f == best && lowestAbsent < bestId)))
                 bestId = lowestAbsent;
             labels[p] = (byte)bestId;
         }
-        return new RandomWalkResult(new LabelMap(height, width, labels), new ClassMaps(ids, height, width, scores));
+        return new LabelMap(height, width, labels);
     }
 
     /// <summary>
@@ -196,20 +228,16 @@ public static class RandomWalker
         if (channels < 0 || (long)channels * affinity.PixelCount != values.Length)
             throw new ArgumentException($"values hold {values.Length} floats, not {channels}x{affinity.Height}x{affinity.Width}", nameof(values));
         if (channels == 0) return;
-        var cpu = backend as CpuBackend ?? CpuBackend.Shared;
+        var host = backend ?? CpuBackend.Shared;
         if (affinity is DenseMatrixAffinity dense)
         {
             // One matrix product, bound by reading N² floats once: the CPU streams it as fast as an upload would.
-            RandomWalkCpu.ApplyDense(dense, values, channels, cpu);
+            RandomWalkCpu.ApplyDense(dense, values, channels, host);
             return;
         }
         if (affinity is not StencilAffinity stencil)
             throw new ArgumentException($"unsupported affinity {affinity.GetType().Name}", nameof(affinity));
-        if (backend is VulkanBackend vk
-            && RandomWalkVulkan.TryPropagate(vk, StencilTransition.Build(stencil, options.Beta, 1), values, channels, options.Steps))
-            return;
-        var transition = StencilTransition.Build(stencil, options.Beta, System.Numerics.Vector<float>.Count);
-        RandomWalkCpu.Propagate(transition, values, channels, options.Steps, cpu, options.DoubleAccumulation);
+        host.Run(new StencilWalk(stencil, options, values, channels));
     }
 
     /// <summary>

@@ -1,6 +1,4 @@
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
-using SixLabors.ImageSharp.Processing;
+using SkiaSharp;
 using WsssGpuRefine.Core;
 using WsssGpuRefine.Datasets;
 using WsssGpuRefine.Io;
@@ -25,19 +23,32 @@ public static class ContactSheet
     {
         ArgumentNullException.ThrowIfNull(rows);
         if (rows.Count == 0) throw new ArgumentException("a contact sheet needs at least one row", nameof(rows));
-        var tiles = rows.Select(r => Tiles(r, tileHeight)).ToList();
-        int width = tiles.Max(row => row.Sum(t => t.Width + 4));
-        using var sheet = new Image<Rgb24>(width, rows.Count * (tileHeight + 4), new Rgb24(255, 255, 255));
-        for (int r = 0; r < tiles.Count; r++)
+        var tiles = rows.Select(r => Tiles(r)).ToList();
+        var widths = tiles.Select(row => row.Select(t => ScaledWidth(t, tileHeight)).ToArray()).ToList();
+        int width = widths.Max(row => row.Sum(w => w + 4));
+        using var sheet = new SKBitmap(new SKImageInfo(width, rows.Count * (tileHeight + 4), SKColorType.Rgba8888, SKAlphaType.Opaque));
+        using (var canvas = new SKCanvas(sheet))
         {
-            int x = 0;
-            foreach (var tile in tiles[r])
+            canvas.Clear(SKColors.White);
+            // Bicubic (Catmull-Rom) scaling.
+            var sampling = new SKSamplingOptions(SKCubicResampler.CatmullRom);
+            for (int r = 0; r < tiles.Count; r++)
             {
-                using (tile) sheet.Mutate(c => c.DrawImage(tile, new Point(x, r * (tileHeight + 4)), 1f));
-                x += tile.Width + 4;
+                int x = 0;
+                for (int t = 0; t < tiles[r].Count; t++)
+                {
+                    using var tile = tiles[r][t];
+                    int w = widths[r][t];
+                    canvas.DrawImage(tile, SKRect.Create(x, r * (tileHeight + 4), w, tileHeight), sampling);
+                    x += w + 4;
+                }
             }
         }
-        AtomicFileWriter.Write(path, s => sheet.SaveAsPng(s));
+        AtomicFileWriter.Write(path, s =>
+        {
+            using var png = sheet.Encode(SKEncodedImageFormat.Png, 100);
+            png.SaveTo(s);
+        });
     }
 
     /// <summary>Up to <paramref name="count"/> ids spread evenly over the list (deterministic).</summary>
@@ -47,15 +58,17 @@ public static class ContactSheet
         return Enumerable.Range(0, count).Select(i => ids[(int)((long)i * ids.Count / count)]).ToArray();
     }
 
-    private static List<Image<Rgb24>> Tiles(ContactSheetRow row, int tileHeight)
+    private static List<SKImage> Tiles(ContactSheetRow row)
     {
         var image = row.Image;
-        var tiles = new List<Image<Rgb24>> { Scaled(Render(image, (_, _) => null), tileHeight) };
-        if (row.Cams is { } cams) tiles.Add(Scaled(Render(image, Heat(cams)), tileHeight));
-        if (row.PseudoLabel is { } pseudo) tiles.Add(Scaled(Render(image, Overlay(pseudo)), tileHeight));
-        if (row.GroundTruth is { } gt) tiles.Add(Scaled(Render(image, Overlay(gt)), tileHeight));
+        var tiles = new List<SKImage> { Render(image, (_, _) => null) };
+        if (row.Cams is { } cams) tiles.Add(Render(image, Heat(cams)));
+        if (row.PseudoLabel is { } pseudo) tiles.Add(Render(image, Overlay(pseudo)));
+        if (row.GroundTruth is { } gt) tiles.Add(Render(image, Overlay(gt)));
         return tiles;
     }
+
+    private static int ScaledWidth(SKImage tile, int height) => Math.Max(1, (int)Math.Round(tile.Width * (double)height / tile.Height));
 
     private static Func<int, byte[], (byte R, byte G, byte B, float Alpha)?> Overlay(LabelMap labels)
     {
@@ -83,35 +96,25 @@ public static class ContactSheet
         };
     }
 
-    private static Image<Rgb24> Render(RgbImage image, Func<int, byte[], (byte R, byte G, byte B, float Alpha)?> colour)
+    private static SKImage Render(RgbImage image, Func<int, byte[], (byte R, byte G, byte B, float Alpha)?> colour)
     {
-        var output = new Image<Rgb24>(image.Width, image.Height);
-        output.ProcessPixelRows(rows =>
+        var rgba = new byte[image.Width * image.Height * 4];
+        for (int i = 0; i < image.Width * image.Height; i++)
         {
-            for (int y = 0; y < rows.Height; y++)
+            byte r = image.Pixels[i * 3], g = image.Pixels[i * 3 + 1], b = image.Pixels[i * 3 + 2];
+            if (colour(i, image.Pixels) is { } o)
             {
-                var row = rows.GetRowSpan(y);
-                for (int x = 0; x < row.Length; x++)
-                {
-                    int i = y * image.Width + x;
-                    byte r = image.Pixels[i * 3], g = image.Pixels[i * 3 + 1], b = image.Pixels[i * 3 + 2];
-                    if (colour(i, image.Pixels) is { } o)
-                    {
-                        r = (byte)(r * (1 - o.Alpha) + o.R * o.Alpha);
-                        g = (byte)(g * (1 - o.Alpha) + o.G * o.Alpha);
-                        b = (byte)(b * (1 - o.Alpha) + o.B * o.Alpha);
-                    }
-                    row[x] = new Rgb24(r, g, b);
-                }
+                r = (byte)(r * (1 - o.Alpha) + o.R * o.Alpha);
+                g = (byte)(g * (1 - o.Alpha) + o.G * o.Alpha);
+                b = (byte)(b * (1 - o.Alpha) + o.B * o.Alpha);
             }
-        });
-        return output;
-    }
-
-    private static Image<Rgb24> Scaled(Image<Rgb24> image, int height)
-    {
-        int width = Math.Max(1, (int)Math.Round(image.Width * (double)height / image.Height));
-        image.Mutate(c => c.Resize(width, height));
-        return image;
+            rgba[i * 4] = r;
+            rgba[i * 4 + 1] = g;
+            rgba[i * 4 + 2] = b;
+            rgba[i * 4 + 3] = 255;
+        }
+        var info = new SKImageInfo(image.Width, image.Height, SKColorType.Rgba8888, SKAlphaType.Opaque);
+        using var data = SKData.CreateCopy(rgba);
+        return SKImage.FromPixels(info, data, info.RowBytes);
     }
 }

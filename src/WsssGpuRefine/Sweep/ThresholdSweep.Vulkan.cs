@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using WsssGpuRefine.Backends;
 using WsssGpuRefine.Backends.Vulkan;
 using WsssGpuRefine.Core;
 
@@ -7,11 +6,13 @@ namespace WsssGpuRefine.Sweep;
 
 public sealed partial class ThresholdSweep
 {
-    partial void AddOnGpu(ComputeBackend backend, IReadOnlyList<CamWithGroundTruth> items, ref bool done)
+    private sealed partial record AddBatch
     {
-        if (backend is not VulkanBackend vk) return;
-        ThresholdSweepVulkan.Accumulate(vk, this, items);
-        done = true;
+        public bool OnVulkan(VulkanBackend vulkan)
+        {
+            ThresholdSweepVulkan.Accumulate(vulkan, Sweep, Items);
+            return true;
+        }
     }
 }
 
@@ -21,7 +22,8 @@ public sealed partial class ThresholdSweep
 /// </summary>
 internal static class ThresholdSweepVulkan
 {
-    [StructLayout(LayoutKind.Sequential)]
+    /// <summary>shaders/sweep_histogram.hlsl's push constants.</summary>
+    [StructLayout(LayoutKind.Sequential), PushConstants("sweep_histogram")]
     private struct SweepParams
     {
         public uint ThresholdCount;
@@ -49,53 +51,40 @@ internal static class ThresholdSweepVulkan
         if (histogramBytes > vk.Device.Limits.MaxStorageBufferRange)
             throw new ArgumentException(
                 $"{thresholds.Length} thresholds x {k}x{k} classes need a {histogramBytes >> 20} MiB histogram, more than device '{vk.Device.Name}' can bind");
-        var kernel = vk.GetKernel("sweep_histogram", 6, 16);
+        var kernel = vk.GetKernel<SweepParams>("sweep_histogram", 6);
         // Per pixel: the maps (4 bytes per channel) dominate; the ground-truth byte rides along.
         var chunks = VulkanImageBatches.Plan(cams.Length, i => cams[i].PixelCount, i => Math.Max(1L, 4L * cams[i].Channels),
             vk.MaxBufferBytes, VulkanImageBatches.MaxPieces(vk), MaxPixelsPerDispatch);
-
-        using var pipeline = new VulkanChunkPipeline(vk);
-        foreach (var chunk in chunks)
-        {
-            var slot = pipeline.Next();
-            var stream = slot.Stream;
-            var rented = slot.Buffers;
-            long packStart = System.Diagnostics.Stopwatch.GetTimestamp();
-            var packed = CamChunkPacking.Pack(stream, rented, chunk, cams);
-            long maxPixels = packed.MaxPixels;
-            var gt = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)packed.TotalWords * 4);
-            var thresholdBuffer = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)thresholds.Length * 4);
-            var histogram = rented.Rent(VulkanBufferAccess.ReadWrite, (ulong)(histogramLength + 1) * 4);
-            var gtSpan = stream.Upload<byte>(gt, 0, checked((int)packed.TotalWords * 4));
-            stream.Upload<float>(thresholdBuffer, 0, thresholds);
-            stream.Fill(histogram, 0, (ulong)histogramLength * 4, 0);
-            stream.Fill(histogram, (ulong)badSlot * 4, 4, uint.MaxValue);
-            long gtOffset = 0;
-            foreach (var piece in chunk)
+        ulong histogramUploadBytes = (ulong)(histogramLength + 1) * 4;
+        VulkanChunkLoop.Run<(CamChunkPacking.Packed Cams, VulkanBuffer Gt, VulkanBuffer Thresholds, VulkanBuffer Histogram), uint>(vk, kernel.Name, chunks,
+            chunk =>
             {
-                var gtBytes = gtSpan.Slice((int)(gtOffset * 4), piece.Words * 4);
-                items[piece.Image].GroundTruth.Labels.AsSpan(piece.PixelStart, piece.PixelCount).CopyTo(gtBytes);
-                gtBytes[piece.PixelCount..].Clear();
-                gtOffset += piece.Words;
-            }
-
-            vk.AddHostTime(packStart, unpacking: false);
-            // About 8 pixels per thread: enough work to pay for clearing and flushing the shared table.
-            uint groupsX = VulkanImageBatches.GroupsX(maxPixels, vk.Options.ItemsPerThread ?? 8, vk.Device.Limits.MaxComputeWorkGroupCountX);
-            var args = new SweepParams { ThresholdCount = (uint)thresholds.Length, ClassCount = (uint)k, PieceCount = (uint)chunk.Length, GroupsX = groupsX };
-            stream.Dispatch(kernel, [packed.Maps, packed.Ids, packed.Pieces, gt, thresholdBuffer, histogram], args, groupsX, (uint)chunk.Length);
-            var download = stream.Download(histogram, 0, (ulong)(histogramLength + 1) * 4);
-            pipeline.Submit(slot, kernel.Name, () =>
+                var (stream, rented) = (chunk.Stream, chunk.Buffers);
+                var packed = CamChunkPacking.Pack(stream, rented, chunk.Pieces, cams);
+                var gt = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)packed.TotalWords * 4);
+                var thresholdBuffer = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)thresholds.Length * 4);
+                var histogram = rented.Rent(VulkanBufferAccess.ReadWrite, histogramUploadBytes);
+                stream.Upload<float>(thresholdBuffer, 0, thresholds);
+                stream.Fill(histogram, 0, (ulong)histogramLength * 4, 0);
+                stream.Fill(histogram, (ulong)badSlot * 4, 4, uint.MaxValue);
+                CamChunkPacking.PackLabels(stream, gt, chunk.Pieces, i => items[i].GroundTruth);
+                return (packed, gt, thresholdBuffer, histogram);
+            },
+            (chunk, input) =>
             {
-                long unpackStart = System.Diagnostics.Stopwatch.GetTimestamp();
-                var counts = stream.Read<uint>(download);
+                // About 8 pixels per thread: enough work to pay for clearing and flushing the shared table.
+                uint groupsX = VulkanImageBatches.GroupsX(input.Cams.MaxPixels, vk.Options.ItemsPerThread ?? 8, vk.Device.Limits.MaxComputeWorkGroupCountX);
+                var args = new SweepParams { ThresholdCount = (uint)thresholds.Length, ClassCount = (uint)k, PieceCount = (uint)chunk.Pieces.Length, GroupsX = groupsX };
+                chunk.Stream.Dispatch(kernel, [input.Cams.Maps, input.Cams.Ids, input.Cams.Pieces, input.Gt, input.Thresholds, input.Histogram],
+                    args, groupsX, (uint)chunk.Pieces.Length);
+                return (input.Histogram, histogramUploadBytes);
+            },
+            (_, _, counts) =>
+            {
                 uint bad = counts[badSlot];
                 if (bad != uint.MaxValue)
                     throw new WsssInputException(null, $"ground-truth label {bad} is outside 0..{k - 1} and is not 255 (check --classes)");
                 sweep.AddHistogram(counts[..histogramLength]);
-                vk.AddHostTime(unpackStart, unpacking: true);
             });
-        }
-        pipeline.Drain();
     }
 }

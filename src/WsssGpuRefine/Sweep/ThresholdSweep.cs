@@ -74,29 +74,11 @@ public sealed partial class ThresholdSweep
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(items);
         foreach (var item in items) Validate(item);
-        bool done = false;
-        AddOnGpu(backend, items, ref done);
-        if (done) return;
-        var parallel = backend is CpuBackend cpu ? cpu.ParallelOptions : new ParallelOptions();
-        ParallelWork.Run(() => Parallel.For(0, items.Count, parallel,
-            () => (Counts: new int[HistogramLength], Pixels: 0L),
-            (i, _, local) =>
-            {
-                // int counters are flushed before they could overflow.
-                if (local.Pixels + items[i].GroundTruth.PixelCount > int.MaxValue)
-                {
-                    AddHistogram(local.Counts);
-                    Array.Clear(local.Counts);
-                    local.Pixels = 0;
-                }
-                AccumulateCpu(items[i], local.Counts);
-                local.Pixels += items[i].GroundTruth.PixelCount;
-                return local;
-            },
-            local => AddHistogram(local.Counts)));
+        backend.Run(new AddBatch(this, items));
     }
 
-    partial void AddOnGpu(ComputeBackend backend, IReadOnlyList<CamWithGroundTruth> items, ref bool done);
+    /// <summary>One batch added to <see cref="Sweep"/> (validated by the caller); CPU side in ThresholdSweep.Cpu.cs, GPU side in ThresholdSweep.Vulkan.cs.</summary>
+    private sealed partial record AddBatch(ThresholdSweep Sweep, IReadOnlyList<CamWithGroundTruth> Items) : IBackendOperation<bool>;
 
     /// <summary>Adds counts laid out as [bin][gt][label] (the GPU kernels' partial histograms).</summary>
     internal void AddHistogram(ReadOnlySpan<int> counts) => AddHistogram(counts, c => (uint)c);
@@ -120,31 +102,6 @@ public sealed partial class ThresholdSweep
         foreach (int id in item.Cams.LabelIds)
             if (id >= Classes)
                 throw new WsssInputException(null, $"CAM class id {id} is outside 0..{Classes - 1} (check --classes)");
-    }
-
-    internal void AccumulateCpu(CamWithGroundTruth item, int[] counts)
-    {
-        Validate(item);
-        var fg = item.Cams.ForegroundOnly();
-        int n = fg.PixelCount, k = Classes;
-        int[] ids = fg.LabelIds;
-        ReadOnlySpan<byte> gt = item.GroundTruth.Labels;
-        Span<float> max = stackalloc float[MaxArgmaxRows.ChunkPixels];
-        Span<int> arg = stackalloc int[MaxArgmaxRows.ChunkPixels];
-        for (int start = 0; start < n; start += MaxArgmaxRows.ChunkPixels)
-        {
-            int len = MaxArgmaxRows.ChunkLength(n, start);
-            MaxArgmaxRows.Compute(fg.Data, fg.Channels, n, start, max[..len], arg[..len]);
-            for (int i = 0; i < len; i++)
-            {
-                int g = gt[start + i];
-                if (g == LabelMap.Ignore) continue;
-                if (g >= k)
-                    throw new WsssInputException(null, $"ground-truth label {g} is outside 0..{k - 1} and is not 255 (check --classes)");
-                int label = fg.Channels == 0 ? 0 : ids[arg[i]];
-                counts[(Bins.BinOf(max[i]) * k + g) * k + label]++;
-            }
-        }
     }
 
     /// <summary>The confusion matrix at the i-th threshold (caller's order).</summary>

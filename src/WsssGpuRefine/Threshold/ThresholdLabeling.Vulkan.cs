@@ -1,17 +1,19 @@
 using System.Runtime.InteropServices;
-using WsssGpuRefine.Backends;
 using WsssGpuRefine.Backends.Vulkan;
 using WsssGpuRefine.Core;
+using WsssGpuRefine.Labels;
 
 namespace WsssGpuRefine.Threshold;
 
 public static partial class ThresholdLabeling
 {
-    static partial void LabelOnGpu(ComputeBackend backend, ClassMaps[] cams, BackgroundRule rule, LabelMap[] outputs, ref bool done)
+    private sealed partial record LabelBatch
     {
-        if (backend is not VulkanBackend vk) return;
-        ThresholdLabelingVulkan.Label(vk, cams, rule, outputs);
-        done = true;
+        public LabelMap[] OnVulkan(VulkanBackend vulkan)
+        {
+            ThresholdLabelingVulkan.Label(vulkan, Cams, Rule, Outputs);
+            return Outputs;
+        }
     }
 }
 
@@ -21,7 +23,8 @@ public static partial class ThresholdLabeling
 /// </summary>
 internal static class ThresholdLabelingVulkan
 {
-    [StructLayout(LayoutKind.Sequential)]
+    /// <summary>shaders/threshold_argmax.hlsl's push constants.</summary>
+    [StructLayout(LayoutKind.Sequential), PushConstants("threshold_argmax")]
     private struct ThresholdParams
     {
         public float Threshold;
@@ -30,7 +33,8 @@ internal static class ThresholdLabelingVulkan
         public uint Pad0;
     }
 
-    [StructLayout(LayoutKind.Sequential)]
+    /// <summary>shaders/power_background_argmax.hlsl's push constants.</summary>
+    [StructLayout(LayoutKind.Sequential), PushConstants("power_background_argmax")]
     private struct PowerParams
     {
         public float Alpha;
@@ -58,60 +62,55 @@ internal static class ThresholdLabelingVulkan
 
         var power = rule as BackgroundRule.Power;
         var kernel = power is null
-            ? vk.GetKernel("threshold_argmax", 4, 16)
-            : vk.GetKernel("power_background_argmax", 4, 16);
+            ? vk.GetKernel<ThresholdParams>("threshold_argmax", 4)
+            : vk.GetKernel<PowerParams>("power_background_argmax", 4);
         var chunks = VulkanImageBatches.Plan(cams.Count, i => cams[i].PixelCount, i => 4L * cams[i].Channels,
             vk.MaxBufferBytes, VulkanImageBatches.MaxPieces(vk), long.MaxValue);
-
-        using var pipeline = new VulkanChunkPipeline(vk);
-        foreach (var chunk in chunks)
-        {
-            var slot = pipeline.Next();
-            var stream = slot.Stream;
-            var rented = slot.Buffers;
-            long packStart = System.Diagnostics.Stopwatch.GetTimestamp();
-            var packed = CamChunkPacking.Pack(stream, rented, chunk, cams);
-            long outWords = packed.TotalWords, maxWords = packed.MaxWords;
-            var labels = rented.Rent(VulkanBufferAccess.ReadWrite, (ulong)outWords * 4);
-            var (maps, ids, pieces) = (packed.Maps, packed.Ids, packed.Pieces);
-
-            vk.AddHostTime(packStart, unpacking: false);
-            uint groupsX = VulkanImageBatches.GroupsX(maxWords, 1, vk.Device.Limits.MaxComputeWorkGroupCountX);
-            ReadOnlySpan<VulkanBuffer> bindings = [maps, ids, pieces, labels];
-            if (power is null)
+        VulkanChunkLoop.Run<(CamChunkPacking.Packed Cams, VulkanBuffer Labels), byte>(vk, kernel.Name, chunks,
+            chunk =>
             {
-                var args = new ThresholdParams { Threshold = ((BackgroundRule.Constant)rule).Threshold32, PieceCount = (uint)chunk.Length, GroupsX = groupsX };
-                stream.Dispatch(kernel, bindings, args, groupsX, (uint)chunk.Length);
-            }
-            else
+                var packed = CamChunkPacking.Pack(chunk.Stream, chunk.Buffers, chunk.Pieces, cams);
+                return (packed, chunk.Buffers.Rent(VulkanBufferAccess.ReadWrite, (ulong)packed.TotalWords * 4));
+            },
+            (chunk, input) =>
             {
-                var args = new PowerParams
+                var (packed, labels) = input;
+                uint groupsX = VulkanImageBatches.GroupsX(packed.MaxWords, 1, vk.Device.Limits.MaxComputeWorkGroupCountX);
+                ReadOnlySpan<VulkanBuffer> bindings = [packed.Maps, packed.Ids, packed.Pieces, labels];
+                uint pieceCount = (uint)chunk.Pieces.Length;
+                if (power is null)
                 {
-                    Alpha = (float)power.Alpha,
-                    Exponent = power.IsSmallInteger ? (uint)power.Alpha : NotInteger,
-                    PieceCount = (uint)chunk.Length,
-                    GroupsX = groupsX,
-                };
-                stream.Dispatch(kernel, bindings, args, groupsX, (uint)chunk.Length);
-            }
-            var download = stream.Download(labels, 0, (ulong)outWords * 4);
-            pipeline.Submit(slot, kernel.Name, () =>
+                    var args = new ThresholdParams { Threshold = ((BackgroundRule.Constant)rule).Threshold32, PieceCount = pieceCount, GroupsX = groupsX };
+                    chunk.Stream.Dispatch(kernel, bindings, args, groupsX, pieceCount);
+                }
+                else
+                {
+                    var args = new PowerParams
+                    {
+                        Alpha = (float)power.Alpha,
+                        // The CPU rule is powf for every alpha (BackgroundRule.Power); square-and-multiply equals it exactly
+                        // only for alpha 0 and 1 (1 and the base itself), so every other alpha takes the pow path and
+                        // its near-ties are decided on the host.
+                        Exponent = power.Alpha is 0 or 1 ? (uint)power.Alpha : NotInteger,
+                        PieceCount = pieceCount,
+                        GroupsX = groupsX,
+                    };
+                    chunk.Stream.Dispatch(kernel, bindings, args, groupsX, pieceCount);
+                }
+                return (labels, (ulong)packed.TotalWords * 4);
+            },
+            (pieces, _, bytes) =>
             {
-                long unpackStart = System.Diagnostics.Stopwatch.GetTimestamp();
-                var bytes = stream.Read<byte>(download);
                 long wordOffset = 0;
-                foreach (var piece in chunk)
+                foreach (var piece in pieces)
                 {
                     var target = outputs[piece.Image].Labels.AsSpan(piece.PixelStart, piece.PixelCount);
                     bytes.Slice((int)(wordOffset * 4), piece.PixelCount).CopyTo(target);
-                    if (power is not null && !power.IsSmallInteger)
+                    if (power is not null)
                         RecomputeUncertain(cams[piece.Image], power, piece.PixelStart, target);
                     wordOffset += piece.Words;
                 }
-                vk.AddHostTime(unpackStart, unpacking: true);
             });
-        }
-        pipeline.Drain();
     }
 
     /// <summary>
@@ -120,23 +119,8 @@ internal static class ThresholdLabelingVulkan
     /// </summary>
     private static void RecomputeUncertain(ClassMaps cam, BackgroundRule.Power power, int pixelStart, Span<byte> labels)
     {
-        int n = cam.PixelCount;
         for (int i = labels.IndexOf(RecomputeOnHost); i >= 0; i = NextIndex(labels, i + 1))
-        {
-            int p = pixelStart + i;
-            float m = cam.Data[p];
-            int a = 0;
-            for (int c = 1; c < cam.Channels; c++)
-            {
-                float v = cam.Data[c * n + p];
-                if (v > m)
-                {
-                    m = v;
-                    a = c;
-                }
-            }
-            labels[i] = m > power.Evaluate(m) ? (byte)cam.LabelIds[a] : (byte)0;
-        }
+            labels[i] = ScoreLabels.LabelPixel(cam, pixelStart + i, power);
     }
 
     private static int NextIndex(Span<byte> labels, int from)

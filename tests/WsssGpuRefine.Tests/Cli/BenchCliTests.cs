@@ -84,7 +84,7 @@ public class BenchCliTests
         Assert.Contains("unknown stage 'tsne'", Assert.Single(r.ErrorLines));
     }
 
-    [Vulkan.VulkanFact]
+    [Backends.Vulkan.VulkanFact]
     public void Vulkan_run_marks_a_software_driver_and_reports_transfers_apart()
     {
         using var tmp = new TempDirectory();

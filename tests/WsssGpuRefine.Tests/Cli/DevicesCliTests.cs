@@ -16,12 +16,12 @@ public class DevicesCliTests
         Assert.Contains("auto picks: cpu", r.StdOut);
     }
 
-    [Vulkan.VulkanFact]
+    [Backends.Vulkan.VulkanFact]
     public void With_lavapipe_lists_it_but_auto_never_picks_a_software_device()
     {
         var r = WsssProcess.Run("devices");
         Assert.Equal(0, r.ExitCode);
-        bool onlySoftware = !Vulkan.VulkanTestEnvironment.Listing.Devices.Any(d => !d.IsSoftware && d.IsUsable);
+        bool onlySoftware = !Backends.Vulkan.VulkanTestEnvironment.Listing.Devices.Any(d => !d.IsSoftware && d.IsUsable);
         if (onlySoftware) Assert.Contains("auto picks: cpu", r.StdOut);
         Assert.Contains("--backend vulkan picks:", r.StdOut);
     }

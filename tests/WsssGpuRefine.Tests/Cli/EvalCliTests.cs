@@ -1,11 +1,11 @@
 using System.Text.Json;
-using WsssGpuRefine.Tests.Evaluation;
+using WsssGpuRefine.Tests.Jobs;
 
 namespace WsssGpuRefine.Tests.Cli;
 
 public class EvalCliTests
 {
-    private static string Fixture(params string[] parts) => Path.Combine([EvalFixtureTests.Root, .. parts]);
+    private static string Fixture(params string[] parts) => Path.Combine([EvalJobTests.Root, .. parts]);
 
     private static string[] EvalArgs(string cams, string list, params string[] extra) =>
         ["eval", "--cams", cams, "--gt", Fixture("gt"), "--list", list, "--backend", "cpu", .. extra];

@@ -2,7 +2,7 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using WsssGpuRefine.Core;
 using WsssGpuRefine.Io.Png;
-using WsssGpuRefine.Tests.Evaluation;
+using WsssGpuRefine.Tests.Jobs;
 
 namespace WsssGpuRefine.Tests.Cli;
 
@@ -39,7 +39,7 @@ internal sealed class HostileScratch : IDisposable
     public string Combine(params string[] parts) => _tmp.Combine(parts);
 
     /// <summary>A file or folder of the eval fixture (gt/, irn/, train.txt, ...), read-only.</summary>
-    public static string Fixture(params string[] parts) => Path.Combine([EvalFixtureTests.Root, .. parts]);
+    public static string Fixture(params string[] parts) => Path.Combine([EvalJobTests.Root, .. parts]);
 
     /// <summary>The fixture's ids, in list order.</summary>
     public static string[] Ids => File.ReadAllLines(Fixture("train.txt"));

@@ -40,7 +40,7 @@ public sealed class MethodsCommandTests
             if (p.EvalSweep is { } sweep)
             {
                 var v = sweep.Value.Split(':').Select(t => double.Parse(t, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-                Assert.NotEmpty(Sweep.ThresholdSweep.Range(v[0], v[1], v[2]));
+                Assert.NotEmpty(global::WsssGpuRefine.Sweep.ThresholdSweep.Range(v[0], v[1], v[2]));
             }
             var sources = new[] { p.Format?.Source, p.EvalThreshold?.Source, p.EvalSweep?.Source, p.Metric.Source, p.IrLabel?.Source, p.LaHa?.Source,
                 p.Crf?.Source, p.RandomWalk?.Source, p.Png.Source, p.Scores.Source, p.CountDifficult.Source };

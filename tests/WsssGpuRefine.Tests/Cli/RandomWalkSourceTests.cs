@@ -4,6 +4,7 @@ using WsssGpuRefine.Datasets.Synthetic;
 using WsssGpuRefine.Io.Npy;
 using WsssGpuRefine.Io.Png;
 using WsssGpuRefine.Jobs;
+using WsssGpuRefine.Labels;
 using WsssGpuRefine.Threshold;
 
 namespace WsssGpuRefine.Tests.Cli;

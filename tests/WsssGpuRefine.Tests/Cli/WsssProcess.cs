@@ -15,13 +15,20 @@ internal static class WsssProcess
     public static Result Run(string[] args, IReadOnlyDictionary<string, string>? environment) =>
         RunMeasured(args, environment, TimeSpan.FromMinutes(3)).Result;
 
+    /// <summary>
+    /// Runs wsss with each of <paramref name="hidden"/> (a file or folder) covered by an empty one in a private mount
+    /// namespace (<c>unshare --mount</c>, as root: CI's case), as on a machine that lacks it.
+    /// </summary>
+    public static Result RunHiding(string[] hidden, params string[] args) =>
+        RunMeasured(args, environment: null, TimeSpan.FromMinutes(3), hidden).Result;
+
     /// <summary>What a run cost: its peak resident memory (Linux VmHWM, sampled while it ran; 0 elsewhere) and wall time.</summary>
     public sealed record Measured(Result Result, long PeakBytes, TimeSpan Elapsed);
 
     /// <summary>Runs wsss, sampling its peak resident memory; kills it (and fails) if it runs past <paramref name="limit"/>.</summary>
-    public static Measured RunMeasured(string[] args, IReadOnlyDictionary<string, string>? environment, TimeSpan limit)
+    public static Measured RunMeasured(string[] args, IReadOnlyDictionary<string, string>? environment, TimeSpan limit, string[]? hidden = null)
     {
-        using var process = Start(args, environment);
+        using var process = Start(args, environment, hidden);
         var clock = Stopwatch.StartNew();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -41,15 +48,22 @@ internal static class WsssProcess
         return new Measured(new Result(process.ExitCode, stdout.Result, stderr.Result), peak, clock.Elapsed);
     }
 
-    /// <summary>Starts wsss with its output redirected (the caller reads or drains it).</summary>
-    public static Process Start(string[] args, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>Starts wsss with its output redirected (the caller reads or drains it); see <see cref="RunHiding"/> for <paramref name="hidden"/>.</summary>
+    public static Process Start(string[] args, IReadOnlyDictionary<string, string>? environment = null, string[]? hidden = null)
     {
-        var start = new ProcessStartInfo("dotnet")
+        hidden ??= [];
+        var start = new ProcessStartInfo(hidden.Length == 0 ? "dotnet" : "unshare")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (hidden.Length > 0)
+        {
+            // unshare --mount sh -c 'mount --bind EMPTY PATH && ... && exec dotnet "$@"' sh wsss.dll ARGS...: one process id throughout
+            string mounts = string.Concat(hidden.Select(h => $"mount --bind {(Directory.Exists(h) ? "\"$(mktemp -d)\"" : "/dev/null")} '{h}' && "));
+            foreach (string a in new[] { "--mount", "sh", "-c", mounts + "exec dotnet \"$@\"", "sh" }) start.ArgumentList.Add(a);
+        }
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "wsss.dll"));
         foreach (string a in args) start.ArgumentList.Add(a);
         start.Environment["WSSS_DEBUG"] = "0";

@@ -1,7 +1,8 @@
 using WsssGpuRefine.Backends;
 using WsssGpuRefine.Core;
 using WsssGpuRefine.Crf;
-using WsssGpuRefine.Tests.Vulkan;
+using WsssGpuRefine.Recipes;
+using WsssGpuRefine.Tests.Backends.Vulkan;
 using Xunit.Abstractions;
 
 namespace WsssGpuRefine.Tests.Crf;

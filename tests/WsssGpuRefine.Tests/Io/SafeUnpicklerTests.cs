@@ -138,7 +138,7 @@ public class SafeUnpicklerTests
     [InlineData(new byte[] { 0x80, 2, (byte)'K', 1, (byte)'K', 1, (byte)'.' }, "values left on the stack at STOP")]
     [InlineData(new byte[] { 0x80, 9, (byte)'.' }, "unsupported pickle protocol 9")]
     [InlineData(new byte[] { 0x80, 2, (byte)'X', 0xff, 0xff, 0xff, 0x7f, (byte)'.' }, "truncated pickle (the data ends before STOP)")]
-    [InlineData(new byte[] { 0x80, 2, (byte)'K', 1, (byte)'K', 1, (byte)'a', (byte)'.' }, "APPEND to a Int64")]
+    [InlineData(new byte[] { 0x80, 2, (byte)'K', 1, (byte)'K', 1, (byte)'a', (byte)'.' }, "APPEND to an int")]
     public void Malformed_streams_are_refused(byte[] pickle, string reasonPart)
     {
         var e = Assert.Throws<WsssInputException>(() => SafeUnpickler.Load(pickle));

@@ -4,7 +4,7 @@ using WsssGpuRefine.Io.CamDumps;
 using WsssGpuRefine.Io.Npy;
 using WsssGpuRefine.Metrics;
 using WsssGpuRefine.Tests.Cli;
-using WsssGpuRefine.Tests.Vulkan;
+using WsssGpuRefine.Tests.Backends.Vulkan;
 
 namespace WsssGpuRefine.Tests.Io;
 
@@ -154,7 +154,7 @@ public sealed class SeamIgnoreCountingTests(VulkanFixture fixture) : IClassFixtu
             return new LabelPair(new LabelMap(37, 41, p), new LabelMap(37, 41, g));
         }).ToList();
         var options = new ConfusionOptions(21, PredictedIgnore.GroundTruthRowOnly);
-        var cpu = ConfusionCounting.Count(new Backends.CpuBackend(2), pairs, options);
+        var cpu = ConfusionCounting.Count(new global::WsssGpuRefine.Backends.CpuBackend(2), pairs, options);
         var gpu = ConfusionCounting.Count(fixture.Backend, pairs, options);
         Assert.Equal(cpu.Counts, gpu.Counts);
         Assert.Equal(cpu.IgnoredPredictions, gpu.IgnoredPredictions);

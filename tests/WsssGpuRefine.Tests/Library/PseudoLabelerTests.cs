@@ -3,6 +3,7 @@ using WsssGpuRefine.Core;
 using WsssGpuRefine.Datasets.Synthetic;
 using WsssGpuRefine.Jobs;
 using WsssGpuRefine.Tests.Cli;
+using WsssGpuRefine.Labels;
 using WsssGpuRefine.Threshold;
 
 namespace WsssGpuRefine.Tests.Library;

@@ -1,7 +1,7 @@
 using WsssGpuRefine.Backends;
 using WsssGpuRefine.Core;
 using WsssGpuRefine.RandomWalk;
-using WsssGpuRefine.Tests.Vulkan;
+using WsssGpuRefine.Tests.Backends.Vulkan;
 using static WsssGpuRefine.Tests.RandomWalk.NpyTestReader;
 
 namespace WsssGpuRefine.Tests.RandomWalk;
@@ -13,7 +13,7 @@ public sealed class RandomWalkVulkanTests(VulkanFixture fixture)
     private static readonly CpuBackend Cpu = new(2);
 
     [VulkanFact]
-    public void StencilWalkMatchesCpu()
+    public void Stencil_walk_matches_cpu()
     {
         var rng = new Random(31);
         int h = 23, w = 37, channels = 3;
@@ -34,7 +34,7 @@ public sealed class RandomWalkVulkanTests(VulkanFixture fixture)
     }
 
     [VulkanFact]
-    public void IrnRecipeOnFixtureMatchesCpu()
+    public void Irn_recipe_on_fixture_matches_cpu()
     {
         var (boundary, bShape) = ReadFloat32("irn_boundary.npy");
         var (cam, cShape) = ReadFloat32("irn_cam.npy");
@@ -52,7 +52,7 @@ public sealed class RandomWalkVulkanTests(VulkanFixture fixture)
     }
 
     [VulkanFact]
-    public void AffinityNetRecipeOnFixtureMatchesCpu()
+    public void Affinity_net_recipe_on_fixture_matches_cpu()
     {
         var (features, fShape) = ReadFloat32("psa_features.npy");
         var (cam, cShape) = ReadFloat32("psa_cam.npy");
@@ -70,7 +70,7 @@ public sealed class RandomWalkVulkanTests(VulkanFixture fixture)
     }
 
     [VulkanFact]
-    public void GridTooLargeForOneBindingFallsBackToCpu()
+    public void Grid_too_large_for_one_binding_falls_back_to_cpu()
     {
         // 4 KiB bindings cannot hold the 34 direction planes: the walk must still be right.
         var rng = new Random(32);

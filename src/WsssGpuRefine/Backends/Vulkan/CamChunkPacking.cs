@@ -59,4 +59,24 @@ internal static class CamChunkPacking
         }
         return new Packed(maps, ids, pieces, words, maxPixels, maxWords);
     }
+
+    /// <summary>
+    /// Queues the upload of one byte label map per piece (ground truth, predictions) into <paramref name="buffer"/>,
+    /// 4 labels per word, each piece starting at its word offset (the same offsets <see cref="Pack"/> writes) and
+    /// its last word padded with zeros.
+    /// </summary>
+    public static void PackLabels(VulkanCommandStream stream, VulkanBuffer buffer, ImagePiece[] chunk, Func<int, LabelMap> labelsOf)
+    {
+        long words = 0;
+        foreach (var piece in chunk) words += piece.Words;
+        var span = stream.Upload<byte>(buffer, 0, checked((int)words * 4));
+        long wordOffset = 0;
+        foreach (var piece in chunk)
+        {
+            var bytes = span.Slice((int)(wordOffset * 4), piece.Words * 4);
+            labelsOf(piece.Image).Labels.AsSpan(piece.PixelStart, piece.PixelCount).CopyTo(bytes);
+            bytes[piece.PixelCount..].Clear();
+            wordOffset += piece.Words;
+        }
+    }
 }

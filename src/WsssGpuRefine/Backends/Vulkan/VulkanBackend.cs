@@ -1,7 +1,4 @@
-using System.Reflection;
-using Silk.NET.Core.Native;
 using Silk.NET.Vulkan;
-using Buffer = Silk.NET.Vulkan.Buffer;
 using VkDevice = Silk.NET.Vulkan.Device;
 
 namespace WsssGpuRefine.Backends.Vulkan;
@@ -10,9 +7,11 @@ namespace WsssGpuRefine.Backends.Vulkan;
 /// Kernels run on a Vulkan device through compute pipelines built from the SPIR-V embedded in this
 /// library (<c>shaders/NAME.spv</c>). Create it once and reuse it: pipelines, buffers and command
 /// streams are cached. Safe to share between threads: each operation records into its own command
-/// stream and buffers; queue submission and the caches are locked.
+/// stream and buffers; queue submission and the caches are locked. This file sets the device up and tears it
+/// down; VulkanBackend.Kernels.cs builds pipelines, VulkanBackend.Pools.cs pools buffers and command streams,
+/// VulkanBackend.Submission.cs submits and waits, VulkanBackend.Timings.cs keeps the time spent.
 /// </summary>
-public sealed unsafe class VulkanBackend : ComputeBackend
+public sealed unsafe partial class VulkanBackend : ComputeBackend
 {
     /// <summary>Default ceiling for one binding, well under every real limit, so memory use stays predictable.</summary>
     private const ulong DefaultMaxChunkBytes = 128UL << 20;
@@ -152,33 +151,14 @@ public sealed unsafe class VulkanBackend : ComputeBackend
     /// <summary>The largest buffer a kernel binds; batches are cut into chunks that fit it.</summary>
     public ulong MaxBufferBytes { get; }
 
-    /// <summary>Nanoseconds per GPU timestamp tick; 0 when the compute queue cannot time commands.</summary>
-    internal float TimestampPeriodNs { get; }
+    /// <summary>Every core, for the host side of GPU operations (CRF lattices, inputs too large for the device).</summary>
+    public override int MaxDegreeOfParallelism => Environment.ProcessorCount;
 
-    private readonly VulkanTimings _timings = new();
+    /// <summary>One: the queue is fed one image at a time.</summary>
+    public override int ConcurrentImages => 1;
 
-    /// <summary>
-    /// Where time went since the last <see cref="ResetTimings"/>: host packing/unpacking (wall clock) and
-    /// GPU upload copies, compute and readback copies (GPU timestamps, when the device has them). On
-    /// host-visible memory there are no copies: transfers are the host packing and unpacking alone.
-    /// </summary>
-    public VulkanTimings Timings { get { lock (_lock) return _timings.Clone(); } }
+    internal override TResult Run<TResult>(IBackendOperation<TResult> operation) => operation.OnVulkan(this);
 
-    /// <summary>Zeroes <see cref="Timings"/>, e.g. between a warm-up and a measured run.</summary>
-    public void ResetTimings() { lock (_lock) _timings.Clear(); }
-
-    internal void AddTimings(Action<VulkanTimings> add) { lock (_lock) add(_timings); }
-
-    /// <summary>Adds the host time since <paramref name="startTimestamp"/> (Stopwatch ticks) to packing or unpacking.</summary>
-    internal void AddHostTime(long startTimestamp, bool unpacking)
-    {
-        double ms = System.Diagnostics.Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds;
-        lock (_lock)
-        {
-            if (unpacking) _timings.HostUnpackMs += ms;
-            else _timings.HostPackMs += ms;
-        }
-    }
 
     internal PhysicalDevice PhysicalDevice { get; }
     internal uint QueueFamily { get; }
@@ -201,315 +181,6 @@ public sealed unsafe class VulkanBackend : ComputeBackend
                 Result.ErrorDeviceLost);
     }
 
-    /// <summary>The pipeline for the embedded shader <c>shaders/NAME.spv</c>, built on first use.</summary>
-    internal VulkanKernel GetKernel(string name, int bindingCount, uint pushConstantBytes)
-    {
-        ThrowIfDisposed();
-        lock (_lock)
-        {
-            if (_kernels.TryGetValue(name, out var cached))
-            {
-                if (cached.BindingCount != bindingCount || cached.PushConstantBytes != pushConstantBytes)
-                    throw new InvalidOperationException($"kernel '{name}' was created with another layout");
-                return cached;
-            }
-            var kernel = BuildKernel(name, bindingCount, pushConstantBytes);
-            _kernels.Add(name, kernel);
-            return kernel;
-        }
-    }
-
-    internal static byte[] LoadSpirv(string name)
-    {
-        string resource = $"shaders/{name}.spv";
-        using var stream = typeof(VulkanBackend).Assembly.GetManifestResourceStream(resource)
-            ?? throw new VulkanBackendException($"kernel '{name}' is not compiled into this build (embedded resource {resource} is missing)");
-        var bytes = new byte[stream.Length];
-        stream.ReadExactly(bytes);
-        if (bytes.Length < 20 || bytes.Length % 4 != 0 || BitConverter.ToUInt32(bytes, 0) != 0x07230203)
-            throw new VulkanBackendException($"embedded resource {resource} is not SPIR-V");
-        return bytes;
-    }
-
-    private VulkanKernel BuildKernel(string name, int bindingCount, uint pushConstantBytes)
-    {
-        if (pushConstantBytes > Device.Limits.MaxPushConstantsSize || pushConstantBytes % 4 != 0)
-            throw new InvalidOperationException($"kernel '{name}': {pushConstantBytes} push-constant bytes are not supported");
-        var code = LoadSpirv(name);
-        ShaderModule module;
-        fixed (byte* p = code)
-        {
-            var moduleInfo = new ShaderModuleCreateInfo
-            {
-                SType = StructureType.ShaderModuleCreateInfo,
-                CodeSize = (nuint)code.Length,
-                PCode = (uint*)p,
-            };
-            _vk.CreateShaderModule(_device, &moduleInfo, null, &module).Check($"loading kernel '{name}'", Device.Name);
-        }
-
-        DescriptorSetLayout setLayout = default;
-        PipelineLayout layout = default;
-        try
-        {
-            var bindings = stackalloc DescriptorSetLayoutBinding[bindingCount];
-            for (int i = 0; i < bindingCount; i++)
-                bindings[i] = new DescriptorSetLayoutBinding
-                {
-                    Binding = (uint)i,
-                    DescriptorType = DescriptorType.StorageBuffer,
-                    DescriptorCount = 1,
-                    StageFlags = ShaderStageFlags.ComputeBit,
-                };
-            var setInfo = new DescriptorSetLayoutCreateInfo
-            {
-                SType = StructureType.DescriptorSetLayoutCreateInfo,
-                BindingCount = (uint)bindingCount,
-                PBindings = bindings,
-            };
-            _vk.CreateDescriptorSetLayout(_device, &setInfo, null, &setLayout).Check($"creating kernel '{name}'", Device.Name);
-
-            var range = new PushConstantRange { StageFlags = ShaderStageFlags.ComputeBit, Offset = 0, Size = pushConstantBytes };
-            var layoutInfo = new PipelineLayoutCreateInfo
-            {
-                SType = StructureType.PipelineLayoutCreateInfo,
-                SetLayoutCount = 1,
-                PSetLayouts = &setLayout,
-                PushConstantRangeCount = pushConstantBytes > 0 ? 1u : 0u,
-                PPushConstantRanges = pushConstantBytes > 0 ? &range : null,
-            };
-            _vk.CreatePipelineLayout(_device, &layoutInfo, null, &layout).Check($"creating kernel '{name}'", Device.Name);
-
-            var entry = (byte*)SilkMarshal.StringToPtr("main");
-            try
-            {
-                var pipelineInfo = new ComputePipelineCreateInfo
-                {
-                    SType = StructureType.ComputePipelineCreateInfo,
-                    Stage = new PipelineShaderStageCreateInfo
-                    {
-                        SType = StructureType.PipelineShaderStageCreateInfo,
-                        Stage = ShaderStageFlags.ComputeBit,
-                        Module = module,
-                        PName = entry,
-                    },
-                    Layout = layout,
-                };
-                Pipeline pipeline;
-                _vk.CreateComputePipelines(_device, _pipelineCache, 1, &pipelineInfo, null, &pipeline)
-                    .Check($"building kernel '{name}'", Device.Name);
-                _context.ThrowIfValidationErrors($"building kernel '{name}'");
-                return new VulkanKernel(name, bindingCount, pushConstantBytes, setLayout, layout, pipeline);
-            }
-            finally
-            {
-                SilkMarshal.Free((nint)entry);
-            }
-        }
-        catch
-        {
-            if (layout.Handle != 0) _vk.DestroyPipelineLayout(_device, layout, null);
-            if (setLayout.Handle != 0) _vk.DestroyDescriptorSetLayout(_device, setLayout, null);
-            throw;
-        }
-        finally
-        {
-            // A pipeline keeps what it needs; the module is only read while building it.
-            _vk.DestroyShaderModule(_device, module, null);
-        }
-    }
-
-    /// <summary>
-    /// A buffer of at least <paramref name="minBytes"/> for <paramref name="access"/>, reused from earlier
-    /// calls when one is free. Give it back with <see cref="ReturnBuffer"/>.
-    /// </summary>
-    internal VulkanBuffer RentBuffer(VulkanBufferAccess access, ulong minBytes)
-    {
-        ThrowIfDisposed();
-        minBytes = Math.Max(minBytes, 16);
-        lock (_lock)
-        {
-            VulkanBuffer? best = null;
-            foreach (var b in _freeBuffers)
-                if (b.Access == access && b.Size >= minBytes && (best is null || b.Size < best.Size))
-                    best = b;
-            if (best is not null)
-            {
-                _freeBuffers.Remove(best);
-                return best;
-            }
-        }
-        // Round up so that slowly growing batches reuse one allocation instead of making a new one each time.
-        ulong size = Math.Max(64UL << 10, System.Numerics.BitOperations.RoundUpToPowerOf2(minBytes));
-        if (access is VulkanBufferAccess.ReadOnly or VulkanBufferAccess.ReadWrite)
-            size = Math.Min(size, Math.Max(MaxBufferBytes, minBytes));
-        return CreateBuffer(access, size);
-    }
-
-    internal void ReturnBuffer(VulkanBuffer buffer)
-    {
-        lock (_lock)
-        {
-            if (_disposed || buffer.Destroyed) return;
-            _freeBuffers.Add(buffer);
-            // Bound what idles in the pool: drop the oldest free buffers past 1 GiB.
-            ulong total = 0;
-            foreach (var b in _freeBuffers) total += b.Size;
-            while (total > (1UL << 30) && _freeBuffers.Count > 1)
-            {
-                var victim = _freeBuffers[0];
-                _freeBuffers.RemoveAt(0);
-                total -= victim.Size;
-                DestroyBuffer(victim);
-            }
-        }
-    }
-
-    internal VulkanBuffer CreateBuffer(VulkanBufferAccess access, ulong size)
-    {
-        ThrowIfDisposed();
-        var bufferInfo = new BufferCreateInfo
-        {
-            SType = StructureType.BufferCreateInfo,
-            Size = size,
-            Usage = BufferUsageFlags.StorageBufferBit | BufferUsageFlags.TransferSrcBit | BufferUsageFlags.TransferDstBit,
-            SharingMode = SharingMode.Exclusive,
-        };
-        Buffer buffer;
-        _vk.CreateBuffer(_device, &bufferInfo, null, &buffer).Check($"creating a {size >> 10} KiB buffer", Device.Name);
-        DeviceMemory memory = default;
-        try
-        {
-            MemoryRequirements req;
-            _vk.GetBufferMemoryRequirements(_device, buffer, &req);
-            bool hostAccess = access is VulkanBufferAccess.Upload or VulkanBufferAccess.Readback || !UsesStaging;
-            var (required, preferred) = access switch
-            {
-                VulkanBufferAccess.Upload => (MemoryPropertyFlags.HostVisibleBit | MemoryPropertyFlags.HostCoherentBit, (MemoryPropertyFlags)0),
-                VulkanBufferAccess.Readback => (MemoryPropertyFlags.HostVisibleBit | MemoryPropertyFlags.HostCoherentBit, MemoryPropertyFlags.HostCachedBit),
-                _ when UsesStaging => (MemoryPropertyFlags.DeviceLocalBit, (MemoryPropertyFlags)0),
-                _ => (MemoryPropertyFlags.HostVisibleBit | MemoryPropertyFlags.HostCoherentBit, MemoryPropertyFlags.DeviceLocalBit),
-            };
-            int type = FindMemoryType(req.MemoryTypeBits, required, preferred);
-            if (type < 0)
-                throw new VulkanBackendException($"device '{Device.Name}' has no memory type that is {required} for {access} buffers");
-            var allocInfo = new MemoryAllocateInfo
-            {
-                SType = StructureType.MemoryAllocateInfo,
-                AllocationSize = req.Size,
-                MemoryTypeIndex = (uint)type,
-            };
-            _vk.AllocateMemory(_device, &allocInfo, null, &memory)
-                .Check($"allocating {req.Size >> 20} MiB of {access} memory", Device.Name);
-            _vk.BindBufferMemory(_device, buffer, memory, 0).Check("binding buffer memory", Device.Name);
-            void* mapped = null;
-            if (hostAccess)
-                _vk.MapMemory(_device, memory, 0, Vk.WholeSize, 0, &mapped).Check("mapping buffer memory", Device.Name);
-            var result = new VulkanBuffer(buffer, memory, size, access, (byte*)mapped);
-            lock (_lock) _liveBuffers.Add(result);
-            return result;
-        }
-        catch
-        {
-            if (memory.Handle != 0) _vk.FreeMemory(_device, memory, null);
-            _vk.DestroyBuffer(_device, buffer, null);
-            throw;
-        }
-    }
-
-    private int FindMemoryType(uint typeBits, MemoryPropertyFlags required, MemoryPropertyFlags preferred)
-    {
-        int fallback = -1;
-        for (int i = 0; i < _memory.MemoryTypeCount; i++)
-        {
-            if ((typeBits & (1u << i)) == 0) continue;
-            var flags = _memory.MemoryTypes[i].PropertyFlags;
-            if ((flags & required) != required) continue;
-            if ((flags & preferred) == preferred) return i;
-            if (fallback < 0) fallback = i;
-        }
-        return fallback;
-    }
-
-    internal void DestroyBuffer(VulkanBuffer buffer)
-    {
-        lock (_lock)
-        {
-            if (buffer.Destroyed) return;
-            buffer.Destroyed = true;
-            _liveBuffers.Remove(buffer);
-            _freeBuffers.Remove(buffer);
-        }
-        if (buffer.Mapped != null) _vk.UnmapMemory(_device, buffer.Memory);
-        _vk.DestroyBuffer(_device, buffer.Handle, null);
-        _vk.FreeMemory(_device, buffer.Memory, null);
-    }
-
-    /// <summary>Number of buffers alive (rented, pooled or owned by streams): lets tests check for leaks.</summary>
-    internal int LiveBufferCount { get { lock (_lock) return _liveBuffers.Count; } }
-
-    internal int PooledBufferCount { get { lock (_lock) return _freeBuffers.Count; } }
-
-    /// <summary>A command stream to record copies and dispatches into; give it back with <see cref="ReturnStream"/>.</summary>
-    internal VulkanCommandStream RentStream()
-    {
-        ThrowIfDisposed();
-        lock (_lock)
-        {
-            if (_freeStreams.Count > 0) return _freeStreams.Pop();
-        }
-        var stream = new VulkanCommandStream(this);
-        lock (_lock) _allStreams.Add(stream);
-        return stream;
-    }
-
-    internal void ReturnStream(VulkanCommandStream stream)
-    {
-        stream.Reset();
-        lock (_lock) if (!_disposed) _freeStreams.Push(stream);
-    }
-
-    /// <summary>Submits and waits on the compute queue, turning device loss and validation errors into exceptions.</summary>
-    /// <summary>Submits to the compute queue; <see cref="WaitForFence"/> waits for it.</summary>
-    internal void Submit(CommandBuffer commands, Fence fence, string what)
-    {
-        var submit = new SubmitInfo
-        {
-            SType = StructureType.SubmitInfo,
-            CommandBufferCount = 1,
-            PCommandBuffers = &commands,
-        };
-        ThrowIfDisposed();
-        try
-        {
-            lock (_lock)
-                _vk.QueueSubmit(_queue, 1, &submit, fence).Check($"submitting {what}", Device.Name);
-        }
-        catch (VulkanBackendException e) when (e.IsDeviceLost)
-        {
-            _deviceLost = true;
-            throw;
-        }
-    }
-
-    /// <summary>Waits for a submission, turning device loss and validation errors into exceptions.</summary>
-    internal void WaitForFence(Fence fence, string what)
-    {
-        try
-        {
-            // The driver's watchdog turns a hung kernel into device loss, which ends this loop.
-            Result r;
-            do r = _vk.WaitForFences(_device, 1, &fence, true, 10_000_000_000UL);
-            while (r == Result.Timeout);
-            r.Check($"waiting for {what}", Device.Name);
-        }
-        catch (VulkanBackendException e) when (e.IsDeviceLost)
-        {
-            _deviceLost = true;
-            throw;
-        }
-        _context.ThrowIfValidationErrors(what);
-    }
 
     /// <summary>Waits for the device to go idle, then destroys streams, buffers, pipelines, the device and the instance; a second call does nothing.</summary>
     public override void Dispose()

@@ -76,3 +76,48 @@ internal sealed class VulkanChunkPipeline : IDisposable
         }
     }
 }
+
+/// <summary>What one chunk's callbacks work with: its pieces, the stream recording it and the buffers it rents.</summary>
+internal readonly record struct VulkanChunk(ImagePiece[] Pieces, VulkanCommandStream Stream, BufferRentals Buffers);
+
+/// <summary>Consumes one chunk's downloaded results on the host.</summary>
+internal delegate void VulkanChunkUnpack<in TPacked, TResult>(ImagePiece[] pieces, TPacked packed, ReadOnlySpan<TResult> results)
+    where TResult : unmanaged;
+
+/// <summary>
+/// The loop every batched kernel runs (threshold, sweep, confusion, threshold + confusion): for each planned chunk,
+/// pack its inputs (host time counted as packing), record the dispatch, download the result buffer, and unpack it
+/// once the device is done (host time counted as unpacking), two chunks in flight through a <see cref="VulkanChunkPipeline"/>.
+/// </summary>
+internal static class VulkanChunkLoop
+{
+    /// <param name="vk">the backend; its timings receive the host pack and unpack time</param>
+    /// <param name="what">names the submissions in errors (the kernel's name)</param>
+    /// <param name="chunks">the batch cut by <see cref="VulkanImageBatches.Plan"/></param>
+    /// <param name="pack">rents and fills one chunk's buffers (uploads recorded on its stream)</param>
+    /// <param name="dispatch">records the kernel over the packed buffers and returns the buffer and byte count to download</param>
+    /// <param name="unpack">reads the downloaded results, in submission order</param>
+    public static void Run<TPacked, TResult>(VulkanBackend vk, string what, IReadOnlyList<ImagePiece[]> chunks,
+        Func<VulkanChunk, TPacked> pack, Func<VulkanChunk, TPacked, (VulkanBuffer Buffer, ulong Bytes)> dispatch,
+        VulkanChunkUnpack<TPacked, TResult> unpack) where TResult : unmanaged
+    {
+        using var pipeline = new VulkanChunkPipeline(vk);
+        foreach (var pieces in chunks)
+        {
+            var slot = pipeline.Next();
+            var chunk = new VulkanChunk(pieces, slot.Stream, slot.Buffers);
+            long packStart = System.Diagnostics.Stopwatch.GetTimestamp();
+            var packed = pack(chunk);
+            vk.AddHostTime(packStart, unpacking: false);
+            var (results, bytes) = dispatch(chunk, packed);
+            var download = chunk.Stream.Download(results, 0, bytes);
+            pipeline.Submit(slot, what, () =>
+            {
+                long unpackStart = System.Diagnostics.Stopwatch.GetTimestamp();
+                unpack(pieces, packed, chunk.Stream.Read<TResult>(download));
+                vk.AddHostTime(unpackStart, unpacking: true);
+            });
+        }
+        pipeline.Drain();
+    }
+}

@@ -1,6 +1,5 @@
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats.Jpeg;
-using SixLabors.ImageSharp.PixelFormats;
+using SkiaSharp;
+using WsssGpuRefine.Core;
 using WsssGpuRefine.Io;
 using WsssGpuRefine.Io.Png;
 
@@ -9,7 +8,7 @@ namespace WsssGpuRefine.Datasets.Synthetic;
 /// <summary>The on-disk layout <c>wsss demo</c> writes: the same folders a VOC user has, plus two seed-format dumps.</summary>
 public sealed record SyntheticSampleLayout(string Root)
 {
-    /// <summary>RGB images <c>ID.jpg</c> (JPEG quality 95), as VOC's JPEGImages.</summary>
+    /// <summary>RGB images <c>ID.jpg</c> (JPEG quality 95, 4:4:4), as VOC's JPEGImages.</summary>
     public string Images => Path.Combine(Root, "JPEGImages");
     /// <summary>Ground-truth palette PNGs <c>ID.png</c> (0..20, 255 = void band), as VOC's SegmentationClass.</summary>
     public string GroundTruth => Path.Combine(Root, "SegmentationClass");
@@ -58,11 +57,7 @@ public static class SyntheticSampleWriter
 
     private static void WriteItem(SyntheticSampleLayout layout, SyntheticItem item)
     {
-        AtomicFileWriter.Write(Path.Combine(layout.Images, item.Id + ".jpg"), s =>
-        {
-            using var image = Image.LoadPixelData<Rgb24>(item.Image.Pixels, item.Image.Width, item.Image.Height);
-            image.SaveAsJpeg(s, new JpegEncoder { Quality = 95 });
-        });
+        AtomicFileWriter.Write(Path.Combine(layout.Images, item.Id + ".jpg"), s => WriteJpeg(s, item.Image));
         AtomicFileWriter.Write(Path.Combine(layout.GroundTruth, item.Id + ".png"), s => LabelPngWriter.Write(s, item.GroundTruth));
         var keys = item.Cams.LabelIds.Select(id => (long)(id - 1)).ToArray();
         AtomicFileWriter.Write(Path.Combine(layout.IrnCams, item.Id + ".npy"), s => SeedDumpWriter.WriteIrn(s, keys,
@@ -70,6 +65,28 @@ public static class SyntheticSampleWriter
             item.Cams.Data, [item.Cams.Channels, item.Cams.Height, item.Cams.Width]));
         var maps = item.Cams.LabelIds.Select((id, k) => (id - 1, item.Cams.Channel(k).ToArray())).ToArray();
         AtomicFileWriter.Write(Path.Combine(layout.PsaCams, item.Id + ".npy"), s => SeedDumpWriter.WritePsa(s, maps, item.Cams.Height, item.Cams.Width));
+    }
+
+    /// <summary>
+    /// A baseline JPEG at quality 95 without chroma subsampling (Skia's libjpeg-turbo encoder): the 4:4:4 layout the
+    /// sample's JPEGs always had (ImageSharp's encoder chose it at this quality), so the demo's numbers stay comparable.
+    /// </summary>
+    internal static void WriteJpeg(Stream output, RgbImage image)
+    {
+        var rgba = new byte[image.Width * image.Height * 4];
+        for (int i = 0; i < image.Width * image.Height; i++)
+        {
+            rgba[i * 4] = image.Pixels[i * 3];
+            rgba[i * 4 + 1] = image.Pixels[i * 3 + 1];
+            rgba[i * 4 + 2] = image.Pixels[i * 3 + 2];
+            rgba[i * 4 + 3] = 255;
+        }
+        var info = new SKImageInfo(image.Width, image.Height, SKColorType.Rgba8888, SKAlphaType.Opaque);
+        using var data = SKData.CreateCopy(rgba);
+        using var pixmap = new SKPixmap(info, data.Data, info.RowBytes);
+        using var wstream = new SKManagedWStream(output);
+        if (!pixmap.Encode(wstream, new SKJpegEncoderOptions(95, SKJpegEncoderDownsample.Downsample444, SKJpegEncoderAlphaOption.Ignore)))
+            throw new InvalidOperationException("Skia could not encode the JPEG");
     }
 
     private static void WriteLists(SyntheticSampleLayout layout, IReadOnlyList<string> ids)

@@ -25,6 +25,11 @@ public sealed record CamReadOptions
     public int ImageHeight { get; init; }
     /// <summary>The image width in pixels, needed with <see cref="ImageHeight"/> to crop ICD's canvas; 0 when unknown.</summary>
     public int ImageWidth { get; init; }
+    /// <summary>
+    /// What one dump may make the reader allocate: the elements of every array it materialises, in all. Torch
+    /// tensors are gathered only when an entry the layout needs is read, so unused entries cost nothing.
+    /// </summary>
+    public NpyReadLimits Limits { get; init; } = NpyReadLimits.Default;
 }
 
 /// <summary>Turns any seed method's <c>.npy</c> CAM dump into <see cref="ClassMaps"/> with VOC label ids.</summary>
@@ -35,10 +40,11 @@ public static class CamDumpReader
     /// <summary>Reads a dump file; every failure is a <see cref="WsssInputException"/> naming the file.</summary>
     public static CamDump Read(string path, CamReadOptions? options = null)
     {
-        var array = NpyReader.Read(path);
+        options ??= new CamReadOptions();
+        var array = NpyReader.Read(path, options.Limits);
         try
         {
-            return Interpret(array, options ?? new CamReadOptions());
+            return Interpret(array, options);
         }
         catch (WsssInputException e)
         {
@@ -104,14 +110,14 @@ public static class CamDumpReader
     private static NpyArray Entry(PyDict dict, string key)
     {
         if (!dict.TryGetValue(key, out var v)) throw new WsssInputException(null, $"the dump's dict has no '{key}' entry");
-        return v as NpyArray ?? throw new WsssInputException(null, $"'{key}' is a {SafeUnpickler.Describe(v)}, not an array");
+        return v as NpyArray ?? throw new WsssInputException(null, $"'{key}' is {SafeUnpickler.DescribeWithArticle(v)}, not an array");
     }
 
     private static CamDump IrnLike(PyDict dict)
     {
         var keys = Entry(dict, "keys");
         bool torch = keys.IsTorchTensor || (dict.TryGetValue("cam", out var c) && c is NpyArray { IsTorchTensor: true });
-        var fg = ForegroundKeys(keys.ToInt64(), "keys");
+        var fg = ForegroundKeys(keys.ToInt64(), "'keys' entry");
         var ids = fg.Select(k => (int)k + 1).ToArray();
         var high = Maps(Entry(dict, "high_res"), ids, "high_res");
         ClassMaps? low = dict.ContainsKey("cam") ? Maps(Entry(dict, "cam"), ids, "cam") : null;
@@ -171,11 +177,13 @@ public static class CamDumpReader
         for (int i = 0; i < keys.Length; i++)
         {
             var value = dict[keys[i]];
-            if (value is not NpyArray map) throw new WsssInputException(null, $"the value of key {keys[i]} is a {SafeUnpickler.Describe(value)}, not an array");
+            if (value is not NpyArray map) throw new WsssInputException(null, $"the value of key {keys[i]} is {SafeUnpickler.DescribeWithArticle(value)}, not an array");
             if (map.Rank != 2) throw new WsssInputException(null, $"the map of key {keys[i]} has rank {map.Rank}, expected (H, W)");
             if (data is null)
             {
                 (h, w) = (map.Shape[0], map.Shape[1]);
+                // The maps' shapes are known before their (possibly stride-0 torch) values are gathered.
+                options.Limits.RequireWithin((long)keys.Length * h * w);
                 data = new float[(long)keys.Length * h * w];
             }
             else if (map.Shape[0] != h || map.Shape[1] != w)
@@ -235,7 +243,7 @@ public static class CamDumpReader
             if (keys[i] < 0 || keys[i] >= ForegroundClasses)
                 throw new WsssInputException(null, $"{what} {keys[i]} is not a foreground class index 0..{ForegroundClasses - 1}");
             if (i > 0 && keys[i] <= keys[i - 1])
-                throw new WsssInputException(null, $"{what}s are not strictly ascending ({keys[i - 1]} then {keys[i]})");
+                throw new WsssInputException(null, $"{what} {keys[i]} follows {keys[i - 1]}; they must be strictly ascending");
         }
         return keys;
     }

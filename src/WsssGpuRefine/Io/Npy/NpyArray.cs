@@ -36,16 +36,57 @@ public sealed class NpyArray
     /// <summary>The element type (always reported little-endian: <see cref="Data"/> has been swapped).</summary>
     public NpyDType DType { get; internal set; }
     /// <summary>Row-major little-endian element bytes; empty for object arrays.</summary>
+    /// <remarks>A pickled torch tensor is gathered from its storage on first access to its values (this, or any
+    /// <c>To*</c> conversion), which throws <see cref="WsssInputException"/> when its file's element budget
+    /// (<see cref="NpyReadLimits.MaxElements"/>) is spent.</remarks>
     public byte[] Data
     {
         // Pickled float32 data is decoded straight into a float[]; the byte view is made only if asked for.
-        get => _data ??= _floats is null ? [] : MemoryMarshal.AsBytes(_floats.AsSpan()).ToArray();
+        get
+        {
+            Materialise();
+            return _data ??= _floats is null ? [] : MemoryMarshal.AsBytes(_floats.AsSpan()).ToArray();
+        }
         internal set => _data = value;
     }
 
     private byte[]? _data;
     private float[]? _floats;
     private bool _floatsTaken;
+    private LazyView? _view;
+
+    /// <summary>
+    /// A torch tensor's view over its storage, gathered only when the values are first asked for, and then
+    /// charged to the file's element budget: a dump may hold entries its reader never looks at.
+    /// </summary>
+    private sealed record LazyView(byte[] Storage, long Offset, long[] Strides, ElementBudget Budget);
+
+    /// <summary>Makes this a torch tensor whose row-major values are gathered from <paramref name="storage"/> on first use.</summary>
+    internal void SetLazyView(int[] shape, NpyDType dtype, byte[] storage, long offset, long[] strides, ElementBudget budget)
+    {
+        Shape = shape;
+        DType = dtype;
+        _view = new LazyView(storage, offset, strides, budget);
+        _data = null;
+        _floats = null;
+    }
+
+    private void Materialise()
+    {
+        if (_view is not { } v) return;
+        _view = null;
+        v.Budget.Charge(Count);
+        if (DType.Type == NpyElementType.Float32)
+        {
+            var values = new float[Count];
+            GatherStrided(v.Storage, 4, v.Offset, Shape, v.Strides, MemoryMarshal.AsBytes(values.AsSpan()));
+            _floats = values;
+        }
+        else
+        {
+            _data = GatherStrided(v.Storage, DType.ItemSize, v.Offset, Shape, v.Strides);
+        }
+    }
 
     /// <summary>Makes this a float32 array whose values already sit in <paramref name="values"/> (owned from now on).</summary>
     internal void SetFloat32(int[] shape, float[] values)
@@ -62,6 +103,7 @@ public sealed class NpyArray
     /// </summary>
     internal float[] TakeFloat32()
     {
+        Materialise();
         if (_floats is null) return ToFloat32();
         if (_floatsTaken) return (float[])_floats.Clone();
         _floatsTaken = true;
@@ -71,6 +113,7 @@ public sealed class NpyArray
     /// <summary>Copies the values as float32 into <paramref name="destination"/> (Count elements).</summary>
     internal void CopyFloat32To(Span<float> destination)
     {
+        Materialise();
         if (_floats is not null) _floats.AsSpan().CopyTo(destination);
         else if (DType.Type == NpyElementType.Float32) MemoryMarshal.Cast<byte, float>(Data).CopyTo(destination);
         else ToFloat32().CopyTo(destination);
@@ -168,6 +211,7 @@ public sealed class NpyArray
 
     private void RequireNumeric()
     {
+        Materialise();
         if (DType.Type == NpyElementType.Object)
             throw new WsssInputException(null, "expected a numeric array, found an object array");
     }
@@ -194,14 +238,21 @@ public sealed class NpyArray
     /// </summary>
     internal static byte[] GatherStrided(ReadOnlySpan<byte> source, int itemSize, long offset, int[] shape, long[] strides)
     {
+        var result = new byte[CountOf(shape) * itemSize];
+        GatherStrided(source, itemSize, offset, shape, strides, result);
+        return result;
+    }
+
+    /// <summary>Gathers a strided view into <paramref name="result"/> (CountOf(shape) * itemSize bytes).</summary>
+    internal static void GatherStrided(ReadOnlySpan<byte> source, int itemSize, long offset, int[] shape, long[] strides, Span<byte> result)
+    {
         long count = CountOf(shape);
-        var result = new byte[count * itemSize];
-        if (count == 0) return result;
+        if (count == 0) return;
         int rank = shape.Length;
         if (rank == 0)
         {
             source.Slice((int)(offset * itemSize), itemSize).CopyTo(result);
-            return result;
+            return;
         }
         int inner = shape[rank - 1];
         long innerStride = strides[rank - 1];
@@ -213,13 +264,13 @@ public sealed class NpyArray
             if (innerStride == 1)
             {
                 source.Slice(checked((int)(rowBase * itemSize)), inner * itemSize)
-                    .CopyTo(result.AsSpan(checked((int)(outPos * itemSize))));
+                    .CopyTo(result[checked((int)(outPos * itemSize))..]);
             }
             else
             {
                 for (int x = 0; x < inner; x++)
                     source.Slice(checked((int)((rowBase + x * innerStride) * itemSize)), itemSize)
-                        .CopyTo(result.AsSpan(checked((int)((outPos + x) * itemSize))));
+                        .CopyTo(result[checked((int)((outPos + x) * itemSize))..]);
             }
             outPos += inner;
             // Odometer over the outer axes.
@@ -235,6 +286,5 @@ public sealed class NpyArray
             }
             if (axis < 0) break;
         }
-        return result;
     }
 }

@@ -135,6 +135,9 @@ internal sealed record NpyHeader(string Descr, bool FortranOrder, int[] Shape)
             var items = new List<long>();
             while (Peek() != ')')
             {
+                // Only integers sit in a shape: refusing a nested tuple here, before parsing it, keeps the
+                // parser from recursing (a header of 50,000 '(' would otherwise overflow the stack).
+                if (Peek() == '(') throw Bad("'shape' holds a nested tuple");
                 if (ParseValue() is not long v) throw Bad("'shape' holds a non-integer");
                 items.Add(v);
                 if (Peek() == ',') _pos++;

@@ -24,12 +24,17 @@ public static class NpyReader
 
     /// <summary>Reads a file; every failure is a <see cref="WsssInputException"/> naming <paramref name="path"/>.</summary>
     /// <remarks>Plain arrays are read straight into their data buffer (no whole-file copy).</remarks>
-    public static NpyArray Read(string path) => InputFile.Read(path, () =>
+    /// <param name="path">The file.</param>
+    /// <param name="limits">What the file may make the reader allocate (<see cref="NpyReadLimits.Default"/> when null).</param>
+    public static NpyArray Read(string path, NpyReadLimits? limits = null) => InputFile.Read(path, () =>
     {
+        limits ??= NpyReadLimits.Default;
         using var file = OpenRead(path);
         var (header, dtype) = ReadHeader(file);
-        if (dtype.Type == NpyElementType.Object) return ReadPickledBody(file, header);
+        if (dtype.Type == NpyElementType.Object) return ReadPickledBody(file, header, limits);
         long need = DataLength(header.Shape, dtype);
+        limits.NewBudget().Charge(NpyArray.CountOf(header.Shape));
+        RequireInFile(file, need);
         var data = new byte[need];
         ReadExactly(file, data);
         return Normalise(data, dtype, header.Shape, header.FortranOrder);
@@ -49,35 +54,43 @@ public static class NpyReader
         if (dtype.Type == NpyElementType.Float32 && (!header.FortranOrder || header.Shape.Length <= 1))
         {
             long count = NpyArray.CountOf(header.Shape);
-            DataLength(header.Shape, dtype);
+            RequireInFile(file, DataLength(header.Shape, dtype));
             var values = new float[count];
             var bytes = MemoryMarshal.AsBytes(values.AsSpan());
             ReadExactly(file, bytes);
             if (dtype.BigEndian) NpyArray.SwapBytes(bytes, 4);
             return new NpyFloat32Array(header.Shape, values);
         }
-        var data = new byte[DataLength(header.Shape, dtype)];
+        long length = DataLength(header.Shape, dtype);
+        RequireInFile(file, length);
+        var data = new byte[length];
         ReadExactly(file, data);
         var array = Normalise(data, dtype, header.Shape, header.FortranOrder);
         return new NpyFloat32Array(array.Shape, array.ToFloat32());
     });
 
     /// <summary>Reads an NPY stream to its end.</summary>
-    public static NpyArray Read(Stream stream)
+    /// <param name="stream">The NPY bytes; read to its end, left open.</param>
+    /// <param name="limits">What the stream may make the reader allocate (<see cref="NpyReadLimits.Default"/> when null).</param>
+    public static NpyArray Read(Stream stream, NpyReadLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         using var buffer = new MemoryStream();
         stream.CopyTo(buffer);
-        return Read(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
+        return Read(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), limits);
     }
 
     /// <summary>Reads NPY bytes already in memory. Object arrays come back with <see cref="NpyArray.Objects"/> set.</summary>
-    public static NpyArray Read(ReadOnlyMemory<byte> file)
+    /// <param name="file">The NPY bytes.</param>
+    /// <param name="limits">What the bytes may make the reader allocate (<see cref="NpyReadLimits.Default"/> when null).</param>
+    public static NpyArray Read(ReadOnlyMemory<byte> file, NpyReadLimits? limits = null)
     {
+        limits ??= NpyReadLimits.Default;
         var stream = new ReadOnlyMemoryStream(file);
         var (header, dtype) = ReadHeader(stream);
         var body = file[(int)stream.Position..];
-        if (dtype.Type == NpyElementType.Object) return Unpickle(body, header);
+        if (dtype.Type == NpyElementType.Object) return Unpickle(body, header, limits);
+        limits.NewBudget().Charge(NpyArray.CountOf(header.Shape));
         return FromRaw(body.Span, dtype, header.Shape, header.FortranOrder);
     }
 
@@ -126,6 +139,14 @@ public static class NpyReader
         return need;
     }
 
+    /// <summary>A declared size the file cannot hold is refused before anything that large is allocated.</summary>
+    private static void RequireInFile(FileStream file, long need)
+    {
+        long available = file.Length - file.Position;
+        if (available < need)
+            throw new WsssInputException(null, $"truncated array data: expected {need} bytes, found {available}");
+    }
+
     private static void ReadExactly(Stream stream, Span<byte> destination)
     {
         int got = stream.ReadAtLeast(destination, destination.Length, throwOnEndOfStream: false);
@@ -133,7 +154,7 @@ public static class NpyReader
             throw new WsssInputException(null, $"truncated array data: expected {destination.Length} bytes, found {got}");
     }
 
-    private static NpyArray ReadPickledBody(FileStream file, NpyHeader header)
+    private static NpyArray ReadPickledBody(FileStream file, NpyHeader header, NpyReadLimits limits)
     {
         long remaining = file.Length - file.Position;
         if (remaining > int.MaxValue) throw new WsssInputException(null, "pickled NPY body is too large");
@@ -144,7 +165,7 @@ public static class NpyReader
         try
         {
             int got = file.ReadAtLeast(buffer.AsSpan(0, length), length, throwOnEndOfStream: false);
-            return Unpickle(buffer.AsMemory(0, got), header);
+            return Unpickle(buffer.AsMemory(0, got), header, limits);
         }
         finally
         {
@@ -152,9 +173,9 @@ public static class NpyReader
         }
     }
 
-    private static NpyArray Unpickle(ReadOnlyMemory<byte> body, NpyHeader header)
+    private static NpyArray Unpickle(ReadOnlyMemory<byte> body, NpyHeader header, NpyReadLimits limits)
     {
-        var content = SafeUnpickler.Load(body);
+        var content = SafeUnpickler.Load(body, limits);
         if (content is not NpyArray array || array.DType.Type != NpyElementType.Object)
             throw new WsssInputException(null, "the pickle in an object NPY file is not a numpy object array");
         if (!array.Shape.AsSpan().SequenceEqual(header.Shape))

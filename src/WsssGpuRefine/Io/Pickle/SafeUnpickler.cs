@@ -20,12 +20,22 @@ namespace WsssGpuRefine.Io.Pickle;
 /// </remarks>
 public static class SafeUnpickler
 {
+    /// <summary>
+    /// The deepest nesting of containers (tuple, list, dict, object array) a pickle may hold. numpy and
+    /// torch dumps nest three or four levels; the bound keeps hostile input (a dict key that is a tuple
+    /// nested 20,000 deep) from driving recursion anywhere, as Python's own recursion limit does.
+    /// </summary>
+    public const int MaxNesting = 100;
+
     /// <summary>Unpickles one pickle (up to its STOP). Every failure is a <see cref="WsssInputException"/> without a file.</summary>
-    public static object? Load(ReadOnlyMemory<byte> pickle)
+    /// <param name="pickle">The pickle's bytes.</param>
+    /// <param name="limits">The element budget of the arrays it holds (<see cref="NpyReadLimits.Default"/> when null).
+    /// Torch tensors come back unmaterialised: each is gathered from its storage, and charged, when first read.</param>
+    public static object? Load(ReadOnlyMemory<byte> pickle, NpyReadLimits? limits = null)
     {
         try
         {
-            var machine = new PickleMachine(pickle, 0, inStorageStream: false);
+            var machine = new PickleMachine(pickle, 0, inStorageStream: false, (limits ?? NpyReadLimits.Default).NewBudget());
             var result = machine.Run();
             return RequireComplete(result);
         }
@@ -43,40 +53,53 @@ public static class SafeUnpickler
     {
         static object? Own(object? o) => o is PickleBytes b ? b.ToArray() : o;
         var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
-        var pending = new Stack<object?>();
+        // Iterative on purpose, with each container's depth: nothing downstream recurses into a value
+        // nested deeper than MaxNesting, however the pickle was built.
+        var pending = new Stack<(object? Value, int Depth)>();
         root = Own(root);
-        pending.Push(root);
+        pending.Push((root, 0));
         while (pending.Count > 0)
         {
-            var o = pending.Pop();
+            var (o, depth) = pending.Pop();
             if (o is null || !seen.Add(o)) continue;
+            if (depth > MaxNesting && o is NpyArray or PyDict or List<object?> or object?[])
+                throw new WsssInputException(null, $"malformed pickle: containers nest deeper than {MaxNesting} levels");
+            int inner = depth + 1;
             switch (o)
             {
                 case NpyArray a:
                     if (a.Pending) throw new WsssInputException(null, "malformed pickle: a numpy array has no state (missing BUILD)");
                     if (a.Objects is { } objects)
-                        for (int i = 0; i < objects.Length; i++) pending.Push(objects[i] = Own(objects[i]));
+                        for (int i = 0; i < objects.Length; i++) pending.Push((objects[i] = Own(objects[i]), inner));
                     break;
                 case PyDict d:
                     foreach (var key in d.Keys.ToArray())
                     {
                         var value = Own(d[key]);
                         d[key] = value;
-                        pending.Push(key);
-                        pending.Push(value);
+                        pending.Push((key, inner));
+                        pending.Push((value, inner));
                     }
                     break;
                 case List<object?> l:
-                    for (int i = 0; i < l.Count; i++) pending.Push(l[i] = Own(l[i]));
+                    for (int i = 0; i < l.Count; i++) pending.Push((l[i] = Own(l[i]), inner));
                     break;
                 case object?[] t:
-                    for (int i = 0; i < t.Length; i++) pending.Push(t[i] = Own(t[i]));
+                    for (int i = 0; i < t.Length; i++) pending.Push((t[i] = Own(t[i]), inner));
                     break;
                 case DTypeBuilder or GlobalRef or TorchStorage:
                     throw new WsssInputException(null, $"malformed pickle: a bare {Describe(o)} where data was expected");
             }
         }
         return root;
+    }
+
+    /// <summary>The value's kind for a message: "None", or "a dict", "an array", ...</summary>
+    internal static string DescribeWithArticle(object? o)
+    {
+        string kind = Describe(o);
+        if (o is null) return kind;
+        return (kind[0] is 'a' or 'e' or 'i' or 'o' or 'u' ? "an " : "a ") + kind;
     }
 
     internal static string Describe(object? o) => o switch
@@ -91,6 +114,10 @@ public static class SafeUnpickler
         object?[] => "tuple",
         string => "str",
         byte[] or PickleBytes => "bytes",
+        bool => "bool",
+        long or BigInteger => "int",
+        double => "float",
+        NpyScalar => "numpy scalar",
         _ => o.GetType().Name,
     };
 }
@@ -205,17 +232,20 @@ internal sealed class PickleMachine
 {
     private static readonly BigInteger TorchMagic = BigInteger.Parse("119547037146038801333356", System.Globalization.CultureInfo.InvariantCulture);
     private const int MaxTensorElements = 1 << 28;
+    private const int MaxLongBytes = 64;
 
     private readonly ReadOnlyMemory<byte> _buffer;
     private readonly bool _inStorageStream;
+    private readonly ElementBudget _budget;
     private readonly List<object?> _stack = new();
     private readonly List<int> _marks = new();
     private readonly Dictionary<long, object?> _memo = new();
     private int _pos;
 
-    public PickleMachine(ReadOnlyMemory<byte> buffer, int start, bool inStorageStream)
+    public PickleMachine(ReadOnlyMemory<byte> buffer, int start, bool inStorageStream, ElementBudget budget)
     {
         _buffer = buffer;
+        _budget = budget;
         _pos = start;
         _inStorageStream = inStorageStream;
     }
@@ -380,7 +410,7 @@ internal sealed class PickleMachine
                         var args = Pop();
                         var callable = Pop();
                         if (args is not object?[] tuple) throw Malformed("REDUCE arguments are not a tuple");
-                        if (callable is not GlobalRef g) throw Malformed($"REDUCE on a {SafeUnpickler.Describe(callable)}, not an allowed global");
+                        if (callable is not GlobalRef g) throw Malformed($"REDUCE on {SafeUnpickler.DescribeWithArticle(callable)}, not an allowed global");
                         Push(Call(g, tuple));
                         break;
                     }
@@ -440,19 +470,45 @@ internal sealed class PickleMachine
 
     private static object DecodeLong(ReadOnlySpan<byte> b)
     {
+        // numpy/torch write nothing longer than torch's 10-byte magic number; a huge integer would only make
+        // later printing (quadratic) slow.
+        if (b.Length > MaxLongBytes) throw Malformed($"an integer of {b.Length} bytes is too long");
         var v = new BigInteger(b, isUnsigned: false, isBigEndian: false);
         return v >= long.MinValue && v <= long.MaxValue ? (object)(long)v : v;
     }
 
-    private static List<object?> ListOf(object? o) => o as List<object?> ?? throw Malformed($"APPEND to a {SafeUnpickler.Describe(o)}");
-    private static PyDict DictOf(object? o) => o as PyDict ?? throw Malformed($"SETITEM on a {SafeUnpickler.Describe(o)}");
+    private static List<object?> ListOf(object? o) => o as List<object?> ?? throw Malformed($"APPEND to {SafeUnpickler.DescribeWithArticle(o)}");
+    private static PyDict DictOf(object? o) => o as PyDict ?? throw Malformed($"SETITEM on {SafeUnpickler.DescribeWithArticle(o)}");
 
     private static void SetItem(PyDict d, object? key, object? value)
     {
         if (key is PickleBytes large) key = large.ToArray();
         if (key is null or List<object?> or PyDict or NpyArray or DTypeBuilder or GlobalRef or TorchStorage)
             throw Malformed($"unsupported dict key type {SafeUnpickler.Describe(key)}");
+        if (key is object?[] tuple) RequireShallowKey(tuple);
         d[key] = value;
+    }
+
+    /// <summary>
+    /// Hashing a tuple key recurses into its items, once per path (memoised sub-tuples are shared, so paths
+    /// can be exponentially many): refuse deep or large keys before the dict hashes them.
+    /// </summary>
+    private static void RequireShallowKey(object?[] tuple)
+    {
+        const int MaxKeyItems = 10_000;
+        int items = 0;
+        var pending = new Stack<(object?[] Tuple, int Depth)>();
+        pending.Push((tuple, 1));
+        while (pending.Count > 0)
+        {
+            var (t, depth) = pending.Pop();
+            if (depth > SafeUnpickler.MaxNesting)
+                throw Malformed($"a dict key nests tuples deeper than {SafeUnpickler.MaxNesting} levels");
+            items += t.Length;
+            if (items > MaxKeyItems) throw Malformed($"a dict key tuple holds more than {MaxKeyItems} items");
+            foreach (var item in t)
+                if (item is object?[] inner) pending.Push((inner, depth + 1));
+        }
     }
 
     private static void SetItems(PyDict d, List<object?> items)
@@ -540,7 +596,7 @@ internal sealed class PickleMachine
         return bytes;
     }
 
-    private static void Build(object? target, object? state)
+    private void Build(object? target, object? state)
     {
         switch (target)
         {
@@ -560,11 +616,11 @@ internal sealed class PickleMachine
                     break;
                 }
             default:
-                throw Malformed($"BUILD on a {SafeUnpickler.Describe(target)} (only numpy arrays and dtypes take state)");
+                throw Malformed($"BUILD on {SafeUnpickler.DescribeWithArticle(target)} (only numpy arrays and dtypes take state)");
         }
     }
 
-    private static void BuildArray(NpyArray array, object? state)
+    private void BuildArray(NpyArray array, object? state)
     {
         // (version, shape, dtype, is_fortran, data); numpy before 1.0 omitted the version.
         if (state is not object?[] t || t.Length is not (4 or 5)) throw Malformed("unexpected numpy array state");
@@ -574,6 +630,8 @@ internal sealed class PickleMachine
         var shape = ToInts(shapeTuple, "array shape");
         var dtype = db.Resolve();
         var data = t[o + 3];
+        // Memoised data bytes may back many arrays, each a copy: count every one.
+        _budget.Charge(NpyArray.CountOf(shape));
         if (dtype.Type == NpyElementType.Object)
         {
             if (data is not List<object?> items) throw Malformed("object array data is not a list");
@@ -621,7 +679,7 @@ internal sealed class PickleMachine
     }
 
     // ---------------------------------------------------------------- torch
-    private static NpyArray RebuildTensor(object? storageArg, object? offsetArg, object? sizeArg, object? strideArg, GlobalRef? dtype)
+    private NpyArray RebuildTensor(object? storageArg, object? offsetArg, object? sizeArg, object? strideArg, GlobalRef? dtype)
     {
         if (storageArg is not TorchStorage storage) throw Malformed("tensor storage is not a torch storage");
         if (offsetArg is not long offset || sizeArg is not object?[] sizeTuple || strideArg is not object?[] strideTuple
@@ -643,9 +701,9 @@ internal sealed class PickleMachine
             if (last >= storage.Count)
                 throw Malformed($"tensor view reaches element {last} of a storage of {storage.Count}");
         }
-        int itemSize = NpyDType.ItemSizeOf(storage.Type);
-        var data = NpyArray.GatherStrided(storage.Data, itemSize, offset, shape, strides);
-        return new NpyArray { Shape = shape, DType = new NpyDType(storage.Type, false), Data = data, IsTorchTensor = true };
+        var tensor = new NpyArray { IsTorchTensor = true };
+        tensor.SetLazyView(shape, new NpyDType(storage.Type, false), storage.Data, offset, strides, _budget);
+        return tensor;
     }
 
     private static object StoragePersistentId(object? pid)
@@ -663,13 +721,13 @@ internal sealed class PickleMachine
     /// consecutive pickles (magic, protocol 1001, sys_info, the storage's persistent id, key list), then
     /// per key an int64 element count and the raw little-endian elements.
     /// </summary>
-    private static TorchStorage LoadStorageStream(ReadOnlyMemory<byte> memory)
+    private TorchStorage LoadStorageStream(ReadOnlyMemory<byte> memory)
     {
         var bytes = memory.Span;
         int pos = 0;
         object? Next()
         {
-            var m = new PickleMachine(memory, pos, inStorageStream: true);
+            var m = new PickleMachine(memory, pos, inStorageStream: true, _budget);
             var v = m.Run();
             pos = m.Position;
             return v;

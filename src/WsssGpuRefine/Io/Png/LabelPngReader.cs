@@ -43,6 +43,8 @@ public static class LabelPngReader
                 uint w = BinaryPrimitives.ReadUInt32BigEndian(data), h = BinaryPrimitives.ReadUInt32BigEndian(data[4..]);
                 if (w == 0 || h == 0 || w > int.MaxValue || h > int.MaxValue)
                     throw new WsssInputException(null, $"bad PNG size {w}x{h}");
+                // Before any image data is gathered: a 0.9 MB PNG can declare 30000x30000 (1.8 GB to inflate).
+                if (Images.ImageLimits.Check(w, h) is { } tooLarge) throw new WsssInputException(null, tooLarge);
                 (width, height) = ((int)w, (int)h);
                 bitDepth = data[8];
                 colorType = data[9];
@@ -141,8 +143,10 @@ public static class LabelPngReader
             if (got < raw.Length) throw Truncated();
             return raw;
         }
-        catch (InvalidDataException)
+        catch (Exception e) when (e is InvalidDataException or IOException)
         {
+            // Corrupt deflate data raises InvalidDataException or, for some streams, ZLibException (an IOException);
+            // found by the fuzzer (fuzz/).
             throw Truncated();
         }
     }

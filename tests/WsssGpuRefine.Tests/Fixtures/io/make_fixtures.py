@@ -55,6 +55,32 @@ def flat(a):
     return [float(v) for v in a.astype(np.float64).ravel(order="C")]
 
 
+def progressive_jpegs():
+    """More progressive JPEGs (4:2:2 and grayscale), from their own generator so they can be added without
+    rewriting the fixtures above; run alone with `python3 make_fixtures.py --progressive-only`."""
+    from PIL import Image
+    prng = np.random.default_rng(7)
+    py, px = np.mgrid[0:29, 0:43]
+    img = np.stack([120 + 90 * np.cos(px / 6.0), 128 + 80 * np.sin(py / 4.0), 110 + 70 * np.cos((px - py) / 8.0)], axis=-1)
+    img = np.clip(img + prng.normal(0, 15, img.shape), 0, 255).astype(np.uint8)
+    for pname, pimg, pkwargs in [
+        ("jpeg_progressive_422_q90", img, {"quality": 90, "subsampling": 1, "progressive": True}),
+        ("jpeg_progressive_gray_q85", img[..., 2], {"quality": 85, "progressive": True}),
+    ]:
+        Image.fromarray(pimg).save(path("png", pname + ".jpg"), **pkwargs)
+        decoded = np.array(Image.open(path("png", pname + ".jpg")).convert("RGB"))
+        expected["png"][pname] = {"height": int(decoded.shape[0]), "width": int(decoded.shape[1]), "values": flat(decoded)}
+
+
+if "--progressive-only" in sys.argv:
+    with open(path("expected.json")) as f:
+        expected = json.load(f)
+    progressive_jpegs()
+    with open(path("expected.json"), "w") as f:
+        json.dump(expected, f, separators=(",", ":"))
+    sys.exit(0)
+
+
 # ---------------------------------------------------------------- plain arrays
 def plain(name, arr, version=None):
     p = path("npy", name + ".npy")
@@ -567,6 +593,9 @@ for jname, img, kwargs in [
     Image.fromarray(img).save(path("png", jname + ".jpg"), **kwargs)
     decoded = np.array(Image.open(path("png", jname + ".jpg")).convert("RGB"))
     expected["png"][jname] = {"height": int(decoded.shape[0]), "width": int(decoded.shape[1]), "values": flat(decoded)}
+
+
+progressive_jpegs()
 
 
 

@@ -1,0 +1,68 @@
+using System.Text.RegularExpressions;
+using WsssGpuRefine.Io.Npy;
+using WsssGpuRefine.Tests.Io;
+using static WsssGpuRefine.Tests.Cli.HostileScratch;
+
+namespace WsssGpuRefine.Tests.Cli;
+
+/// <summary>
+/// Issue 11's reader items through the real <c>wsss</c>: nesting depth (1), stride-0 torch views (2), declared image
+/// sizes (3). Each replaces one file of the eval fixture with the attack; the file is named in one error line.
+/// </summary>
+public partial class HostileInputTests
+{
+    private static string[] EvalCams(string cams, string gt, params string[] extra) =>
+        ["eval", "--cams", cams, "--gt", gt, "--list", Fixture("train.txt"), "--threshold", "0.15", "--backend", "cpu", .. extra];
+
+    /// <summary>A copy of the fixture's dumps whose first id's dump is <paramref name="bytes"/>; returns (folder, that file).</summary>
+    private static (string Cams, string File) CamsWith(HostileScratch s, byte[] bytes)
+    {
+        string cams = s.CopyFixture("irn");
+        string file = Path.Combine(cams, Ids[0] + ".npy");
+        File.WriteAllBytes(file, bytes);
+        return (cams, file);
+    }
+
+    internal static IEnumerable<HostileCase> ReaderCases()
+    {
+        yield return new HostileCase("dump-with-a-dict-key-nested-20000-tuples-deep", s =>
+        {
+            var pickle = new List<byte> { 0x80, 2, (byte)'}', (byte)')' };
+            pickle.AddRange(Enumerable.Repeat((byte)0x85, 20_000));
+            pickle.AddRange([(byte)'K', 1, (byte)'s', (byte)'.']);
+            var (cams, _) = CamsWith(s, ReaderAttackTests.ObjectNpy([.. pickle]));
+            return EvalCams(cams, Fixture("gt"));
+        })
+        {
+            Error = $"^error: .*{Regex.Escape(Ids[0])}\\.npy: malformed pickle: a dict key nests tuples deeper than 100 levels$",
+        };
+        yield return new HostileCase("dump-whose-npy-shape-nests-50000-parentheses", s =>
+        {
+            string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': " + new string('(', 50_000) + new string(')', 50_000) + ", }";
+            var (cams, _) = CamsWith(s, ReaderAttackTests.Npy(dict, [], version: 2));
+            return EvalCams(cams, Fixture("gt"));
+        })
+        {
+            Error = $"^error: .*{Regex.Escape(Ids[0])}\\.npy: bad NPY header: 'shape' holds a nested tuple$",
+        };
+        yield return new HostileCase("dump-with-a-stride0-view-of-268M-elements", s =>
+        {
+            var (cams, _) = CamsWith(s, File.ReadAllBytes(IoFixtures.File("hostile/expand_cam.npy")));
+            return EvalCams(cams, Fixture("gt"), "--keep-going");
+        })
+        {
+            Error = $"^error: .*{Regex.Escape(Ids[0])}\\.npy: the file's arrays hold more than {NpyReadLimits.DefaultMaxElements} elements in all",
+            MaxPeakBytes = 400L << 20,
+        };
+        yield return new HostileCase("gt-png-declaring-30000x30000", s =>
+        {
+            string gt = s.CopyFixture("gt");
+            File.WriteAllBytes(Path.Combine(gt, Ids[0] + ".png"), ReaderAttackTests.PngDeclaring(30000, 30000, 3));
+            return EvalCams(Fixture("irn"), gt, "--keep-going");
+        })
+        {
+            Error = $"^error: .*{Regex.Escape(Ids[0])}\\.png: the image declares 30000x30000 pixels, more than the limit",
+            MaxPeakBytes = 400L << 20,
+        };
+    }
+}

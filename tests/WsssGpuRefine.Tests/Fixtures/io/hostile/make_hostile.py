@@ -1,0 +1,43 @@
+"""Writes the hostile CAM dumps of the reader tests with real numpy 1.24 / torch 1.13 (run with /usr/bin/python3).
+
+Stride-0 torch views (issue "hostile inputs", item 2): `torch.zeros(1).expand(...)` pickles as a one-element
+storage and a (0, 0, ...) stride, so a 1 KB dump stands for hundreds of millions of elements.
+
+  expand_cam.npy        IRN dict whose 'cam' is torch.zeros(1).expand(1, 16384, 16384) (268 M elements)
+  expand_unused_x20.npy a valid small IRN dict plus twenty such views under keys no reader uses
+  expand_psa_x20.npy    a PSA dict {0..19: torch.zeros(1).expand(1024, 1024)}: 21 M elements in all, 1 M each
+
+Messages (item 12): dumps whose errors once read "keyss are not strictly ascending" and "is a None".
+
+  keys_descending.npy   a VWE-style (numpy) dict whose 'keys' are [7, 2]
+  high_res_none.npy     an IRN dict whose 'high_res' is None
+"""
+import os
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def save(name, obj):
+    np.save(os.path.join(HERE, name), obj, allow_pickle=True)
+    print(name, os.path.getsize(os.path.join(HERE, name)), "bytes")
+
+
+def small_irn():
+    return {"keys": torch.tensor([2, 7]), "cam": torch.ones(2, 3, 4) * 0.5,
+            "high_res": np.full((2, 9, 13), 0.25, dtype=np.float32)}
+
+
+save("expand_cam.npy", {"keys": torch.tensor([2]), "cam": torch.zeros(1).expand(1, 16384, 16384),
+                        "high_res": np.zeros((1, 4, 4), dtype=np.float32)})
+unused = small_irn()
+for i in range(20):
+    unused[f"unused_{i}"] = torch.zeros(1).expand(1, 16384, 16384)
+save("expand_unused_x20.npy", unused)
+save("expand_psa_x20.npy", {k: torch.zeros(1).expand(1024, 1024) for k in range(20)})
+
+save("keys_descending.npy", {"keys": np.array([7, 2]), "cam": np.zeros((2, 3, 4), np.float32),
+                             "high_res": np.zeros((2, 9, 13), np.float32)})
+save("high_res_none.npy", {"keys": torch.tensor([2]), "cam": torch.zeros(1, 3, 4), "high_res": None})

@@ -1,0 +1,115 @@
+using System.Text.Json;
+using WsssGpuRefine.Backends;
+using WsssGpuRefine.Jobs;
+using WsssGpuRefine.Sweep;
+using WsssGpuRefine.Labels;
+using WsssGpuRefine.Tests.Backends.Vulkan;
+using WsssGpuRefine.Tests.Cli;
+using WsssGpuRefine.Threshold;
+
+namespace WsssGpuRefine.Tests.Jobs;
+
+/// <summary>
+/// Dumps saved by real numpy/torch in each seed format, scored against the reference mIoU that IRN's eval_cam
+/// with chainercv's confusion matrix computes (Fixtures/eval/make_eval_fixture.py), on every backend.
+/// </summary>
+[Collection(VulkanCollection.Name)]
+public class EvalJobTests(VulkanFixture backends)
+{
+    internal static readonly string Root = Path.Combine(AppContext.BaseDirectory, "Fixtures", "eval");
+
+    private sealed record Expected(double miou, double?[] iou, long[][] confusion, double[] sweep, double best_threshold);
+
+    private static Expected Load(string format) =>
+        JsonSerializer.Deserialize<Dictionary<string, Expected>>(File.ReadAllText(Path.Combine(Root, "expected.json")))![format];
+
+    internal static EvalOptions Options(string format, bool forceFormat) => new()
+    {
+        GroundTruthDirectory = Path.Combine(Root, "gt"),
+        Ids = WsssGpuRefine.Io.Lists.ImageList.Read(Path.Combine(Root, "train.txt")),
+        CamsDirectory = Path.Combine(Root, format),
+        Format = forceFormat ? format : null,
+        Rule = new BackgroundRule.Constant(0.15),
+    };
+
+    public static IEnumerable<object[]> ThresholdFormats => AllBackendsAttribute.Cross(
+        [["irn", false], ["irn", true], ["puzzlecam", false], ["vwe", false], ["psa", false], ["psa", true], ["bg-fg", false],
+         ["ssdd", true], ["cpn", true], ["sccam", true]]);
+
+    [Theory, MemberData(nameof(ThresholdFormats))]
+    public void Threshold_mIoU_matches_chainercv_reference(string backend, string format, bool forceFormat) =>
+        AssertThresholdMatchesReference(backends.Get(backend), format, forceFormat);
+
+    private static void AssertThresholdMatchesReference(ComputeBackend backend, string format, bool forceFormat)
+    {
+        var expected = Load(format);
+        var report = EvalJob.Run(backend, Options(format, forceFormat));
+        Assert.Equal(expected.miou, report.MeanIou, 1e-6);
+        Assert.Equal(expected.confusion, report.Confusion);
+        for (int c = 0; c < expected.iou.Length; c++)
+        {
+            Assert.Equal(expected.iou[c].HasValue, report.Iou[c].HasValue);
+            if (expected.iou[c] is { } v) Assert.Equal(v, report.Iou[c]!.Value, 1e-9);
+        }
+        Assert.Equal(6, report.Images);
+    }
+
+    public static IEnumerable<object[]> SweepFormats => AllBackendsAttribute.Cross([["irn"], ["psa"], ["cpn"]]);
+
+    [Theory, MemberData(nameof(SweepFormats))]
+    public void Sweep_curve_and_best_threshold_match_per_threshold_reference(string backend, string format) =>
+        AssertSweepMatchesReference(backends.Get(backend), format);
+
+    private static void AssertSweepMatchesReference(ComputeBackend backend, string format)
+    {
+        var expected = Load(format);
+        var report = EvalJob.Run(backend, Options(format, false) with { Rule = null, SweepThresholds = ThresholdSweep.Range(0, 0.59, 0.01) });
+        Assert.Equal(60, report.Sweep!.Length);
+        for (int i = 0; i < 60; i++) Assert.Equal(expected.sweep[i], report.Sweep[i].MeanIou, 1e-9);
+        Assert.Equal(expected.best_threshold, report.Threshold!.Value, 1e-12);
+        Assert.Equal(expected.sweep.Max(), report.MeanIou, 1e-9);
+    }
+
+    [Fact]
+    public void Detected_format_is_reported()
+    {
+        Assert.Equal("A (IRN dict)", EvalJob.Run(CpuBackend.Shared, Options("irn", false)).Format);
+        Assert.StartsWith("E", EvalJob.Run(CpuBackend.Shared, Options("bg-fg", false)).Format);
+    }
+
+    [Fact]
+    public void Shards_merge_to_the_numbers_of_one_run()
+    {
+        var options = Options("irn", false) with { Rule = null, SweepThresholds = ThresholdSweep.Range(0, 0.59, 0.01) };
+        var whole = EvalJob.Run(CpuBackend.Shared, options);
+        var shards = Enumerable.Range(0, 4)
+            .Select(k => ($"shard{k}.json", EvalReport.FromJson(EvalJob.Run(CpuBackend.Shared, options with { Shard = new Shard(k, 4) }).ToJson())))
+            .ToArray();
+        Assert.Equal(new[] { 2, 2, 1, 1 }, shards.Select(s => s.Item2.Images));
+        var merged = ReportMerge.Merge(shards);
+        Assert.Equal(whole.MeanIou, merged.MeanIou);
+        Assert.Equal(whole.Threshold, merged.Threshold);
+        Assert.Equal(whole.Confusion, merged.Confusion);
+        Assert.Equal(whole.Sweep!.Select(p => p.MeanIou), merged.Sweep!.Select(p => p.MeanIou));
+    }
+
+    [VulkanTheory]
+    [InlineData("irn", "--threshold", "0.15")]
+    [InlineData("psa", "--sweep", "0:0.59:0.01")]
+    [InlineData("puzzlecam", "--bg-power", "4")]
+    [InlineData("vwe", "--sweep", "0.05:0.75:0.05")]
+    [InlineData("bg-fg", "--threshold", "0.3")]
+    public void Cli_json_is_identical_on_cpu_and_vulkan(string format, string rule, string value)
+    {
+        using var tmp = new TempDirectory();
+        string Run(string backend)
+        {
+            string json = tmp.Combine(backend + ".json");
+            var r = WsssProcess.Run("eval", "--cams", Path.Combine(Root, format), "--gt", Path.Combine(Root, "gt"),
+                "--list", Path.Combine(Root, "train.txt"), rule, value, "--backend", backend, "--json", json);
+            Assert.True(r.ExitCode == 0, r.StdErr);
+            return File.ReadAllText(json).Replace("\"backend\": \"" + backend + "\"", "\"backend\": \"?\"");
+        }
+        Assert.Equal(Run("cpu"), Run("vulkan"));
+    }
+}
