@@ -47,7 +47,18 @@ internal sealed class EvalCommand : ICliCommand
         batch.AddTo(command);
         command.SetAction(parse => CliRunner.Run(() =>
         {
+            var preset = batch.PresetOf(parse);
             int ruleCount = new object?[] { parse.GetValue(threshold), parse.GetValue(bgPower), parse.GetValue(sweep) }.Count(v => v is not null);
+            string? sweepText = parse.GetValue(sweep);
+            double? thresholdValue = parse.GetValue(threshold);
+            if (preset is not null && ruleCount == 0 && parse.GetValue(cams) is not null)
+            {
+                // The method's own CAM evaluation: its sweep where it sweeps, else its threshold.
+                if (preset.EvalSweep is { } presetSweep) sweepText = presetSweep.Value;
+                else if (preset.EvalThreshold is { } presetThreshold) thresholdValue = presetThreshold.Value;
+                else throw new ArgumentException($"--method {preset.Name} has no CAM evaluation rule: give --threshold, --bg-power or --sweep");
+                ruleCount = 1;
+            }
             if (parse.GetValue(cams) is not null && ruleCount != 1)
                 throw new ArgumentException("CAM evaluation needs exactly one of --threshold, --bg-power and --sweep");
             if (parse.GetValue(labels) is not null && ruleCount != 0)
@@ -62,12 +73,13 @@ internal sealed class EvalCommand : ICliCommand
                 CamsDirectory = parse.GetValue(cams)?.FullName,
                 LabelsDirectory = parse.GetValue(labels)?.FullName,
                 Classes = parse.GetValue(batch.Classes),
-                Rule = parse.GetValue(threshold) is { } t ? new BackgroundRule.Constant(t)
+                Rule = thresholdValue is { } t ? new BackgroundRule.Constant(t)
                      : parse.GetValue(bgPower) is { } a ? new BackgroundRule.Power(a) : null,
-                SweepThresholds = parse.GetValue(sweep) is { } s ? ParseSweep(s) : null,
-                Metric = parse.GetValue(batch.Metric),
-                Format = parse.GetValue(batch.Format),
+                SweepThresholds = sweepText is { } s ? ParseSweep(s) : null,
+                Metric = batch.MetricOf(parse, preset),
+                Format = batch.FormatOf(parse, preset),
                 ClassLabelsFile = parse.GetValue(batch.ClassLabels)?.FullName,
+                ClassLabelsCountDifficult = preset?.CountDifficult.Value ?? true,
                 KeepGoing = parse.GetValue(batch.KeepGoing),
                 BatchSize = parse.GetValue(batch.BatchSize),
                 Shard = batch.ShardOf(parse),

@@ -66,10 +66,17 @@ public sealed record RecipeOptions
     public BesBoundaryOptions? BesBoundary { get; init; }
     /// <summary>ICD's seeds from <see cref="RecipeInput.IcdScores"/>.</summary>
     public bool IcdSeeds { get; init; }
+    /// <summary>The dump's own [bg; M] stack as the first step (<see cref="StoredBackgroundStep"/>): bg+fg dicts.</summary>
+    public bool StoredBackground { get; init; }
     /// <summary>The random walk's affinity per image (null = no random walk).</summary>
     public AffinityLoader? RandomWalkAffinity { get; init; }
     /// <summary>True when <see cref="RandomWalkAffinity"/> reads the RGB image.</summary>
     public bool RandomWalkAffinityNeedsImage { get; init; }
+    /// <summary>
+    /// True when the AffinityNet walk lowers its radius on maps too small for it, as AffinityNet's own network does on
+    /// its feature maps (YudeWang/SEAM network/resnet38_aff.py:47-48).
+    /// </summary>
+    public bool RandomWalkLowersRadius { get; init; }
     /// <summary>Random-walk parameters (IRN defaults).</summary>
     public RandomWalkOptions RandomWalk { get; init; } = RandomWalkOptions.Irn;
     /// <summary>A last CRF step (null = none); with ir_label or la/ha it replaces the CRF of their options.</summary>
@@ -104,8 +111,9 @@ public sealed record RecipeOptions
             var walk = Rule is BackgroundRule.Power power
                 ? RandomWalk with { Recipe = RandomWalkRecipe.AffinityNet, BackgroundAlpha = (float)power.Alpha }
                 : RandomWalk;
-            steps.Add(new RandomWalkStep(affinity, walk, RandomWalkAffinityNeedsImage));
+            steps.Add(new RandomWalkStep(affinity, walk, RandomWalkAffinityNeedsImage) { LowersRadius = RandomWalkLowersRadius });
         }
+        else if (StoredBackground) steps.Add(new StoredBackgroundStep());
         else steps.Add(new ThresholdStep(Rule!));
         if (Crf is { } crf && !OwnsCrf) steps.Add(new CrfStep(crf, Classes));
         return new Recipe(steps);
@@ -120,8 +128,8 @@ public sealed record RecipeOptions
     /// <summary>The checks of <see cref="Build"/>, in the order a front end reports them.</summary>
     internal void Check()
     {
-        if (new object?[] { Rule, IrLabel, LaHa, ReliableRegions, WsgcnPartialLabels, BesBoundary, IcdSeeds ? true : null }.Count(x => x is not null) > 1)
-            throw Problem(RecipeProblem.TwoFirstSteps, "give one first step: a background rule, ir_label, la/ha, reliable regions, WSGCN partial labels, BES boundary labels or ICD seeds");
+        if (new object?[] { Rule, IrLabel, LaHa, ReliableRegions, WsgcnPartialLabels, BesBoundary, IcdSeeds ? true : null, StoredBackground ? true : null }.Count(x => x is not null) > 1)
+            throw Problem(RecipeProblem.TwoFirstSteps, "give one first step: a background rule, ir_label, la/ha, reliable regions, WSGCN partial labels, BES boundary labels, ICD seeds or the stored background");
         if (LaHaStride < 1 || (LaHaStride != 1 && LaHa is null))
             throw Problem(RecipeProblem.LaHaStride, "a la/ha pooling stride applies to la/ha labels only and must be at least 1");
         if (IcdSeeds && RandomWalkAffinity is not null)
@@ -130,7 +138,9 @@ public sealed record RecipeOptions
             throw Problem(RecipeProblem.IcdSeedsNeedIcdCrf, "ICD seeds take a CRF with the ICD seed unary (the icd preset, or unary=icd:CONF)");
         if (OwnsCrf && RandomWalkAffinity is not null)
             throw Problem(RecipeProblem.TrainingLabelsWithRandomWalk, "ir_label, la/ha, reliable regions and partial labels are training labels; they do not combine with a random walk");
-        if (Rule is null && !OwnsCrf && !IcdSeeds && RandomWalkAffinity is null)
+        if (StoredBackground && RandomWalkAffinity is not null)
+            throw Problem(RecipeProblem.TwoFirstSteps, "the stored background does not combine with a random walk");
+        if (Rule is null && !OwnsCrf && !IcdSeeds && !StoredBackground && RandomWalkAffinity is null)
             throw Problem(RecipeProblem.NoFirstStep, "a recipe needs a first step: a background rule, ir_label, la/ha, ICD seeds or a random walk");
         if (Rule is BackgroundRule.Constant && RandomWalkAffinity is not null)
             throw Problem(RecipeProblem.ConstantBackgroundWithRandomWalk,
