@@ -16,12 +16,16 @@ out="$root/src/WsssGpuRefine.Native/bin/publish"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 MSBUILDDISABLENODEREUSE=1
 log="$(mktemp)"
-# Silk.NET's and ImageSharp's AOT analysis warnings are known (see the .csproj); print the log only on failure.
+# Silk.NET's and SkiaSharp's AOT analysis warnings are known (see the .csproj); print the log only on failure.
 dotnet publish "$root/src/WsssGpuRefine.Native" -c Release -r linux-x64 -o "$out" -nologo >"$log" 2>&1 || { cat "$log"; rm -f "$log"; exit 1; }
 rm -f "$log"
 # A new file renamed over the old one: a Python process that has the old library mapped keeps running.
 install -m 0755 "$out/wsss_refine.so" "$root/src/python/wsss_refine/libwsss_refine.so.new"
 mv -f "$root/src/python/wsss_refine/libwsss_refine.so.new" "$root/src/python/wsss_refine/libwsss_refine.so"
+# SkiaSharp's native library (JPEG/PNG decoding) is not linked into the NativeAOT library: it sits beside it, where
+# the runtime looks for it first.
+install -m 0755 "$out/libSkiaSharp.so" "$root/src/python/wsss_refine/libSkiaSharp.so.new"
+mv -f "$root/src/python/wsss_refine/libSkiaSharp.so.new" "$root/src/python/wsss_refine/libSkiaSharp.so"
 
 sudo=()
 flags=(--no-build-isolation --no-deps --no-index --disable-pip-version-check --root-user-action=ignore --quiet)

@@ -38,8 +38,41 @@ internal static class CommonOptions
 
     public static Option<FileInfo?> ClassLabels() => new("--cls-labels")
     {
-        Description = "image-level labels (cls_labels.npy) for format detection and ICD dumps; default: classes present in --gt",
+        Description = "image-level labels (cls_labels.npy, or a VOC Annotations/ folder of ID.xml) for format detection and ICD dumps; default: classes present in --gt",
     };
+
+    public static Option<string?> Method() => new("--method")
+    {
+        Description = "a seed method's whole recipe (format, label rule, random walk, CRF, metric, sweep, outputs; see 'wsss methods'); explicit flags override it",
+        HelpName = string.Join("|", Methods.MethodPresets.Names),
+        Validators =
+        {
+            result =>
+            {
+                string? text = result.Tokens.Count > 0 ? result.Tokens[0].Value : null;
+                if (text is not null && !Methods.MethodPresets.Names.Contains(text, StringComparer.OrdinalIgnoreCase))
+                    result.AddError($"--method: unknown method '{text}' ({string.Join(", ", Methods.MethodPresets.Names)})");
+            },
+        },
+    };
+
+    public static Option<Io.Png.LabelPngFlavour?> Png() => new("--png")
+    {
+        Description = "label PNG flavour: gray (2-D uint8 for imageio-based readers: IRN family, Puzzle-CAM) or palette (VOC colours); 255 = ignore in both; default: the --method's, else palette",
+        HelpName = "gray|palette",
+        CustomParser = result =>
+        {
+            string text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+            if (string.Equals(text, "gray", StringComparison.OrdinalIgnoreCase) || string.Equals(text, "grey", StringComparison.OrdinalIgnoreCase))
+                return Io.Png.LabelPngFlavour.Gray;
+            if (string.Equals(text, "palette", StringComparison.OrdinalIgnoreCase)) return Io.Png.LabelPngFlavour.Palette;
+            result.AddError($"--png: expected gray or palette, not '{text}'");
+            return null;
+        },
+    };
+
+    /// <summary>True when the user gave the option (not just its default).</summary>
+    public static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
 
     public static Option<int> Classes() => new("--classes")
     {
@@ -122,13 +155,24 @@ internal sealed class BatchOptions
     public Option<string?> Shard { get; } = CommonOptions.Shard();
     public Option<DirectoryInfo?> Report { get; } = CommonOptions.Report();
     public Option<SegmentationMetric> Metric { get; } = CommonOptions.Metric();
+    public Option<string?> Method { get; } = CommonOptions.Method();
     public Option<long> MaxDumpElements { get; } = CommonOptions.MaxDumpElements();
 
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { Format, ClassLabels, Classes, Backend, Json, KeepGoing, BatchSize, Shard, Report, Metric, MaxDumpElements })
+        foreach (Option option in new Option[] { Method, Format, ClassLabels, Classes, Backend, Json, KeepGoing, BatchSize, Shard, Report, Metric, MaxDumpElements })
             command.Options.Add(option);
     }
 
     public Jobs.Shard ShardOf(ParseResult parse) => parse.GetValue(Shard) is { } text ? Jobs.Shard.Parse(text) : Jobs.Shard.Whole;
+
+    /// <summary>The --method preset, or null.</summary>
+    public Methods.MethodPreset? PresetOf(ParseResult parse) => parse.GetValue(Method) is { } name ? Methods.MethodPresets.Get(name) : null;
+
+    /// <summary>--format as given, else the preset's.</summary>
+    public string? FormatOf(ParseResult parse, Methods.MethodPreset? preset) => parse.GetValue(Format) ?? preset?.Format?.Value;
+
+    /// <summary>--metric as given, else the preset's, else chainercv.</summary>
+    public SegmentationMetric MetricOf(ParseResult parse, Methods.MethodPreset? preset) =>
+        CommonOptions.Given(parse, Metric) || preset is null ? parse.GetValue(Metric) : preset.Metric.Value;
 }

@@ -36,21 +36,35 @@ internal sealed class EvalCommand : ICliCommand
                 result.AddError(e.Message);
             }
         });
+        var overUnder = new Option<bool>("--over-under") { Description = "with --sweep: Puzzle-CAM's over/under-activation thresholds (FP ratio closest to 1.60x / 0.60x the best threshold's)" };
         var images = CommonOptions.Images(required: false);
         var batch = new BatchOptions();
 
         var command = new Command("eval", "Score CAM dumps (with a threshold, PSA power background or a sweep) or label PNGs against ground truth.")
         {
-            cams, labels, gt, list, threshold, bgPower, sweep, images,
+            cams, labels, gt, list, threshold, bgPower, sweep, overUnder, images,
         };
         batch.AddTo(command);
         command.SetAction(parse => CliRunner.Run(() =>
         {
+            var preset = batch.PresetOf(parse);
             int ruleCount = new object?[] { parse.GetValue(threshold), parse.GetValue(bgPower), parse.GetValue(sweep) }.Count(v => v is not null);
+            string? sweepText = parse.GetValue(sweep);
+            double? thresholdValue = parse.GetValue(threshold);
+            if (preset is not null && ruleCount == 0 && parse.GetValue(cams) is not null)
+            {
+                // The method's own CAM evaluation: its sweep where it sweeps, else its threshold.
+                if (preset.EvalSweep is { } presetSweep) sweepText = presetSweep.Value;
+                else if (preset.EvalThreshold is { } presetThreshold) thresholdValue = presetThreshold.Value;
+                else throw new ArgumentException($"--method {preset.Name} has no CAM evaluation rule: give --threshold, --bg-power or --sweep");
+                ruleCount = 1;
+            }
             if (parse.GetValue(cams) is not null && ruleCount != 1)
                 throw new ArgumentException("CAM evaluation needs exactly one of --threshold, --bg-power and --sweep");
             if (parse.GetValue(labels) is not null && ruleCount != 0)
                 throw new ArgumentException("--threshold, --bg-power and --sweep apply to --cams, not --labels");
+            if (parse.GetValue(overUnder) && parse.GetValue(sweep) is null)
+                throw new ArgumentException("--over-under reports on a threshold sweep: it needs --sweep");
             var listFile = parse.GetValue(list)!;
             var options = new EvalOptions
             {
@@ -59,12 +73,13 @@ internal sealed class EvalCommand : ICliCommand
                 CamsDirectory = parse.GetValue(cams)?.FullName,
                 LabelsDirectory = parse.GetValue(labels)?.FullName,
                 Classes = parse.GetValue(batch.Classes),
-                Rule = parse.GetValue(threshold) is { } t ? new BackgroundRule.Constant(t)
+                Rule = thresholdValue is { } t ? new BackgroundRule.Constant(t)
                      : parse.GetValue(bgPower) is { } a ? new BackgroundRule.Power(a) : null,
-                SweepThresholds = parse.GetValue(sweep) is { } s ? ParseSweep(s) : null,
-                Metric = parse.GetValue(batch.Metric),
-                Format = parse.GetValue(batch.Format),
+                SweepThresholds = sweepText is { } s ? ParseSweep(s) : null,
+                Metric = batch.MetricOf(parse, preset),
+                Format = batch.FormatOf(parse, preset),
                 ClassLabelsFile = parse.GetValue(batch.ClassLabels)?.FullName,
+                ClassLabelsCountDifficult = preset?.CountDifficult.Value ?? true,
                 KeepGoing = parse.GetValue(batch.KeepGoing),
                 BatchSize = parse.GetValue(batch.BatchSize),
                 Shard = batch.ShardOf(parse),
@@ -73,7 +88,16 @@ internal sealed class EvalCommand : ICliCommand
             using var computeBackend = CliRunner.CreateBackend(parse.GetValue(batch.Backend));
             var result = ProgressDisplay.Run("eval", options.Shard.Select(options.Ids).Count,
                 progress => EvalJob.Run(computeBackend, options, progress, line => Console.Error.WriteLine(line)));
+            if (parse.GetValue(overUnder) && result.Sweep is { } points && result.SweepConfusion is { } matrices)
+                result = result with
+                {
+                    OverUnder = Metrics.ActivationBalance.From(points.Select(p => p.Threshold).ToArray(),
+                        matrices.Select(m => new Confusion.ConfusionMatrix(m.Length, m.SelectMany(row => row).ToArray())).ToArray()),
+                };
             PrintTable(result, options.Classes);
+            if (result.OverUnder is { } balance)
+                foreach (var (name, point) in new[] { ("Best", balance.Best), ("Over", balance.Over), ("Under", balance.Under) })
+                    Console.WriteLine(FormattableString.Invariant($"{name} Th={point.Threshold:F2}, mIoU={point.MeanIou:F3}%, FP={point.FalsePositive:F4}"));
             if (parse.GetValue(batch.Json) is { } jsonFile) AtomicFileWriter.WriteAllText(jsonFile.FullName, result.ToJson());
             if (parse.GetValue(batch.Report) is { } reportDirectory)
                 Reports.RunReport.Write(reportDirectory.FullName, result, options.Classes, options.Shard.Select(options.Ids),

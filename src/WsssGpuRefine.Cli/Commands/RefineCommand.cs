@@ -3,6 +3,7 @@ using System.Text.Json;
 using WsssGpuRefine.Crf;
 using WsssGpuRefine.Io;
 using WsssGpuRefine.Jobs;
+using WsssGpuRefine.Methods;
 using WsssGpuRefine.Labels;
 using WsssGpuRefine.Metrics;
 using WsssGpuRefine.RandomWalk;
@@ -18,11 +19,14 @@ internal sealed class RefineCommand : ICliCommand
         var cams = CommonOptions.Cams(required: true);
         var images = CommonOptions.Images(required: false);
         var list = CommonOptions.List();
-        var output = new Option<DirectoryInfo>("--out") { Description = "output folder: ID.png palette label maps (VOC colours, 255 = ignore)", Required = true };
+        var output = new Option<DirectoryInfo>("--out") { Description = "output folder: ID.png label maps (palette or --png gray; 255 = ignore)", Required = true };
         var threshold = new Option<double?>("--threshold") { Description = "first stage: constant background (IRN rule)" };
         var bgPower = new Option<double?>("--bg-power") { Description = "first stage: PSA background (1 - max)^A; with --rw, AffinityNet's alpha" };
         var irLabel = new Option<string?>("--ir-label") { Description = "FG,BG: IRN's confident-region label (255 where unsure) through the label CRF (--crf, default irn)" };
         var laHa = new Option<string?>("--la-ha") { Description = "LOW,HIGH: PSA's la/ha labels from two power-background CRFs (--crf, default psa), e.g. 4,32 (SEAM 4,24)" };
+        var laHaStride = new Option<int?>("--la-ha-stride") { Description = "with --la-ha: 8 writes the label map AffinityNet trains on (la/ha CRFs pooled 8x8 as PSA's train_aff.py does)" };
+        var reliableRegions = new Option<string?>("--reliable-regions") { Description = "rrm | wsgcn: RRM's reliable regions (la/ha CRFs, CAM percentile, 0.8 confidence; --crf default psa) or WSGCN's stride-4 partial labels (--crf default wsgcn-partial)" };
+        var besBoundary = new Option<bool>("--bes-boundary") { Description = "BES's boundary labels from its ir_label (0.30,0.07; --crf default irn): 0 bg, 50 fg, 100 fg-fg, 150 fg-bg boundary, 200 ignore" };
         var icdSeeds = new Option<DirectoryInfo?>("--icd-seeds") { Description = "ICD's seeds from this scores_icd folder (--cams is scores_cam); with --crf icd, ICD's seed CRF" };
         var rw = new Option<string?>("--rw") { Description = "random walk affinity: image | boundary:DIR | features:DIR | matrix:DIR" };
         var rwPreset = new Option<string?>("--rw-preset") { Description = $"random-walk recipe defaults: {string.Join(", ", RandomWalkOptions.PresetNames)} (default irn)" };
@@ -34,31 +38,65 @@ internal sealed class RefineCommand : ICliCommand
         var crf = new Option<string?>("--crf") { Description = $"CRF preset: {string.Join(", ", CrfParameters.PresetNames)}" };
         var crfParams = new Option<string?>("--crf-params") { Description = "explicit CRF parameters, e.g. \"gauss=3,3;bilateral=50,5,10;iters=10;unary=labels:0.7\"" };
         var gt = CommonOptions.Gt(required: false);
-        var saveScores = new Option<bool>("--save-scores") { Description = "also write ID.npy float32 (C+1,H,W): background, then the present classes" };
+        var saveScores = new Option<bool>("--save-scores") { Description = "also write ID.npy scores (background, then the present classes; the CRF's marginals after --crf) in --scores-layout" };
+        var scoresLayout = new Option<string?>("--scores-layout") { Description = "array: float32 (C+1,H,W); bg-fg: PSA's {0: bg, c+1: map} dict; puzzlecam: {\"keys\", \"rw\"} (default: the --method's, else array)" };
+        var png = CommonOptions.Png();
         var overwrite = new Option<bool>("--overwrite") { Description = "recompute outputs that already exist (default: resume by skipping them)" };
         var maxMemory = new Option<long?>("--max-memory") { Description = "MiB the images computed at once may take (default: half of the machine's or container's memory); large images then run fewer at a time" };
         var batch = new BatchOptions();
 
         var command = new Command("refine", "Turn CAM dumps into pseudo-label PNGs: threshold / ir-label, random walk, CRF, in that order.")
         {
-            cams, images, list, output, threshold, bgPower, irLabel, laHa, icdSeeds, rw, rwPreset, rwBeta, rwExp, rwRadius, rwBg, rwStride, crf, crfParams,
-            gt, saveScores, overwrite, maxMemory,
+            cams, images, list, output, threshold, bgPower, irLabel, laHa, laHaStride, reliableRegions, besBoundary, icdSeeds, rw, rwPreset, rwBeta, rwExp, rwRadius, rwBg, rwStride, crf, crfParams,
+            gt, saveScores, scoresLayout, png, overwrite, maxMemory,
         };
         batch.AddTo(command);
         command.SetAction(parse => CliRunner.Run(() =>
         {
             if (parse.GetValue(crf) is not null && parse.GetValue(crfParams) is not null)
                 throw new ArgumentException("give --crf PRESET or --crf-params, not both");
-            if (parse.GetValue(batch.Json) is not null && parse.GetValue(gt) is null)
-                throw new ArgumentException("--json reports the score of the written labels: it needs --gt");
-            var crfParameters = parse.GetValue(crf) is { } preset ? CrfParameters.Preset(preset)
-                              : parse.GetValue(crfParams) is { } text ? CrfParameters.Parse(text) : null;
-            var walk = parse.GetValue(rwPreset) is { } rp ? RandomWalkOptions.Preset(rp) : RandomWalkOptions.Irn;
+            var preset = batch.PresetOf(parse);
+            var explicitCrf = parse.GetValue(crf) is { } crfPreset ? CrfParameters.Preset(crfPreset)
+                            : parse.GetValue(crfParams) is { } text ? CrfParameters.Parse(text) : null;
+            var source = parse.GetValue(rw) is { } rwText ? AffinitySource.Parse(rwText) : null;
+            bool explicitStage = new object?[] { parse.GetValue(threshold), parse.GetValue(bgPower), parse.GetValue(irLabel), parse.GetValue(laHa), parse.GetValue(icdSeeds), source,
+                    parse.GetValue(reliableRegions), parse.GetValue(besBoundary) ? true : null }
+                .Any(v => v is not null);
+            // The method's own pseudo-label rule applies when no stage is given: ir_label, la/ha, or a threshold. A CRF
+            // given alone keeps it only when it fits the rule (a label CRF for ir_label, a score CRF for la/ha);
+            // otherwise the CRF runs on the dump's own [bg; fg] stack (bg+fg dicts such as WSGCN's Logit).
+            var presetStage = preset is null || explicitStage ? null : preset;
+            if (presetStage is not null && explicitCrf is not null
+                && !(presetStage.IrLabel is not null && explicitCrf.Unary == CrfUnaryKind.Labels)
+                && !(presetStage.IrLabel is null && presetStage.LaHa is not null && explicitCrf.Unary is CrfUnaryKind.Scores or CrfUnaryKind.Softmax))
+                presetStage = null;
+            if (presetStage?.IcdSeeds is not null)
+                throw new ArgumentException($"--method {preset!.Name} makes seeds from the ICD scores: give --icd-seeds DIR (the scores_icd folder)");
+            var presetCrf = preset?.Crf is { } pc ? CrfParameters.Preset(pc.Value) : null;
+
+            string? walkPreset = parse.GetValue(rwPreset) ?? (source is not null ? preset?.RandomWalk?.Value : null);
+            var walk = walkPreset is { } rp ? RandomWalkOptions.Preset(rp) : RandomWalkOptions.Irn;
             if (parse.GetValue(rwBeta) is { } beta) walk = walk with { Beta = beta };
             if (parse.GetValue(rwExp) is { } exp) walk = walk with { ExpTimes = exp };
             if (parse.GetValue(rwRadius) is { } radius) walk = walk with { Radius = radius };
             if (parse.GetValue(rwBg) is { } bg) walk = walk with { BackgroundThreshold = bg };
             if (parse.GetValue(rwStride) is { } stride) walk = walk with { Stride = stride };
+
+            var reliable = parse.GetValue(reliableRegions) is { } rr ? ParseReliableRegions(rr) : ((ReliableRegionOptions Options, bool Wsgcn)?)null;
+            IrLabelOptions? irLabelOptions = parse.GetValue(irLabel) is { } ir ? ParseIrLabel(ir, explicitCrf ?? presetCrf)
+                : presetStage?.IrLabel is { } presetIr ? new IrLabelOptions { FgThreshold = presetIr.Value.Fg, BgThreshold = presetIr.Value.Bg, Crf = explicitCrf ?? presetCrf! }
+                : null;
+            PsaLaHaOptions? laHaOptions = parse.GetValue(laHa) is { } lh ? ParseLaHa(lh, explicitCrf ?? presetCrf)
+                : presetStage?.IrLabel is null && presetStage?.LaHa is { } presetLaHa
+                    ? new PsaLaHaOptions { AlphaLow = presetLaHa.Value.Low, AlphaHigh = presetLaHa.Value.High, Crf = explicitCrf ?? presetCrf! }
+                : null;
+            BackgroundRule? rule = parse.GetValue(threshold) is { } t ? new BackgroundRule.Constant(t)
+                : parse.GetValue(bgPower) is { } a ? new BackgroundRule.Power(a)
+                : irLabelOptions is null && laHaOptions is null && presetStage?.RefineThreshold is { } presetThreshold ? new BackgroundRule.Constant(presetThreshold.Value)
+                : null;
+            var stageCrf = explicitCrf
+                ?? (source is not null && preset?.RandomWalkCrf is { } rwCrf ? CrfParameters.Parse(rwCrf.Value) : null)
+                ?? (parse.GetValue(icdSeeds) is not null ? presetCrf : null);
 
             var options = new RefineOptions
             {
@@ -66,25 +104,33 @@ internal sealed class RefineCommand : ICliCommand
                 CamsDirectory = parse.GetValue(cams)!.FullName,
                 OutputDirectory = parse.GetValue(output)!.FullName,
                 ImagesDirectory = parse.GetValue(images)?.FullName,
-                Format = parse.GetValue(batch.Format),
+                Format = batch.FormatOf(parse, preset),
                 ClassLabelsFile = parse.GetValue(batch.ClassLabels)?.FullName,
+                ClassLabelsCountDifficult = preset?.CountDifficult.Value ?? true,
                 Classes = parse.GetValue(batch.Classes),
-                Rule = parse.GetValue(threshold) is { } t ? new BackgroundRule.Constant(t)
-                     : parse.GetValue(bgPower) is { } a ? new BackgroundRule.Power(a) : null,
-                IrLabel = parse.GetValue(irLabel) is { } ir ? ParseIrLabel(ir, crfParameters) : null,
-                LaHa = parse.GetValue(laHa) is { } lh ? ParseLaHa(lh, crfParameters) : null,
+                Rule = rule,
+                IrLabel = irLabelOptions,
+                LaHa = laHaOptions,
+                LaHaStride = parse.GetValue(laHaStride) ?? 1,
+                ReliableRegions = reliable is { Wsgcn: false } ? WithCrf(reliable.Value.Options, explicitCrf) : null,
+                WsgcnPartialLabels = reliable is { Wsgcn: true } ? WithCrf(reliable.Value.Options, explicitCrf) : null,
+                BesBoundary = parse.GetValue(besBoundary)
+                    ? new BesBoundaryOptions { IrLabel = explicitCrf is null ? IrLabelOptions.ForMethod("bes") : IrLabelOptions.ForMethod("bes") with { Crf = explicitCrf } }
+                    : null,
                 IcdSeedsDirectory = parse.GetValue(icdSeeds)?.FullName,
-                RandomWalkSource = parse.GetValue(rw) is { } source ? AffinitySource.Parse(source) : null,
+                RandomWalkSource = source,
                 RandomWalk = walk,
-                Crf = parse.GetValue(irLabel) is null && parse.GetValue(laHa) is null ? crfParameters : null,
+                Crf = irLabelOptions is null && laHaOptions is null && reliable is null && !parse.GetValue(besBoundary) ? stageCrf : null,
                 SaveScores = parse.GetValue(saveScores),
+                ScoresLayout = parse.GetValue(scoresLayout) is { } layout ? ScoreFileWriter.Parse(layout) : preset?.Scores.Value ?? ScoreFileLayout.Array,
+                Png = parse.GetValue(png) ?? preset?.Png.Value ?? Io.Png.LabelPngFlavour.Palette,
                 Overwrite = parse.GetValue(overwrite),
                 KeepGoing = parse.GetValue(batch.KeepGoing),
                 BatchSize = parse.GetValue(batch.BatchSize),
                 MaxMemoryBytes = parse.GetValue(maxMemory) is { } mib ? mib > 0 ? mib << 20 : throw new ArgumentException("--max-memory takes a positive number of MiB") : null,
                 Shard = batch.ShardOf(parse),
                 GroundTruthDirectory = parse.GetValue(gt)?.FullName,
-                Metric = parse.GetValue(batch.Metric),
+                Metric = batch.MetricOf(parse, preset),
                 MaxDumpElements = parse.GetValue(batch.MaxDumpElements),
             };
             if (parse.GetValue(threshold) is not null && parse.GetValue(bgPower) is not null)
@@ -99,6 +145,20 @@ internal sealed class RefineCommand : ICliCommand
             {
                 EvalCommand.PrintTable(score, options.Classes);
                 if (parse.GetValue(batch.Json) is { } jsonFile) AtomicFileWriter.WriteAllText(jsonFile.FullName, score.ToJson());
+            }
+            else if (parse.GetValue(batch.Json) is { } runJson)
+            {
+                // Without --gt there is no score: the JSON reports what ran (counts, per-stage seconds, failures).
+                AtomicFileWriter.WriteAllText(runJson.FullName, JsonSerializer.Serialize(new
+                {
+                    version = Core.BuildInfo.Version,
+                    images = options.Shard.Select(options.Ids).Count,
+                    written = report.Written,
+                    skipped_complete = report.Skipped,
+                    backend = computeBackend.Name,
+                    stage_seconds = report.StageSeconds,
+                    failures = report.Failures.Select(f => f.ToString()).ToArray(),
+                }, CliJson.Options));
             }
             if (parse.GetValue(batch.Report) is { } reportDirectory)
                 Reports.RunReport.Write(reportDirectory.FullName, report.Score, options.Classes, options.Shard.Select(options.Ids),
@@ -122,11 +182,12 @@ internal sealed class RefineCommand : ICliCommand
             throw new ArgumentException(e.Problem switch
             {
                 RecipeProblem.NoImageIds => "the list holds no image ids",
-                RecipeProblem.TwoFirstSteps => "give one of --threshold, --bg-power, --ir-label, --la-ha and --icd-seeds",
+                RecipeProblem.TwoFirstSteps => "give one of --threshold, --bg-power, --ir-label, --la-ha, --reliable-regions, --bes-boundary and --icd-seeds",
+                RecipeProblem.LaHaStride => "--la-ha-stride applies to --la-ha and must be at least 1",
                 RecipeProblem.IcdSeedsWithRandomWalk => "--icd-seeds does not combine with --rw (ICD has no random walk)",
                 RecipeProblem.IcdSeedsNeedIcdCrf => "--icd-seeds takes the icd CRF preset (or --crf-params with unary=icd:CONF)",
-                RecipeProblem.TrainingLabelsWithRandomWalk => "--ir-label and --la-ha make the random walk's training labels; they do not combine with --rw",
-                RecipeProblem.NoFirstStep => "refine needs a first stage: --threshold, --bg-power, --ir-label, --la-ha, --icd-seeds or --rw",
+                RecipeProblem.TrainingLabelsWithRandomWalk => "--ir-label, --la-ha, --reliable-regions and --bes-boundary make training labels; they do not combine with --rw",
+                RecipeProblem.NoFirstStep => "refine needs a first stage: --threshold, --bg-power, --ir-label, --la-ha, --icd-seeds or --rw (or --crf alone on dumps with their own background channel)",
                 RecipeProblem.ConstantBackgroundWithRandomWalk => "--threshold does not apply to --rw; the walk's background is --rw-bg-threshold",
                 RecipeProblem.NeedsImages => "this recipe needs --images (CRF, ir-label or --rw image)",
                 RecipeProblem.IcdCrfNeedsSeeds => "the icd CRF preset runs on ICD seed maps: give --icd-seeds DIR (the scores_icd folder)",
@@ -147,6 +208,17 @@ internal sealed class RefineCommand : ICliCommand
             throw new ArgumentException($"--ir-label takes FG,BG thresholds, e.g. 0.30,0.05; got '{text}'");
         }
     }
+
+    /// <summary>"rrm" or "wsgcn"; true for WSGCN's stride-4 partial labels.</summary>
+    private static (ReliableRegionOptions Options, bool Wsgcn) ParseReliableRegions(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "rrm" => (ReliableRegionOptions.Rrm, false),
+        "wsgcn" => (ReliableRegionOptions.Wsgcn, true),
+        _ => throw new ArgumentException($"--reliable-regions takes rrm or wsgcn; got '{text}'"),
+    };
+
+    private static ReliableRegionOptions WithCrf(ReliableRegionOptions options, CrfParameters? crf) =>
+        crf is null ? options : options with { LaHa = options.LaHa with { Crf = crf } };
 
     private static PsaLaHaOptions ParseLaHa(string text, CrfParameters? crf)
     {

@@ -31,7 +31,7 @@ internal static class RunReport
                     if (camsDirectory is not null)
                     {
                         var present = DatasetInputs.PresentFor(id, null, null, gt);
-                        cams = DatasetInputs.ReadDump(DatasetInputs.CamPath(camsDirectory, id), format, present, image.Height, image.Width).HighRes;
+                        cams = DatasetInputs.ReadDump(DatasetInputs.CamPath(camsDirectory, id), format, present, presentExact: false, image.Height, image.Width).HighRes;
                     }
                     rows.Add(new ContactSheetRow(id, image, cams, pseudoLabel(id, cams), gt));
                 }

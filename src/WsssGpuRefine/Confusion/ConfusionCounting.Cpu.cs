@@ -109,6 +109,7 @@ internal static class PairHistogram
                     if (p == 255)
                     {
                         if (options.PredictedIgnore == PredictedIgnore.CountAsBackground) into.Counts[g * k] += c;
+                        else if (options.PredictedIgnore == PredictedIgnore.GroundTruthRowOnly) into.IgnoredPredictions[g] += c;
                         continue;
                     }
                     if (p >= k)

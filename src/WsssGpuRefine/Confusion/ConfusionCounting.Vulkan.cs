@@ -8,7 +8,24 @@ public static partial class ConfusionCounting
 {
     private sealed partial record CountBatch
     {
-        public ConfusionMatrix OnVulkan(VulkanBackend vulkan) => ConfusionCountingVulkan.Count(vulkan, Pairs, Options);
+        public ConfusionMatrix OnVulkan(VulkanBackend vulkan)
+        {
+            var matrix = ConfusionCountingVulkan.Count(vulkan, Pairs, Options);
+            // The kernel skips predicted 255 under this rule; the per-row totals are one byte scan on the CPU.
+            if (Options.PredictedIgnore == PredictedIgnore.GroundTruthRowOnly) AddIgnoredPredictions(Pairs, Options.Classes, matrix);
+            return matrix;
+        }
+    }
+
+    private static void AddIgnoredPredictions(IReadOnlyList<LabelPair> pairs, int classes, ConfusionMatrix into)
+    {
+        foreach (var pair in pairs)
+        {
+            var gt = pair.GroundTruth.Labels;
+            var predicted = pair.Predicted.Labels;
+            for (int i = 0; i < gt.Length; i++)
+                if (predicted[i] == LabelMap.Ignore && gt[i] < classes) into.IgnoredPredictions[gt[i]]++;
+        }
     }
 }
 

@@ -14,6 +14,7 @@ public sealed class ConfusionMatrix
             throw new ArgumentOutOfRangeException(nameof(classes), "classes must be in 1..255");
         Classes = classes;
         Counts = new long[classes * classes];
+        IgnoredPredictions = new long[classes];
     }
 
     /// <summary>A K x K matrix holding a copy of <paramref name="counts"/>.</summary>
@@ -34,6 +35,12 @@ public sealed class ConfusionMatrix
     /// <summary>Row-major counts: [gt * Classes + prediction].</summary>
     public long[] Counts { get; }
 
+    /// <summary>
+    /// Per ground-truth class, pixels predicted 255 that were kept out of the matrix but belong to the row's total
+    /// (only counted under <see cref="PredictedIgnore.GroundTruthRowOnly"/>, the SEAM metric's rule; zero otherwise).
+    /// </summary>
+    public long[] IgnoredPredictions { get; }
+
     /// <summary>Pixels whose ground truth is <paramref name="gt"/> and prediction <paramref name="predicted"/> (both 0..K-1).</summary>
     public long this[int gt, int predicted] => Counts[gt * Classes + predicted];
 
@@ -48,6 +55,7 @@ public sealed class ConfusionMatrix
         if (other.Classes != Classes)
             throw new ArgumentException($"cannot add a {other.Classes}-class matrix to a {Classes}-class one", nameof(other));
         for (int i = 0; i < Counts.Length; i++) Counts[i] += other.Counts[i];
+        for (int i = 0; i < IgnoredPredictions.Length; i++) IgnoredPredictions[i] += other.IgnoredPredictions[i];
     }
 
     /// <summary>A copy as K rows of K counts (rows = ground truth), the form JSON reports store.</summary>

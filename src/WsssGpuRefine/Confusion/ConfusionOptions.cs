@@ -7,6 +7,11 @@ public enum PredictedIgnore
     CountAsBackground,
     /// <summary>WSGCN and ICD metrics: pixels predicted 255 are left out.</summary>
     Skip,
+    /// <summary>
+    /// SEAM metric: a predicted 255 adds to its ground-truth row's total T only, to no prediction column
+    /// (YudeWang/SEAM evaluation.py:37-48); kept in <see cref="ConfusionMatrix.IgnoredPredictions"/>.
+    /// </summary>
+    GroundTruthRowOnly,
 }
 
 /// <summary>Options of <see cref="ConfusionCounting"/>. Ground-truth 255 is never counted.</summary>

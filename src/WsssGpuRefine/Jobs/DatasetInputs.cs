@@ -55,25 +55,32 @@ internal static class DatasetInputs
     public static LabelMap ReadLabels(string path) => LabelPngReader.Read(path);
 
     /// <summary>The full-resolution CAMs of a dump and the name of the format it was read as.</summary>
-    public static (ClassMaps Cams, string Format) ReadCams(string path, string? format, IReadOnlySet<int>? presentForeground, int height, int width,
+    public static (ClassMaps Cams, string Format) ReadCams(string path, string? format, IReadOnlySet<int>? presentForeground, bool presentExact, int height, int width,
         long maxDumpElements = NpyReadLimits.DefaultMaxElements)
     {
-        var dump = ReadDump(path, format, presentForeground, height, width, maxDumpElements);
+        var dump = ReadDump(path, format, presentForeground, presentExact, height, width, maxDumpElements);
         return (dump.HighRes, dump.FormatName);
     }
 
     public static CamDump ReadDump(string path, string? format, IReadOnlySet<int>? presentForeground, int height, int width,
+        long maxDumpElements = NpyReadLimits.DefaultMaxElements) =>
+        ReadDump(path, format, presentForeground, presentExact: true, height, width, maxDumpElements);
+
+    /// <param name="presentExact">True when the classes are the image-level label; false when seen in the ground truth.</param>
+    public static CamDump ReadDump(string path, string? format, IReadOnlySet<int>? presentForeground, bool presentExact, int height, int width,
         long maxDumpElements = NpyReadLimits.DefaultMaxElements) =>
         CamDumpReader.Read(path, new CamReadOptions
         {
             Limits = maxDumpElements == NpyReadLimits.DefaultMaxElements ? NpyReadLimits.Default : new NpyReadLimits { MaxElements = maxDumpElements },
             Preset = format is null ? null : CamFormatPreset.Get(format),
             PresentForegroundClasses = presentForeground,
+            PresentClassesExact = presentExact,
             ImageHeight = height,
             ImageWidth = width,
         });
 
-    public static IReadOnlyDictionary<string, IReadOnlySet<int>> ReadClassLabels(string path) => ClassLabels.Read(path).ByImage;
+    public static IReadOnlyDictionary<string, IReadOnlySet<int>> ReadClassLabels(string path, bool countDifficult = true) =>
+        ClassLabels.Read(path, countDifficult).ByImage;
 
     public static IReadOnlySet<int> PresentClasses(IReadOnlyDictionary<string, IReadOnlySet<int>> labels, string id, string file) =>
         labels.TryGetValue(id, out var present) ? present : throw new WsssInputException(file, $"no image-level label for id '{id}'");

@@ -37,6 +37,8 @@ public sealed record EvalOptions
     public string? Format { get; init; }
     /// <summary>Image-level labels (<c>cls_labels.npy</c>) for format detection; null = classes present in the GT.</summary>
     public string? ClassLabelsFile { get; init; }
+    /// <summary>With a VOC <c>Annotations/</c> folder as <see cref="ClassLabelsFile"/>: whether objects marked difficult count.</summary>
+    public bool ClassLabelsCountDifficult { get; init; } = true;
     /// <summary>Skip and list bad items (<c>--keep-going</c>) instead of stopping at the first.</summary>
     public bool KeepGoing { get; init; }
     /// <summary>Images decoded and scored per batch; bounds memory (two batches in flight).</summary>
@@ -112,14 +114,14 @@ public static class EvalJob
 
     private static EvalReport EvaluateCams(ComputeBackend backend, EvalOptions o, IProgress<int>? progress, Action<string>? info)
     {
-        var classLabels = o.ClassLabelsFile is null ? null : DatasetInputs.ReadClassLabels(o.ClassLabelsFile);
+        var classLabels = o.ClassLabelsFile is null ? null : DatasetInputs.ReadClassLabels(o.ClassLabelsFile, o.ClassLabelsCountDifficult);
         string? detectedFormat = null;
         var stream = new BatchStream<CamWithGroundTruth>(o.Ids, id =>
             {
                 var gt = DatasetInputs.ReadGroundTruth(o.GroundTruthDirectory, id, o.Classes);
                 string camFile = DatasetInputs.CamPath(o.CamsDirectory!, id);
                 var present = DatasetInputs.PresentFor(id, classLabels, o.ClassLabelsFile, gt);
-                var (cams, format) = DatasetInputs.ReadCams(camFile, o.Format, present, gt.Height, gt.Width, o.MaxDumpElements);
+                var (cams, format) = DatasetInputs.ReadCams(camFile, o.Format, present, classLabels is not null, gt.Height, gt.Width, o.MaxDumpElements);
                 DatasetInputs.CheckSameSize(camFile, cams.Height, cams.Width, gt);
                 DatasetInputs.CheckClassIds(camFile, cams, o.Classes);
                 if (Interlocked.CompareExchange(ref detectedFormat, format, null) is null)

@@ -43,6 +43,14 @@ public sealed record EvalReport
     /// <summary>The K x K confusion matrix (rows ground truth, columns prediction) the scores come from; the best threshold's for a sweep.</summary>
     [JsonPropertyName("confusion")] public long[][] Confusion { get; init; } = [];
 
+    /// <summary>
+    /// Per ground-truth class, pixels predicted 255 that count in the row's total only (the <c>seam</c> metric's
+    /// rule); written only when some exist, so shards of such a run merge exactly.
+    /// </summary>
+    [JsonPropertyName("ignored_predictions")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long[]? IgnoredPredictions { get; init; }
+
     /// <summary>The CAM dump layout read (e.g. "A (IRN dict)"); null when labels were scored.</summary>
     [JsonPropertyName("format")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -58,6 +66,11 @@ public sealed record EvalReport
     [JsonPropertyName("sweep_confusion")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long[][][]? SweepConfusion { get; init; }
+
+    /// <summary>Puzzle-CAM's over/under-activation thresholds of a sweep (<see cref="Metrics.ActivationBalance"/>); null unless asked for.</summary>
+    [JsonPropertyName("over_under")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Metrics.ActivationBalance? OverUnder { get; init; }
 
     /// <summary>"K/N" when the report covers one shard of the list; null for a whole-list run or a merged report.</summary>
     [JsonPropertyName("shard")]
@@ -94,6 +107,7 @@ public sealed record EvalReport
             BackgroundPower = backgroundPower,
             Sweep = sweep,
             Confusion = confusion.ToJagged(),
+            IgnoredPredictions = confusion.IgnoredPredictions.Any(v => v != 0) ? (long[])confusion.IgnoredPredictions.Clone() : null,
             Format = format,
             Backend = backend,
             Failures = failures?.Select(f => f.ToString()).ToArray() ?? [],

@@ -40,6 +40,14 @@ public sealed record RefineOptions
     public string? IcdSeedsDirectory { get; init; }
     /// <summary>PSA's la/ha rule: two power-background CRFs (alphas low/high), 255 where they disagree.</summary>
     public PsaLaHaOptions? LaHa { get; init; }
+    /// <summary>With <see cref="LaHa"/>: 8 writes the la/ha map on AffinityNet's stride-8 grid (<see cref="AffinityLabelStep"/>); 1 keeps the image size.</summary>
+    public int LaHaStride { get; init; } = 1;
+    /// <summary>RRM's reliable regions (<see cref="ReliableRegionStep"/>).</summary>
+    public ReliableRegionOptions? ReliableRegions { get; init; }
+    /// <summary>WSGCN's partial labels (<see cref="WsgcnPartialLabelStep"/>; IRN-format dumps).</summary>
+    public ReliableRegionOptions? WsgcnPartialLabels { get; init; }
+    /// <summary>BES's boundary labels, written as 0/50/100/150/200 (<see cref="BesBoundaryLabelStep"/>).</summary>
+    public BesBoundaryOptions? BesBoundary { get; init; }
 
     /// <summary>Random-walk stage (null = none).</summary>
     public AffinitySource? RandomWalkSource { get; init; }
@@ -50,10 +58,17 @@ public sealed record RefineOptions
     public CrfParameters? Crf { get; init; }
 
     /// <summary>
-    /// Also write the final scores as <c>ID.npy</c> float32 (C+1, H, W): background first, then the present classes
-    /// (the CRF's marginals when a CRF runs last; <see cref="RecipeOutput.Scores"/>).
+    /// Also write the final scores as <c>ID.npy</c> in <see cref="ScoresLayout"/> (background first, then the present
+    /// classes): the CRF's marginals when a CRF runs last (<see cref="RecipeOutput.Scores"/>), else the walk's or the
+    /// threshold stack; with la/ha, the two CRF dicts in <c>out_la_crf/</c> and <c>out_ha_crf/</c>.
     /// </summary>
     public bool SaveScores { get; init; }
+    /// <summary>How <see cref="SaveScores"/> files are laid out (plain array, PSA's bg+fg dict, Puzzle-CAM's keys/rw dict).</summary>
+    public Methods.ScoreFileLayout ScoresLayout { get; init; } = Methods.ScoreFileLayout.Array;
+    /// <summary>Label PNG flavour: palette (VOC colours) or grayscale (what imageio-based readers need).</summary>
+    public LabelPngFlavour Png { get; init; } = LabelPngFlavour.Palette;
+    /// <summary>With a VOC <c>Annotations/</c> folder as <see cref="ClassLabelsFile"/>: whether objects marked difficult count.</summary>
+    public bool ClassLabelsCountDifficult { get; init; } = true;
     /// <summary>
     /// Recompute every output (a folder holding another recipe's outputs is then taken over); false resumes: outputs
     /// recorded complete for this recipe and unchanged inputs are skipped (and still scored), and a folder holding
@@ -89,11 +104,19 @@ public sealed record RefineOptions
         Rule = Rule,
         IrLabel = IrLabel,
         LaHa = LaHa,
+        LaHaStride = LaHaStride,
+        ReliableRegions = ReliableRegions,
+        WsgcnPartialLabels = WsgcnPartialLabels,
+        BesBoundary = BesBoundary,
         IcdSeeds = IcdSeedsDirectory is not null,
+        // bg+fg dicts (la/ha outputs, SSDD out_aff, WSGCN Logit) carry their own background channel: a CRF given
+        // alone runs on it.
+        StoredBackground = Rule is null && IrLabel is null && LaHa is null && IcdSeedsDirectory is null && RandomWalkSource is null && Crf is not null,
         RandomWalkAffinity = RandomWalkSource is { } source
             ? (input, gridHeight, gridWidth, walk) => source.Load(input.Id, input.Image, gridHeight, gridWidth, walk)
             : null,
         RandomWalkAffinityNeedsImage = RandomWalkSource?.NeedsImage == true,
+        RandomWalkLowersRadius = RandomWalkSource?.Kind == AffinitySource.Kinds.Features,
         RandomWalk = RandomWalk,
         Crf = Crf,
         Classes = Classes,
@@ -147,7 +170,7 @@ public static class RefineJob
         if (stale > 0) info?.Invoke($"info: removed {stale} partial output(s) of an interrupted run");
         using var ledger = RefineLedger.Open(options, info);
 
-        var classLabels = options.ClassLabelsFile is null ? null : DatasetInputs.ReadClassLabels(options.ClassLabelsFile);
+        var classLabels = options.ClassLabelsFile is null ? null : DatasetInputs.ReadClassLabels(options.ClassLabelsFile, options.ClassLabelsCountDifficult);
         var timings = new StageTimings();
         var confusionOptions = new ConfusionOptions(options.Classes, SegmentationMetrics.PredictedIgnoreFor(options.Metric));
         var total = new ConfusionMatrix(options.Classes);
@@ -183,15 +206,11 @@ public static class RefineJob
                     }
                     else
                     {
-                        var (result, scores) = recipe.Run(itemBackend, input.Recipe!, timings.Add);
-                        labels = result;
+                        var output = recipe.Run(itemBackend, input.Recipe!, timings.Add);
+                        labels = output.Labels;
                         timings.Time("write", () =>
                         {
-                            bool saveScores = options.SaveScores && scores is not null;
-                            if (saveScores)
-                                AtomicFileWriter.Write(RefineLedger.ScoresPath(options, input.Id),
-                                    s => NpyWriter.WriteFloat32(s, scores!.Data, scores.Channels, scores.Height, scores.Width));
-                            AtomicFileWriter.Write(OutputPath(options, input.Id), s => LabelPngWriter.Write(s, labels));
+                            bool saveScores = WriteOutputs(options, input.Id, output);
                             // The item is complete only now, with every output in place.
                             ledger.Record(input.Id, saveScores);
                         });
@@ -217,6 +236,32 @@ public static class RefineJob
         return new RefineReport(written, skipped, stream.Failures, score, timings.Snapshot());
     }
 
+    /// <summary>Writes the scores (when asked for and the recipe has them), then the label PNG; true when scores were written.</summary>
+    private static bool WriteOutputs(RefineOptions options, string id, RecipeOutput output)
+    {
+        bool scoresWritten = false;
+        if (options.SaveScores)
+        {
+            var scores = options.ScoresLayout == Methods.ScoreFileLayout.PuzzleCamRw ? output.Saved.GetValueOrDefault("random-walk") ?? output.Scores : output.Scores;
+            if (scores is not null)
+            {
+                AtomicFileWriter.Write(RefineLedger.ScoresPath(options, id), s => Methods.ScoreFileWriter.Write(s, scores, options.ScoresLayout));
+                scoresWritten = true;
+            }
+            foreach (string folder in new[] { LaHaStep.LowSaved, LaHaStep.HighSaved })
+            {
+                if (output.Saved.GetValueOrDefault(folder) is { } maps)
+                {
+                    string directory = Path.Combine(options.OutputDirectory, folder);
+                    Directory.CreateDirectory(directory);
+                    AtomicFileWriter.Write(Path.Combine(directory, id + ".npy"), s => Methods.ScoreFileWriter.Write(s, maps, options.ScoresLayout));
+                }
+            }
+        }
+        AtomicFileWriter.Write(OutputPath(options, id), s => LabelPngWriter.Write(s, output.Labels, options.Png));
+        return scoresWritten;
+    }
+
     /// <summary>The label PNG path of an image: OutputDirectory/ID.png.</summary>
     public static string OutputPath(RefineOptions options, string id) => Path.Combine(options.OutputDirectory, id + ".png");
 
@@ -240,13 +285,13 @@ public static class RefineJob
             var present = DatasetInputs.PresentFor(id, classLabels, o.ClassLabelsFile, gt);
             int height = imageSize?.Height ?? gt?.Height ?? 0, width = imageSize?.Width ?? gt?.Width ?? 0;
             string camFile = DatasetInputs.CamPath(o.CamsDirectory, id);
-            var dump = DatasetInputs.ReadDump(camFile, o.Format, present, height, width, o.MaxDumpElements);
+            var dump = DatasetInputs.ReadDump(camFile, o.Format, present, classLabels is not null, height, width, o.MaxDumpElements);
             if (imageSize is { } size && (dump.HighRes.Height != size.Height || dump.HighRes.Width != size.Width))
                 throw new WsssInputException(camFile, $"size {dump.HighRes.Width}x{dump.HighRes.Height} does not match the image's {size.Width}x{size.Height}");
             RgbImage? image = imageFile is null ? null : Io.Images.RgbImageReader.Read(imageFile, dump.HighRes.Height, dump.HighRes.Width);
             DatasetInputs.CheckClassIds(camFile, dump.HighRes, o.Classes);
             ClassMaps? icd = o.IcdSeedsDirectory is null ? null
-                : DatasetInputs.ReadDump(DatasetInputs.CamPath(o.IcdSeedsDirectory, id), o.Format ?? "icd", present, height, width, o.MaxDumpElements).HighRes;
+                : DatasetInputs.ReadDump(DatasetInputs.CamPath(o.IcdSeedsDirectory, id), o.Format ?? "icd", present, classLabels is not null, height, width, o.MaxDumpElements).HighRes;
             var input = new RecipeInput(dump.HighRes)
             {
                 Id = id,

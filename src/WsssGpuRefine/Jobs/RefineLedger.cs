@@ -241,6 +241,9 @@ internal sealed class RefineLedger : IDisposable
             ["random_walk"] = o.RandomWalkSource is null ? null
                 : new JsonObject { ["source"] = o.RandomWalkSource.Kind.ToString(), ["options"] = Node(o.RandomWalk) },
             ["crf"] = Node(o.Crf),
+            ["png"] = o.Png.ToString(),
+            ["scores_layout"] = o.ScoresLayout.ToString(),
+            ["cls_labels_difficult"] = o.ClassLabelsCountDifficult,
         };
     }
 

@@ -35,6 +35,11 @@ public static class ReportMerge
             if (!Nullable.Equals(report.Threshold, first.Threshold) && first.Sweep is null)
                 throw new Core.WsssInputException(file, $"threshold {report.Threshold} differs from {first.Threshold} in {firstFile}");
             total.Add(FromJagged(file, report.Confusion, k));
+            if (report.IgnoredPredictions is { } ignored)
+            {
+                if (ignored.Length != k) throw new Core.WsssInputException(file, $"ignored_predictions has {ignored.Length} entries, not {k}");
+                for (int c = 0; c < k; c++) total.IgnoredPredictions[c] += ignored[c];
+            }
             if (sweep is not null)
             {
                 if (report.SweepConfusion is null || report.Sweep is null || report.SweepConfusion.Length != sweep.Length

@@ -33,7 +33,7 @@ public static class ScoreLabels
         var fg = cams.ForegroundOnly();
         int n = fg.PixelCount, classes = fg.Channels;
         var data = new float[(classes + 1) * n];
-        Array.Copy(fg.Data, 0, data, n, fg.Data.Length);
+        fg.Values.Span.CopyTo(data.AsSpan(n));
         if (rule is BackgroundRule.Constant constant)
         {
             Array.Fill(data, constant.Threshold32, 0, n);
@@ -45,7 +45,7 @@ public static class ScoreLabels
             for (int start = 0; start < n; start += MaxArgmaxRows.ChunkPixels)
             {
                 int len = MaxArgmaxRows.ChunkLength(n, start);
-                MaxArgmaxRows.Compute(fg.Data, classes, n, start, max[..len], arg[..len]);
+                MaxArgmaxRows.Compute(fg.Values.Span, classes, n, start, max[..len], arg[..len]);
                 for (int i = 0; i < len; i++)
                     data[start + i] = rule.Score(classes == 0 ? 0f : max[i]);
             }
@@ -94,7 +94,7 @@ public static class ScoreLabels
             int len = MaxArgmaxRows.ChunkLength(n, start);
             Span<float> m = max[..len];
             Span<int> a = arg[..len];
-            MaxArgmaxRows.Compute(fg.Data, fg.Channels, n, start, m, a);
+            MaxArgmaxRows.Compute(fg.Values.Span, fg.Channels, n, start, m, a);
             Span<byte> row = labels.Slice(start, len);
             if (fg.Channels == 0)
             {
@@ -118,11 +118,12 @@ public static class ScoreLabels
     {
         int n = fg.PixelCount;
         if (fg.Channels == 0) return 0;
-        float m = fg.Data[pixel];
+        var values = fg.Values.Span;
+        float m = values[pixel];
         int a = 0;
         for (int c = 1; c < fg.Channels; c++)
         {
-            float v = fg.Data[c * n + pixel];
+            float v = values[c * n + pixel];
             if (v > m)
             {
                 m = v;

@@ -7,7 +7,10 @@ public enum SegmentationMetric
 {
     /// <summary>IoU = diag/(row+col-diag); mean over classes whose denominator is non-zero (IRN family).</summary>
     Chainercv,
-    /// <summary>IoU = TP/(T+P-TP+1e-10); mean over all classes (SEAM, CPN, Puzzle-CAM).</summary>
+    /// <summary>
+    /// IoU = TP/(T+P-TP+1e-10); mean over all classes (SEAM, CPN, Puzzle-CAM). A predicted 255 counts in T of its
+    /// ground-truth class only (YudeWang/SEAM evaluation.py:37-48; OFRIN/PuzzleCAM evaluate.py:61-73).
+    /// </summary>
     Seam,
     /// <summary>IoU as chainercv; mean over classes present in the ground truth (SC-CAM, VWE).</summary>
     GtPresent,
@@ -25,7 +28,12 @@ public static class SegmentationMetrics
 {
     /// <summary>Which predicted-255 handling the metric's reference code applies when counting.</summary>
     public static PredictedIgnore PredictedIgnoreFor(SegmentationMetric metric) =>
-        metric is SegmentationMetric.Wsgcn or SegmentationMetric.Icd ? PredictedIgnore.Skip : PredictedIgnore.CountAsBackground;
+        metric switch
+        {
+            SegmentationMetric.Wsgcn or SegmentationMetric.Icd => PredictedIgnore.Skip,
+            SegmentationMetric.Seam => PredictedIgnore.GroundTruthRowOnly,
+            _ => PredictedIgnore.CountAsBackground,
+        };
 
     /// <summary>The CLI and JSON name: "chainercv", "seam", "gt-present", "wsgcn" or "icd".</summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is not a defined metric.</exception>
@@ -67,7 +75,7 @@ public static class SegmentationMetrics
         for (int c = 0; c < k; c++)
         {
             long tp = confusion[c, c];
-            long row = 0, col = 0;
+            long row = confusion.IgnoredPredictions[c], col = 0;
             for (int j = 0; j < k; j++)
             {
                 row += confusion[c, j];

@@ -125,6 +125,14 @@ public sealed class LaHaStep(PsaLaHaOptions options) : CrfRecipeStep
     /// <inheritdoc/>
     public override string Name => "la-ha+crf";
 
-    internal override void Run(ComputeBackend backend, RecipeState state, bool last) =>
-        state.Labels = PsaLaHaRecipe.Run(backend, state.Image, state.Foreground, Options).Labels;
+    /// <summary>The names under which the two CRFs' marginals are kept (<see cref="RecipeOutput.Saved"/>): PSA's folders.</summary>
+    public const string LowSaved = "out_la_crf", HighSaved = "out_ha_crf";
+
+    internal override void Run(ComputeBackend backend, RecipeState state, bool last)
+    {
+        var result = PsaLaHaRecipe.Run(backend, state.Image, state.Foreground, Options);
+        state.Labels = result.Labels;
+        state.Saved[LowSaved] = result.La.ToClassMaps(result.LabelIds);
+        state.Saved[HighSaved] = result.Ha.ToClassMaps(result.LabelIds);
+    }
 }

@@ -35,6 +35,13 @@ public sealed class RandomWalkStep(AffinityLoader affinity, RandomWalkOptions op
     /// <inheritdoc/>
     public override bool NeedsImage { get; } = needsImage;
 
+    /// <summary>
+    /// True when the AffinityNet walk lowers its radius to (min side − 1) / 2 on a grid too small for it, as
+    /// AffinityNet's network does on its feature maps (YudeWang/SEAM network/resnet38_aff.py:47-48;
+    /// jiwoon-ahn/psa network/resnet38_aff.py:47 keeps 5).
+    /// </summary>
+    public bool LowersRadius { get; init; }
+
     /// <summary>The training-free affinity of the RGB image (colour and position similarity at the stride).</summary>
     public static AffinityLoader ImageAffinity { get; } = (input, _, _, o) =>
         WsssGpuRefine.RandomWalk.ImageAffinity.FromImage(
@@ -47,8 +54,13 @@ public sealed class RandomWalkStep(AffinityLoader affinity, RandomWalkOptions op
         if (Options.Recipe == RandomWalkRecipe.AffinityNet)
         {
             int gh = (cams.Height + Options.Stride - 1) / Options.Stride, gw = (cams.Width + Options.Stride - 1) / Options.Stride;
-            var scores = RandomWalker.AffinityNetScores(cams, _affinity(input, gh, gw, Options), Options, backend, input.File);
+            var options = Options;
+            int smallSide = Math.Min(gh, gw);
+            if (LowersRadius && smallSide < 2 * options.Radius + 1 && (smallSide - 1) / 2 >= RandomWalkDirections.MinRadius)
+                options = options with { Radius = (smallSide - 1) / 2 };
+            var scores = RandomWalker.AffinityNetScores(cams, _affinity(input, gh, gw, options), options, backend, input.File);
             state.Scores = scores;
+            state.Saved[Name] = scores;
             if (last) state.Labels = RandomWalker.AffinityNetLabels(scores);
             return;
         }
@@ -57,6 +69,7 @@ public sealed class RandomWalkStep(AffinityLoader affinity, RandomWalkOptions op
         var walked = RandomWalker.IrnScores(grid, _affinity(input, grid.Height, grid.Width, Options), cams.Height, cams.Width,
             Options, backend, input.File);
         state.Scores = ScoreLabels.Stack(walked, new BackgroundRule.Constant(Options.BackgroundThreshold));
+        state.Saved[Name] = state.Scores;
         if (last) state.Labels = RandomWalker.IrnLabels(walked, Options);
     }
 }

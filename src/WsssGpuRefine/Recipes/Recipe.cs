@@ -26,7 +26,15 @@ public sealed record RecipeInput(ClassMaps Cams)
 /// The final scores, background channel first (label ids per channel): the CRF's marginals when a CRF ran last,
 /// else the stack the last step built; null where the recipe has no single score stack (ir_label, la/ha, ICD seeds).
 /// </param>
-public sealed record RecipeOutput(LabelMap Labels, ClassMaps? Scores);
+public sealed record RecipeOutput(LabelMap Labels, ClassMaps? Scores)
+{
+    /// <summary>
+    /// Score stacks of single steps, by name, for writers that save them beside the final scores: the random walk's
+    /// scores under "random-walk" (before a CRF), la/ha's two CRFs under <see cref="LaHaStep.LowSaved"/> and
+    /// <see cref="LaHaStep.HighSaved"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, ClassMaps> Saved { get; init; } = new Dictionary<string, ClassMaps>();
+}
 
 /// <summary>
 /// A pseudo-label recipe as ordered steps, IRN-style (jiwoon-ahn/irn run_sample.py runs step/*.py in order): a first
@@ -80,7 +88,10 @@ public sealed class Recipe
             Steps[i].Run(backend, state, last: i == Steps.Count - 1);
             timed?.Invoke(Steps[i].Name, Stopwatch.GetTimestamp() - start);
         }
-        return new RecipeOutput(state.Labels ?? throw new InvalidOperationException($"the {Steps[^1].Name} step gave no labels"), state.Scores);
+        return new RecipeOutput(state.Labels ?? throw new InvalidOperationException($"the {Steps[^1].Name} step gave no labels"), state.Scores)
+        {
+            Saved = state.Saved,
+        };
     }
 }
 
@@ -126,6 +137,8 @@ internal sealed class RecipeState(RecipeInput input)
     public ClassMaps? Scores { get; set; }
     /// <summary>The current labels (VOC ids); set by a last step or by a step whose output is labels.</summary>
     public LabelMap? Labels { get; set; }
+    /// <summary>Score stacks of single steps kept for <see cref="RecipeOutput.Saved"/>.</summary>
+    public Dictionary<string, ClassMaps> Saved { get; } = [];
 
     public RgbImage Image => Input.Image ?? throw new WsssInputException(Input.File, "this step needs the RGB image");
 }

@@ -43,7 +43,7 @@ public sealed partial class ThresholdSweep
         for (int start = 0; start < n; start += MaxArgmaxRows.ChunkPixels)
         {
             int len = MaxArgmaxRows.ChunkLength(n, start);
-            MaxArgmaxRows.Compute(fg.Data, fg.Channels, n, start, max[..len], arg[..len]);
+            MaxArgmaxRows.Compute(fg.Values.Span, fg.Channels, n, start, max[..len], arg[..len]);
             for (int i = 0; i < len; i++)
             {
                 int g = gt[start + i];

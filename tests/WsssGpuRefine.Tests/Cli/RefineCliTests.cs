@@ -71,7 +71,7 @@ public class RefineCliTests
         var r = WsssProcess.Run("refine", "--cams", layout.IrnCams, "--list", layout.List, "--out", tmp.Combine("o"),
             "--threshold", "0.15", "--ir-label", "0.3,0.05", "--images", layout.Images);
         Assert.NotEqual(0, r.ExitCode);
-        Assert.Equal("error: give one of --threshold, --bg-power, --ir-label, --la-ha and --icd-seeds", Assert.Single(r.ErrorLines, l => !l.StartsWith("info:")));
+        Assert.Equal("error: give one of --threshold, --bg-power, --ir-label, --la-ha, --reliable-regions, --bes-boundary and --icd-seeds", Assert.Single(r.ErrorLines, l => !l.StartsWith("info:")));
     }
 }
 

@@ -70,8 +70,12 @@ public class CamDumpReaderTests
     [Fact]
     public void Integer_keyed_dict_needs_the_image_labels_to_tell_D_from_E()
     {
-        var e = Assert.Throws<WsssInputException>(() => CamDumpReader.Read(IoFixtures.File("dumps/d_psa.npy")));
+        // Keys {0, 4} without image-level labels: a PSA dict of classes 0 and 4, or bg + class 3.
+        var e = Assert.Throws<WsssInputException>(() => CamDumpReader.Read(IoFixtures.File("dumps/d_zero_class.npy")));
         Assert.Contains("cannot be told which", e.Reason);
+        Assert.Contains("--cls-labels", e.Reason);
+        // A dict without key 0 can only be a PSA dict.
+        Assert.Equal(CamDumpFormat.PsaDict, CamDumpReader.Read(IoFixtures.File("dumps/d_psa.npy")).Format);
 
         // {0, 4} with fg classes {0, 4} present is a PSA dict (aeroplane = key 0) ...
         var d = CamDumpReader.Read(IoFixtures.File("dumps/d_zero_class.npy"),
@@ -85,7 +89,7 @@ public class CamDumpReaderTests
         Assert.Equal(new[] { 0, 4 }, bgfg.HighRes.LabelIds);
         Assert.True(bgfg.HighRes.HasBackgroundChannel);
 
-        var neither = Assert.Throws<WsssInputException>(() => CamDumpReader.Read(IoFixtures.File("dumps/d_psa.npy"),
+        var neither = Assert.Throws<WsssInputException>(() => CamDumpReader.Read(IoFixtures.File("dumps/d_zero_class.npy"),
             new CamReadOptions { PresentForegroundClasses = new HashSet<int> { 1 } }));
         Assert.Contains("match neither", neither.Reason);
     }

@@ -46,7 +46,7 @@ internal static class CamChunkPacking
             var cam = cams[piece.Image];
             int n = piece.PixelCount;
             for (int c = 0; c < cam.Channels; c++)
-                cam.Data.AsSpan(c * cam.PixelCount + piece.PixelStart, n).CopyTo(mapSpan.Slice((int)(mapOffset + (long)c * n), n));
+                cam.Values.Span.Slice(c * cam.PixelCount + piece.PixelStart, n).CopyTo(mapSpan.Slice((int)(mapOffset + (long)c * n), n));
             var d = pieceSpan.Slice(p * PieceStride, PieceStride);
             d.Clear();
             d[0] = (uint)mapOffset;

@@ -73,8 +73,6 @@ public enum CamValueQuirk
 /// </summary>
 public sealed record CamFormatPreset(string Name, IReadOnlyList<CamDumpFormat> Formats, CamValueQuirk Quirk, string Note)
 {
-    private static readonly CamDumpFormat[] IntKeyed = [CamDumpFormat.PsaDict, CamDumpFormat.BgFgDict];
-
     /// <summary>Every preset, by CLI name.</summary>
     public static IReadOnlyList<CamFormatPreset> All { get; } =
     [
@@ -87,10 +85,10 @@ public sealed record CamFormatPreset(string Name, IReadOnlyList<CamDumpFormat> F
         new("wsgcn", [CamDumpFormat.IrnDict, CamDumpFormat.BgFgDict], CamValueQuirk.None, "IRN/ dumps; GCN Logit/ outputs are bg+fg dicts"),
         new("puzzlecam", [CamDumpFormat.PuzzleCamDict], CamValueQuirk.None, "keys hold VOC ids with bg first; hr_cam or rw"),
         new("vwe", [CamDumpFormat.VweDict], CamValueQuirk.None, "all-numpy IRN-like dict"),
-        new("psa", IntKeyed, CamValueQuirk.None, "out_cam: max-norm; la/ha CRF outputs are bg+fg dicts"),
-        new("seam", IntKeyed, CamValueQuirk.None, "min-max normalised; tiny negatives kept as stored"),
+        new("psa", [CamDumpFormat.PsaDict], CamValueQuirk.None, "out_cam: max-norm (la/ha CRF outputs are bg+fg dicts: --format bg-fg)"),
+        new("seam", [CamDumpFormat.PsaDict], CamValueQuirk.None, "min-max normalised; tiny negatives kept as stored (out_crf_* outputs: --format bg-fg)"),
         new("sccam", [CamDumpFormat.PsaDict], CamValueQuirk.BinaryMask255, "saved values are {0, 255}: read as a binary mask"),
-        new("cpn", IntKeyed, CamValueQuirk.None, "SEAM min-max halved to [0, 0.5]; thresholds apply to the halved values"),
+        new("cpn", [CamDumpFormat.PsaDict], CamValueQuirk.None, "SEAM min-max halved to [0, 0.5]; thresholds apply to the halved values"),
         new("ssdd", [CamDumpFormat.PsaDict, CamDumpFormat.BgFgDict, CamDumpFormat.PlainWithBackground], CamValueQuirk.None,
             "out_cam dict, out_aff bg+fg dict (raw RW scores), out_aff_crf plain (C+1, H, W)"),
         new("icd", [CamDumpFormat.IcdPlain], CamValueQuirk.None, "raw signed scores on the stride-8 canvas; resized and cropped"),

@@ -16,6 +16,12 @@ public sealed record CamReadOptions
     /// channels of plain arrays (ICD, SSDD out_aff_crf), which store no keys.
     /// </summary>
     public IReadOnlySet<int>? PresentForegroundClasses { get; init; }
+    /// <summary>
+    /// True when <see cref="PresentForegroundClasses"/> is the image-level label itself (cls_labels.npy, XML
+    /// annotations); false when it is only the classes seen in the ground truth, which may miss a labelled class
+    /// that is occluded or lies entirely under the 255 border.
+    /// </summary>
+    public bool PresentClassesExact { get; init; } = true;
     /// <summary>The image size, needed to crop ICD's canvas; 0 when unknown.</summary>
     public int ImageHeight { get; init; }
     /// <summary>The image width in pixels, needed with <see cref="ImageHeight"/> to crop ICD's canvas; 0 when unknown.</summary>
@@ -152,25 +158,7 @@ public static class CamDumpReader
         var allowed = options.Preset?.Formats;
         bool mayBeD = allowed is null || allowed.Contains(CamDumpFormat.PsaDict);
         bool mayBeE = allowed is null || allowed.Contains(CamDumpFormat.BgFgDict);
-        CamDumpFormat format;
-        if (options.PresentForegroundClasses is { } present)
-        {
-            bool isD = keySet.SetEquals(present.Select(c => (long)c));
-            bool isE = keySet.SetEquals(present.Select(c => c + 1L).Append(0));
-            if (isD && mayBeD) format = CamDumpFormat.PsaDict;
-            else if (isE && mayBeE) format = CamDumpFormat.BgFgDict;
-            else
-                throw new WsssInputException(null,
-                    $"the dict's keys {{{string.Join(", ", keys)}}} match neither the present classes {{{string.Join(", ", present.Order())}}} " +
-                    "(PSA dict, 0-based) nor {0} + classes+1 (bg+fg dict)");
-        }
-        else if (mayBeD && !mayBeE) format = CamDumpFormat.PsaDict;
-        else if (mayBeE && !mayBeD) format = CamDumpFormat.BgFgDict;
-        else
-            throw new WsssInputException(null,
-                "an integer-keyed dict is a PSA dict (fg classes) or a bg+fg dict; without the image-level labels " +
-                "it cannot be told which: pass the labels or name the format");
-
+        var format = IntKeyedLayout(keys, keySet, mayBeD, mayBeE, options);
         int[] ids;
         if (format == CamDumpFormat.PsaDict)
         {
@@ -205,6 +193,48 @@ public static class CamDumpReader
         }
         RequireFinite(data!);
         return new CamDump(new ClassMaps(ids, h, w, data!), null, format);
+    }
+
+    /// <summary>
+    /// D (PSA, 0-based fg keys) or E (bg+fg, key 0 = background). A named format decides; then the keys alone where
+    /// they can: without key 0 the dict can only be D, with key 20 (not a 0-based fg class) only E. Otherwise the
+    /// image-level label decides: exactly when it comes from the labels; from the ground truth it may lack an
+    /// occluded class, so each layout need only cover it. Only when both layouts fit is it an error.
+    /// </summary>
+    private static CamDumpFormat IntKeyedLayout(long[] keys, HashSet<long> keySet, bool mayBeD, bool mayBeE, CamReadOptions options)
+    {
+        if (mayBeD && !mayBeE) return CamDumpFormat.PsaDict;
+        if (mayBeE && !mayBeD) return CamDumpFormat.BgFgDict;
+        if (!keySet.Contains(0)) return CamDumpFormat.PsaDict;
+        if (keySet.Contains(ForegroundClasses)) return CamDumpFormat.BgFgDict;
+        string keyText = $"{{{string.Join(", ", keys)}}}";
+        if (options.PresentForegroundClasses is not { } present)
+            throw new WsssInputException(null,
+                $"the integer-keyed dict {keyText} may be a PSA dict (fg classes) or a bg+fg dict; without image-level labels " +
+                "it cannot be told which: pass --cls-labels (cls_labels.npy or a VOC Annotations/ folder) or name the layout with --format");
+        var asD = present.Select(c => (long)c).ToHashSet();
+        var asE = present.Select(c => c + 1L).Append(0).ToHashSet();
+        bool isD, isE;
+        if (options.PresentClassesExact)
+        {
+            isD = keySet.SetEquals(asD);
+            isE = keySet.SetEquals(asE);
+        }
+        else
+        {
+            isD = asD.IsSubsetOf(keySet);
+            isE = asE.IsSubsetOf(keySet);
+        }
+        string presentText = $"{{{string.Join(", ", present.Order())}}}";
+        if (isD && !isE) return CamDumpFormat.PsaDict;
+        if (isE && !isD) return CamDumpFormat.BgFgDict;
+        if (isD && isE)
+            throw new WsssInputException(null,
+                $"the dict's keys {keyText} fit both a PSA dict and a bg+fg dict for the classes seen in the ground truth {presentText}: " +
+                "pass --cls-labels (cls_labels.npy or a VOC Annotations/ folder) or name the layout with --format");
+        throw new WsssInputException(null,
+            $"the dict's keys {keyText} match neither the present classes {presentText} " +
+            "(PSA dict, 0-based) nor {0} + classes+1 (bg+fg dict)");
     }
 
     private static long[] ForegroundKeys(long[] keys, string what)

@@ -36,10 +36,20 @@ public sealed class ClassLabels
     public IReadOnlySet<int> PresentFor(string imageId) =>
         _present.TryGetValue(imageId, out var p) ? p : throw new WsssInputException(null, $"image '{imageId}' has no image-level label");
 
-    /// <summary>Reads a <c>cls_labels.npy</c> (a pickled dict, IRN or PSA key style).</summary>
+    /// <summary>
+    /// Reads a <c>cls_labels.npy</c> (a pickled dict, IRN or PSA key style), or a VOC <c>Annotations/</c> folder of
+    /// <c>ID.xml</c> files.
+    /// </summary>
+    /// <param name="path">The <c>.npy</c> file or the annotations folder.</param>
+    /// <param name="countDifficult">
+    /// For a folder: whether objects marked <c>difficult</c> count. IRN and PSA count every object
+    /// (jiwoon-ahn/irn voc12/dataloader.py:33); ICD only non-difficult ones (js-fan/ICD core/utils/dataset_tools.py:41).
+    /// </param>
     /// <exception cref="WsssInputException">The file cannot be read or is not an image id -> multi-hot vector dict; the exception names the file.</exception>
-    public static ClassLabels Read(string path)
+    public static ClassLabels Read(string path, bool countDifficult = true)
     {
+        ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path)) return FromAnnotations(path, countDifficult);
         var array = NpyReader.Read(path);
         try
         {
@@ -76,6 +86,44 @@ public sealed class ClassLabels
                 if (v[c] != 0) set.Add(c);
             if (!present.TryAdd(id, set)) throw new WsssInputException(null, $"cls_labels lists '{id}' twice");
         }
+        return new ClassLabels(present);
+    }
+
+    /// <summary>
+    /// The present classes of every <c>ID.xml</c> in a VOC <c>Annotations/</c> folder: the <c>name</c> of each
+    /// <c>object</c> that is one of the 20 VOC classes (others, e.g. person parts, are ignored).
+    /// </summary>
+    /// <exception cref="WsssInputException">The folder holds no XML file, or a file is not well-formed XML.</exception>
+    public static ClassLabels FromAnnotations(string directory, bool countDifficult)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        var names = Datasets.Voc2012.ClassNames;
+        var present = new Dictionary<string, IReadOnlySet<int>>(StringComparer.Ordinal);
+        var settings = new System.Xml.XmlReaderSettings { DtdProcessing = System.Xml.DtdProcessing.Prohibit, XmlResolver = null };
+        foreach (string file in Directory.EnumerateFiles(directory, "*.xml"))
+        {
+            var set = new SortedSet<int>();
+            try
+            {
+                var document = new System.Xml.XmlDocument { XmlResolver = null };
+                using (var reader = System.Xml.XmlReader.Create(file, settings)) document.Load(reader);
+                foreach (System.Xml.XmlNode obj in document.SelectNodes("/annotation/object")!)
+                {
+                    string name = obj.SelectSingleNode("name")?.InnerText.Trim() ?? "";
+                    int index = -1;
+                    for (int c = 1; c < names.Count; c++) if (names[c] == name) index = c - 1;
+                    if (index < 0) continue;
+                    bool difficult = obj.SelectSingleNode("difficult")?.InnerText.Trim() == "1";
+                    if (countDifficult || !difficult) set.Add(index);
+                }
+            }
+            catch (System.Xml.XmlException e)
+            {
+                throw new WsssInputException(file, $"not a VOC annotation: {e.Message}");
+            }
+            present[Path.GetFileNameWithoutExtension(file)] = set;
+        }
+        if (present.Count == 0) throw new WsssInputException(directory, "the folder holds no ID.xml annotation files");
         return new ClassLabels(present);
     }
 

@@ -34,9 +34,9 @@ public static class NpyWriter
         stream.Write(values);
     }
 
-    private static void WriteHeader(Stream stream, string descr, int[] shape, int valueCount)
+    /// <summary>The number of values a shape holds; ArgumentException for a negative dimension.</summary>
+    internal static long ValueCount(int[] shape)
     {
-        ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(shape);
         long count = 1;
         foreach (int d in shape)
@@ -44,6 +44,13 @@ public static class NpyWriter
             if (d < 0) throw new ArgumentException("dimensions must not be negative", nameof(shape));
             count *= d;
         }
+        return count;
+    }
+
+    internal static void WriteHeader(Stream stream, string descr, int[] shape, long valueCount)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        long count = ValueCount(shape);
         if (count != valueCount) throw new ArgumentException($"shape holds {count} values, not {valueCount}", nameof(shape));
         string dims = shape.Length == 1
             ? $"({shape[0].ToString(CultureInfo.InvariantCulture)},)"

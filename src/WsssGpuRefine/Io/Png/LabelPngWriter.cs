@@ -4,9 +4,23 @@ using WsssGpuRefine.Core;
 
 namespace WsssGpuRefine.Io.Png;
 
+/// <summary>How a label PNG stores its values; both keep the label value as the pixel value (255 = ignore).</summary>
+public enum LabelPngFlavour
+{
+    /// <summary>8-bit palette ("P") with the VOC colour map, as VOC's SegmentationClass; PIL reads the indices.</summary>
+    Palette,
+    /// <summary>
+    /// 8-bit grayscale ("L"), as IRN writes its labels (jiwoon-ahn/irn step/cam_to_ir_label.py:42): imageio.imread
+    /// returns a 2-D uint8 array, where a palette PNG would come back as (H, W, 4) RGBA
+    /// (jiwoon-ahn/irn step/eval_sem_seg.py:14).
+    /// </summary>
+    Gray,
+}
+
 /// <summary>
 /// Writes label maps as 8-bit palette PNGs with the 256-entry VOC colour map (255 = ignore, drawn
-/// (224, 224, 192)); PIL opens them as mode "P" with the same indices. The caller owns the stream.
+/// (224, 224, 192)), which PIL opens as mode "P" with the same indices, or as 8-bit grayscale PNGs (mode "L").
+/// The caller owns the stream.
 /// </summary>
 public static class LabelPngWriter
 {
@@ -15,7 +29,16 @@ public static class LabelPngWriter
     /// <param name="labels">The map to write; at least one pixel.</param>
     /// <param name="level">zlib effort for the IDAT data; Fastest keeps writing off the critical path of a refine run.</param>
     /// <exception cref="ArgumentException">The map is empty.</exception>
-    public static void Write(Stream stream, LabelMap labels, CompressionLevel level = CompressionLevel.Fastest)
+    public static void Write(Stream stream, LabelMap labels, CompressionLevel level = CompressionLevel.Fastest) =>
+        Write(stream, labels, LabelPngFlavour.Palette, level);
+
+    /// <summary>Writes <paramref name="labels"/> as an 8-bit PNG of the given flavour whose pixel values are the label values.</summary>
+    /// <param name="stream">Destination; left open.</param>
+    /// <param name="labels">The map to write; at least one pixel.</param>
+    /// <param name="flavour">Palette (VOC colours) or grayscale.</param>
+    /// <param name="level">zlib effort for the IDAT data.</param>
+    /// <exception cref="ArgumentException">The map is empty.</exception>
+    public static void Write(Stream stream, LabelMap labels, LabelPngFlavour flavour, CompressionLevel level = CompressionLevel.Fastest)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(labels);
@@ -26,10 +49,10 @@ public static class LabelPngWriter
         BinaryPrimitives.WriteUInt32BigEndian(header, (uint)labels.Width);
         BinaryPrimitives.WriteUInt32BigEndian(header[4..], (uint)labels.Height);
         header[8] = 8;   // bit depth
-        header[9] = 3;   // palette
+        header[9] = flavour == LabelPngFlavour.Gray ? (byte)0 : (byte)3;   // grayscale or palette
         header[10] = header[11] = header[12] = 0;
         WriteChunk(stream, "IHDR"u8, header);
-        WriteChunk(stream, "PLTE"u8, Datasets.Voc2012.Palette);
+        if (flavour != LabelPngFlavour.Gray) WriteChunk(stream, "PLTE"u8, Datasets.Voc2012.Palette);
 
         using var idat = new MemoryStream();
         using (var z = new ZLibStream(idat, level, leaveOpen: true))
@@ -58,10 +81,10 @@ public static class LabelPngWriter
     }
 
     /// <summary>Writes to a file (not atomically; the CLI renames a temporary file itself).</summary>
-    public static void Write(string path, LabelMap labels)
+    public static void Write(string path, LabelMap labels, LabelPngFlavour flavour = LabelPngFlavour.Palette)
     {
         using var f = File.Create(path);
-        Write(f, labels);
+        Write(f, labels, flavour);
     }
 
     private static void WriteChunk(Stream stream, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
