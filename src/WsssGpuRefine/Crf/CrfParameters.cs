@@ -141,6 +141,13 @@ public sealed record CrfParameters
                 $"unknown CRF preset '{name}' (known: {string.Join(", ", PresetNames)})", nameof(name));
     }
 
+    /// <summary>Looks a preset or method alias up (case-insensitive, surrounding spaces ignored); false when the name is unknown.</summary>
+    public static bool TryGetPreset(string name, out CrfParameters? parameters)
+    {
+        string key = Aliases.TryGetValue(name.Trim(), out var target) ? target : name.Trim();
+        return Presets.TryGetValue(key, out parameters);
+    }
+
     // ------------------------------------------------------------------ text form
 
     /// <summary>Parses the <c>--crf-params</c> syntax described on the type; throws ArgumentException.</summary>

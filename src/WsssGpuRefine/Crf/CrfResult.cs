@@ -52,4 +52,13 @@ public sealed class CrfResult
         for (int i = 0; i < result.Length; i++) result[i] = lut[Labels[i]];
         return new LabelMap(Height, Width, result);
     }
+
+    /// <summary>The marginals as class maps with the given VOC id per channel.</summary>
+    public ClassMaps ToClassMaps(int[] labelIds)
+    {
+        ArgumentNullException.ThrowIfNull(labelIds);
+        if (labelIds.Length != LabelCount)
+            throw new ArgumentException($"{labelIds.Length} label ids for {LabelCount} labels", nameof(labelIds));
+        return new ClassMaps((int[])labelIds.Clone(), Height, Width, Marginals);
+    }
 }

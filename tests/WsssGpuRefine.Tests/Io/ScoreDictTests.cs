@@ -1,5 +1,6 @@
 using WsssGpuRefine.Confusion;
 using WsssGpuRefine.Core;
+using WsssGpuRefine.Io.Arrays;
 using WsssGpuRefine.Io.CamDumps;
 using WsssGpuRefine.Io.Npy;
 using WsssGpuRefine.Metrics;
