@@ -1,9 +1,10 @@
 // PSA's power background (jiwoon-ahn/psa infer_cls.py) for several images per dispatch: bg = (1 - m)^alpha with m the
 // max over the foreground maps, label = argmax over [bg; M], ties to the lowest index (background).
-// Integer alpha (exponent != NOT_INTEGER): float32 square-and-multiply, the exact operation order of
-// the CPU path, with 'precise' so no multiply is fused or reordered; both sides then agree bit for bit.
-// Other alphas use pow, whose GPU precision is loose: pixels where bg and m are too close to call,
-// or where the base is negative, are written as 255 and the host recomputes them with MathF.Pow.
+// The CPU rule is powf for every alpha (Labels/BackgroundRule.Power, as numpy's np.power on float32).
+// The host passes an integer exponent only for alpha 0 and 1, where square-and-multiply ('precise', no
+// fused or reordered multiply) equals powf exactly. Every other alpha uses pow, whose GPU precision is
+// loose: pixels where bg and m are too close to call, or where the base is negative, are written as 255
+// and the host recomputes them with the CPU rule (ScoreLabels.LabelPixel).
 #include "max_argmax.hlsli"
 
 #define NOT_INTEGER 0xFFFFFFFFu
