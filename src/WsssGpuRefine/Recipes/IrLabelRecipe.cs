@@ -3,6 +3,7 @@ using WsssGpuRefine.Backends;
 using WsssGpuRefine.Core;
 using WsssGpuRefine.Crf;
 using WsssGpuRefine.Labels;
+using WsssGpuRefine.Methods;
 
 namespace WsssGpuRefine.Recipes;
 
@@ -27,19 +28,20 @@ public sealed record IrLabelOptions
         float.IsFinite(v) && v >= 0 ? v : throw new ArgumentException($"{name} must be a non-negative number", name);
 
     /// <summary>
-    /// The method's defaults: irn, conta, rpnet, cda, wsgcn 0.30/0.05; advcam 0.35/0.15; bes 0.30/0.07;
-    /// puzzlecam 0.30/0.05 (its code; the README says 0.40/0.10: pass those explicitly).
+    /// The method's ir_label thresholds from its <c>--method</c> preset (<see cref="MethodPresets"/>, the one table of
+    /// method defaults): irn, conta, rpnet, cda, wsgcn 0.30/0.05; advcam 0.35/0.15; bes 0.30/0.07; puzzlecam 0.30/0.05
+    /// (its code), puzzlecam-readme 0.40/0.10 (its README).
     /// </summary>
     public static IrLabelOptions ForMethod(string method)
     {
         ArgumentNullException.ThrowIfNull(method);
-        return method.Trim().ToLowerInvariant() switch
+        var preset = MethodPresets.All.FirstOrDefault(p => p.IrLabel is not null && string.Equals(p.Name, method.Trim(), StringComparison.OrdinalIgnoreCase));
+        if (preset?.IrLabel is not { } thresholds)
         {
-            "irn" or "conta" or "rpnet" or "cda" or "wsgcn" or "puzzlecam" => new IrLabelOptions(),
-            "advcam" => new IrLabelOptions { FgThreshold = 0.35f, BgThreshold = 0.15f },
-            "bes" => new IrLabelOptions { FgThreshold = 0.30f, BgThreshold = 0.07f },
-            _ => throw new ArgumentException($"no ir_label defaults for method '{method}' (known: irn, conta, rpnet, cda, wsgcn, puzzlecam, advcam, bes)", nameof(method)),
-        };
+            string known = string.Join(", ", MethodPresets.All.Where(p => p.IrLabel is not null).Select(p => p.Name));
+            throw new ArgumentException($"no ir_label defaults for method '{method}' (known: {known})", nameof(method));
+        }
+        return new IrLabelOptions { FgThreshold = thresholds.Value.Fg, BgThreshold = thresholds.Value.Bg };
     }
 
     /// <summary>Parses "FG,BG" thresholds, e.g. "0.30,0.05" (the CLI's <c>--ir-label</c> value).</summary>
