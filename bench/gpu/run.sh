@@ -1,7 +1,8 @@
 #!/bin/bash
 # One real-GPU run: Vulkan parity tests on the GPU, then `wsss bench` on the GPU and on the CPU, JSON + markdown
 # under one folder. For a Linux x86-64 machine with an NVIDIA driver installed but possibly no Vulkan loader, no
-# .NET and no network. Under 8 minutes end to end; every step fails loudly: the script stops at the first broken
+# .NET and no network. Under 8 minutes end to end (each step has a time limit: with the carried builds they add up
+# to under 7 minutes, and the run fails if it took 480 s or more); every step fails loudly: the script stops at the first broken
 # one with "run.sh: FAILED: step" (and a non-zero exit).
 #
 #   bench/gpu/run.sh --prepare             on a machine with the .NET 10 SDK and apt (Debian/Ubuntu, x86-64)
@@ -185,7 +186,7 @@ fi
 wsss=(dotnet "$cli_bin/wsss.dll")
 
 step "wsss devices"
-timeout 60 "${wsss[@]}" devices > "$out/devices.txt" 2>&1 || { cat "$out/devices.txt"; fail "wsss devices"; }
+timeout 30 "${wsss[@]}" devices > "$out/devices.txt" 2>&1 || { cat "$out/devices.txt"; fail "wsss devices"; }
 cat "$out/devices.txt"
 grep -qi "^--backend vulkan picks: .*$WSSS_VULKAN_DEVICE" "$out/devices.txt" \
   || fail "wsss devices does not pick a '$WSSS_VULKAN_DEVICE' Vulkan device (see $out/devices.txt)"
@@ -206,19 +207,19 @@ else
   tests=(dotnet test WsssGpuRefine.sln -c Release --no-build --filter "$filter"
          --logger "trx;LogFileName=vulkan-tests.trx" --results-directory "$out")
 fi
-CI=true timeout 180 "${tests[@]}" > "$out/vulkan-tests.log" 2>&1 \
+CI=true timeout 150 "${tests[@]}" > "$out/vulkan-tests.log" 2>&1 \
   || { tail -30 "$out/vulkan-tests.log"; fail "Vulkan tests (see $out/vulkan-tests.log)"; }
 grep -E "Passed!|Failed!" "$out/vulkan-tests.log" | tee -a "$out/run.log" || fail "no test summary in $out/vulkan-tests.log"
 if grep -qE "Skipped: +[1-9]" "$out/vulkan-tests.log"; then fail "Vulkan tests were skipped under CI=true"; fi
 grep -qE "Passed: +[1-9]" "$out/vulkan-tests.log" || fail "no Vulkan test ran (filter $filter)"
 
 step "wsss bench --backend vulkan"
-timeout 120 "${wsss[@]}" bench --backend vulkan --device "$WSSS_VULKAN_DEVICE" "${gpu_size[@]}" --json "$out/wsss-bench-gpu.json" \
+timeout 100 "${wsss[@]}" bench --backend vulkan --device "$WSSS_VULKAN_DEVICE" "${gpu_size[@]}" --json "$out/wsss-bench-gpu.json" \
   > "$out/wsss-bench-gpu.txt" 2>&1 || { cat "$out/wsss-bench-gpu.txt"; fail "wsss bench --backend vulkan"; }
 cat "$out/wsss-bench-gpu.txt"
 
 step "wsss bench --backend cpu"
-timeout 120 "${wsss[@]}" bench --backend cpu "${cpu_size[@]}" --json "$out/wsss-bench-cpu.json" \
+timeout 100 "${wsss[@]}" bench --backend cpu "${cpu_size[@]}" --json "$out/wsss-bench-cpu.json" \
   > "$out/wsss-bench-cpu.txt" 2>&1 || { cat "$out/wsss-bench-cpu.txt"; fail "wsss bench --backend cpu"; }
 cat "$out/wsss-bench-cpu.txt"
 
