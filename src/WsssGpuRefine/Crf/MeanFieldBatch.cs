@@ -7,4 +7,4 @@ namespace WsssGpuRefine.Crf;
 /// MeanFieldBatch.Cpu.cs (one after another), GPU side in MeanFieldBatch.Vulkan.cs (one submission).
 /// </summary>
 internal sealed partial record MeanFieldBatch(CrfImage Image, IReadOnlyList<CrfUnary> Unaries,
-    IReadOnlyList<(CrfKernel Kernel, float Compat)> Kernels) : IBackendOperation<CrfResult[]>;
+    IReadOnlyList<(PreparedKernel Kernel, float Compat)> Kernels) : IBackendOperation<CrfResult[]>;
