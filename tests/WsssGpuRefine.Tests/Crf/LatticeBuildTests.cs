@@ -137,4 +137,73 @@ public sealed class LatticeBuildTests(VulkanFixture fixture, ITestOutputHelper o
         for (int c = 0; c < cpu.SliceWeights.Length; c++)
             Assert.Equal(cpu.SliceWeights[c], gpu.Slice[c], 2e-6f * Math.Abs(cpu.SliceWeights[c]) + 1e-12f);
     }
+
+    public static IEnumerable<object[]> CrfCases => AllBackendsAttribute.Cross([
+        ["psa", "bands"], ["irn", "bands"], ["wsgcn-partial", "bands"], ["gauss=1,3;bilateral=off;iters=4", "bands"],
+        ["psa", "sample"], ["irn", "sample"]]);
+
+    [Theory, MemberData(nameof(CrfCases))]
+    public void CrfLabelsOnTheBackendsLatticeEqualTheCpuPath(string backendName, string preset, string scene)
+    {
+        var backend = fixture.Get(backendName);
+        var p = preset.Contains('=') ? CrfParameters.Parse(preset) : CrfParameters.Preset(preset);
+        var scenes = scene == "sample"
+            ? [(SampleImage(375, 500, seed: 2), SampleScores(375, 500, 6, seed: 2))]
+            : new[] { (37, 53, 3), (90, 120, 21), (64, 80, 6) }.Select(t => CrfScenes.Bands(t.Item1, t.Item2, t.Item3, t.Item1 + t.Item3, colourNoise: 10)).ToArray();
+        foreach (var (image, scores) in scenes)
+        {
+            var unary = CrfUnary.FromMaps(scores, p);
+            var expected = DenseCrf.Prepare(fixture.Cpu, image, p).Infer(unary);
+            using var prepared = DenseCrf.Prepare(backend, image, p);
+            var actual = prepared.Infer(unary);
+            bool onDevice = (prepared.GaussianKernel?.Device ?? prepared.BilateralKernel?.Device) is not null;
+            if (onDevice)
+            {
+                // The Vulkan CRF ran on the device lattices alone: no CPU lattice was made for it.
+                Assert.False(prepared.GaussianKernel?.HasCpu ?? false, "a CPU Gaussian lattice was built");
+                Assert.False(prepared.BilateralKernel?.HasCpu ?? false, "a CPU bilateral lattice was built");
+            }
+            int agree = expected.Labels.Zip(actual.Labels).Count(t => t.First == t.Second);
+            double maxDiff = expected.Marginals.Zip(actual.Marginals).Max(t => Math.Abs(t.First - t.Second));
+            output.WriteLine($"{preset} {image.Width}x{image.Height}x{scores.Channels} on {backendName} (device lattice: {onDevice}): labels {agree}/{expected.Labels.Length}, max |dQ| {maxDiff:E2}");
+            Assert.Equal(expected.Labels, actual.Labels);
+            Assert.True(maxDiff < 1e-4, $"marginals differ by {maxDiff}");
+        }
+    }
+
+    [VulkanFact]
+    public void ACrfTheDeviceCannotHoldFallsBackToTheCpuLatticeBuiltThen()
+    {
+        // 4x4 pixels: the lattice build fits the 4 KiB tiny-chunk buffers, 70 labels (16·70·4 bytes) do not.
+        var (image, scores) = CrfScenes.Bands(4, 4, 70, 3, colourNoise: 10);
+        var p = CrfParameters.Preset("psa");
+        var unary = CrfUnary.FromMaps(scores, p);
+        using var prepared = DenseCrf.Prepare(fixture.TinyChunks, image, p);
+        Assert.NotNull(prepared.BilateralKernel!.Device);
+        Assert.False(prepared.BilateralKernel.HasCpu);
+        var actual = prepared.Infer(unary);
+        Assert.True(prepared.BilateralKernel.HasCpu, "the CPU path needs the CPU lattice");
+        var expected = DenseCrf.Prepare(fixture.Cpu, image, p).Infer(unary);
+        Assert.Equal(expected.Labels, actual.Labels);
+        Assert.Equal(expected.Marginals, actual.Marginals);
+        prepared.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => prepared.Infer(unary));
+    }
+
+    private static ClassMaps SampleScores(int h, int w, int labels, int seed)
+    {
+        var rng = new Random(seed);
+        var data = new float[labels * h * w];
+        for (int l = 0; l < labels; l++)
+        {
+            double cy = rng.Next(h), cx = rng.Next(w), r = 60 + rng.Next(120);
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                {
+                    double d = Math.Sqrt((y - cy) * (y - cy) + (x - cx) * (x - cx));
+                    data[(l * h + y) * w + x] = (float)Math.Clamp(1 - d / r + 0.3 * rng.NextDouble(), 0, 1);
+                }
+        }
+        return new ClassMaps(Enumerable.Range(0, labels).ToArray(), h, w, data);
+    }
 }
