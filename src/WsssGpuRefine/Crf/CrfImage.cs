@@ -52,7 +52,8 @@ public sealed class CrfImage : IDisposable
 
     /// <summary>
     /// Several CRFs of this image at once (ir_label's two, la and ha): on the GPU they share the device
-    /// lattice and go in one submission; on the CPU they run one after another.
+    /// lattice and go in one submission; on the CPU CRFs of up to 4 labels run two at a time in one joint
+    /// pass (one lattice walk for both), with results bit-identical to running them singly.
     /// </summary>
     public CrfResult[] InferAll(IReadOnlyList<CrfUnary> unaries)
     {
@@ -95,11 +96,11 @@ internal sealed class CrfKernel
         var ones = new float[n];
         Array.Fill(ones, 1f);
         var filtered = lattice.FilterScalar(ones, parallel);
-        Norm = new float[n];
+        Norm = GC.AllocateUninitializedArray<float>(n);
         // pydensecrf NORMALIZE_SYMMETRIC: 1/sqrt(K·1 + 1e-20), applied before and after filtering.
         for (int i = 0; i < n; i++) Norm[i] = (float)(1.0 / Math.Sqrt(filtered[i] + 1e-20));
-        SplatWeights = new float[n * d1];
-        SliceWeights = new float[n * d1];
+        SplatWeights = GC.AllocateUninitializedArray<float>(n * d1);
+        SliceWeights = GC.AllocateUninitializedArray<float>(n * d1);
         float alpha = lattice.SliceAlpha;
         var bary = lattice.Barycentric;
         for (int i = 0, c = 0; i < n; i++)
@@ -131,7 +132,7 @@ internal sealed class CrfKernel
 
     public static float[] GaussianFeatures(int height, int width, float sxy)
     {
-        var f = new float[height * width * 2];
+        var f = GC.AllocateUninitializedArray<float>(height * width * 2);
         for (int y = 0; y < height; y++)
             for (int x = 0; x < width; x++)
             {
@@ -145,7 +146,7 @@ internal sealed class CrfKernel
     public static float[] BilateralFeatures(RgbImage image, float sxy, float srgb)
     {
         int h = image.Height, w = image.Width;
-        var f = new float[h * w * 5];
+        var f = GC.AllocateUninitializedArray<float>(h * w * 5);
         var px = image.Pixels;
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++)

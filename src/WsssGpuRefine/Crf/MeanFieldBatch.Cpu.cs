@@ -7,16 +7,11 @@ internal sealed partial record MeanFieldBatch
     public CrfResult[] OnCpu(CpuBackend cpu) => RunCpu(cpu);
 
     /// <summary>
-    /// The inferences one after another, each spread over <paramref name="host"/>'s threads (the CPU
-    /// lattices are built here first if the image's lattices live on the device).
+    /// The inferences, packed side by side where their label rows fit one vector (<see cref="MeanFieldCpu.RunAll"/>),
+    /// each spread over <paramref name="host"/>'s threads (the CPU lattices are built here first if the image's
+    /// lattices live on the device).
     /// </summary>
-    private CrfResult[] RunCpu(ComputeBackend host)
-    {
-        var parameters = Image.Parameters;
-        var kernels = Kernels.Select(k => (k.Kernel.Cpu, k.Compat)).ToArray();
-        var results = new CrfResult[Unaries.Count];
-        for (int i = 0; i < results.Length; i++)
-            results[i] = MeanFieldCpu.Run(Unaries[i], kernels, parameters.Iterations, parameters.UnsureBelow, host.ParallelOptions);
-        return results;
-    }
+    private CrfResult[] RunCpu(ComputeBackend host) =>
+        MeanFieldCpu.RunAll(Unaries, Kernels.Select(k => (k.Kernel.Cpu, k.Compat)).ToArray(), Image.Parameters.Iterations,
+            Image.Parameters.UnsureBelow, host.ParallelOptions);
 }

@@ -13,16 +13,62 @@ namespace WsssGpuRefine.Crf;
 /// every pairwise term from −U, so the logits are −U + Σ_k w_k·K̃_k Q: a positive compat rewards
 /// labels that the (similar, nearby) neighbours hold. The slice, the message accumulation and the
 /// softmax are fused into one pass over the pixels.
+/// <para>
+/// Several CRFs of one image (ir_label's two, la and ha) run as one: their padded label rows sit side
+/// by side in one wider row ("segments"), so every lattice index and weight is loaded once for all of
+/// them and splat, blur and slice move 8-float rows. Each segment keeps its own softmax, and every
+/// float operation on a lane is the one the CRF would get alone: results are bit-identical to running
+/// the CRFs one after another.
+/// </para>
 /// </remarks>
 internal static class MeanFieldCpu
 {
-    public static unsafe CrfResult Run(CrfUnary unary, IReadOnlyList<(CrfKernel Kernel, float Compat)> kernels,
+    /// <summary>The widest joint row: two 4-label CRFs, one 256-bit vector per pixel and vertex.</summary>
+    private const int JointStride = 8;
+
+    /// <summary>
+    /// Runs every unary (all of one image and kernel set), packing consecutive CRFs into one joint
+    /// signal while their padded rows fit <see cref="JointStride"/> floats.
+    /// </summary>
+    public static CrfResult[] RunAll(IReadOnlyList<CrfUnary> unaries, IReadOnlyList<(CrfKernel Kernel, float Compat)> kernels,
         int iterations, float? unsureBelow, ParallelOptions parallel)
     {
-        int n = unary.LabelCount, px = unary.PixelCount;
-        int stride = (n + 3) & ~3;
+        var results = new CrfResult[unaries.Count];
+        int next = 0;
+        while (next < unaries.Count)
+        {
+            int first = next, width = Stride(unaries[next].LabelCount);
+            next++;
+            while (next < unaries.Count && Vector256.IsHardwareAccelerated
+                   && width + Stride(unaries[next].LabelCount) <= JointStride)
+                width += Stride(unaries[next++].LabelCount);
+            var group = new CrfUnary[next - first];
+            for (int g = 0; g < group.Length; g++) group[g] = unaries[first + g];
+            var groupResults = Run(group, kernels, iterations, unsureBelow, parallel);
+            groupResults.CopyTo(results, first);
+        }
+        return results;
+    }
+
+    private static int Stride(int labels) => (labels + 3) & ~3;
+
+    /// <summary>One joint mean field over <paramref name="unaries"/> (same image), one result per unary.</summary>
+    public static unsafe CrfResult[] Run(IReadOnlyList<CrfUnary> unaries, IReadOnlyList<(CrfKernel Kernel, float Compat)> kernels,
+        int iterations, float? unsureBelow, ParallelOptions parallel)
+    {
+        var first = unaries[0];
+        int px = first.PixelCount, segmentCount = unaries.Count;
+        // Segment s holds unary s's labels at [SegmentStart[s], SegmentStart[s] + n_s), padded to a multiple of 4.
+        var segmentStart = new int[segmentCount + 1];
+        var segmentLabels = new int[segmentCount];
+        for (int s = 0; s < segmentCount; s++)
+        {
+            segmentLabels[s] = unaries[s].LabelCount;
+            segmentStart[s + 1] = segmentStart[s] + Stride(unaries[s].LabelCount);
+        }
+        int stride = segmentStart[segmentCount];
         if ((long)px * stride > Array.MaxLength)
-            throw new Core.WsssInputException(null, $"a {unary.Width}x{unary.Height} image with {n} labels is too large for one CRF");
+            throw new Core.WsssInputException(null, $"a {first.Width}x{first.Height} image with {first.LabelCount} labels is too large for one CRF");
         // Working buffers come from the shared pool: tens of MB per CRF that would otherwise be
         // fresh, page-faulting large-object allocations for every image.
         var pool = ArrayPool<float>.Shared;
@@ -39,14 +85,18 @@ internal static class MeanFieldCpu
             // Padding lanes hold −∞ so that they never win the max and exp() makes them exactly 0:
             // no masking is needed anywhere, and a zero pad carries nothing through the lattice.
             var negU = Rent(px * stride, clear: false);
-            var energies = unary.Energies;
             PermutohedralLattice.RunChunks(px, parallel, (lo, hi) =>
             {
-                for (int i = lo; i < hi; i++)
+                for (int s = 0; s < segmentCount; s++)
                 {
-                    int o = i * stride;
-                    for (int l = 0; l < n; l++) negU[o + l] = -energies[l * px + i];
-                    for (int l = n; l < stride; l++) negU[o + l] = float.NegativeInfinity;
+                    var energies = unaries[s].Energies;
+                    int n = segmentLabels[s], from = segmentStart[s], to = segmentStart[s + 1];
+                    for (int i = lo; i < hi; i++)
+                    {
+                        int o = i * stride + from;
+                        for (int l = 0; l < n; l++) negU[o + l] = -energies[l * px + i];
+                        for (int l = from + n; l < to; l++) negU[i * stride + l] = float.NegativeInfinity;
+                    }
                 }
             });
 
@@ -70,8 +120,16 @@ internal static class MeanFieldCpu
 
             // One pixel pass per iteration: slice the blurred messages, add them to −U, softmax, and
             // splat the new Q straight into the next iteration's partial vertex buffers, so Q streams
-            // through once. Pass 0 is the initial Q⁰ = softmax(−U).
-            var q = Rent(px * stride, clear: false);
+            // through once and is never stored. Pass 0 is the initial Q⁰ = softmax(−U); the last pass
+            // writes Q out as marginals and labels instead of splatting it.
+            var marginals = new float[segmentCount][];
+            var labels = new byte[segmentCount][];
+            for (int s = 0; s < segmentCount; s++)
+            {
+                marginals[s] = new float[segmentLabels[s] * px];
+                labels[s] = new byte[px];
+            }
+            var output = new PassOutput(marginals, labels, segmentStart, segmentLabels, px, unsureBelow ?? float.NegativeInfinity);
             for (int pass = 0; pass <= iterations; pass++)
             {
                 bool slice = pass > 0, splat = pass < iterations;
@@ -94,61 +152,58 @@ internal static class MeanFieldCpu
                     var p0 = k0 is null ? Dummy : partials[0][c];
                     var p1 = k1 is null ? Dummy : partials[1][c];
                     float compat0 = kernelCount > 0 ? kernels[0].Compat : 0, compat1 = kernelCount > 1 ? kernels[1].Compat : 0;
-                    fixed (float* qp = q, up = negU, bp0 = b0, bp1 = b1, pp0 = p0, pp1 = p1)
+                    fixed (float* up = negU, bp0 = b0, bp1 = b1, pp0 = p0, pp1 = p1)
                     fixed (float* sl0 = k0?.SliceWeights ?? Dummy, sl1 = k1?.SliceWeights ?? Dummy)
                     fixed (float* sp0 = k0?.SplatWeights ?? Dummy, sp1 = k1?.SplatWeights ?? Dummy)
                     fixed (int* of0 = k0?.Lattice.Offsets ?? DummyOffsets, of1 = k1?.Lattice.Offsets ?? DummyOffsets)
                     {
+                        var side0 = new Side(k0 is null ? 0 : k0.Lattice.Dimension + 1, of0, bp0, sl0, sp0, pp0, compat0);
+                        var side1 = new Side(k1 is null ? 0 : k1.Lattice.Dimension + 1, of1, bp1, sl1, sp1, pp1, compat1);
                         if (stride == 4)
                         {
                             // Up to 4 labels (ir_label, la/ha and most CRFs of bg + present classes): each
                             // pixel's row is one vector, kept in a register from the slice to the splat.
-                            var side0 = new Side(k0 is null ? 0 : k0.Lattice.Dimension + 1, of0, bp0, sl0, sp0, pp0, compat0);
-                            var side1 = new Side(k1 is null ? 0 : k1.Lattice.Dimension + 1, of1, bp1, sl1, sp1, pp1, compat1);
-                            PixelPass4(qp, up, start, end, slice, splat, side0, side1);
+                            PixelPass4(up, start, end, slice, splat ? null : output, side0, side1);
                             return;
                         }
-                        for (int i = start; i < end; i++)
+                        if (stride == 8 && Vector256.IsHardwareAccelerated)
                         {
-                            float* row = qp + (long)i * stride;
-                            CopyRow(row, up + (long)i * stride, stride);
-                            if (slice)
+                            // Two 4-label CRFs side by side, or one CRF of 5..8 labels: one 256-bit vector.
+                            PixelPass8(up, start, end, slice, splat ? null : output, segmentCount == 2, side0, side1);
+                            return;
+                        }
+                        var rowArray = new float[stride];
+                        fixed (float* row = rowArray)
+                        {
+                            for (int i = start; i < end; i++)
                             {
-                                if (k0 is not null) Gather(row, bp0, k0.Lattice, sl0, compat0, i, stride);
-                                if (k1 is not null) Gather(row, bp1, k1.Lattice, sl1, compat1, i, stride);
-                            }
-                            SoftmaxRow(row, n, stride);
-                            if (splat)
-                            {
-                                k0?.Lattice.ScatterPixel(pp0, row, sp0, i, stride);
-                                k1?.Lattice.ScatterPixel(pp1, row, sp1, i, stride);
+                                CopyRow(row, up + (long)i * stride, stride);
+                                if (slice)
+                                {
+                                    if (k0 is not null) Gather(row, bp0, k0.Lattice, sl0, compat0, i, stride);
+                                    if (k1 is not null) Gather(row, bp1, k1.Lattice, sl1, compat1, i, stride);
+                                }
+                                for (int s = 0; s < segmentCount; s++)
+                                    SoftmaxRow(row + segmentStart[s], segmentLabels[s], segmentStart[s + 1] - segmentStart[s]);
+                                if (splat)
+                                {
+                                    k0?.Lattice.ScatterPixel(pp0, row, sp0, i, stride);
+                                    k1?.Lattice.ScatterPixel(pp1, row, sp1, i, stride);
+                                }
+                                else
+                                {
+                                    output.Write(row, i);
+                                }
                             }
                         }
                     }
                 });
             }
 
-            var marginals = new float[n * px];
-            var labels = new byte[px];
-            float unsure = unsureBelow ?? float.NegativeInfinity;
-            PermutohedralLattice.RunChunks(px, parallel, (lo, hi) =>
-            {
-                for (int i = lo; i < hi; i++)
-                {
-                    int o = i * stride;
-                    int best = 0;
-                    float bestValue = q[o];
-                    marginals[i] = q[o];
-                    for (int l = 1; l < n; l++)
-                    {
-                        float v = q[o + l];
-                        marginals[l * px + i] = v;
-                        if (v > bestValue) { bestValue = v; best = l; }
-                    }
-                    labels[i] = bestValue < unsure ? (byte)255 : (byte)best;
-                }
-            });
-            return new CrfResult(n, unary.Height, unary.Width, marginals, labels);
+            var results = new CrfResult[segmentCount];
+            for (int s = 0; s < segmentCount; s++)
+                results[s] = new CrfResult(segmentLabels[s], first.Height, first.Width, marginals[s], labels[s]);
+            return results;
         }
         finally
         {
@@ -156,8 +211,34 @@ internal static class MeanFieldCpu
         }
     }
 
-    private static readonly float[] Dummy = new float[4];
+    private static readonly float[] Dummy = new float[JointStride];
     private static readonly int[] DummyOffsets = new int[1];
+
+    /// <summary>Where the last pass puts each segment's Q: label-major marginals and the argmax labels.</summary>
+    private sealed class PassOutput(float[][] marginals, byte[][] labels, int[] segmentStart, int[] segmentLabels, int pixels, float unsure)
+    {
+        /// <summary>Writes pixel i's joint Q row.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public unsafe void Write(float* row, int i)
+        {
+            for (int s = 0; s < segmentLabels.Length; s++)
+            {
+                float* q = row + segmentStart[s];
+                var m = marginals[s];
+                int n = segmentLabels[s];
+                int best = 0;
+                float bestValue = q[0];
+                m[i] = q[0];
+                for (int l = 1; l < n; l++)
+                {
+                    float v = q[l];
+                    m[l * pixels + i] = v;
+                    if (v > bestValue) { bestValue = v; best = l; }
+                }
+                labels[s][i] = bestValue < unsure ? (byte)255 : (byte)best;
+            }
+        }
+    }
 
     /// <summary>One kernel's arrays for a pixel pass (pointers into pinned buffers); D1 = 0 leaves the kernel out.</summary>
     private readonly unsafe struct Side(int d1, int* offsets, float* blurred, float* sliceWeights, float* splatWeights, float* partial, float compat)
@@ -175,10 +256,13 @@ internal static class MeanFieldCpu
     /// The pixel pass for stride 4 with the same operations in the same order as the general path
     /// (row = −U; row += (compat·w)·blurred corner by corner, kernel 0 then 1; the Vector128 softmax;
     /// partial += w·Q): bit-identical results, without the per-row loops and array bounds checks.
+    /// A null <paramref name="output"/> splats; otherwise Q is written out.
     /// </summary>
-    private static unsafe void PixelPass4(float* q, float* negU, int start, int end, bool slice, bool splat, Side k0, Side k1)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void PixelPass4(float* negU, int start, int end, bool slice, PassOutput? output, Side k0, Side k1)
     {
         int d10 = k0.D1, d11 = k1.D1;
+        float* last = stackalloc float[4];
         for (int i = start; i < end; i++)
         {
             var row = Vector128.Load(negU + (long)i * 4);
@@ -190,24 +274,81 @@ internal static class MeanFieldCpu
                 for (int r = 0; r < d11; r++)
                     row += Vector128.Create(k1.Compat * k1.SliceWeights[c1 + r]) * Vector128.Load(k1.Blurred + (long)k1.Offsets[c1 + r] * 4);
             }
-            var m4 = Vector128.Create(HorizontalMax(row));
-            var e = FastExp.Exp(row - m4);
-            var qRow = e / Vector128.Create(Vector128.Sum(e));
-            Vector128.Store(qRow, q + (long)i * 4);
-            if (splat)
+            var qRow = Softmax4(row);
+            if (output is not null)
             {
-                for (int r = 0; r < d10; r++)
-                {
-                    float* dst = k0.Partial + (long)k0.Offsets[c0 + r] * 4;
-                    Vector128.Store(Vector128.Load(dst) + Vector128.Create(k0.SplatWeights[c0 + r]) * qRow, dst);
-                }
-                for (int r = 0; r < d11; r++)
-                {
-                    float* dst = k1.Partial + (long)k1.Offsets[c1 + r] * 4;
-                    Vector128.Store(Vector128.Load(dst) + Vector128.Create(k1.SplatWeights[c1 + r]) * qRow, dst);
-                }
+                Vector128.Store(qRow, last);
+                output.Write(last, i);
+                continue;
+            }
+            for (int r = 0; r < d10; r++)
+            {
+                float* dst = k0.Partial + (long)k0.Offsets[c0 + r] * 4;
+                Vector128.Store(Vector128.Load(dst) + Vector128.Create(k0.SplatWeights[c0 + r]) * qRow, dst);
+            }
+            for (int r = 0; r < d11; r++)
+            {
+                float* dst = k1.Partial + (long)k1.Offsets[c1 + r] * 4;
+                Vector128.Store(Vector128.Load(dst) + Vector128.Create(k1.SplatWeights[c1 + r]) * qRow, dst);
             }
         }
+    }
+
+    /// <summary>
+    /// The pixel pass for stride 8: two 4-label segments (<paramref name="split"/>, each with the
+    /// Vector128 softmax of <see cref="PixelPass4"/>, lane for lane) or one 5..8-label segment (the
+    /// Vector256 softmax of <see cref="SoftmaxRow"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void PixelPass8(float* negU, int start, int end, bool slice, PassOutput? output, bool split, Side k0, Side k1)
+    {
+        int d10 = k0.D1, d11 = k1.D1;
+        float* last = stackalloc float[8];
+        for (int i = start; i < end; i++)
+        {
+            var row = Vector256.Load(negU + (long)i * 8);
+            int c0 = i * d10, c1 = i * d11;
+            if (slice)
+            {
+                for (int r = 0; r < d10; r++)
+                    row += Vector256.Create(k0.Compat * k0.SliceWeights[c0 + r]) * Vector256.Load(k0.Blurred + (long)k0.Offsets[c0 + r] * 8);
+                for (int r = 0; r < d11; r++)
+                    row += Vector256.Create(k1.Compat * k1.SliceWeights[c1 + r]) * Vector256.Load(k1.Blurred + (long)k1.Offsets[c1 + r] * 8);
+            }
+            var qRow = split ? Vector256.Create(Softmax4(row.GetLower()), Softmax4(row.GetUpper())) : Softmax8(row);
+            if (output is not null)
+            {
+                Vector256.Store(qRow, last);
+                output.Write(last, i);
+                continue;
+            }
+            for (int r = 0; r < d10; r++)
+            {
+                float* dst = k0.Partial + (long)k0.Offsets[c0 + r] * 8;
+                Vector256.Store(Vector256.Load(dst) + Vector256.Create(k0.SplatWeights[c0 + r]) * qRow, dst);
+            }
+            for (int r = 0; r < d11; r++)
+            {
+                float* dst = k1.Partial + (long)k1.Offsets[c1 + r] * 8;
+                Vector256.Store(Vector256.Load(dst) + Vector256.Create(k1.SplatWeights[c1 + r]) * qRow, dst);
+            }
+        }
+    }
+
+    /// <summary>The softmax of a 4-float row, as <see cref="SoftmaxRow"/>'s Vector128 branch computes it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Softmax4(Vector128<float> row)
+    {
+        var e = FastExp.Exp(row - Vector128.Create(HorizontalMax(row)));
+        return e / Vector128.Create(Vector128.Sum(e));
+    }
+
+    /// <summary>The softmax of an 8-float row, as <see cref="SoftmaxRow"/>'s Vector256 branch computes it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Softmax8(Vector256<float> row)
+    {
+        var e = FastExp.Exp(row - Vector256.Create(HorizontalMax(Vector128.Max(row.GetLower(), row.GetUpper()))));
+        return e / Vector256.Create(Vector256.Sum(e));
     }
 
     /// <summary>Slice of one kernel for pixel i, scaled by its compat, added to the logits row.</summary>

@@ -21,16 +21,17 @@ namespace WsssGpuRefine.Crf;
 /// </remarks>
 internal sealed class PermutohedralLattice
 {
-    /// <summary>Packed keys hold at most 8 coordinates (two 64-bit words of 16-bit lanes).</summary>
-    public const int MaxDimension = 8;
+    /// <summary>Packed keys hold at most 6 coordinates: four 16-bit lanes in a 64-bit word, two in a 32-bit one.</summary>
+    public const int MaxDimension = 6;
 
     private PermutohedralLattice(int dimension, int pixelCount)
     {
         Dimension = dimension;
         PixelCount = pixelCount;
         int entries = pixelCount * (dimension + 1);
-        Offsets = new int[entries];
-        Barycentric = new float[entries];
+        // Every entry is written by the build: no zeroing pass over fresh pages.
+        Offsets = GC.AllocateUninitializedArray<int>(entries);
+        Barycentric = GC.AllocateUninitializedArray<float>(entries);
         BlurNeighbors = [];
     }
 
@@ -78,15 +79,70 @@ internal sealed class PermutohedralLattice
         int d1 = dimension + 1;
         // Pixel chunks find their corners and number them in a chunk-local table in parallel; the
         // local tables are then merged in chunk order, so global ids still follow first appearance
-        // in pixel order and the serial part touches each chunk's distinct vertices only once.
+        // in pixel order and the serial part touches each chunk's distinct vertices only once. On one
+        // thread (refine's one image per core) the pixels go straight into the global table.
         int threads = Math.Max(1, parallel.MaxDegreeOfParallelism);
-        int chunkCount = Math.Max(1, Math.Min(threads * 4, n / 2048));
+        int chunkCount = threads == 1 ? 1 : Math.Max(1, Math.Min(threads * 4, n / 2048));
+        KeyTable table;
+        if (chunkCount == 1)
+        {
+            // Real images have about one vertex per 2-4 pixels (bilateral) or per 9 (Gaussian, sxy 3).
+            table = new KeyTable(Math.Max(16, n / 4));
+            BuildChunk(features, dimension, scale, 0, n, table, lattice.Offsets, lattice.Barycentric);
+        }
+        else
+        {
+            table = BuildInChunks(features, dimension, scale, lattice, chunkCount, parallel);
+        }
+        int m = table.Count;
+        lattice.VertexCount = m;
+
+        // Stepping along lattice axis j moves coordinate j by +d and every other by −1 (first
+        // neighbour), or the opposite (second); the (d+1)-th coordinate is implied by the zero sum.
+        // If u is v's first neighbour along j then v is u's second: one lookup finds both, so only
+        // the first neighbours are probed, and each found pair fills the other's second slot (distinct
+        // v give distinct u, so the parallel writes never collide).
+        var neighbors = GC.AllocateUninitializedArray<int>(d1 * m * 2);
+        for (int e = 1; e < neighbors.Length; e += 2) neighbors[e] = m;
+        int vChunk = Math.Max(1024, m / (4 * threads) + 1);
+        Parallel.For(0, (m + vChunk - 1) / vChunk, parallel, c =>
+        {
+            int start = c * vChunk, end = Math.Min(m, start + vChunk);
+            Span<short> key = stackalloc short[MaxDimension];
+            Span<short> step = stackalloc short[MaxDimension];
+            for (int v = start; v < end; v++)
+            {
+                Unpack(table.KeyLo(v), table.KeyHi(v), dimension, key);
+                for (int j = 0; j <= dimension; j++)
+                {
+                    for (int k = 0; k < dimension; k++) step[k] = (short)(key[k] - 1);
+                    if (j < dimension) step[j] = (short)(key[j] + dimension);
+                    Pack(step, dimension, out ulong lo, out uint hi);
+                    int u = table.Find(lo, hi);
+                    neighbors[(j * m + v) * 2] = u < 0 ? m : u;
+                    if (u >= 0) neighbors[(j * m + u) * 2 + 1] = v;
+                }
+            }
+        });
+        lattice.BlurNeighbors = neighbors;
+
+        return lattice;
+    }
+
+    /// <summary>
+    /// The parallel build: pixel chunks number their corners in chunk-local tables, which are merged
+    /// in chunk order so that global ids still follow first appearance in pixel order.
+    /// </summary>
+    private static KeyTable BuildInChunks(float[] features, int dimension, float[] scale, PermutohedralLattice lattice,
+        int chunkCount, ParallelOptions parallel)
+    {
+        int n = lattice.PixelCount, d1 = dimension + 1;
         int chunk = (n + chunkCount - 1) / chunkCount;
         var localTables = new KeyTable[chunkCount];
         Parallel.For(0, chunkCount, parallel, c =>
         {
             int start = c * chunk, end = Math.Min(n, start + chunk);
-            var local = new KeyTable(Math.Min(4096, Math.Max(16, (end - start) * d1 / 8)));
+            var local = new KeyTable(Math.Max(16, (end - start) / 4));
             BuildChunk(features, dimension, scale, start, end, local, lattice.Offsets, lattice.Barycentric);
             localTables[c] = local;
         });
@@ -107,45 +163,7 @@ internal sealed class PermutohedralLattice
             var offsets = lattice.Offsets;
             for (int e = lo; e < hi; e++) offsets[e] = map[offsets[e]];
         });
-        int m = table.Count;
-        lattice.VertexCount = m;
-
-        var neighbors = new int[d1 * m * 2];
-        int vChunk = Math.Max(1024, m / (4 * Math.Max(1, parallel.MaxDegreeOfParallelism)) + 1);
-        Parallel.For(0, (m + vChunk - 1) / vChunk, parallel, c =>
-        {
-            int start = c * vChunk, end = Math.Min(m, start + vChunk);
-            Span<short> key = stackalloc short[MaxDimension];
-            Span<short> n1 = stackalloc short[MaxDimension];
-            Span<short> n2 = stackalloc short[MaxDimension];
-            for (int v = start; v < end; v++)
-            {
-                Unpack(table.KeyLo(v), table.KeyHi(v), dimension, key);
-                for (int j = 0; j <= dimension; j++)
-                {
-                    // Stepping along lattice axis j moves coordinate j by ±d and every other by ∓1; the
-                    // (d+1)-th coordinate is implied by the zero sum and not stored.
-                    for (int k = 0; k < dimension; k++)
-                    {
-                        n1[k] = (short)(key[k] - 1);
-                        n2[k] = (short)(key[k] + 1);
-                    }
-                    if (j < dimension)
-                    {
-                        n1[j] = (short)(key[j] + dimension);
-                        n2[j] = (short)(key[j] - dimension);
-                    }
-                    Pack(n1, dimension, out ulong lo1, out ulong hi1);
-                    Pack(n2, dimension, out ulong lo2, out ulong hi2);
-                    int f1 = table.Find(lo1, hi1), f2 = table.Find(lo2, hi2);
-                    neighbors[(j * m + v) * 2] = f1 < 0 ? m : f1;
-                    neighbors[(j * m + v) * 2 + 1] = f2 < 0 ? m : f2;
-                }
-            }
-        });
-        lattice.BlurNeighbors = neighbors;
-
-        return lattice;
+        return table;
     }
 
     /// <summary>
@@ -153,6 +171,7 @@ internal sealed class PermutohedralLattice
     /// weights in float32 and in the reference's operation order, then the d+1 corner keys numbered
     /// in <paramref name="local"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void BuildChunk(float[] features, int d, float[] scale, int start, int end,
         KeyTable local, int[] offsets, float[] barycentric)
     {
@@ -229,15 +248,16 @@ internal sealed class PermutohedralLattice
                 for (int i = 0; i <= d; i++) { prevRem0[i] = (int)rem0[i]; prevRank[i] = rank[i]; }
                 for (int r = 0; r <= d; r++)
                 {
-                    ulong lo = 0, hi = 0;
+                    ulong lo = 0;
+                    uint hi = 0;
                     for (int i = 0; i < d; i++)
                     {
                         // The canonical simplex: corner r adds r to coordinates ranked at most d−r
                         // and r−(d+1) to the others.
                         int canonical = r - (((d - r - rank[i]) >> 31) & d1);
-                        ulong lane = (ushort)(short)((int)rem0[i] + canonical);
-                        if (i < 4) lo |= lane << (16 * i);
-                        else hi |= lane << (16 * (i - 4));
+                        ushort lane = (ushort)(short)((int)rem0[i] + canonical);
+                        if (i < 4) lo |= (ulong)lane << (16 * i);
+                        else hi |= (uint)lane << (16 * (i - 4));
                     }
                     offOut[o + r] = local.FindOrAdd(lo, hi);
                 }
@@ -246,18 +266,18 @@ internal sealed class PermutohedralLattice
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Pack(ReadOnlySpan<short> key, int d, out ulong lo, out ulong hi)
+    private static void Pack(ReadOnlySpan<short> key, int d, out ulong lo, out uint hi)
     {
         lo = 0; hi = 0;
         for (int i = 0; i < d; i++)
         {
-            ulong lane = (ushort)key[i];
-            if (i < 4) lo |= lane << (16 * i);
-            else hi |= lane << (16 * (i - 4));
+            ushort lane = (ushort)key[i];
+            if (i < 4) lo |= (ulong)lane << (16 * i);
+            else hi |= (uint)lane << (16 * (i - 4));
         }
     }
 
-    private static void Unpack(ulong lo, ulong hi, int d, Span<short> key)
+    private static void Unpack(ulong lo, uint hi, int d, Span<short> key)
     {
         for (int i = 0; i < d; i++)
             key[i] = (short)(ushort)(i < 4 ? lo >> (16 * i) : hi >> (16 * (i - 4)));
@@ -364,24 +384,38 @@ internal sealed class PermutohedralLattice
                 fixed (float* sp = s, tp = t)
                 fixed (int* nb = neighbors)
                 {
-                    int* axisNb = nb + (long)axis * m * 2;
-                    if (stride == 4)
-                    {
-                        // One vector per vertex: the same [0.5, 1, 0.5] expression as BlurRow, inlined.
-                        var half = Vector128.Create(0.5f);
-                        for (int v = lo; v < hi; v++)
-                            Vector128.Store(Vector128.Load(sp + (long)v * 4)
-                                + half * (Vector128.Load(sp + (long)axisNb[2 * v] * 4) + Vector128.Load(sp + (long)axisNb[2 * v + 1] * 4)), tp + (long)v * 4);
-                        return;
-                    }
-                    for (int v = lo; v < hi; v++)
-                        BlurRow(tp + (long)v * stride, sp + (long)v * stride,
-                            sp + (long)axisNb[2 * v] * stride, sp + (long)axisNb[2 * v + 1] * stride, stride);
+                    BlurRange(tp, sp, nb + (long)axis * m * 2, lo, hi, stride);
                 }
             });
             (src, dst) = (dst, src);
         }
         return src;
+    }
+
+    /// <summary>Vertices [lo, hi) of one blur axis: dst = self + 0.5·(first + second neighbour), row by row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void BlurRange(float* dst, float* src, int* axisNeighbors, int lo, int hi, int stride)
+    {
+        if (stride == 4)
+        {
+            // One vector per vertex: the same [0.5, 1, 0.5] expression as BlurRow, inlined.
+            var half = Vector128.Create(0.5f);
+            for (int v = lo; v < hi; v++)
+                Vector128.Store(Vector128.Load(src + (long)v * 4)
+                    + half * (Vector128.Load(src + (long)axisNeighbors[2 * v] * 4) + Vector128.Load(src + (long)axisNeighbors[2 * v + 1] * 4)), dst + (long)v * 4);
+            return;
+        }
+        if (stride == 8 && Vector256.IsHardwareAccelerated)
+        {
+            var half = Vector256.Create(0.5f);
+            for (int v = lo; v < hi; v++)
+                Vector256.Store(Vector256.Load(src + (long)v * 8)
+                    + half * (Vector256.Load(src + (long)axisNeighbors[2 * v] * 8) + Vector256.Load(src + (long)axisNeighbors[2 * v + 1] * 8)), dst + (long)v * 8);
+            return;
+        }
+        for (int v = lo; v < hi; v++)
+            BlurRow(dst + (long)v * stride, src + (long)v * stride,
+                src + (long)axisNeighbors[2 * v] * stride, src + (long)axisNeighbors[2 * v + 1] * stride, stride);
     }
 
     /// <summary>
@@ -414,14 +448,60 @@ internal sealed class PermutohedralLattice
         return output;
     }
 
-    /// <summary>The lattice's unnormalised filter of a scalar signal (stride 1 padded to 4).</summary>
-    public float[] FilterScalar(ReadOnlySpan<float> signal, ParallelOptions parallel)
+    /// <summary>
+    /// The lattice's unnormalised filter of a scalar signal (the normalisation's filter of ones): the
+    /// operations of <see cref="Filter"/> on one lane, without the padding to 4 that would move four
+    /// times the data. Splat partials follow <see cref="Splat"/>'s chunks, so the sums are the same.
+    /// </summary>
+    public unsafe float[] FilterScalar(ReadOnlySpan<float> signal, ParallelOptions parallel)
     {
-        var padded = new float[PixelCount * 4];
-        for (int i = 0; i < PixelCount; i++) padded[i * 4] = signal[i];
-        var filtered = Filter(padded, 4, parallel);
-        var result = new float[PixelCount];
-        for (int i = 0; i < PixelCount; i++) result[i] = filtered[i * 4];
+        if (signal.Length != PixelCount) throw new ArgumentException("one value per pixel", nameof(signal));
+        int m = VertexCount, d1 = Dimension + 1, n = PixelCount;
+        int chunks = PixelChunkCount(n, parallel, (m + 1L) * sizeof(float));
+        var partials = new float[chunks][];
+        for (int t = 0; t < chunks; t++) partials[t] = new float[m + 1];
+        var input = signal.ToArray();
+        var offsets = Offsets;
+        var bary = Barycentric;
+        Parallel.For(0, chunks, parallel, c =>
+        {
+            var (start, end) = PixelChunk(n, chunks, c);
+            var part = partials[c];
+            for (int i = start; i < end; i++)
+            {
+                float x = input[i];
+                for (int r = 0; r < d1; r++) part[offsets[i * d1 + r]] += bary[i * d1 + r] * x;
+            }
+        });
+        var values = partials[0];
+        for (int t = 1; t < chunks; t++)
+        {
+            var part = partials[t];
+            for (int v = 0; v < m; v++) values[v] += part[v];
+        }
+        var scratch = new float[m + 1];
+        var neighbors = BlurNeighbors;
+        var src = values;
+        var dst = scratch;
+        for (int j = 0; j <= Dimension; j++)
+        {
+            int axis = j * m * 2;
+            for (int v = 0; v < m; v++)
+                dst[v] = src[v] + 0.5f * (src[neighbors[axis + 2 * v]] + src[neighbors[axis + 2 * v + 1]]);
+            (src, dst) = (dst, src);
+        }
+        var blurred = src;
+        float alpha = SliceAlpha;
+        var result = new float[n];
+        RunChunks(n, parallel, (lo, hi) =>
+        {
+            for (int i = lo; i < hi; i++)
+            {
+                float acc = 0;
+                for (int r = 0; r < d1; r++) acc += bary[i * d1 + r] * alpha * blurred[offsets[i * d1 + r]];
+                result[i] = acc;
+            }
+        });
         return result;
     }
 
@@ -479,20 +559,20 @@ internal sealed class PermutohedralLattice
 
     /// <summary>Open-addressing table from packed keys to dense ids in insertion order.</summary>
     /// <remarks>
-    /// Each slot holds its key next to its id, so a probe touches one cache line instead of three
-    /// (slot, then the key arrays by id); the keys are also kept by id for the ordered walks.
+    /// Each 16-byte slot holds its key next to its id, so a probe touches one cache line and four
+    /// slots share it; the keys are also kept by id for the ordered walks.
     /// </remarks>
     private sealed class KeyTable
     {
         private struct Slot
         {
             public ulong Lo;
-            public ulong Hi;
+            public uint Hi;
             public int Id;
         }
 
         private ulong[] _lo;
-        private ulong[] _hi;
+        private uint[] _hi;
         private Slot[] _slots;
         private int _mask;
 
@@ -502,13 +582,13 @@ internal sealed class PermutohedralLattice
             while (capacity < expected * 2) capacity <<= 1;
             _slots = NewSlots(capacity);
             _mask = capacity - 1;
-            _lo = new ulong[Math.Max(16, expected)];
-            _hi = new ulong[_lo.Length];
+            _lo = GC.AllocateUninitializedArray<ulong>(Math.Max(16, expected));
+            _hi = GC.AllocateUninitializedArray<uint>(_lo.Length);
         }
 
         public int Count { get; private set; }
         public ulong KeyLo(int id) => _lo[id];
-        public ulong KeyHi(int id) => _hi[id];
+        public uint KeyHi(int id) => _hi[id];
 
         private static Slot[] NewSlots(int capacity)
         {
@@ -518,7 +598,7 @@ internal sealed class PermutohedralLattice
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static int Hash(ulong lo, ulong hi)
+        private static int Hash(ulong lo, uint hi)
         {
             // splitmix64's finaliser over both words: every key bit reaches the low (masked) bits.
             ulong h = lo ^ (hi * 0x9E3779B97F4A7C15UL);
@@ -530,7 +610,8 @@ internal sealed class PermutohedralLattice
             return (int)h;
         }
 
-        public int Find(ulong lo, ulong hi)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public int Find(ulong lo, uint hi)
         {
             var slots = _slots;
             int mask = _mask;
@@ -544,7 +625,8 @@ internal sealed class PermutohedralLattice
             }
         }
 
-        public int FindOrAdd(ulong lo, ulong hi)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public int FindOrAdd(ulong lo, uint hi)
         {
             var slots = _slots;
             int mask = _mask;
@@ -575,7 +657,8 @@ internal sealed class PermutohedralLattice
             int mask = slots.Length - 1;
             for (int id = 0; id < Count; id++)
             {
-                ulong lo = _lo[id], hi = _hi[id];
+                ulong lo = _lo[id];
+                uint hi = _hi[id];
                 int s = Hash(lo, hi) & mask;
                 while (slots[s].Id >= 0) s = (s + 1) & mask;
                 slots[s] = new Slot { Lo = lo, Hi = hi, Id = id };

@@ -1,0 +1,117 @@
+using WsssGpuRefine.Backends;
+using WsssGpuRefine.Core;
+using WsssGpuRefine.Crf;
+
+namespace WsssGpuRefine.Tests.Crf;
+
+/// <summary>
+/// The CPU runs small CRFs of one image side by side in one joint pass (MeanFieldCpu.RunAll) and filters the
+/// normalisation's ones on one lane (FilterScalar): both must give exactly, bit for bit, what the CRFs and the
+/// padded filter give on their own.
+/// </summary>
+public class JointMeanFieldTests
+{
+    // 100x107 on two threads splats through two pixel chunks (one per 4096 pixels at most).
+    public static TheoryData<int, int> Threads => new() { { 1, 3 }, { 2, 4 }, { 1, 40 }, { 2, 100 } };
+
+    /// <summary>Random energies of <paramref name="labels"/> labels for a scene (any finite values are a valid unary).</summary>
+    private static CrfUnary RandomUnary(int labels, int height, int width, int seed)
+    {
+        var rng = new Random(seed);
+        var e = new float[labels * height * width];
+        for (int i = 0; i < e.Length; i++) e[i] = (float)(rng.NextDouble() * 4);
+        return new CrfUnary(labels, height, width, e);
+    }
+
+    [Theory]
+    [MemberData(nameof(Threads))]
+    public void JointPassEqualsSeparateRunsBitForBit(int threads, int size)
+    {
+        var backend = new CpuBackend(threads);
+        var p = CrfParameters.Preset("irn");
+        var (image, _) = CrfScenes.Bands(size, size + 7, 3, seed: size, colourNoise: 6);
+        var prepared = DenseCrf.Prepare(backend, image, p);
+        // 3+3 and 2+4 pack into one 8-float row; 6 runs alone at 8; 5 alone; 1 after it packs with the next 2.
+        CrfUnary[] unaries = [
+            RandomUnary(3, image.Height, image.Width, 1), RandomUnary(3, image.Height, image.Width, 2),
+            RandomUnary(2, image.Height, image.Width, 3), RandomUnary(4, image.Height, image.Width, 4),
+            RandomUnary(6, image.Height, image.Width, 5), RandomUnary(5, image.Height, image.Width, 6),
+            RandomUnary(1, image.Height, image.Width, 7), RandomUnary(2, image.Height, image.Width, 8),
+        ];
+        var joint = prepared.InferAll(unaries);
+        Assert.Equal(unaries.Length, joint.Length);
+        for (int u = 0; u < unaries.Length; u++)
+        {
+            var alone = prepared.Infer(unaries[u]);
+            Assert.Equal(unaries[u].LabelCount, joint[u].LabelCount);
+            Assert.Equal(alone.Labels, joint[u].Labels);
+            Assert.Equal(alone.Marginals.Select(BitConverter.SingleToInt32Bits), joint[u].Marginals.Select(BitConverter.SingleToInt32Bits));
+        }
+    }
+
+    [Fact]
+    public void JointPassKeepsEachCrfsOwnUnsureThresholdAndLabels()
+    {
+        // Two label CRFs whose unaries disagree everywhere: packing must not leak one into the other.
+        var p = CrfParameters.Preset("irn");
+        var (image, _) = CrfScenes.Bands(9, 11, 2, seed: 5, colourNoise: 0);
+        var zeros = new LabelMap(9, 11);
+        var ones = new LabelMap(9, 11, Enumerable.Repeat((byte)1, 99).ToArray());
+        var results = DenseCrf.Prepare(new CpuBackend(1), image, p).InferAll([
+            CrfUnary.FromLabels(zeros, 2, p.GtProb), CrfUnary.FromLabels(ones, 2, p.GtProb)]);
+        Assert.All(results[0].Labels, l => Assert.Equal(0, l));
+        Assert.All(results[1].Labels, l => Assert.Equal(1, l));
+        for (int i = 0; i < 99; i++)
+        {
+            Assert.Equal(1f, results[0].Marginals[i] + results[0].Marginals[99 + i], 5);
+            Assert.Equal(results[0].Marginals[i], results[1].Marginals[99 + i]);
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 2, 3f, 0f)]
+    [InlineData(1, 5, 50f, 5f)]
+    [InlineData(2, 5, 80f, 13f)]
+    [InlineData(2, 2, 1f, 0f)]
+    public void ScalarFilterEqualsPaddedFilterBitForBit(int threads, int d, float sxy, float srgb)
+    {
+        var parallel = new CpuBackend(threads).ParallelOptions;
+        var (image, _) = CrfScenes.Bands(70, 90, 3, seed: 9, colourNoise: 10);
+        var features = d == 2 ? CrfKernel.GaussianFeatures(70, 90, sxy) : CrfKernel.BilateralFeatures(image, sxy, srgb);
+        var lattice = PermutohedralLattice.Build(features, d, parallel);
+        var rng = new Random(11);
+        var signal = new float[lattice.PixelCount];
+        for (int i = 0; i < signal.Length; i++) signal[i] = (float)rng.NextDouble();
+        var padded = new float[signal.Length * 4];
+        for (int i = 0; i < signal.Length; i++) padded[i * 4] = signal[i];
+        var expected = lattice.Filter(padded, 4, parallel);
+        var actual = lattice.FilterScalar(signal, parallel);
+        for (int i = 0; i < signal.Length; i++)
+            Assert.Equal(BitConverter.SingleToInt32Bits(expected[i * 4]), BitConverter.SingleToInt32Bits(actual[i]));
+    }
+
+    [Theory]
+    [InlineData(2, 3f, 0f)]
+    [InlineData(5, 50f, 5f)]
+    public void BlurNeighboursAreMutualAndOneThreadEqualsTwo(int d, float sxy, float srgb)
+    {
+        var (image, _) = CrfScenes.Bands(64, 80, 3, seed: 2, colourNoise: 10);
+        var features = d == 2 ? CrfKernel.GaussianFeatures(64, 80, sxy) : CrfKernel.BilateralFeatures(image, sxy, srgb);
+        var one = PermutohedralLattice.Build(features, d, new CpuBackend(1).ParallelOptions);
+        var two = PermutohedralLattice.Build(features, d, new CpuBackend(2).ParallelOptions);
+        // Same first-appearance ids whether built in one table or merged from chunks.
+        Assert.Equal(one.VertexCount, two.VertexCount);
+        Assert.Equal(one.Offsets, two.Offsets);
+        Assert.Equal(one.BlurNeighbors, two.BlurNeighbors);
+        int m = one.VertexCount, found = 0;
+        var nb = one.BlurNeighbors;
+        for (int j = 0; j <= d; j++)
+            for (int v = 0; v < m; v++)
+            {
+                int first = nb[(j * m + v) * 2], second = nb[(j * m + v) * 2 + 1];
+                if (first < m) { found++; Assert.Equal(v, nb[(j * m + first) * 2 + 1]); }
+                if (second < m) Assert.Equal(v, nb[(j * m + second) * 2]);
+            }
+        Assert.True(found > m, $"only {found} neighbour pairs for {m} vertices");
+    }
+}
