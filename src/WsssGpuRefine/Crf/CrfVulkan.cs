@@ -10,7 +10,7 @@ namespace WsssGpuRefine.Crf;
 /// The lattices are built on the device once per image and kernel (<see cref="DeviceLattice.Build"/>,
 /// shaders/crf_lattice_*.hlsl: keys and barycentric weights per pixel, a hash table, the blur neighbours,
 /// the transposed splat list and the normalisation), so a Vulkan CRF runs lattice build, splat, blur and
-/// slice all on the device; only the features (N·d floats) go up and the marginals come back. A lattice
+/// slice all on the device; only the features (N·d floats) and −U go up and the marginals come back. A lattice
 /// the device could not build (buffers too large) is built on the CPU and uploaded here. Splat is a
 /// gather over the transposed corner list (pixels ascending per vertex) because core Vulkan 1.1 has no
 /// float atomics. All iterations of all CRFs of the image are recorded into one command buffer and
