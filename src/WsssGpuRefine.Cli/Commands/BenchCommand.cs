@@ -21,6 +21,11 @@ internal sealed class BenchCommand : ICliCommand
         var device = new Option<string?>("--device") { Description = "only Vulkan devices whose name contains this (case-insensitive)" };
         var images = new Option<int>("--images") { Description = "synthetic VOC-size images (500x375) per timed repetition", DefaultValueFactory = _ => 16 };
         var repeat = new Option<int>("--repeat") { Description = "timed repetitions per stage after the warm-up (the median is reported)", DefaultValueFactory = _ => 3 };
+        var batchSize = new Option<int>("--batch-size")
+        {
+            Description = "images per batch of the pipeline stage's decode/compute stream (batch k+1 is decoded while batch k computes; one batch has nothing to overlap)",
+            DefaultValueFactory = _ => 4,
+        };
         var stages = new Option<string>("--stages")
         {
             Description = $"comma-separated stages to run: {string.Join(", ", BenchStages.All.Select(BenchStages.Key))} or all",
@@ -36,7 +41,7 @@ internal sealed class BenchCommand : ICliCommand
         var command = new Command("bench",
             "Time each stage (eval sweep, confusion, random walk, CRF, whole pipeline) on synthetic VOC-size data on every backend and device found.")
         {
-            backend, device, images, repeat, stages, json, merge,
+            backend, device, images, repeat, batchSize, stages, json, merge,
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
@@ -49,6 +54,7 @@ internal sealed class BenchCommand : ICliCommand
             {
                 Images = parse.GetValue(images),
                 Repeat = parse.GetValue(repeat),
+                BatchSize = parse.GetValue(batchSize),
                 Stages = BenchStages.Parse(parse.GetValue(stages)!),
             };
             var preference = parse.GetValue(backend) ?? BackendPreference.Auto;
@@ -134,16 +140,23 @@ internal sealed class BenchCommand : ICliCommand
         {
             Console.WriteLine();
             Console.WriteLine($"device: {d.Device} [{d.Backend}]{(d.Software ? " - software, correctness only: not a GPU speed" : "")}");
-            Console.WriteLine($"  {"stage",-38} {"ms/image",10} {"images/s",10} {"vs CPU",8} {"transfer ms",12} {"GPU ms",9}");
+            Console.WriteLine($"  {"stage",-42} {"ms/image",10} {"images/s",10} {"vs CPU",8} {"transfer ms",12} {"GPU ms",9}");
             foreach (var row in d.Stages)
             {
                 var stage = BenchStages.All.FirstOrDefault(x => BenchStages.Key(x) == row.Stage);
-                Console.WriteLine($"  {BenchStages.Describe(stage),-38} {Ms(row.MsPerImage),10} {row.ImagesPerSecond.ToString("F1", Inv),10} " +
+                Console.WriteLine($"  {BenchStages.Describe(stage),-42} {Ms(row.MsPerImage),10} {row.ImagesPerSecond.ToString("F1", Inv),10} " +
                                   $"{(row.SpeedupVsCpu is { } x ? x.ToString("F2", Inv) + "x" : "-"),8} {Opt(row.TransferMsPerImage),12} {Opt(row.GpuComputeMsPerImage),9}" +
                                   (row.Note is null ? "" : $"  ({row.Note})"));
             }
+            foreach (var row in d.Stages)
+                if (row.Overlap is { } o)
+                    Console.WriteLine($"  {row.Stage} overlap {o.Overlap.ToString("F2", Inv)}: decode {Seconds(o.DecodeSeconds)} s, compute {Seconds(o.ComputeSeconds)} s, " +
+                                      $"wall {Seconds(o.WallSeconds)} s over {o.Batches} batches of {o.BatchSize} " +
+                                      "(overlap = (decode + compute - wall) / min(decode, compute): 0 one after the other, 1 the shorter hidden)");
         }
     }
+
+    private static string Seconds(double s) => s.ToString(s >= 10 ? "F1" : "F3", Inv);
 
     /// <summary>One row per stage, one column per (report, device); each cell is ms/image and its ratio to the first column.</summary>
     private static void PrintMerged(List<(string File, BenchReport Report)> reports)
@@ -157,7 +170,7 @@ internal sealed class BenchCommand : ICliCommand
                               $"{(d.Software ? " - software, correctness only" : "")}; {report.Settings.Images} images x {report.Settings.Repeat}");
         }
         Console.WriteLine("ms per image (ratio: column [1] / this column, higher = faster)");
-        Console.Write($"{"stage",-38}");
+        Console.Write($"{"stage",-42}");
         for (int i = 0; i < columns.Count; i++) Console.Write($" {"[" + (i + 1) + "]",18}");
         Console.WriteLine();
         var stageKeys = columns.SelectMany(c => c.Device.Stages.Select(s => s.Stage)).Distinct().ToList();
@@ -165,7 +178,7 @@ internal sealed class BenchCommand : ICliCommand
         {
             var stage = BenchStages.All.FirstOrDefault(x => BenchStages.Key(x) == key);
             string name = BenchStages.All.Any(x => BenchStages.Key(x) == key) ? BenchStages.Describe(stage) : key;
-            Console.Write($"{name,-38}");
+            Console.Write($"{name,-42}");
             double? first = columns[0].Device.Stages.FirstOrDefault(x => x.Stage == key)?.MsPerImage;
             foreach (var c in columns)
             {
@@ -173,6 +186,18 @@ internal sealed class BenchCommand : ICliCommand
                 string cell = row is null ? "-"
                     : first is { } f && row.MsPerImage > 0 ? $"{Ms(row.MsPerImage)} ({(f / row.MsPerImage).ToString("F2", Inv)}x)" : Ms(row.MsPerImage);
                 Console.Write($" {cell,18}");
+            }
+            Console.WriteLine();
+        }
+        // The pipeline stage's decode/compute overlap (0..1, higher = more of the decoding hidden), where recorded.
+        var overlapKeys = columns.SelectMany(c => c.Device.Stages.Where(s => s.Overlap is not null).Select(s => s.Stage)).Distinct().ToList();
+        foreach (string key in overlapKeys)
+        {
+            Console.Write($"{key + " overlap (0..1)",-42}");
+            foreach (var c in columns)
+            {
+                var o = c.Device.Stages.FirstOrDefault(x => x.Stage == key)?.Overlap;
+                Console.Write($" {(o is null ? "-" : o.Overlap.ToString("F2", Inv)),18}");
             }
             Console.WriteLine();
         }

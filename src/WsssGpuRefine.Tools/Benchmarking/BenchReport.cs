@@ -15,7 +15,7 @@ public enum BenchStage
     RandomWalk,
     /// <summary>Dense CRF, irn preset (10 iterations), background + present classes.</summary>
     Crf,
-    /// <summary>Sweep + random walk + CRF + confusion of the result, per image.</summary>
+    /// <summary>Sweep, then decode (JPEG + IRN dump, from memory) and random walk + CRF streamed in batches, then confusion of the result.</summary>
     Pipeline,
 }
 
@@ -45,7 +45,7 @@ public static class BenchStages
         BenchStage.Confusion => "confusion matrix",
         BenchStage.RandomWalk => "random walk (IRN, 94x125, 256 steps)",
         BenchStage.Crf => "CRF (irn, 10 iters, bg+present)",
-        BenchStage.Pipeline => "whole pipeline (sweep+RW+CRF+eval)",
+        BenchStage.Pipeline => "whole pipeline (sweep+decode+RW+CRF+eval)",
         _ => throw new ArgumentOutOfRangeException(nameof(stage)),
     };
 
@@ -82,8 +82,41 @@ public sealed record BenchStageResult
     [JsonPropertyName("gpu_compute_ms_per_image")] public double? GpuComputeMsPerImage { get; init; }
     /// <summary>Each timed repetition's ms per image, in order.</summary>
     [JsonPropertyName("repetitions_ms_per_image")] public required double[] RepetitionsMsPerImage { get; init; }
+    /// <summary>The pipeline stage's decode/compute overlap over the timed repetitions; null for the other stages.</summary>
+    [JsonPropertyName("overlap")] public BenchOverlap? Overlap { get; init; }
     /// <summary>A caveat on the figures, e.g. the stage has no GPU kernel and ran on the CPU, or the device has no timestamps.</summary>
     [JsonPropertyName("note")] public string? Note { get; init; }
+}
+
+/// <summary>
+/// How much of the decoding the computing hid in the pipeline stage (<see cref="Jobs.StreamOverlap"/>), summed over the
+/// timed repetitions: overlap = (decode + compute − wall) / min(decode, compute), clamped to 0..1. 0: decode and
+/// compute ran one after the other; 1: the shorter of the two was hidden entirely behind the longer.
+/// </summary>
+public sealed record BenchOverlap
+{
+    /// <summary>Wall seconds spent decoding batches (each batch's parallel decode), summed over batches and repetitions.</summary>
+    [JsonPropertyName("decode_s")] public required double DecodeSeconds { get; init; }
+    /// <summary>Wall seconds spent refining batches, summed over batches and repetitions.</summary>
+    [JsonPropertyName("compute_s")] public required double ComputeSeconds { get; init; }
+    /// <summary>Wall seconds of the streams, first decode to last batch refined, summed over repetitions.</summary>
+    [JsonPropertyName("wall_s")] public required double WallSeconds { get; init; }
+    /// <summary>Batches streamed, over all repetitions.</summary>
+    [JsonPropertyName("batches")] public required int Batches { get; init; }
+    /// <summary>Images per batch.</summary>
+    [JsonPropertyName("batch_size")] public required int BatchSize { get; init; }
+    /// <summary>(decode + compute − wall) / min(decode, compute), clamped to 0..1 (<see cref="Jobs.StreamOverlap.Of"/>).</summary>
+    [JsonPropertyName("overlap")] public double Overlap => Jobs.StreamOverlap.Of(DecodeSeconds, ComputeSeconds, WallSeconds);
+
+    /// <summary>The figures of a stream's (summed) timings.</summary>
+    public static BenchOverlap From(Jobs.StreamOverlap timings, int batchSize) => new()
+    {
+        DecodeSeconds = timings.DecodeSeconds,
+        ComputeSeconds = timings.ComputeSeconds,
+        WallSeconds = timings.WallSeconds,
+        Batches = timings.Batches,
+        BatchSize = batchSize,
+    };
 }
 
 /// <summary>All stages on one backend and device.</summary>
@@ -161,6 +194,8 @@ public sealed record BenchSettings
     [JsonPropertyName("crf_preset")] public string CrfPreset { get; init; } = "irn";
     /// <summary>Mean-field iterations of the CRF stage.</summary>
     [JsonPropertyName("crf_iterations")] public int CrfIterations { get; init; } = 10;
+    /// <summary>Images per batch of the pipeline stage's decode → compute stream; null in reports written before it was recorded.</summary>
+    [JsonPropertyName("batch_size")] public int? BatchSize { get; init; }
 }
 
 /// <summary>What <c>wsss bench --json</c> writes: schema "wsss-bench/1".</summary>

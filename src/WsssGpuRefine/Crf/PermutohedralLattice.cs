@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace WsssGpuRefine.Crf;
 
@@ -51,8 +52,16 @@ internal sealed class PermutohedralLattice
     public float SliceAlpha => 1.0f / (1 + MathF.Pow(2, -Dimension));
 
     /// <summary>Builds the lattice for <paramref name="features"/>, pixel-major (N, d).</summary>
-    public static PermutohedralLattice Build(float[] features, int dimension, ParallelOptions parallel)
+    public static PermutohedralLattice Build(float[] features, int dimension, ParallelOptions parallel) =>
+        Build(features, dimension, parallel, Avx2.IsSupported);
+
+    /// <summary>
+    /// <see cref="Build(float[], int, ParallelOptions)"/> choosing the per-pixel path: AVX2 lanes or scalar (both give
+    /// identical lattices; tests compare them).
+    /// </summary>
+    internal static PermutohedralLattice Build(float[] features, int dimension, ParallelOptions parallel, bool avx2)
     {
+        if (avx2 && !Avx2.IsSupported) throw new PlatformNotSupportedException("AVX2 lattice build on a CPU without AVX2");
         if (dimension < 1 || dimension > MaxDimension)
             throw new ArgumentOutOfRangeException(nameof(dimension), $"lattice dimension must be 1..{MaxDimension}");
         if (features.Length % dimension != 0)
@@ -88,11 +97,11 @@ internal sealed class PermutohedralLattice
         {
             // Real images have about one vertex per 2-4 pixels (bilateral) or per 9 (Gaussian, sxy 3).
             table = new KeyTable(Math.Max(16, n / 4));
-            BuildChunk(features, dimension, scale, 0, n, table, lattice.Offsets, lattice.Barycentric);
+            BuildPixels(features, dimension, scale, 0, n, table, lattice.Offsets, lattice.Barycentric, avx2);
         }
         else
         {
-            table = BuildInChunks(features, dimension, scale, lattice, chunkCount, parallel);
+            table = BuildInChunks(features, dimension, scale, lattice, chunkCount, parallel, avx2);
         }
         int m = table.Count;
         lattice.VertexCount = m;
@@ -134,7 +143,7 @@ internal sealed class PermutohedralLattice
     /// in chunk order so that global ids still follow first appearance in pixel order.
     /// </summary>
     private static KeyTable BuildInChunks(float[] features, int dimension, float[] scale, PermutohedralLattice lattice,
-        int chunkCount, ParallelOptions parallel)
+        int chunkCount, ParallelOptions parallel, bool avx2)
     {
         int n = lattice.PixelCount, d1 = dimension + 1;
         int chunk = (n + chunkCount - 1) / chunkCount;
@@ -143,7 +152,7 @@ internal sealed class PermutohedralLattice
         {
             int start = c * chunk, end = Math.Min(n, start + chunk);
             var local = new KeyTable(Math.Max(16, (end - start) / 4));
-            BuildChunk(features, dimension, scale, start, end, local, lattice.Offsets, lattice.Barycentric);
+            BuildPixels(features, dimension, scale, start, end, local, lattice.Offsets, lattice.Barycentric, avx2);
             localTables[c] = local;
         });
 
@@ -164,6 +173,111 @@ internal sealed class PermutohedralLattice
             for (int e = lo; e < hi; e++) offsets[e] = map[offsets[e]];
         });
         return table;
+    }
+
+    /// <summary>
+    /// <see cref="BuildChunk"/> with the d+1 lattice coordinates of a pixel in the lanes of one AVX2
+    /// vector: rounding, the O(d²) rank comparisons, the wrap-around and the d+1 corner keys run lane
+    /// parallel. Every lane sees the scalar path's float operations in the same order (the elevation
+    /// and the barycentric scatter stay scalar), so offsets and weights are identical.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void BuildChunkAvx2(float[] features, int d, float[] scale, int start, int end,
+        KeyTable local, int[] offsets, float[] barycentric)
+    {
+        int d1 = d + 1;
+        float* elevated = stackalloc float[8];
+        int* rankOut = stackalloc int[8];
+        float* vOut = stackalloc float[8];
+        float* bary = stackalloc float[MaxDimension + 2];
+        for (int i = 0; i < 8; i++) elevated[i] = 0;
+        float down = 1.0f / d1;
+        var downV = Vector256.Create(down);
+        var d1F = Vector256.Create((float)d1);
+        var d1I = Vector256.Create(d1);
+        var lane = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+        var coordinates = Vector256.LessThan(lane, Vector256.Create(d1));   // lanes 0..d
+        var keyLanes = Vector256.LessThan(lane, Vector256.Create(d));       // lanes 0..d-1 are stored in keys
+        var prevRem0 = Vector256<int>.Zero;
+        var prevRank = Vector256<int>.Zero;
+        fixed (float* feat = features, sc = scale, baryOut = barycentric)
+        fixed (int* offOut = offsets)
+        {
+            for (int p = start; p < end; p++)
+            {
+                float* f = feat + (long)p * d;
+                float sm = 0;
+                for (int j = d; j > 0; j--)
+                {
+                    float cf = f[j - 1] * sc[j - 1];
+                    elevated[j] = sm - j * cf;
+                    sm += cf;
+                }
+                elevated[0] = sm;
+
+                var ev = Vector256.Load(elevated);
+                // Round half to even, as the reference's SSE rounding mode does (lanes above d hold 0).
+                var v = Avx.RoundToNearestInteger(downV * ev);
+                var rem0 = v * d1F;
+                int sum = Vector256.Sum(Vector256.ConvertToInt32(v));
+                var di = ev - rem0;
+                // rank_i = #{j > i: d_j > d_i} + #{j < i: d_j >= d_i}: the scalar pairwise loop, lane by lane.
+                var rank = Vector256<int>.Zero;
+                for (int j = 0; j <= d; j++)
+                {
+                    var dj = Avx2.PermuteVar8x32(di, Vector256.Create(j));
+                    var below = Vector256.LessThan(lane, Vector256.Create(j));
+                    var above = Vector256.GreaterThan(lane, Vector256.Create(j)) & coordinates;
+                    var counted = (Vector256.GreaterThan(dj, di).AsInt32() & below) | (Vector256.GreaterThanOrEqual(dj, di).AsInt32() & above);
+                    rank -= counted;
+                }
+                rank += Vector256.Create(sum);
+                var low = Vector256.LessThan(rank, Vector256<int>.Zero);
+                var high = Vector256.GreaterThanOrEqual(rank, d1I) & ~low;
+                rank = rank + (low & d1I) - (high & d1I);
+                rem0 = Vector256.ConditionalSelect(low.AsSingle(), rem0 + d1F, Vector256.ConditionalSelect(high.AsSingle(), rem0 - d1F, rem0));
+                Vector256.Store((ev - rem0) * downV, vOut);
+                Vector256.Store(rank, rankOut);
+
+                for (int i = 0; i <= d + 1; i++) bary[i] = 0;
+                for (int i = 0; i <= d; i++)
+                {
+                    float w = vOut[i];
+                    bary[d - rankOut[i]] += w;
+                    bary[d - rankOut[i] + 1] -= w;
+                }
+                bary[0] += 1.0f + bary[d + 1];
+                long o = (long)p * d1;
+                for (int r = 0; r <= d; r++) baryOut[o + r] = bary[r];
+
+                var rem0I = Vector256.ConvertToInt32(rem0);
+                // Neighbouring pixels often lie in the same simplex: then the corners are the previous pixel's.
+                if (p > start && (((rem0I ^ prevRem0) | (rank ^ prevRank)) & coordinates) == Vector256<int>.Zero)
+                {
+                    for (int r = 0; r <= d; r++) offOut[o + r] = offOut[o - d1 + r];
+                    continue;
+                }
+                prevRem0 = rem0I;
+                prevRank = rank;
+                for (int r = 0; r <= d; r++)
+                {
+                    // The canonical simplex: corner r adds r to coordinates ranked at most d−r and r−(d+1) to the others.
+                    var key = (rem0I + Vector256.Create(r) - (Vector256.GreaterThan(rank, Vector256.Create(d - r)) & d1I)) & keyLanes;
+                    var packed = Vector128.Narrow(key.GetLower(), key.GetUpper());
+                    offOut[o + r] = local.FindOrAdd(packed.AsUInt64().ToScalar(), packed.AsUInt32().GetElement(2));
+                }
+            }
+        }
+    }
+
+    /// <summary>Pixels [start, end) into <paramref name="local"/>: the AVX2 path or the scalar one.</summary>
+    private static void BuildPixels(float[] features, int d, float[] scale, int start, int end,
+        KeyTable local, int[] offsets, float[] barycentric, bool avx2)
+    {
+        if (avx2)
+            BuildChunkAvx2(features, d, scale, start, end, local, offsets, barycentric);
+        else
+            BuildChunk(features, d, scale, start, end, local, offsets, barycentric);
     }
 
     /// <summary>

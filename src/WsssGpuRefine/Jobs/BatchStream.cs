@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using WsssGpuRefine.Core;
 
@@ -8,9 +9,10 @@ public readonly record struct Loaded<T>(int Index, string Id, T Value);
 
 /// <summary>
 /// Streams a list of ids through "decode in parallel -> compute in batches": the next batch is decoded while
-/// the current one is computed, and at most <see cref="MaxBatchesInFlight"/> batches are held, so memory stays
-/// bounded whatever the list length. Bad items become <see cref="ItemFailure"/>s: with keep-going they are
-/// collected and skipped, otherwise the first one stops the run.
+/// the current one is computed, and at most <see cref="MaxBatchesInFlight"/> batches are held (decoding, waiting or
+/// computing), so memory stays bounded whatever the list length: batch k+2 is not decoded before batch k is done. Bad items become <see cref="ItemFailure"/>s: with keep-going they are
+/// collected and skipped, otherwise the first one stops the run. <see cref="Timings"/> says how much of the
+/// decoding the computing hid.
 /// </summary>
 public sealed class BatchStream<T>
 {
@@ -46,6 +48,19 @@ public sealed class BatchStream<T>
     private readonly bool _keepGoing;
     private readonly int _decodeThreads;
     private readonly List<ItemFailure> _failures = [];
+    private long _decodeTicks, _computeTicks, _wallTicks;
+    private int _batches;
+
+    /// <summary>
+    /// Decode, compute and wall time of the last <see cref="Run"/> (zero before one), and the overlap they imply:
+    /// decode is the wall time of each batch's parallel load, compute the wall time of each batch's processing,
+    /// both summed over batches.
+    /// </summary>
+    public StreamOverlap Timings => new(
+        _decodeTicks / (double)Stopwatch.Frequency,
+        _computeTicks / (double)Stopwatch.Frequency,
+        _wallTicks / (double)Stopwatch.Frequency,
+        _batches);
 
     /// <summary>Failures in list order (only with keep-going; otherwise the first one is thrown).</summary>
     public IReadOnlyList<ItemFailure> Failures
@@ -63,28 +78,34 @@ public sealed class BatchStream<T>
     public void Run(Action<IReadOnlyList<Loaded<T>>> process, IProgress<int>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(process);
+        long runStart = Stopwatch.GetTimestamp();
+        _decodeTicks = _computeTicks = _wallTicks = 0;
+        _batches = 0;
         var channel = Channel.CreateBounded<List<Loaded<T>>>(new BoundedChannelOptions(MaxBatchesInFlight)
         {
             SingleReader = true,
             SingleWriter = true,
         });
         using var cancel = new CancellationTokenSource();
+        // One slot per batch held: taken before a batch is decoded, given back once it is processed.
+        using var slots = new SemaphoreSlim(MaxBatchesInFlight, MaxBatchesInFlight);
         var producer = Task.Run(async () =>
         {
             try
             {
                 for (int start = 0; start < _ids.Count; start += _batchSize)
                 {
-                    cancel.Token.ThrowIfCancellationRequested();
+                    await slots.WaitAsync(cancel.Token).ConfigureAwait(false);
                     int count = Math.Min(_batchSize, _ids.Count - start);
-                    var slots = new Loaded<T>?[count];
+                    var loaded = new Loaded<T>?[count];
                     var failures = new ItemFailure?[count];
+                    long decodeStart = Stopwatch.GetTimestamp();
                     Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = _decodeThreads }, i =>
                     {
                         string id = _ids[start + i];
                         try
                         {
-                            slots[i] = new Loaded<T>(start + i, id, _load(id));
+                            loaded[i] = new Loaded<T>(start + i, id, _load(id));
                         }
                         catch (WsssInputException e)
                         {
@@ -103,13 +124,16 @@ public sealed class BatchStream<T>
                             failures[i] = new ItemFailure(id, _fileOfFailure(id), e.Message);
                         }
                     });
+                    // Read by Run only after the producer has ended (producer.Wait below).
+                    _decodeTicks += Stopwatch.GetTimestamp() - decodeStart;
+                    _batches++;
                     foreach (var failure in failures)
                     {
                         if (failure is null) continue;
                         if (!_keepGoing) throw new ItemFailedException(failure);
                         lock (_failures) _failures.Add(failure);
                     }
-                    var batch = slots.Where(s => s.HasValue).Select(s => s!.Value).ToList();
+                    var batch = loaded.Where(s => s.HasValue).Select(s => s!.Value).ToList();
                     await channel.Writer.WriteAsync(batch, cancel.Token).ConfigureAwait(false);
                     if (count > batch.Count) progress?.Report(count - batch.Count);
                 }
@@ -127,7 +151,13 @@ public sealed class BatchStream<T>
             {
                 while (channel.Reader.TryRead(out var batch))
                 {
-                    if (batch.Count > 0) process(batch);
+                    if (batch.Count > 0)
+                    {
+                        long computeStart = Stopwatch.GetTimestamp();
+                        process(batch);
+                        _computeTicks += Stopwatch.GetTimestamp() - computeStart;
+                    }
+                    slots.Release();
                     progress?.Report(batch.Count);
                 }
             }
@@ -144,6 +174,7 @@ public sealed class BatchStream<T>
         finally
         {
             try { producer.Wait(); } catch (AggregateException) { }
+            _wallTicks = Stopwatch.GetTimestamp() - runStart;
         }
     }
 

@@ -116,7 +116,53 @@ public class BenchRunnerTests
             Assert.True(r.MsPerImage > 0);
             Assert.Null(r.TransferMsPerImage); // the CPU path reports no transfers
         });
+        Assert.All(rows, r => Assert.Null(r.Overlap)); // only the pipeline stage streams decode → compute
         Assert.Throws<ArgumentException>(() => new BenchOptions { Images = 0 });
+        Assert.Throws<ArgumentException>(() => new BenchOptions { BatchSize = 0 });
         Assert.Throws<ArgumentException>(() => new BenchOptions { Repeat = 0 });
+    }
+
+    [Fact]
+    public void The_pipeline_stage_streams_decoded_batches_and_reports_their_overlap()
+    {
+        // 3 images in batches of 2: 2 batches per repetition, 2 timed repetitions (the warm-up is not counted).
+        var runner = new BenchRunner(new BenchOptions { Images = 3, Repeat = 2, BatchSize = 2, Stages = [BenchStage.Pipeline] });
+        Assert.Equal(2, runner.Settings.BatchSize);
+        using var cpu = new CpuBackend();
+        var row = Assert.Single(runner.Run(cpu));
+        var o = Assert.IsType<BenchOverlap>(row.Overlap);
+        Assert.Equal(4, o.Batches);
+        Assert.Equal(2, o.BatchSize);
+        Assert.True(o.DecodeSeconds > 0 && o.ComputeSeconds > 0 && o.WallSeconds > 0, $"{o}");
+        Assert.Equal(WsssGpuRefine.Jobs.StreamOverlap.Of(o.DecodeSeconds, o.ComputeSeconds, o.WallSeconds), o.Overlap);
+    }
+
+    [Fact]
+    public void Overlap_is_written_under_its_json_keys_and_computed_from_the_three_times()
+    {
+        var row = new BenchStageResult
+        {
+            Stage = "pipeline", MsPerImage = 10, RepetitionsMsPerImage = [10],
+            Overlap = new BenchOverlap { DecodeSeconds = 2, ComputeSeconds = 6, WallSeconds = 7, Batches = 8, BatchSize = 4 },
+        };
+        var report = new BenchReport
+        {
+            TimestampUtc = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc),
+            Machine = new BenchMachine { Name = "box", Cpu = "cpu x", Cores = 2, Os = "linux", Runtime = ".NET" },
+            Settings = new BenchSettings { Images = 32, Repeat = 1, BatchSize = 4 },
+            Devices = [new BenchDeviceResult { Backend = "cpu", Device = "cpu", Stages = [row, row with { Stage = "crf", Overlap = null }] }],
+        };
+        using var doc = System.Text.Json.JsonDocument.Parse(report.ToJson());
+        var root = doc.RootElement;
+        Assert.Equal(4, root.GetProperty("settings").GetProperty("batch_size").GetInt32());
+        var stages = root.GetProperty("devices")[0].GetProperty("stages");
+        var overlap = stages[0].GetProperty("overlap");
+        Assert.Equal(2, overlap.GetProperty("decode_s").GetDouble());
+        Assert.Equal(6, overlap.GetProperty("compute_s").GetDouble());
+        Assert.Equal(7, overlap.GetProperty("wall_s").GetDouble());
+        Assert.Equal(8, overlap.GetProperty("batches").GetInt32());
+        Assert.Equal(4, overlap.GetProperty("batch_size").GetInt32());
+        Assert.Equal(0.5, overlap.GetProperty("overlap").GetDouble(), 12); // (2 + 6 - 7) / min(2, 6)
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, stages[1].GetProperty("overlap").ValueKind);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using WsssGpuRefine.Benchmarking;
 
 namespace WsssGpuRefine.Tests.Cli;
 
@@ -16,6 +17,7 @@ public class BenchCliTests
         Assert.Contains("device: CPU", r.StdOut);
         Assert.Contains("ms/image", r.StdOut);
         Assert.Contains("whole pipeline", r.StdOut);
+        Assert.Contains("pipeline overlap ", r.StdOut);
 
         using var doc = JsonDocument.Parse(File.ReadAllText(json));
         var root = doc.RootElement;
@@ -25,6 +27,7 @@ public class BenchCliTests
         Assert.Equal(2, root.GetProperty("settings").GetProperty("images").GetInt32());
         Assert.Equal(1, root.GetProperty("settings").GetProperty("repeat").GetInt32());
         Assert.Equal(60, root.GetProperty("settings").GetProperty("thresholds").GetInt32());
+        Assert.Equal(4, root.GetProperty("settings").GetProperty("batch_size").GetInt32());
 
         var device = Assert.Single(root.GetProperty("devices").EnumerateArray());
         Assert.Equal("cpu", device.GetProperty("backend").GetString());
@@ -39,6 +42,18 @@ public class BenchCliTests
             Assert.Equal(1.0, s.GetProperty("speedup_vs_cpu").GetDouble(), 9);
             Assert.Equal(1, s.GetProperty("repetitions_ms_per_image").GetArrayLength());
             Assert.Equal(JsonValueKind.Null, s.GetProperty("transfer_ms_per_image").ValueKind);
+            var overlap = s.GetProperty("overlap");
+            if (s.GetProperty("stage").GetString() != "pipeline")
+            {
+                Assert.Equal(JsonValueKind.Null, overlap.ValueKind);
+                continue;
+            }
+            // 2 images in one batch of 4: one batch, the decode has nothing to hide behind.
+            Assert.Equal(1, overlap.GetProperty("batches").GetInt32());
+            Assert.Equal(4, overlap.GetProperty("batch_size").GetInt32());
+            foreach (string key in new[] { "decode_s", "compute_s", "wall_s" })
+                Assert.True(overlap.GetProperty(key).GetDouble() > 0, $"overlap.{key}");
+            Assert.InRange(overlap.GetProperty("overlap").GetDouble(), 0, 1);
         }
     }
 
@@ -60,6 +75,32 @@ public class BenchCliTests
         Assert.Contains("2.50 (4.00x)", sweepLine);
         string crfLine = Assert.Single(r.StdOut.Split('\n'), l => l.StartsWith("CRF"));
         Assert.Contains("50.00 (4.00x)", crfLine);
+    }
+
+    [Fact]
+    public void Merge_shows_the_pipeline_overlap_of_each_column_that_recorded_one()
+    {
+        using var tmp = new TempDirectory();
+        string a = tmp.Combine("a.json"), b = tmp.Combine("b.json");
+        File.WriteAllText(a, Report("old", "cpu", "CPU", ("pipeline", 900.0)));
+        var pipeline = new BenchStageResult
+        {
+            Stage = "pipeline", MsPerImage = 800, RepetitionsMsPerImage = [800],
+            Overlap = new BenchOverlap { DecodeSeconds = 1, ComputeSeconds = 9, WallSeconds = 9.25, Batches = 4, BatchSize = 4 },
+        };
+        File.WriteAllText(b, new BenchReport
+        {
+            TimestampUtc = DateTime.UtcNow,
+            Machine = new BenchMachine { Name = "new", Cpu = "cpu", Cores = 2, Os = "linux", Runtime = ".NET" },
+            Settings = new BenchSettings { Images = 16, Repeat = 1, BatchSize = 4 },
+            Devices = [new BenchDeviceResult { Backend = "cpu", Device = "CPU", Stages = [pipeline] }],
+        }.ToJson());
+
+        var r = WsssProcess.Run("bench", "--merge", a, b);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        string line = Assert.Single(r.StdOut.Split('\n'), l => l.StartsWith("pipeline overlap (0..1)"));
+        // The older report has none ("-"); the newer one hid 0.75 of its 1 s of decoding: (1 + 9 - 9.25) / 1.
+        Assert.Equal(["-", "0.75"], line["pipeline overlap (0..1)".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries));
     }
 
     [Fact]

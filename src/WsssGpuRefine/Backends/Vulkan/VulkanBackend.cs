@@ -154,8 +154,11 @@ public sealed unsafe partial class VulkanBackend : ComputeBackend
     /// <summary>Every core, for the host side of GPU operations (CRF lattices, inputs too large for the device).</summary>
     public override int MaxDegreeOfParallelism => Environment.ProcessorCount;
 
-    /// <summary>One: the queue is fed one image at a time.</summary>
-    public override int ConcurrentImages => 1;
+    /// <summary>
+    /// <see cref="VulkanBackendOptions.ImagesInFlight"/> (default 2): one image's host work (lattice, packing, upload)
+    /// overlaps the previous image's submission; each image has its own command stream and buffers.
+    /// </summary>
+    public override int ConcurrentImages => Options.ImagesInFlight;
 
     internal override TResult Run<TResult>(IBackendOperation<TResult> operation) => operation.OnVulkan(this);
 

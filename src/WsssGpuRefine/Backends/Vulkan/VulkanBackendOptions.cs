@@ -34,6 +34,19 @@ public sealed class VulkanBackendOptions
     /// <summary>Use device-local buffers and staging copies even on host-visible memory (tests the discrete-GPU path on lavapipe).</summary>
     internal bool ForceStaging { get; init; }
 
+    /// <summary>
+    /// Images a per-image job (refine, bench) keeps in flight on this device at once (<see cref="ComputeBackend.ConcurrentImages"/>),
+    /// 1..16, default 2: while one image's submission runs on the GPU, the host builds the next one's lattice and packs and
+    /// uploads its buffers, so the queue does not wait on the CPU. 1 feeds the queue one image at a time. Each image runs
+    /// in its own command stream and buffers, so the results are the same whatever the value.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is outside 1..16.</exception>
+    public int ImagesInFlight
+    {
+        get;
+        init => field = value is >= 1 and <= 16 ? value : throw new ArgumentOutOfRangeException(nameof(ImagesInFlight), value, "must be in 1..16");
+    } = 2;
+
     /// <summary>Test seam: the loader library to load instead of the system's.</summary>
     internal string? LoaderLibrary { get; init; }
 }
