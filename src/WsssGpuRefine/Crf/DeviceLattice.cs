@@ -16,6 +16,15 @@ namespace WsssGpuRefine.Crf;
 /// appearance. Nothing depends on the numbering: every sum (splat, blur, slice) runs in an order fixed
 /// by pixels and axes, so a build is reproducible run to run. The normalisation's filter of ones is
 /// summed in the GPU splat's order, so norms may differ from the CPU's in the last bit.
+/// Steps (one dispatch each, in one command stream; every dispatch waits for the one before):
+/// keys (per pixel: barycentric weights and corner keys) → insert (per corner: claim or find the key's
+/// slot with one 32-bit compare-and-swap of the corner index) → number (claiming corners take vertex ids)
+/// → assign (corner vertex ids, corners per vertex); the vertex count is read back; then scan (CSR row
+/// starts) → fill (corners into their rows) → entries (rows sorted by pixel) → neighbours → the filter of
+/// ones through crf_splat/crf_blur → normalise (splat and slice weights) → entries (splat weights).
+/// Not yet tuned for large GPUs: each vertex's row is heap-sorted by one thread and the scan runs in one
+/// workgroup, so a vertex shared by thousands of pixels (flat regions under the bilateral kernel) is a
+/// serial tail.
 /// </remarks>
 internal sealed class DeviceLattice : IDisposable
 {
@@ -196,7 +205,7 @@ internal sealed class DeviceLattice : IDisposable
             var slotVertex = temporary.Rent(VulkanBufferAccess.ReadWrite, slots * 4);
             var cornerKeys = temporary.Rent(VulkanBufferAccess.ReadWrite, (ulong)corners * 16);
             var slotOfCorner = temporary.Rent(VulkanBufferAccess.ReadWrite, (ulong)corners * 4);
-            var keys = temporary.Rent(VulkanBufferAccess.ReadWrite, (ulong)corners * 16);
+            var vertexKeys = temporary.Rent(VulkanBufferAccess.ReadWrite, (ulong)corners * 16);
             var counts = temporary.Rent(VulkanBufferAccess.ReadWrite, (ulong)corners * 4);
             var counter = temporary.Rent(VulkanBufferAccess.ReadWrite, 16);
             stream.Upload<float>(featureBuffer, 0, features);
@@ -209,7 +218,7 @@ internal sealed class DeviceLattice : IDisposable
                 new KeyParams { Pixels = (uint)n, Dimension = (uint)dimension, GroupsX = pixelGroups }, pixelGroups);
             stream.Dispatch(insert, [cornerKeys, slotBuffer, slotOfCorner],
                 new InsertParams { Corners = (uint)corners, SlotMask = (uint)(slots - 1), GroupsX = cornerGroups }, cornerGroups);
-            stream.Dispatch(number, [cornerKeys, slotBuffer, slotOfCorner, slotVertex, keys, counter],
+            stream.Dispatch(number, [cornerKeys, slotBuffer, slotOfCorner, slotVertex, vertexKeys, counter],
                 new NumberParams { Corners = (uint)corners, GroupsX = cornerGroups }, cornerGroups);
             stream.Dispatch(assign, [slotOfCorner, slotVertex, offsets, counts],
                 new AssignParams { Corners = (uint)corners, GroupsX = cornerGroups }, cornerGroups);
@@ -240,7 +249,7 @@ internal sealed class DeviceLattice : IDisposable
             stream.Dispatch(fill, [offsets, start, counts, entryCorner], new FillParams { Corners = (uint)corners, GroupsX = cornerGroups }, cornerGroups);
             stream.Dispatch(entries, [start, entryCorner, barycentric, pixel, weight],
                 new EntryParams { VertexCount = (uint)m, Corners = (uint)d1, SortFirst = 1, GroupsX = vertexGroups }, vertexGroups);
-            stream.Dispatch(neighbours, [slotBuffer, cornerKeys, slotVertex, keys, neighbourBuffer],
+            stream.Dispatch(neighbours, [slotBuffer, cornerKeys, slotVertex, vertexKeys, neighbourBuffer],
                 new NeighbourParams { VertexCount = (uint)m, Dimension = (uint)dimension, SlotMask = (uint)(slots - 1), GroupsX = vertexGroups }, vertexGroups);
 
             // The normalisation: the unnormalised filter of ones through the mean field's own splat and blur.
