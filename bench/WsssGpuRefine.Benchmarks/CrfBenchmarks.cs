@@ -72,7 +72,8 @@ public class CrfBenchmarks
 
 /// <summary>
 /// The same CRFs on the Vulkan backend (WSSS_VULKAN_DEVICE, else the best device, lavapipe included):
-/// lattice built on the CPU, iterations on the GPU. Prints the host/GPU split per call at cleanup.
+/// lattices built on the device once in set-up (CrfLatticeBuildBenchmarks times that), iterations on the GPU.
+/// Prints the host/GPU split per call at cleanup.
 /// On lavapipe the figures only show that the path works.
 /// Run: dotnet run -c Release --project bench/WsssGpuRefine.Benchmarks -- --filter '*CrfVulkan*'
 /// </summary>

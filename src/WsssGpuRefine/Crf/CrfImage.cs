@@ -7,19 +7,23 @@ namespace WsssGpuRefine.Crf;
 /// One image made ready for CRFs with one parameter set: the lattices of its Gaussian and bilateral
 /// kernels and their symmetric normalisation are built once here and reused by every
 /// <see cref="Infer"/> (the two ir_label CRFs, the la and ha CRFs, ...). Immutable once built:
-/// <see cref="Infer"/> may run on several threads at once.
+/// <see cref="Infer"/> may run on several threads at once. On a Vulkan backend the lattices live on the
+/// device; dispose the image to give their buffers back (on the CPU disposing does nothing).
 /// </summary>
-public sealed class CrfImage
+public sealed class CrfImage : IDisposable
 {
+    private readonly PreparedKernel? _gaussian;
+    private readonly PreparedKernel? _bilateral;
+
     internal CrfImage(ComputeBackend backend, int height, int width, CrfParameters parameters,
-        CrfKernel? gaussian, CrfKernel? bilateral)
+        PreparedKernel? gaussian, PreparedKernel? bilateral)
     {
         Backend = backend;
         Height = height;
         Width = width;
         Parameters = parameters;
-        Gaussian = gaussian;
-        Bilateral = bilateral;
+        _gaussian = gaussian;
+        _bilateral = bilateral;
     }
 
     /// <summary>The backend the lattices were built on; every <see cref="Infer"/> runs there.</summary>
@@ -32,24 +36,29 @@ public sealed class CrfImage
     public int PixelCount => Height * Width;
     /// <summary>The kernel parameters the lattices were built for; unaries passed to <see cref="Infer"/> must come from the same set.</summary>
     public CrfParameters Parameters { get; }
-    internal CrfKernel? Gaussian { get; }
-    internal CrfKernel? Bilateral { get; }
+    /// <summary>The Gaussian kernel's CPU lattice (built on first use when the lattice lives on the device).</summary>
+    internal CrfKernel? Gaussian => _gaussian?.Cpu;
+    /// <summary>The bilateral kernel's CPU lattice (built on first use when the lattice lives on the device).</summary>
+    internal CrfKernel? Bilateral => _bilateral?.Cpu;
+    internal PreparedKernel? GaussianKernel => _gaussian;
+    internal PreparedKernel? BilateralKernel => _bilateral;
 
     /// <summary>Lattice vertex counts (Gaussian, bilateral), 0 for a kernel left out; for reports and tests.</summary>
     public (int Gaussian, int Bilateral) LatticeVertexCounts =>
-        (Gaussian?.Lattice.VertexCount ?? 0, Bilateral?.Lattice.VertexCount ?? 0);
+        (_gaussian?.VertexCount ?? 0, _bilateral?.VertexCount ?? 0);
 
     /// <summary>Mean-field inference of <paramref name="unary"/> with this image's kernels.</summary>
     public CrfResult Infer(CrfUnary unary) => InferAll([unary])[0];
 
     /// <summary>
-    /// Several CRFs of this image at once (ir_label's two, la and ha): on the GPU the lattice is
-    /// uploaded once and all of them go in one submission; on the CPU CRFs of up to 4 labels run two at a
-    /// time in one joint pass (one lattice walk for both), with results bit-identical to running them singly.
+    /// Several CRFs of this image at once (ir_label's two, la and ha): on the GPU they share the device
+    /// lattice and go in one submission; on the CPU CRFs of up to 4 labels run two at a time in one joint
+    /// pass (one lattice walk for both), with results bit-identical to running them singly.
     /// </summary>
     public CrfResult[] InferAll(IReadOnlyList<CrfUnary> unaries)
     {
         ArgumentNullException.ThrowIfNull(unaries);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         foreach (var unary in unaries)
         {
             ArgumentNullException.ThrowIfNull(unary, nameof(unaries));
@@ -57,13 +66,24 @@ public sealed class CrfImage
                 throw new WsssInputException(null,
                     $"the image is {Width}x{Height} (WxH) but the CRF input is {unary.Width}x{unary.Height}; resize the maps to the image first");
         }
-        var kernels = new List<(CrfKernel Kernel, float Compat)>(2);
-        if (Gaussian is not null) kernels.Add((Gaussian, Parameters.GaussianCompat));
-        if (Bilateral is not null) kernels.Add((Bilateral, Parameters.BilateralCompat));
+        var kernels = new List<(PreparedKernel Kernel, float Compat)>(2);
+        if (_gaussian is not null) kernels.Add((_gaussian, Parameters.GaussianCompat));
+        if (_bilateral is not null) kernels.Add((_bilateral, Parameters.BilateralCompat));
         return Backend.Run(new MeanFieldBatch(this, unaries, kernels));
     }
 
     internal ParallelOptions CpuOptions() => Backend.ParallelOptions;
+
+    private bool _disposed;
+
+    /// <summary>Gives the device lattices' buffers back to the backend; the image cannot infer afterwards.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _gaussian?.Dispose();
+        _bilateral?.Dispose();
+    }
 }
 
 /// <summary>A kernel's lattice with its normalisation folded into per-corner splat and slice weights.</summary>

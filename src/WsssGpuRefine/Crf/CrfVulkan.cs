@@ -7,25 +7,29 @@ namespace WsssGpuRefine.Crf;
 /// GPU side of the dense CRF: shaders/crf_splat.hlsl, crf_blur.hlsl and crf_slice_softmax.hlsl.
 /// </summary>
 /// <remarks>
-/// The lattice is built on the CPU (as for the CPU path, once per image and kernel) and uploaded:
-/// its hash table is a serial, branchy structure that costs a fraction of the ten iterations, while
-/// the iterations are regular gathers that the GPU runs well. Splat is a gather over a host-built
-/// transposed corner list because core Vulkan 1.1 has no float atomics. All iterations are
-/// recorded into one command buffer and submitted once. Results match the CPU path to float
-/// rounding (summation order and exp differ), not bit for bit.
+/// The lattices are built on the device once per image and kernel (<see cref="DeviceLattice.Build"/>,
+/// shaders/crf_lattice_*.hlsl: keys and barycentric weights per pixel, a hash table, the blur neighbours,
+/// the transposed splat list and the normalisation), so a Vulkan CRF runs lattice build, splat, blur and
+/// slice all on the device; only the features (N·d floats) and −U go up and the marginals come back. A lattice
+/// the device could not build (buffers too large) is built on the CPU and uploaded here. Splat is a
+/// gather over the transposed corner list (pixels ascending per vertex) because core Vulkan 1.1 has no
+/// float atomics. All iterations of all CRFs of the image are recorded into one command buffer and
+/// submitted once. Results match the CPU path to float rounding (summation order, exp and the
+/// normalisation's rounding differ), not bit for bit: the vertex set, neighbours and barycentric weights
+/// are the CPU's exactly.
 /// </remarks>
 internal static class CrfVulkan
 {
     private const uint GroupSize = 256;
 
     [StructLayout(LayoutKind.Sequential), PushConstants("crf_splat")]
-    private struct SplatParams
+    internal struct SplatParams
     {
         public uint VertexCount, Labels, GroupsX, Pad0;
     }
 
     [StructLayout(LayoutKind.Sequential), PushConstants("crf_blur")]
-    private struct BlurParams
+    internal struct BlurParams
     {
         public uint VertexCount, Labels, AxisOffset, GroupsX;
     }
@@ -38,26 +42,25 @@ internal static class CrfVulkan
     }
 
     /// <summary>Whether every buffer of this CRF fits the device; otherwise the CPU path runs.</summary>
-    public static bool Fits(VulkanBackend vk, CrfImage image, int labels)
+    public static bool Fits(VulkanBackend vk, int pixelCount, IEnumerable<PreparedKernel> kernels, int labels)
     {
-        ulong largest = (ulong)image.PixelCount * (ulong)labels * 4;
-        foreach (var kernel in new[] { image.Gaussian, image.Bilateral })
+        ulong largest = (ulong)pixelCount * (ulong)labels * 4;
+        foreach (var kernel in kernels)
         {
-            if (kernel is null) continue;
-            var lattice = kernel.Lattice;
-            largest = Math.Max(largest, (ulong)(lattice.VertexCount + 1) * (ulong)labels * 4);
-            largest = Math.Max(largest, (ulong)lattice.Offsets.Length * 4);
-            largest = Math.Max(largest, (ulong)lattice.BlurNeighbors.Length * 4);
+            ulong rows = (ulong)kernel.VertexCount + 1, corners = (ulong)pixelCount * (ulong)(kernel.Dimension + 1);
+            largest = Math.Max(largest, rows * (ulong)labels * 4);
+            largest = Math.Max(largest, corners * 4);
+            largest = Math.Max(largest, (ulong)(kernel.Dimension + 1) * (rows - 1) * 8);
         }
         return largest <= vk.MaxBufferBytes && largest < uint.MaxValue;
     }
 
     /// <summary>
-    /// Runs one CRF per unary (all on the same image and kernels): the lattice is uploaded once and
+    /// Runs one CRF per unary (all on the same image and kernels): the device lattices are shared and
     /// every CRF is recorded into the same submission.
     /// </summary>
     public static CrfResult[] Run(VulkanBackend vk, IReadOnlyList<CrfUnary> unaries,
-        IReadOnlyList<(CrfKernel Kernel, float Compat)> kernels, int iterations, float? unsureBelow)
+        IReadOnlyList<(DeviceLattice Lattice, float Compat)> kernels, int iterations, float? unsureBelow)
     {
         if (unaries.Count == 0) return [];
         int px = unaries[0].PixelCount;
@@ -77,30 +80,15 @@ internal static class CrfVulkan
             var gpuKernels = new GpuKernel[kernels.Count];
             for (int k = 0; k < kernels.Count; k++)
             {
-                var kernel = kernels[k].Kernel;
-                var lattice = kernel.Lattice;
-                var gather = kernel.Gather;
-                int rows = lattice.VertexCount + 1;
-                var g = new GpuKernel
+                var lattice = kernels[k].Lattice;
+                ulong rows = (ulong)lattice.VertexCount + 1;
+                gpuKernels[k] = new GpuKernel
                 {
                     Lattice = lattice,
                     Compat = kernels[k].Compat,
-                    Offsets = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)lattice.Offsets.Length * 4),
-                    Slice = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)kernel.SliceWeights.Length * 4),
-                    Start = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)gather.Start.Length * 4),
-                    Pixel = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)gather.Pixel.Length * 4),
-                    Weight = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)gather.Weight.Length * 4),
-                    Neighbours = rented.Rent(VulkanBufferAccess.ReadOnly, (ulong)lattice.BlurNeighbors.Length * 4),
-                    ValuesA = rented.Rent(VulkanBufferAccess.ReadWrite, (ulong)rows * (ulong)maxLabels * 4),
-                    ValuesB = rented.Rent(VulkanBufferAccess.ReadWrite, (ulong)rows * (ulong)maxLabels * 4),
+                    ValuesA = rented.Rent(VulkanBufferAccess.ReadWrite, rows * (ulong)maxLabels * 4),
+                    ValuesB = rented.Rent(VulkanBufferAccess.ReadWrite, rows * (ulong)maxLabels * 4),
                 };
-                stream.Upload<int>(g.Offsets, 0, lattice.Offsets);
-                stream.Upload<float>(g.Slice, 0, kernel.SliceWeights);
-                stream.Upload<uint>(g.Start, 0, gather.Start);
-                stream.Upload<uint>(g.Pixel, 0, gather.Pixel);
-                stream.Upload<float>(g.Weight, 0, gather.Weight);
-                stream.Upload<int>(g.Neighbours, 0, lattice.BlurNeighbors);
-                gpuKernels[k] = g;
             }
 
             var downloads = new PendingDownload[unaries.Count];
@@ -135,13 +123,13 @@ internal static class CrfVulkan
                     {
                         uint m = (uint)g.Lattice.VertexCount;
                         uint vertexGroups = Groups((long)m * n, maxGroups);
-                        stream.Dispatch(splat, [q, g.Start, g.Pixel, g.Weight, g.ValuesA],
+                        stream.Dispatch(splat, [q, g.Lattice.Start, g.Lattice.Pixel, g.Lattice.Weight, g.ValuesA],
                             new SplatParams { VertexCount = m, Labels = (uint)n, GroupsX = vertexGroups }, vertexGroups);
                         var source = g.ValuesA;
                         var target = g.ValuesB;
                         for (int axis = 0; axis <= g.Lattice.Dimension; axis++)
                         {
-                            stream.Dispatch(blur, [source, g.Neighbours, target],
+                            stream.Dispatch(blur, [source, g.Lattice.Neighbours, target],
                                 new BlurParams { VertexCount = m, Labels = (uint)n, AxisOffset = (uint)axis * m, GroupsX = vertexGroups }, vertexGroups);
                             (source, target) = (target, source);
                         }
@@ -158,8 +146,8 @@ internal static class CrfVulkan
                         Compat0 = k0?.Compat ?? 0, Compat1 = k1?.Compat ?? 0,
                     };
                     stream.Dispatch(slice,
-                        [negU, k0?.Offsets ?? dummy, k0?.Slice ?? dummy, k0?.Blurred ?? dummy,
-                         k1?.Offsets ?? dummy, k1?.Slice ?? dummy, k1?.Blurred ?? dummy, q],
+                        [negU, k0?.Lattice.Offsets ?? dummy, k0?.Lattice.Slice ?? dummy, k0?.Blurred ?? dummy,
+                         k1?.Lattice.Offsets ?? dummy, k1?.Lattice.Slice ?? dummy, k1?.Blurred ?? dummy, q],
                         args, pixelGroups);
                 }
                 downloads[u] = stream.Download(q, 0, (ulong)px * (ulong)n * 4);
@@ -206,14 +194,8 @@ internal static class CrfVulkan
 
     private sealed class GpuKernel
     {
-        public required PermutohedralLattice Lattice { get; init; }
+        public required DeviceLattice Lattice { get; init; }
         public required float Compat { get; init; }
-        public required VulkanBuffer Offsets { get; init; }
-        public required VulkanBuffer Slice { get; init; }
-        public required VulkanBuffer Start { get; init; }
-        public required VulkanBuffer Pixel { get; init; }
-        public required VulkanBuffer Weight { get; init; }
-        public required VulkanBuffer Neighbours { get; init; }
         public required VulkanBuffer ValuesA { get; init; }
         public required VulkanBuffer ValuesB { get; init; }
         public VulkanBuffer? Blurred { get; set; }

@@ -14,7 +14,9 @@ public static class DenseCrf
 {
     /// <summary>
     /// Builds the lattices of <paramref name="image"/> for <paramref name="parameters"/>; reuse the
-    /// result for every CRF of that image with those parameters.
+    /// result for every CRF of that image with those parameters. A Vulkan backend builds them on the
+    /// device (the CPU lattice is made only if a CRF of this image falls back to the CPU); dispose the
+    /// result to give the device buffers back.
     /// </summary>
     public static CrfImage Prepare(ComputeBackend backend, RgbImage image, CrfParameters parameters)
     {
@@ -23,13 +25,29 @@ public static class DenseCrf
         ArgumentNullException.ThrowIfNull(parameters);
         if (image.Height <= 0 || image.Width <= 0)
             throw new WsssInputException(null, $"empty {image.Width}x{image.Height} image");
-        var parallel = backend.ParallelOptions;
-        CrfKernel? gaussian = null, bilateral = null;
-        if (parameters.HasGaussian)
-            gaussian = GaussianKernels.Get(image.Height, image.Width, parameters.GaussianSxy, parallel);
-        if (parameters.HasBilateral)
-            bilateral = new CrfKernel(PermutohedralLattice.Build(
-                CrfKernel.BilateralFeatures(image, parameters.BilateralSxy, parameters.BilateralSrgb), 5, parallel), parallel);
+        int height = image.Height, width = image.Width;
+        PreparedKernel? gaussian = null, bilateral = null;
+        try
+        {
+            if (parameters.HasGaussian)
+            {
+                float sxy = parameters.GaussianSxy;
+                gaussian = backend.Run(new LatticeBuild(2, () => CrfKernel.GaussianFeatures(height, width, sxy),
+                    parallel => GaussianKernels.Get(height, width, sxy, parallel)));
+            }
+            if (parameters.HasBilateral)
+            {
+                float[]? features = null;
+                float[] Features() => features ??= CrfKernel.BilateralFeatures(image, parameters.BilateralSxy, parameters.BilateralSrgb);
+                bilateral = backend.Run(new LatticeBuild(5, Features,
+                    parallel => new CrfKernel(PermutohedralLattice.Build(Features(), 5, parallel), parallel)));
+            }
+        }
+        catch
+        {
+            gaussian?.Dispose();
+            throw;
+        }
         return new CrfImage(backend, image.Height, image.Width, parameters, gaussian, bilateral);
     }
 
@@ -39,7 +57,8 @@ public static class DenseCrf
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(unary);
         CheckSameSize(image, unary.Height, unary.Width);
-        return Prepare(backend, image, parameters).Infer(unary);
+        using var prepared = Prepare(backend, image, parameters);
+        return prepared.Infer(unary);
     }
 
     /// <summary>

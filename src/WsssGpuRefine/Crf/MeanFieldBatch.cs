@@ -7,4 +7,4 @@ namespace WsssGpuRefine.Crf;
 /// MeanFieldBatch.Cpu.cs (small CRFs packed two to a joint pass), GPU side in MeanFieldBatch.Vulkan.cs (one submission).
 /// </summary>
 internal sealed partial record MeanFieldBatch(CrfImage Image, IReadOnlyList<CrfUnary> Unaries,
-    IReadOnlyList<(CrfKernel Kernel, float Compat)> Kernels) : IBackendOperation<CrfResult[]>;
+    IReadOnlyList<(PreparedKernel Kernel, float Compat)> Kernels) : IBackendOperation<CrfResult[]>;

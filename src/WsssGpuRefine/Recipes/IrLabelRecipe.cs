@@ -82,7 +82,7 @@ public static class IrLabelRecipe
         var keys = ScoreLabels.Keys(fg);
 
         // IRN's conf_fg / conf_bg: argmax indices into keys' of [t; M], then the label CRF of each.
-        var prepared = DenseCrf.Prepare(backend, image, options.Crf);
+        using var prepared = DenseCrf.Prepare(backend, image, options.Crf);
         var results = prepared.InferAll([
             CrfUnary.FromLabels(ScoreLabels.Indices(fg, new BackgroundRule.Constant(options.FgThreshold)), classes + 1, options.Crf.GtProb),
             CrfUnary.FromLabels(ScoreLabels.Indices(fg, new BackgroundRule.Constant(options.BgThreshold)), classes + 1, options.Crf.GtProb),

@@ -83,7 +83,7 @@ public static class PsaLaHaRecipe
         var fg = cams.ForegroundOnly();
         var ids = ScoreLabels.Keys(fg);
 
-        var prepared = DenseCrf.Prepare(backend, image, options.Crf);
+        using var prepared = DenseCrf.Prepare(backend, image, options.Crf);
         var results = prepared.InferAll([
             CrfUnary.FromMaps(ScoreLabels.Stack(fg, new BackgroundRule.Power(options.AlphaLow)), options.Crf),
             CrfUnary.FromMaps(ScoreLabels.Stack(fg, new BackgroundRule.Power(options.AlphaHigh)), options.Crf),

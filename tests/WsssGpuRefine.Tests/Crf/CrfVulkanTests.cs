@@ -8,9 +8,10 @@ using Xunit.Abstractions;
 namespace WsssGpuRefine.Tests.Crf;
 
 /// <summary>
-/// CPU vs Vulkan (lavapipe in CI): the same lattice, so marginals agree to float rounding (summation
-/// order and exp differ) and labels on ≥ 99.9 % of pixels. The tiny-chunk backend (4 KiB buffer limit)
-/// takes the CPU fallback, which must give the CPU result exactly.
+/// CPU vs Vulkan (lavapipe in CI): the device-built lattice has the CPU's vertices and neighbours
+/// (LatticeBuildTests), so marginals agree to float rounding (summation order, exp and the normalisation's
+/// rounding differ) and labels on ≥ 99.9 % of pixels. The tiny-chunk backend (4 KiB buffer limit) takes the
+/// CPU fallback where its buffers are too small, which must give the CPU result exactly.
 /// </summary>
 [Collection(VulkanCollection.Name)]
 public sealed class CrfVulkanTests(VulkanFixture fixture, ITestOutputHelper output)

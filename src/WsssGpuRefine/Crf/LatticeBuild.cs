@@ -1,0 +1,48 @@
+using WsssGpuRefine.Backends;
+
+namespace WsssGpuRefine.Crf;
+
+/// <summary>
+/// Builds one CRF kernel's permutohedral lattice with its symmetric normalisation on a backend: on the CPU
+/// (LatticeBuild.Cpu.cs, <see cref="PermutohedralLattice"/>) or on the device (LatticeBuild.Vulkan.cs,
+/// <see cref="DeviceLattice"/>), falling back to the CPU for an image whose lattice the device cannot hold.
+/// </summary>
+/// <param name="Dimension">Feature dimension d (2 for the Gaussian kernel, 5 for the bilateral one).</param>
+/// <param name="Features">The pixel-major (N, d) features, made when a build needs them.</param>
+/// <param name="BuildCpu">The CPU build (the Gaussian kernel's goes through a per-size cache).</param>
+internal sealed partial record LatticeBuild(int Dimension, Func<float[]> Features, Func<ParallelOptions, CrfKernel> BuildCpu)
+    : IBackendOperation<PreparedKernel>;
+
+/// <summary>
+/// A kernel's lattice as its backend built it: on the device (<see cref="Device"/>), with the CPU lattice made
+/// only if a CPU path asks for it (<see cref="Cpu"/>, e.g. a CRF whose label count does not fit the device), or
+/// on the CPU only. Disposing returns the device buffers to the backend's pool.
+/// </summary>
+internal sealed class PreparedKernel : IDisposable
+{
+    private readonly Lazy<CrfKernel> _cpu;
+
+    public PreparedKernel(CrfKernel cpu)
+    {
+        _cpu = new Lazy<CrfKernel>(cpu);
+        Dimension = cpu.Lattice.Dimension;
+    }
+
+    public PreparedKernel(DeviceLattice device, Func<CrfKernel> buildCpu)
+    {
+        Device = device;
+        Dimension = device.Dimension;
+        _cpu = new Lazy<CrfKernel>(buildCpu, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>The device-built lattice, or null when it was built on the CPU.</summary>
+    public DeviceLattice? Device { get; }
+    public int Dimension { get; }
+    /// <summary>The CPU lattice, built on first use when the lattice lives on the device.</summary>
+    public CrfKernel Cpu => _cpu.Value;
+    /// <summary>Whether the CPU lattice exists (built, or asked for).</summary>
+    public bool HasCpu => _cpu.IsValueCreated;
+    public int VertexCount => Device?.VertexCount ?? Cpu.Lattice.VertexCount;
+
+    public void Dispose() => Device?.Dispose();
+}
