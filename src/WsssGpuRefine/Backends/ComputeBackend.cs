@@ -50,7 +50,7 @@ public abstract class ComputeBackend : IDisposable
 
     /// <summary>
     /// Images a per-image job (refine, bench) works on at once: several on the CPU, which refines one image per
-    /// thread; two on a GPU, so that the host side of one image (lattice, packing, upload) overlaps the other's
+    /// thread; two on a GPU, so that the host side of one image (features, unaries, packing, upload) overlaps the other's
     /// submission (<see cref="Vulkan.VulkanBackendOptions.ImagesInFlight"/>).
     /// </summary>
     public abstract int ConcurrentImages { get; }

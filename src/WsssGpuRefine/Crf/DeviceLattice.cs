@@ -133,40 +133,12 @@ internal sealed class DeviceLattice : IDisposable
     }
 
     /// <summary>
-    /// The float32 feature scales of PermutohedralLattice.Build (sqrt(2/3)·(d+1)/sqrt((i+1)(i+2))), computed the same
-    /// way, after the same checks (finite features, 16-bit keys cannot overflow), with the same messages.
-    /// </summary>
-    public static float[] CheckedScale(float[] features, int dimension)
-    {
-        if (dimension < 1 || dimension > PermutohedralLattice.MaxDimension)
-            throw new ArgumentOutOfRangeException(nameof(dimension), $"lattice dimension must be 1..{PermutohedralLattice.MaxDimension}");
-        if (features.Length % dimension != 0)
-            throw new ArgumentException("feature count is not a multiple of the dimension", nameof(features));
-        var scale = new float[dimension];
-        float invStdDev = (float)(Math.Sqrt(2.0 / 3.0) * (dimension + 1));
-        for (int i = 0; i < dimension; i++)
-            scale[i] = (float)(1.0 / Math.Sqrt((double)((i + 2) * (i + 1))) * invStdDev);
-        double bound = 0;
-        for (int j = 0; j < dimension; j++)
-        {
-            float maxAbs = 0;
-            for (int p = j; p < features.Length; p += dimension) maxAbs = Math.Max(maxAbs, Math.Abs(features[p]));
-            if (!float.IsFinite(maxAbs))
-                throw new ArgumentException("lattice features must be finite", nameof(features));
-            bound += maxAbs * scale[j] * (dimension + 1);
-        }
-        if (bound > 30000)
-            throw new ArgumentException("kernel widths too small for this image: lattice coordinates would overflow 16 bits", nameof(features));
-        return scale;
-    }
-
-    /// <summary>
     /// Builds the lattice of <paramref name="features"/> (pixel-major (N, d)) on the device: two submissions, the
     /// second sized by the vertex count the first reads back. Null when a buffer would not fit the device.
     /// </summary>
     public static DeviceLattice? Build(VulkanBackend vk, float[] features, int dimension)
     {
-        var scale = CheckedScale(features, dimension);
+        var scale = PermutohedralLattice.CheckedScale(features, dimension);
         int n = features.Length / dimension, d1 = dimension + 1;
         if (n == 0 || !BuildFits(vk, n, dimension)) return null;
         long corners = (long)n * d1;

@@ -62,28 +62,8 @@ internal sealed class PermutohedralLattice
     internal static PermutohedralLattice Build(float[] features, int dimension, ParallelOptions parallel, bool avx2)
     {
         if (avx2 && !Avx2.IsSupported) throw new PlatformNotSupportedException("AVX2 lattice build on a CPU without AVX2");
-        if (dimension < 1 || dimension > MaxDimension)
-            throw new ArgumentOutOfRangeException(nameof(dimension), $"lattice dimension must be 1..{MaxDimension}");
-        if (features.Length % dimension != 0)
-            throw new ArgumentException("feature count is not a multiple of the dimension", nameof(features));
+        var scale = CheckedScale(features, dimension);
         int n = features.Length / dimension;
-        var scale = new float[dimension];
-        float invStdDev = (float)(Math.Sqrt(2.0 / 3.0) * (dimension + 1));
-        for (int i = 0; i < dimension; i++)
-            scale[i] = (float)(1.0 / Math.Sqrt((double)((i + 2) * (i + 1))) * invStdDev);
-        // Keys are 16-bit like the reference's; refuse features whose elevation could overflow them
-        // (a kernel width far below one pixel or one colour step) instead of aliasing silently.
-        double bound = 0;
-        for (int j = 0; j < dimension; j++)
-        {
-            float maxAbs = 0;
-            for (int p = j; p < features.Length; p += dimension) maxAbs = Math.Max(maxAbs, Math.Abs(features[p]));
-            if (!float.IsFinite(maxAbs))
-                throw new ArgumentException("lattice features must be finite", nameof(features));
-            bound += maxAbs * scale[j] * (dimension + 1);
-        }
-        if (bound > 30000)
-            throw new ArgumentException("kernel widths too small for this image: lattice coordinates would overflow 16 bits", nameof(features));
         var lattice = new PermutohedralLattice(dimension, n);
         int d1 = dimension + 1;
         // Pixel chunks find their corners and number them in a chunk-local table in parallel; the
@@ -136,6 +116,35 @@ internal sealed class PermutohedralLattice
         lattice.BlurNeighbors = neighbors;
 
         return lattice;
+    }
+
+    /// <summary>
+    /// The elevation scale of each feature, sqrt(2/3)·(d+1)/sqrt((i+1)(i+2)), after checking the features: finite,
+    /// and small enough after scaling that lattice coordinates fit the 16-bit keys (a kernel width far below one
+    /// pixel or one colour step is refused instead of aliasing silently). The CPU and the device build share it.
+    /// </summary>
+    internal static float[] CheckedScale(float[] features, int dimension)
+    {
+        if (dimension < 1 || dimension > MaxDimension)
+            throw new ArgumentOutOfRangeException(nameof(dimension), $"lattice dimension must be 1..{MaxDimension}");
+        if (features.Length % dimension != 0)
+            throw new ArgumentException("feature count is not a multiple of the dimension", nameof(features));
+        var scale = new float[dimension];
+        float invStdDev = (float)(Math.Sqrt(2.0 / 3.0) * (dimension + 1));
+        for (int i = 0; i < dimension; i++)
+            scale[i] = (float)(1.0 / Math.Sqrt((double)((i + 2) * (i + 1))) * invStdDev);
+        double bound = 0;
+        for (int j = 0; j < dimension; j++)
+        {
+            float maxAbs = 0;
+            for (int p = j; p < features.Length; p += dimension) maxAbs = Math.Max(maxAbs, Math.Abs(features[p]));
+            if (!float.IsFinite(maxAbs))
+                throw new ArgumentException("lattice features must be finite", nameof(features));
+            bound += maxAbs * scale[j] * (dimension + 1);
+        }
+        if (bound > 30000)
+            throw new ArgumentException("kernel widths too small for this image: lattice coordinates would overflow 16 bits", nameof(features));
+        return scale;
     }
 
     /// <summary>
@@ -205,15 +214,7 @@ internal sealed class PermutohedralLattice
         {
             for (int p = start; p < end; p++)
             {
-                float* f = feat + (long)p * d;
-                float sm = 0;
-                for (int j = d; j > 0; j--)
-                {
-                    float cf = f[j - 1] * sc[j - 1];
-                    elevated[j] = sm - j * cf;
-                    sm += cf;
-                }
-                elevated[0] = sm;
+                Elevate(feat + (long)p * d, sc, d, elevated);
 
                 var ev = Vector256.Load(elevated);
                 // Round half to even, as the reference's SSE rounding mode does (lanes above d hold 0).
@@ -239,16 +240,8 @@ internal sealed class PermutohedralLattice
                 Vector256.Store((ev - rem0) * downV, vOut);
                 Vector256.Store(rank, rankOut);
 
-                for (int i = 0; i <= d + 1; i++) bary[i] = 0;
-                for (int i = 0; i <= d; i++)
-                {
-                    float w = vOut[i];
-                    bary[d - rankOut[i]] += w;
-                    bary[d - rankOut[i] + 1] -= w;
-                }
-                bary[0] += 1.0f + bary[d + 1];
                 long o = (long)p * d1;
-                for (int r = 0; r <= d; r++) baryOut[o + r] = bary[r];
+                WriteBarycentric(vOut, rankOut, d, bary, baryOut + o);
 
                 var rem0I = Vector256.ConvertToInt32(rem0);
                 // Neighbouring pixels often lie in the same simplex: then the corners are the previous pixel's.
@@ -294,6 +287,7 @@ internal sealed class PermutohedralLattice
         float* rem0 = stackalloc float[MaxDimension + 1];
         int* rank = stackalloc int[MaxDimension + 1];
         float* bary = stackalloc float[MaxDimension + 2];
+        float* offsetsFromRemainder = stackalloc float[MaxDimension + 1];
         int* prevRem0 = stackalloc int[MaxDimension + 1];
         int* prevRank = stackalloc int[MaxDimension + 1];
         float down = 1.0f / d1;
@@ -302,15 +296,7 @@ internal sealed class PermutohedralLattice
         {
             for (int p = start; p < end; p++)
             {
-                float* f = feat + (long)p * d;
-                float sm = 0;
-                for (int j = d; j > 0; j--)
-                {
-                    float cf = f[j - 1] * sc[j - 1];
-                    elevated[j] = sm - j * cf;
-                    sm += cf;
-                }
-                elevated[0] = sm;
+                Elevate(feat + (long)p * d, sc, d, elevated);
 
                 int sum = 0;
                 for (int i = 0; i <= d; i++)
@@ -338,17 +324,9 @@ internal sealed class PermutohedralLattice
                     if (rank[i] < 0) { rank[i] += d1; rem0[i] += d1; }
                     else if (rank[i] >= d1) { rank[i] -= d1; rem0[i] -= d1; }
                 }
-                for (int i = 0; i <= d + 1; i++) bary[i] = 0;
-                for (int i = 0; i <= d; i++)
-                {
-                    float v = (elevated[i] - rem0[i]) * down;
-                    bary[d - rank[i]] += v;
-                    bary[d - rank[i] + 1] -= v;
-                }
-                bary[0] += 1.0f + bary[d + 1];
-
+                for (int i = 0; i <= d; i++) offsetsFromRemainder[i] = (elevated[i] - rem0[i]) * down;
                 long o = (long)p * d1;
-                for (int r = 0; r <= d; r++) baryOut[o + r] = bary[r];
+                WriteBarycentric(offsetsFromRemainder, rank, d, bary, baryOut + o);
                 // Neighbouring pixels often lie in the same simplex (same remainder-0 point and
                 // rank): then all d+1 corners are the previous pixel's and no key needs probing.
                 bool same = p > start;
@@ -377,6 +355,41 @@ internal sealed class PermutohedralLattice
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The reference's elevation of one pixel's d features onto the hyperplane of R^(d+1): coordinate j is the sum of
+    /// the scaled features above j minus j times feature j, summed from the last feature down (float32, in that order).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Elevate(float* f, float* sc, int d, float* elevated)
+    {
+        float sm = 0;
+        for (int j = d; j > 0; j--)
+        {
+            float cf = f[j - 1] * sc[j - 1];
+            elevated[j] = sm - j * cf;
+            sm += cf;
+        }
+        elevated[0] = sm;
+    }
+
+    /// <summary>
+    /// The barycentric weights of the d+1 corners from each coordinate's offset to its remainder-0 point, (x − r0)/(d+1),
+    /// and rank, in the reference's order of accumulation, written to <paramref name="output"/>[0..d].
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void WriteBarycentric(float* offsetFromRemainder, int* rank, int d, float* bary, float* output)
+    {
+        for (int i = 0; i <= d + 1; i++) bary[i] = 0;
+        for (int i = 0; i <= d; i++)
+        {
+            float v = offsetFromRemainder[i];
+            bary[d - rank[i]] += v;
+            bary[d - rank[i] + 1] -= v;
+        }
+        bary[0] += 1.0f + bary[d + 1];
+        for (int r = 0; r <= d; r++) output[r] = bary[r];
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -179,7 +179,7 @@ public static class RefineJob
         var stream = new BatchStream<ItemInput>(ids, id => Load(id, options, classLabels, ledger, timings), id => DatasetInputs.CamPath(options.CamsDirectory, id),
             options.BatchSize, options.KeepGoing);
         // The CPU path refines several images at once, one per core; a GPU keeps two in flight, so one image's
-        // lattice, packing and upload run on the host while the other's submission runs on the device.
+        // features, unaries, packing and upload run on the host while the other's submission runs on the device.
         int parallelism = backend.ConcurrentImages;
         // One image per core: when a batch keeps every core busy with its own image, each image runs
         // single-threaded, with no barrier between threads inside a CRF iteration (tens per CRF, each

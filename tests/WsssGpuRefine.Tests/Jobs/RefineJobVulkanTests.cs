@@ -10,7 +10,7 @@ using WsssGpuRefine.Tests.Crf;
 namespace WsssGpuRefine.Tests.Jobs;
 
 /// <summary>
-/// Two images in flight on a Vulkan backend (one's lattice and packing on the host while the other's submission runs)
+/// Two images in flight on a Vulkan backend (one's host-side packing and upload while the other's submission runs)
 /// must write exactly what one image at a time writes.
 /// </summary>
 [Collection(VulkanCollection.Name)]

@@ -155,7 +155,7 @@ public sealed unsafe partial class VulkanBackend : ComputeBackend
     public override int MaxDegreeOfParallelism => Environment.ProcessorCount;
 
     /// <summary>
-    /// <see cref="VulkanBackendOptions.ImagesInFlight"/> (default 2): one image's host work (lattice, packing, upload)
+    /// <see cref="VulkanBackendOptions.ImagesInFlight"/> (default 2): one image's host work (features, unaries, packing, upload)
     /// overlaps the previous image's submission; each image has its own command stream and buffers.
     /// </summary>
     public override int ConcurrentImages => Options.ImagesInFlight;

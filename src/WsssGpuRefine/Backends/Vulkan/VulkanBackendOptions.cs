@@ -36,9 +36,10 @@ public sealed class VulkanBackendOptions
 
     /// <summary>
     /// Images a per-image job (refine, bench) keeps in flight on this device at once (<see cref="ComputeBackend.ConcurrentImages"/>),
-    /// 1..16, default 2: while one image's submission runs on the GPU, the host builds the next one's lattice and packs and
-    /// uploads its buffers, so the queue does not wait on the CPU. 1 feeds the queue one image at a time. Each image runs
-    /// in its own command stream and buffers, so the results are the same whatever the value.
+    /// 1..16, default 2: while one image's submission runs on the GPU, the host prepares the next one (its features,
+    /// unaries and CPU-side steps, packed and uploaded; the lattice itself is built on the device), so the queue does not
+    /// wait on the CPU. 1 feeds the queue one image at a time. Each image runs in its own command stream and buffers, so
+    /// the results are the same whatever the value.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is outside 1..16.</exception>
     public int ImagesInFlight
