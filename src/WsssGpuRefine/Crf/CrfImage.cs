@@ -96,11 +96,11 @@ internal sealed class CrfKernel
         var ones = new float[n];
         Array.Fill(ones, 1f);
         var filtered = lattice.FilterScalar(ones, parallel);
-        Norm = GC.AllocateUninitializedArray<float>(n);
+        Norm = ImageArrays.Rent<float>(n);
         // pydensecrf NORMALIZE_SYMMETRIC: 1/sqrt(K·1 + 1e-20), applied before and after filtering.
         for (int i = 0; i < n; i++) Norm[i] = (float)(1.0 / Math.Sqrt(filtered[i] + 1e-20));
-        SplatWeights = GC.AllocateUninitializedArray<float>(n * d1);
-        SliceWeights = GC.AllocateUninitializedArray<float>(n * d1);
+        SplatWeights = ImageArrays.Rent<float>(n * d1);
+        SliceWeights = ImageArrays.Rent<float>(n * d1);
         float alpha = lattice.SliceAlpha;
         var bary = lattice.Barycentric;
         for (int i = 0, c = 0; i < n; i++)
@@ -115,6 +115,18 @@ internal sealed class CrfKernel
     }
 
     public PermutohedralLattice Lattice { get; }
+
+    /// <summary>
+    /// Gives this kernel's arrays and its lattice's back for the next image (<see cref="ImageArrays"/>); only the
+    /// kernel's owner calls it, once nothing will read the kernel again (the cached Gaussian kernels are never released).
+    /// </summary>
+    public void Release()
+    {
+        ImageArrays.Return(Norm);
+        ImageArrays.Return(SplatWeights);
+        ImageArrays.Return(SliceWeights);
+        Lattice.Release();
+    }
 
     private SplatGatherList? _gather;
 

@@ -33,14 +33,14 @@ public static class DenseCrf
             {
                 float sxy = parameters.GaussianSxy;
                 gaussian = backend.Run(new LatticeBuild(2, () => CrfKernel.GaussianFeatures(height, width, sxy),
-                    parallel => GaussianKernels.Get(height, width, sxy, parallel)));
+                    parallel => GaussianKernels.Get(height, width, sxy, parallel), SharedCpu: true));
             }
             if (parameters.HasBilateral)
             {
                 float[]? features = null;
                 float[] Features() => features ??= CrfKernel.BilateralFeatures(image, parameters.BilateralSxy, parameters.BilateralSrgb);
                 bilateral = backend.Run(new LatticeBuild(5, Features,
-                    parallel => new CrfKernel(PermutohedralLattice.Build(Features(), 5, parallel), parallel)));
+                    parallel => new CrfKernel(PermutohedralLattice.Build(Features(), 5, parallel), parallel), SharedCpu: false));
             }
         }
         catch

@@ -12,7 +12,7 @@ internal sealed partial record LatticeBuild
     {
         var features = Features();
         var device = DeviceLattice.Build(vulkan, features, Dimension);
-        if (device is null) return new PreparedKernel(BuildCpu(vulkan.ParallelOptions));
-        return new PreparedKernel(device, () => BuildCpu(vulkan.ParallelOptions));
+        if (device is null) return new PreparedKernel(BuildCpu(vulkan.ParallelOptions), ownsCpu: !SharedCpu);
+        return new PreparedKernel(device, () => BuildCpu(vulkan.ParallelOptions), ownsCpu: !SharedCpu);
     }
 }

@@ -10,7 +10,9 @@ namespace WsssGpuRefine.Crf;
 /// <param name="Dimension">Feature dimension d (2 for the Gaussian kernel, 5 for the bilateral one).</param>
 /// <param name="Features">The pixel-major (N, d) features, made when a build needs them.</param>
 /// <param name="BuildCpu">The CPU build (the Gaussian kernel's goes through a per-size cache).</param>
-internal sealed partial record LatticeBuild(int Dimension, Func<float[]> Features, Func<ParallelOptions, CrfKernel> BuildCpu)
+/// <param name="SharedCpu">True when <paramref name="BuildCpu"/> hands out a kernel other images share (the Gaussian
+/// cache): the prepared kernel then never releases it.</param>
+internal sealed partial record LatticeBuild(int Dimension, Func<float[]> Features, Func<ParallelOptions, CrfKernel> BuildCpu, bool SharedCpu)
     : IBackendOperation<PreparedKernel>;
 
 /// <summary>
@@ -22,16 +24,20 @@ internal sealed class PreparedKernel : IDisposable
 {
     private readonly Lazy<CrfKernel> _cpu;
 
-    public PreparedKernel(CrfKernel cpu)
+    private readonly bool _ownsCpu;
+
+    public PreparedKernel(CrfKernel cpu, bool ownsCpu)
     {
         _cpu = new Lazy<CrfKernel>(cpu);
+        _ownsCpu = ownsCpu;
         Dimension = cpu.Lattice.Dimension;
     }
 
-    public PreparedKernel(DeviceLattice device, Func<CrfKernel> buildCpu)
+    public PreparedKernel(DeviceLattice device, Func<CrfKernel> buildCpu, bool ownsCpu)
     {
         Device = device;
         Dimension = device.Dimension;
+        _ownsCpu = ownsCpu;
         _cpu = new Lazy<CrfKernel>(buildCpu, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -44,5 +50,10 @@ internal sealed class PreparedKernel : IDisposable
     public bool HasCpu => _cpu.IsValueCreated;
     public int VertexCount => Device?.VertexCount ?? Cpu.Lattice.VertexCount;
 
-    public void Dispose() => Device?.Dispose();
+    /// <summary>Returns the device buffers, and the CPU lattice's arrays when this kernel owns it (not a shared cached one).</summary>
+    public void Dispose()
+    {
+        Device?.Dispose();
+        if (_ownsCpu && _cpu.IsValueCreated) _cpu.Value.Release();
+    }
 }

@@ -30,9 +30,9 @@ internal sealed class PermutohedralLattice
         Dimension = dimension;
         PixelCount = pixelCount;
         int entries = pixelCount * (dimension + 1);
-        // Every entry is written by the build: no zeroing pass over fresh pages.
-        Offsets = GC.AllocateUninitializedArray<int>(entries);
-        Barycentric = GC.AllocateUninitializedArray<float>(entries);
+        // Every entry is written by the build: reused or uninitialised arrays, no zeroing pass over fresh pages.
+        Offsets = ImageArrays.Rent<int>(entries);
+        Barycentric = ImageArrays.Rent<float>(entries);
         BlurNeighbors = [];
     }
 
@@ -48,6 +48,19 @@ internal sealed class PermutohedralLattice
     /// neighbour points at row M, a row of zeros in every value buffer.
     /// </summary>
     public int[] BlurNeighbors { get; private set; }
+    /// <summary>
+    /// Gives the per-pixel and per-vertex arrays back for the next image's lattice (<see cref="ImageArrays"/>); the
+    /// lattice must not be used afterwards. Only its owner calls this (a prepared image's bilateral kernel on dispose;
+    /// never the cached Gaussian kernels, which other images share).
+    /// </summary>
+    internal void Release()
+    {
+        ImageArrays.Return(Offsets);
+        ImageArrays.Return(Barycentric);
+        ImageArrays.Return(BlurNeighbors);
+        BlurNeighbors = [];
+    }
+
     /// <summary>The reference's "magic" slice scale 1/(1 + 2^-d).</summary>
     public float SliceAlpha => 1.0f / (1 + MathF.Pow(2, -Dimension));
 
@@ -91,7 +104,7 @@ internal sealed class PermutohedralLattice
         // If u is v's first neighbour along j then v is u's second: one lookup finds both, so only
         // the first neighbours are probed, and each found pair fills the other's second slot (distinct
         // v give distinct u, so the parallel writes never collide).
-        var neighbors = GC.AllocateUninitializedArray<int>(d1 * m * 2);
+        var neighbors = ImageArrays.Rent<int>(d1 * m * 2);
         for (int e = 1; e < neighbors.Length; e += 2) neighbors[e] = m;
         int vChunk = Math.Max(1024, m / (4 * threads) + 1);
         Parallel.For(0, (m + vChunk - 1) / vChunk, parallel, c =>
@@ -114,6 +127,7 @@ internal sealed class PermutohedralLattice
             }
         });
         lattice.BlurNeighbors = neighbors;
+        table.Release();
 
         return lattice;
     }
@@ -173,6 +187,7 @@ internal sealed class PermutohedralLattice
             var map = new int[local.Count];
             for (int id = 0; id < map.Length; id++) map[id] = table.FindOrAdd(local.KeyLo(id), local.KeyHi(id));
             toGlobal[c] = map;
+            local.Release();
         }
         Parallel.For(0, chunkCount, parallel, c =>
         {
@@ -719,7 +734,7 @@ internal sealed class PermutohedralLattice
 
         private static Slot[] NewSlots(int capacity)
         {
-            var slots = GC.AllocateUninitializedArray<Slot>(capacity);
+            var slots = ImageArrays.Rent<Slot>(capacity);
             slots.AsSpan().Fill(new Slot { Id = -1 });
             return slots;
         }
@@ -790,8 +805,16 @@ internal sealed class PermutohedralLattice
                 while (slots[s].Id >= 0) s = (s + 1) & mask;
                 slots[s] = new Slot { Lo = lo, Hi = hi, Id = id };
             }
+            ImageArrays.Return(_slots);
             _slots = slots;
             _mask = mask;
+        }
+
+        /// <summary>Gives the slot array back once the table is no longer probed (the keys by id stay readable).</summary>
+        public void Release()
+        {
+            ImageArrays.Return(_slots);
+            _slots = [];
         }
     }
 }

@@ -158,7 +158,7 @@ public class CrfPrepareTests
         // Shared or not, the results are those of a fresh build.
         var maps = CrfScenes.Bands(21, 23, 2, 2).Scores;
         var fresh = new CrfImage(CpuBackend.Shared, 21, 23, psa,
-            new PreparedKernel(new CrfKernel(PermutohedralLattice.Build(CrfKernel.GaussianFeatures(21, 23, 3), 2, CpuBackend.Shared.ParallelOptions), CpuBackend.Shared.ParallelOptions)),
+            new PreparedKernel(new CrfKernel(PermutohedralLattice.Build(CrfKernel.GaussianFeatures(21, 23, 3), 2, CpuBackend.Shared.ParallelOptions), CpuBackend.Shared.ParallelOptions), ownsCpu: false),
             second.BilateralKernel);
         Assert.Equal(fresh.Infer(CrfUnary.FromScores(maps)).Marginals, second.Infer(CrfUnary.FromScores(maps)).Marginals);
     }

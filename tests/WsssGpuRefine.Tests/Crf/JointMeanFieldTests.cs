@@ -173,3 +173,42 @@ public sealed class Avx2TheoryAttribute : TheoryAttribute
             Skip = "this CPU has no AVX2: the vector lattice build is not used here";
     }
 }
+
+/// <summary>The per-image lattice buffers are reused at their exact length, within a byte cap, and reuse changes no result.</summary>
+public class ImageArraysTests
+{
+    [Fact]
+    public void ReturnedArrayComesBackOnlyAtItsExactLengthAndTheCapHolds()
+    {
+        // Lengths no lattice of the other tests uses, so tests running in parallel cannot take these arrays.
+        var a = ImageArrays.Rent<int>(262_147);
+        ImageArrays.Return(a);
+        Assert.NotSame(a, ImageArrays.Rent<int>(262_149));
+        Assert.Same(a, ImageArrays.Rent<int>(262_147));
+        Assert.NotSame(a, ImageArrays.Rent<int>(262_147));
+        var small = ImageArrays.Rent<float>(100);
+        ImageArrays.Return(small);
+        Assert.NotSame(small, ImageArrays.Rent<float>(100));
+        for (int i = 0; i < 40; i++) ImageArrays.Return(new float[1_000_003 + i]);
+        Assert.InRange(ImageArrays.KeptBytes, 0, ImageArrays.MaxBytes);
+    }
+
+    [Fact]
+    public void AnImagePreparedOnReusedBuffersGivesTheSameCrfsBitForBit()
+    {
+        var p = CrfParameters.Preset("irn");
+        var (image, scores) = CrfScenes.Bands(120, 140, 3, seed: 13, colourNoise: 12);
+        var unary = CrfUnary.FromMaps(scores, p with { Unary = CrfUnaryKind.Softmax });
+        var backend = new CpuBackend(1);
+        CrfResult first;
+        using (var prepared = DenseCrf.Prepare(backend, image, p)) first = prepared.Infer(unary);
+        // The first image's lattice arrays are back in the pool; the next image of the same size takes them.
+        for (int round = 0; round < 3; round++)
+        {
+            using var prepared = DenseCrf.Prepare(backend, image, p);
+            var again = prepared.Infer(unary);
+            Assert.Equal(first.Labels, again.Labels);
+            Assert.Equal(first.Marginals.Select(BitConverter.SingleToInt32Bits), again.Marginals.Select(BitConverter.SingleToInt32Bits));
+        }
+    }
+}

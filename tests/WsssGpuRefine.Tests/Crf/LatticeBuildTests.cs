@@ -73,7 +73,7 @@ public sealed class LatticeBuildTests(VulkanFixture fixture, ITestOutputHelper o
         var (features, pixels) = Features(scene, dimension);
         var parallel = CpuBackend.Shared.ParallelOptions;
         var expected = new CrfKernel(PermutohedralLattice.Build(features, dimension, parallel), parallel);
-        using var built = backend.Run(new LatticeBuild(dimension, () => features, p => new CrfKernel(PermutohedralLattice.Build(features, dimension, p), p)));
+        using var built = backend.Run(new LatticeBuild(dimension, () => features, p => new CrfKernel(PermutohedralLattice.Build(features, dimension, p), p), SharedCpu: false));
         Assert.Equal(dimension, built.Dimension);
         if (backend is VulkanBackend vk && (vk.Options.MaxChunkBytes > 4096 || built.Device is not null))
         {
