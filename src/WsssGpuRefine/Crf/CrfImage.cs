@@ -158,7 +158,7 @@ internal sealed class CrfKernel
     public static float[] BilateralFeatures(RgbImage image, float sxy, float srgb)
     {
         int h = image.Height, w = image.Width;
-        var f = GC.AllocateUninitializedArray<float>(h * w * 5);
+        var f = ImageArrays.Rent<float>(h * w * 5);
         var px = image.Pixels;
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++)

@@ -41,6 +41,8 @@ public static class DenseCrf
                 float[] Features() => features ??= CrfKernel.BilateralFeatures(image, parameters.BilateralSxy, parameters.BilateralSrgb);
                 bilateral = backend.Run(new LatticeBuild(5, Features,
                     parallel => new CrfKernel(PermutohedralLattice.Build(Features(), 5, parallel), parallel), SharedCpu: false));
+                // A CPU-built lattice is done with its features; a device-built one may still build its CPU twin from them.
+                if (bilateral.Device is null) ImageArrays.Return(features);
             }
         }
         catch
