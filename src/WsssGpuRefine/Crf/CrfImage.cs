@@ -8,7 +8,8 @@ namespace WsssGpuRefine.Crf;
 /// kernels and their symmetric normalisation are built once here and reused by every
 /// <see cref="Infer"/> (the two ir_label CRFs, the la and ha CRFs, ...). Immutable once built:
 /// <see cref="Infer"/> may run on several threads at once. On a Vulkan backend the lattices live on the
-/// device; dispose the image to give their buffers back (on the CPU disposing does nothing).
+/// device; dispose the image to give their buffers back (on the CPU, disposing hands the bilateral lattice's
+/// arrays to the next image, see ImageArrays).
 /// </summary>
 public sealed class CrfImage : IDisposable
 {
@@ -76,7 +77,7 @@ public sealed class CrfImage : IDisposable
 
     private bool _disposed;
 
-    /// <summary>Gives the device lattices' buffers back to the backend; the image cannot infer afterwards.</summary>
+    /// <summary>Gives the device lattices' buffers back to the backend and the CPU lattice's arrays to the next image; the image cannot infer afterwards.</summary>
     public void Dispose()
     {
         if (_disposed) return;

@@ -18,7 +18,8 @@ internal sealed partial record LatticeBuild(int Dimension, Func<float[]> Feature
 /// <summary>
 /// A kernel's lattice as its backend built it: on the device (<see cref="Device"/>), with the CPU lattice made
 /// only if a CPU path asks for it (<see cref="Cpu"/>, e.g. a CRF whose label count does not fit the device), or
-/// on the CPU only. Disposing returns the device buffers to the backend's pool.
+/// on the CPU only. Disposing returns the device buffers to the backend's pool and, when this kernel owns its CPU
+/// lattice (not a cached one other images share), that lattice's arrays to <see cref="ImageArrays"/>.
 /// </summary>
 internal sealed class PreparedKernel : IDisposable
 {
@@ -50,10 +51,9 @@ internal sealed class PreparedKernel : IDisposable
     public bool HasCpu => _cpu.IsValueCreated;
     public int VertexCount => Device?.VertexCount ?? Cpu.Lattice.VertexCount;
 
-    /// <summary>Returns the device buffers, and the CPU lattice's arrays when this kernel owns it (not a shared cached one).</summary>
     public void Dispose()
     {
         Device?.Dispose();
-        if (_ownsCpu && _cpu.IsValueCreated) _cpu.Value.Release();
+        if (_ownsCpu && HasCpu) _cpu.Value.Release();
     }
 }

@@ -489,26 +489,6 @@ internal sealed class PermutohedralLattice
     }
 
     /// <summary>
-    /// Splat of a pixel-major (N, stride) signal with per-corner weights into values ((M+1)·stride,
-    /// row M left zero); stride is a multiple of 4.
-    /// </summary>
-    public unsafe void Splat(float[] input, float[] cornerWeights, float[] values, int stride, ParallelOptions parallel)
-    {
-        int chunks = PixelChunkCount(PixelCount, parallel, (VertexCount + 1L) * stride * sizeof(float));
-        var partials = new float[chunks][];
-        for (int t = 0; t < chunks; t++) partials[t] = new float[(VertexCount + 1) * stride];
-        Parallel.For(0, chunks, parallel, c =>
-        {
-            var (start, end) = PixelChunk(PixelCount, chunks, c);
-            fixed (float* part = partials[c], inp = input, w = cornerWeights)
-            {
-                for (int i = start; i < end; i++) ScatterPixel(part, inp + (long)i * stride, w, i, stride);
-            }
-        });
-        ReducePartials(partials, values, stride, parallel);
-    }
-
-    /// <summary>
     /// One [0.5, 1, 0.5] pass per lattice axis 0..d. Returns the buffer holding the result (either
     /// <paramref name="values"/> or <paramref name="scratch"/>), both sized (M+1)·stride.
     /// </summary>
@@ -561,48 +541,19 @@ internal sealed class PermutohedralLattice
     }
 
     /// <summary>
-    /// Full filter of a pixel-major (N, stride) signal with the reference's alpha, no normalisation:
-    /// used for the normalisation vector and by tests.
+    /// The lattice's unnormalised filter of a scalar signal with the reference's alpha (the normalisation's
+    /// filter of ones): splat in <see cref="PixelChunkCount"/> pixel chunks summed in chunk order, the
+    /// [0.5, 1, 0.5] blur along axes 0..d, slice; the float operations of the mean field's row passes
+    /// (<see cref="ScatterPixel"/>, <see cref="ReducePartials"/>, <see cref="Blur"/>) on one lane.
     /// </summary>
-    public unsafe float[] Filter(float[] input, int stride, ParallelOptions parallel)
+    public float[] FilterScalar(float[] signal, ParallelOptions parallel)
     {
-        var values = new float[(VertexCount + 1) * stride];
-        var scratch = new float[(VertexCount + 1) * stride];
-        Splat(input, Barycentric, values, stride, parallel);
-        var blurred = Blur(values, scratch, stride, parallel);
-        var output = new float[PixelCount * stride];
-        float alpha = SliceAlpha;
-        int d1 = Dimension + 1;
-        var offsets = Offsets;
-        var bary = Barycentric;
-        RunChunks(PixelCount, parallel, (lo, hi) =>
-        {
-            fixed (float* bl = blurred, outp = output)
-            {
-                for (int i = lo; i < hi; i++)
-                {
-                    float* dst = outp + (long)i * stride;
-                    for (int r = 0; r < d1; r++)
-                        AddScaledRow(dst, bl + (long)offsets[i * d1 + r] * stride, bary[i * d1 + r] * alpha, stride);
-                }
-            }
-        });
-        return output;
-    }
-
-    /// <summary>
-    /// The lattice's unnormalised filter of a scalar signal (the normalisation's filter of ones): the
-    /// operations of <see cref="Filter"/> on one lane, without the padding to 4 that would move four
-    /// times the data. Splat partials follow <see cref="Splat"/>'s chunks, so the sums are the same.
-    /// </summary>
-    public unsafe float[] FilterScalar(ReadOnlySpan<float> signal, ParallelOptions parallel)
-    {
+        ArgumentNullException.ThrowIfNull(signal);
         if (signal.Length != PixelCount) throw new ArgumentException("one value per pixel", nameof(signal));
         int m = VertexCount, d1 = Dimension + 1, n = PixelCount;
         int chunks = PixelChunkCount(n, parallel, (m + 1L) * sizeof(float));
         var partials = new float[chunks][];
         for (int t = 0; t < chunks; t++) partials[t] = new float[m + 1];
-        var input = signal.ToArray();
         var offsets = Offsets;
         var bary = Barycentric;
         Parallel.For(0, chunks, parallel, c =>
@@ -611,7 +562,7 @@ internal sealed class PermutohedralLattice
             var part = partials[c];
             for (int i = start; i < end; i++)
             {
-                float x = input[i];
+                float x = signal[i];
                 for (int r = 0; r < d1; r++) part[offsets[i * d1 + r]] += bary[i * d1 + r] * x;
             }
         });

@@ -77,14 +77,14 @@ public class JointMeanFieldTests
     {
         var parallel = new CpuBackend(threads).ParallelOptions;
         var (image, _) = CrfScenes.Bands(70, 90, 3, seed: 9, colourNoise: 10);
-        var features = d == 2 ? CrfKernel.GaussianFeatures(70, 90, sxy) : CrfKernel.BilateralFeatures(image, sxy, srgb);
+        var features = LatticeFeatures.Of(image, d, sxy, srgb);
         var lattice = PermutohedralLattice.Build(features, d, parallel);
         var rng = new Random(11);
         var signal = new float[lattice.PixelCount];
         for (int i = 0; i < signal.Length; i++) signal[i] = (float)rng.NextDouble();
         var padded = new float[signal.Length * 4];
         for (int i = 0; i < signal.Length; i++) padded[i * 4] = signal[i];
-        var expected = lattice.Filter(padded, 4, parallel);
+        var expected = PaddedLatticeFilter.Filter(lattice, padded, 4, parallel);
         var actual = lattice.FilterScalar(signal, parallel);
         for (int i = 0; i < signal.Length; i++)
             Assert.Equal(BitConverter.SingleToInt32Bits(expected[i * 4]), BitConverter.SingleToInt32Bits(actual[i]));
@@ -96,7 +96,7 @@ public class JointMeanFieldTests
     public void BlurNeighboursAreMutualAndOneThreadEqualsTwo(int d, float sxy, float srgb)
     {
         var (image, _) = CrfScenes.Bands(64, 80, 3, seed: 2, colourNoise: 10);
-        var features = d == 2 ? CrfKernel.GaussianFeatures(64, 80, sxy) : CrfKernel.BilateralFeatures(image, sxy, srgb);
+        var features = LatticeFeatures.Of(image, d, sxy, srgb);
         var one = PermutohedralLattice.Build(features, d, new CpuBackend(1).ParallelOptions);
         var two = PermutohedralLattice.Build(features, d, new CpuBackend(2).ParallelOptions);
         // Same first-appearance ids whether built in one table or merged from chunks.
@@ -130,13 +130,7 @@ public class LatticeBuildPathTests
     {
         var parallel = new CpuBackend(threads).ParallelOptions;
         var (image, _) = CrfScenes.Bands(83, 97, 3, seed: 4, colourNoise: 25);
-        int n = 83 * 97;
-        var features = d switch
-        {
-            2 => CrfKernel.GaussianFeatures(83, 97, sxy),
-            5 => CrfKernel.BilateralFeatures(image, sxy, srgb),
-            _ => Features(image, d, sxy, srgb, n),
-        };
+        var features = LatticeFeatures.Of(image, d, sxy, srgb);
         var scalar = PermutohedralLattice.Build(features, d, parallel, avx2: false);
         var vector = PermutohedralLattice.Build(features, d, parallel, avx2: true);
         Assert.Equal(scalar.VertexCount, vector.VertexCount);
@@ -144,10 +138,22 @@ public class LatticeBuildPathTests
         Assert.Equal(scalar.Barycentric.Select(BitConverter.SingleToInt32Bits), vector.Barycentric.Select(BitConverter.SingleToInt32Bits));
         Assert.Equal(scalar.BlurNeighbors, vector.BlurNeighbors);
     }
+}
 
-    /// <summary>Other dimensions: position and colour features cut or extended (negative values included).</summary>
-    private static float[] Features(RgbImage image, int d, float sxy, float srgb, int n)
+/// <summary>Lattice features of a test scene: the CRF's Gaussian (d = 2) and bilateral (d = 5) kernels, other dimensions from position and colour.</summary>
+internal static class LatticeFeatures
+{
+    public static float[] Of(RgbImage image, int d, float sxy, float srgb) => d switch
     {
+        2 => CrfKernel.GaussianFeatures(image.Height, image.Width, sxy),
+        5 => CrfKernel.BilateralFeatures(image, sxy, srgb),
+        _ => Other(image, d, sxy, srgb),
+    };
+
+    /// <summary>Position and colour features cut or extended (negative values included).</summary>
+    private static float[] Other(RgbImage image, int d, float sxy, float srgb)
+    {
+        int n = image.Height * image.Width;
         var f = new float[n * d];
         for (int p = 0; p < n; p++)
             for (int k = 0; k < d; k++)
