@@ -10,9 +10,9 @@ public readonly record struct Loaded<T>(int Index, string Id, T Value);
 /// <summary>
 /// Streams a list of ids through "decode in parallel -> compute in batches": the next batch is decoded while
 /// the current one is computed, and at most <see cref="MaxBatchesInFlight"/> batches are held (decoding, waiting or
-/// computing), so memory stays bounded whatever the list length: batch k+2 is not decoded before batch k is done. Bad items become <see cref="ItemFailure"/>s: with keep-going they are
-/// collected and skipped, otherwise the first one stops the run. <see cref="Timings"/> says how much of the
-/// decoding the computing hid.
+/// computing), so memory stays bounded whatever the list length: batch k+2 is not decoded before batch k is done.
+/// Bad items become <see cref="ItemFailure"/>s: with keep-going they are collected and skipped, otherwise the first
+/// one stops the run. <see cref="Timings"/> says how much of the decoding the computing hid.
 /// </summary>
 public sealed class BatchStream<T>
 {
