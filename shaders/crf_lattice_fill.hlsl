@@ -1,6 +1,6 @@
 // Dense CRF lattice build on the GPU, step 4: every corner (pixel p, rank r: index p*(d+1)+r) takes a place in
 // its vertex's CSR row [start[v], start[v+1]), counting cornerCounts[v] down to 0. The order within a row is
-// whatever the atomics give; crf_lattice_entries sorts each row afterwards.
+// whatever the atomics give; crf_lattice_rank puts each row in corner order afterwards.
 #define GROUP_SIZE 256
 
 struct Params

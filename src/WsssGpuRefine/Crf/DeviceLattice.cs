@@ -20,11 +20,10 @@ namespace WsssGpuRefine.Crf;
 /// keys (per pixel: barycentric weights and corner keys) → insert (per corner: claim or find the key's
 /// slot with one 32-bit compare-and-swap of the corner index) → number (claiming corners take vertex ids)
 /// → assign (corner vertex ids, corners per vertex); the vertex count is read back; then scan (CSR row
-/// starts) → fill (corners into their rows) → entries (rows sorted by pixel) → neighbours → the filter of
-/// ones through crf_splat/crf_blur → normalise (splat and slice weights) → entries (splat weights).
-/// Not yet tuned for large GPUs: each vertex's row is heap-sorted by one thread and the scan runs in one
-/// workgroup, so a vertex shared by thousands of pixels (flat regions under the bilateral kernel) is a
-/// serial tail.
+/// starts) → fill (corners into their rows) → rank (rows in pixel order: each corner counts the smaller ones in
+/// its row, one thread per corner) → entries (pixels and barycentric weights) → neighbours → the filter of ones
+/// through crf_splat/crf_blur → normalise (splat and slice weights) → entries (splat weights).
+/// Not yet tuned for large GPUs: the scan runs in one workgroup.
 /// </remarks>
 internal sealed class DeviceLattice : IDisposable
 {
@@ -108,10 +107,16 @@ internal sealed class DeviceLattice : IDisposable
         public uint Corners, GroupsX, Pad0, Pad1;
     }
 
+    [StructLayout(LayoutKind.Sequential), PushConstants("crf_lattice_rank")]
+    private struct RankParams
+    {
+        public uint Corners, GroupsX, Pad0, Pad1;
+    }
+
     [StructLayout(LayoutKind.Sequential), PushConstants("crf_lattice_entries")]
     private struct EntryParams
     {
-        public uint VertexCount, Corners, SortFirst, GroupsX;
+        public uint Entries, Corners, GroupsX, Pad0;
     }
 
     [StructLayout(LayoutKind.Sequential), PushConstants("crf_lattice_normalise")]
@@ -151,7 +156,8 @@ internal sealed class DeviceLattice : IDisposable
         var neighbours = vk.GetKernel<NeighbourParams>("crf_lattice_neighbours", 5);
         var scan = vk.GetKernel<ScanParams>("crf_lattice_scan", 2);
         var fill = vk.GetKernel<FillParams>("crf_lattice_fill", 4);
-        var entries = vk.GetKernel<EntryParams>("crf_lattice_entries", 5);
+        var rank = vk.GetKernel<RankParams>("crf_lattice_rank", 4);
+        var entries = vk.GetKernel<EntryParams>("crf_lattice_entries", 4);
         var normalise = vk.GetKernel<NormaliseParams>("crf_lattice_normalise", 5);
         var splat = vk.GetKernel<CrfVulkan.SplatParams>("crf_splat", 5);
         var blur = vk.GetKernel<CrfVulkan.BlurParams>("crf_blur", 3);
@@ -211,6 +217,7 @@ internal sealed class DeviceLattice : IDisposable
             var slice = Keep(VulkanBufferAccess.ReadWrite, (ulong)corners * 4);
             var neighbourBuffer = Keep(VulkanBufferAccess.ReadWrite, neighbourBytes);
             var entryCorner = temporary.Rent(VulkanBufferAccess.ReadWrite, (ulong)corners * 4);
+            var sortedCorner = temporary.Rent(VulkanBufferAccess.ReadWrite, (ulong)corners * 4);
             var splatWeights = temporary.Rent(VulkanBufferAccess.ReadWrite, (ulong)corners * 4);
             var ones = temporary.Rent(VulkanBufferAccess.ReadWrite, (ulong)n * 4);
             var valuesA = temporary.Rent(VulkanBufferAccess.ReadWrite, rows * 4);
@@ -219,8 +226,9 @@ internal sealed class DeviceLattice : IDisposable
 
             stream.Dispatch(scan, [counts, start], new ScanParams { Count = (uint)m }, 1);
             stream.Dispatch(fill, [offsets, start, counts, entryCorner], new FillParams { Corners = (uint)corners, GroupsX = cornerGroups }, cornerGroups);
-            stream.Dispatch(entries, [start, entryCorner, barycentric, pixel, weight],
-                new EntryParams { VertexCount = (uint)m, Corners = (uint)d1, SortFirst = 1, GroupsX = vertexGroups }, vertexGroups);
+            stream.Dispatch(rank, [offsets, start, entryCorner, sortedCorner], new RankParams { Corners = (uint)corners, GroupsX = cornerGroups }, cornerGroups);
+            stream.Dispatch(entries, [sortedCorner, barycentric, pixel, weight],
+                new EntryParams { Entries = (uint)corners, Corners = (uint)d1, GroupsX = cornerGroups }, cornerGroups);
             stream.Dispatch(neighbours, [slotBuffer, cornerKeys, slotVertex, vertexKeys, neighbourBuffer],
                 new NeighbourParams { VertexCount = (uint)m, Dimension = (uint)dimension, SlotMask = (uint)(slots - 1), GroupsX = vertexGroups }, vertexGroups);
 
@@ -241,8 +249,8 @@ internal sealed class DeviceLattice : IDisposable
             float alpha = 1.0f / (1 + MathF.Pow(2, -dimension));
             stream.Dispatch(normalise, [barycentric, offsets, source, splatWeights, slice],
                 new NormaliseParams { Pixels = (uint)n, Corners = (uint)d1, GroupsX = pixelGroups, Alpha = alpha }, pixelGroups);
-            stream.Dispatch(entries, [start, entryCorner, splatWeights, pixel, weight],
-                new EntryParams { VertexCount = (uint)m, Corners = (uint)d1, SortFirst = 0, GroupsX = vertexGroups }, vertexGroups);
+            stream.Dispatch(entries, [sortedCorner, splatWeights, pixel, weight],
+                new EntryParams { Entries = (uint)corners, Corners = (uint)d1, GroupsX = cornerGroups }, cornerGroups);
             vk.AddHostTime(hostStart, unpacking: false);
             stream.Submit("crf lattice");
             stream.Reset();
