@@ -33,7 +33,7 @@ public static class DenseCrf
             {
                 float sxy = parameters.GaussianSxy;
                 gaussian = backend.Run(new LatticeBuild(2, () => CrfKernel.GaussianFeatures(height, width, sxy),
-                    parallel => GaussianKernels.Get(height, width, sxy, parallel), SharedCpu: true));
+                    parallel => GaussianKernels.Get(height, width, sxy, parallel), SharedCpu: true, DeviceCacheKey: (height, width, sxy)));
             }
             if (parameters.HasBilateral)
             {

@@ -49,6 +49,8 @@ internal sealed class DeviceLattice : IDisposable
 
     public int Dimension { get; }
     public int PixelCount { get; }
+    /// <summary>Whether the buffers went back to the backend (tests of the Gaussian cache's leases).</summary>
+    internal bool IsDisposed => _disposed;
     public int VertexCount { get; }
     /// <summary>Vertex id of pixel i's r-th corner at [i·(d+1) + r].</summary>
     public VulkanBuffer Offsets { get; }

@@ -12,7 +12,10 @@ namespace WsssGpuRefine.Crf;
 /// <param name="BuildCpu">The CPU build (the Gaussian kernel's goes through a per-size cache).</param>
 /// <param name="SharedCpu">True when <paramref name="BuildCpu"/> hands out a kernel other images share (the Gaussian
 /// cache): the prepared kernel then never releases it.</param>
-internal sealed partial record LatticeBuild(int Dimension, Func<float[]> Features, Func<ParallelOptions, CrfKernel> BuildCpu, bool SharedCpu)
+/// <param name="DeviceCacheKey">When set, what the lattice depends on besides the backend (the Gaussian kernel's
+/// image size and sxy): a device build is then shared through <see cref="DeviceLatticeCache"/>.</param>
+internal sealed partial record LatticeBuild(int Dimension, Func<float[]> Features, Func<ParallelOptions, CrfKernel> BuildCpu, bool SharedCpu,
+    object? DeviceCacheKey = null)
     : IBackendOperation<PreparedKernel>;
 
 /// <summary>
@@ -26,6 +29,7 @@ internal sealed class PreparedKernel : IDisposable
     private readonly Lazy<CrfKernel> _cpu;
 
     private readonly bool _ownsCpu;
+    private readonly IDisposable? _release;
 
     public PreparedKernel(CrfKernel cpu, bool ownsCpu)
     {
@@ -34,9 +38,15 @@ internal sealed class PreparedKernel : IDisposable
         Dimension = cpu.Lattice.Dimension;
     }
 
-    public PreparedKernel(DeviceLattice device, Func<CrfKernel> buildCpu, bool ownsCpu)
+    /// <param name="device">The device lattice.</param>
+    /// <param name="buildCpu">Makes the CPU lattice if a CPU path asks for it.</param>
+    /// <param name="ownsCpu">Whether disposing releases that CPU lattice (false for a cached one).</param>
+    /// <param name="release">What disposing ends instead of disposing <paramref name="device"/>: the lease on a
+    /// cached device lattice.</param>
+    public PreparedKernel(DeviceLattice device, Func<CrfKernel> buildCpu, bool ownsCpu, IDisposable? release = null)
     {
         Device = device;
+        _release = release ?? device;
         Dimension = device.Dimension;
         _ownsCpu = ownsCpu;
         _cpu = new Lazy<CrfKernel>(buildCpu, LazyThreadSafetyMode.ExecutionAndPublication);
@@ -53,7 +63,7 @@ internal sealed class PreparedKernel : IDisposable
 
     public void Dispose()
     {
-        Device?.Dispose();
+        _release?.Dispose();
         if (_ownsCpu && HasCpu) _cpu.Value.Release();
     }
 }

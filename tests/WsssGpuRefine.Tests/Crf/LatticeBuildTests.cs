@@ -190,6 +190,33 @@ public sealed class LatticeBuildTests(VulkanFixture fixture, ITestOutputHelper o
     }
 
     [VulkanFact]
+    public void SameSizeImagesShareOneDeviceGaussianLatticeUntilItsLastImageIsDone()
+    {
+        var vk = fixture.Backend;
+        var p = CrfParameters.Preset("irn");
+        var (imageA, _) = CrfScenes.Bands(41, 59, 3, 7, colourNoise: 10);
+        var (imageB, scoresB) = CrfScenes.Bands(41, 59, 3, 8, colourNoise: 10);
+        var first = DenseCrf.Prepare(vk, imageA, p);
+        using var second = DenseCrf.Prepare(vk, imageB, p);
+        var shared = first.GaussianKernel!.Device!;
+        Assert.Same(shared, second.GaussianKernel!.Device);
+        Assert.NotSame(first.BilateralKernel!.Device, second.BilateralKernel!.Device);
+
+        // Four other sizes push 41x59 out of the cache while both images still use its lattice.
+        for (int i = 0; i < 4; i++) DenseCrf.Prepare(vk, CrfScenes.Bands(30 + i, 31, 2, i).Image, p).Dispose();
+        first.Dispose();
+        Assert.False(shared.IsDisposed, "the evicted lattice was released under an image still using it");
+        var unary = CrfUnary.FromMaps(scoresB, p);
+        Assert.Equal(DenseCrf.Prepare(fixture.Cpu, imageB, p).Infer(unary).Labels, second.Infer(unary).Labels);
+        second.Dispose();
+        Assert.True(shared.IsDisposed, "the evicted lattice outlived its last image");
+
+        using var third = DenseCrf.Prepare(vk, imageA, p);
+        Assert.NotSame(shared, third.GaussianKernel!.Device);
+        Assert.False(third.GaussianKernel.Device!.IsDisposed);
+    }
+
+    [VulkanFact]
     public void ACrfTheDeviceCannotHoldFallsBackToTheCpuLatticeBuiltThen()
     {
         // 4x4 pixels: the lattice build fits the 4 KiB tiny-chunk buffers, 70 labels (16·70·4 bytes) do not.
