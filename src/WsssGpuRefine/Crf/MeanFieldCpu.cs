@@ -261,18 +261,23 @@ internal static class MeanFieldCpu
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void PixelPass4(float* negU, int start, int end, bool slice, PassOutput? output, Side k0, Side k1)
     {
+        // Every pointer in a local: the JIT keeps them in registers instead of reloading the structs' fields.
         int d10 = k0.D1, d11 = k1.D1;
+        int* of0 = k0.Offsets, of1 = k1.Offsets;
+        float* bl0 = k0.Blurred, bl1 = k1.Blurred, sl0 = k0.SliceWeights, sl1 = k1.SliceWeights;
+        float* sp0 = k0.SplatWeights, sp1 = k1.SplatWeights, pa0 = k0.Partial, pa1 = k1.Partial;
+        float cp0 = k0.Compat, cp1 = k1.Compat;
         float* last = stackalloc float[4];
         for (int i = start; i < end; i++)
         {
             var row = Vector128.Load(negU + (long)i * 4);
-            int c0 = i * d10, c1 = i * d11;
+            long c0 = (long)i * d10, c1 = (long)i * d11;
+            int* o0 = of0 + c0, o1 = of1 + c1;
             if (slice)
             {
-                for (int r = 0; r < d10; r++)
-                    row += Vector128.Create(k0.Compat * k0.SliceWeights[c0 + r]) * Vector128.Load(k0.Blurred + (long)k0.Offsets[c0 + r] * 4);
-                for (int r = 0; r < d11; r++)
-                    row += Vector128.Create(k1.Compat * k1.SliceWeights[c1 + r]) * Vector128.Load(k1.Blurred + (long)k1.Offsets[c1 + r] * 4);
+                float* w0 = sl0 + c0, w1 = sl1 + c1;
+                for (int r = 0; r < d10; r++) row += Vector128.Create(cp0 * w0[r]) * Vector128.Load(bl0 + (long)o0[r] * 4);
+                for (int r = 0; r < d11; r++) row += Vector128.Create(cp1 * w1[r]) * Vector128.Load(bl1 + (long)o1[r] * 4);
             }
             var qRow = Softmax4(row);
             if (output is not null)
@@ -281,15 +286,16 @@ internal static class MeanFieldCpu
                 output.Write(last, i);
                 continue;
             }
+            float* s0 = sp0 + c0, s1 = sp1 + c1;
             for (int r = 0; r < d10; r++)
             {
-                float* dst = k0.Partial + (long)k0.Offsets[c0 + r] * 4;
-                Vector128.Store(Vector128.Load(dst) + Vector128.Create(k0.SplatWeights[c0 + r]) * qRow, dst);
+                float* dst = pa0 + (long)o0[r] * 4;
+                Vector128.Store(Vector128.Load(dst) + Vector128.Create(s0[r]) * qRow, dst);
             }
             for (int r = 0; r < d11; r++)
             {
-                float* dst = k1.Partial + (long)k1.Offsets[c1 + r] * 4;
-                Vector128.Store(Vector128.Load(dst) + Vector128.Create(k1.SplatWeights[c1 + r]) * qRow, dst);
+                float* dst = pa1 + (long)o1[r] * 4;
+                Vector128.Store(Vector128.Load(dst) + Vector128.Create(s1[r]) * qRow, dst);
             }
         }
     }
@@ -303,17 +309,21 @@ internal static class MeanFieldCpu
     private static unsafe void PixelPass8(float* negU, int start, int end, bool slice, PassOutput? output, bool split, Side k0, Side k1)
     {
         int d10 = k0.D1, d11 = k1.D1;
+        int* of0 = k0.Offsets, of1 = k1.Offsets;
+        float* bl0 = k0.Blurred, bl1 = k1.Blurred, sl0 = k0.SliceWeights, sl1 = k1.SliceWeights;
+        float* sp0 = k0.SplatWeights, sp1 = k1.SplatWeights, pa0 = k0.Partial, pa1 = k1.Partial;
+        float cp0 = k0.Compat, cp1 = k1.Compat;
         float* last = stackalloc float[8];
         for (int i = start; i < end; i++)
         {
             var row = Vector256.Load(negU + (long)i * 8);
-            int c0 = i * d10, c1 = i * d11;
+            long c0 = (long)i * d10, c1 = (long)i * d11;
+            int* o0 = of0 + c0, o1 = of1 + c1;
             if (slice)
             {
-                for (int r = 0; r < d10; r++)
-                    row += Vector256.Create(k0.Compat * k0.SliceWeights[c0 + r]) * Vector256.Load(k0.Blurred + (long)k0.Offsets[c0 + r] * 8);
-                for (int r = 0; r < d11; r++)
-                    row += Vector256.Create(k1.Compat * k1.SliceWeights[c1 + r]) * Vector256.Load(k1.Blurred + (long)k1.Offsets[c1 + r] * 8);
+                float* w0 = sl0 + c0, w1 = sl1 + c1;
+                for (int r = 0; r < d10; r++) row += Vector256.Create(cp0 * w0[r]) * Vector256.Load(bl0 + (long)o0[r] * 8);
+                for (int r = 0; r < d11; r++) row += Vector256.Create(cp1 * w1[r]) * Vector256.Load(bl1 + (long)o1[r] * 8);
             }
             var qRow = split ? Vector256.Create(Softmax4(row.GetLower()), Softmax4(row.GetUpper())) : Softmax8(row);
             if (output is not null)
@@ -322,15 +332,16 @@ internal static class MeanFieldCpu
                 output.Write(last, i);
                 continue;
             }
+            float* s0 = sp0 + c0, s1 = sp1 + c1;
             for (int r = 0; r < d10; r++)
             {
-                float* dst = k0.Partial + (long)k0.Offsets[c0 + r] * 8;
-                Vector256.Store(Vector256.Load(dst) + Vector256.Create(k0.SplatWeights[c0 + r]) * qRow, dst);
+                float* dst = pa0 + (long)o0[r] * 8;
+                Vector256.Store(Vector256.Load(dst) + Vector256.Create(s0[r]) * qRow, dst);
             }
             for (int r = 0; r < d11; r++)
             {
-                float* dst = k1.Partial + (long)k1.Offsets[c1 + r] * 8;
-                Vector256.Store(Vector256.Load(dst) + Vector256.Create(k1.SplatWeights[c1 + r]) * qRow, dst);
+                float* dst = pa1 + (long)o1[r] * 8;
+                Vector256.Store(Vector256.Load(dst) + Vector256.Create(s1[r]) * qRow, dst);
             }
         }
     }
@@ -339,7 +350,7 @@ internal static class MeanFieldCpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<float> Softmax4(Vector128<float> row)
     {
-        var e = FastExp.Exp(row - Vector128.Create(HorizontalMax(row)));
+        var e = FastExp.Exp(row - MaxBroadcast(row));
         return e / Vector128.Create(Vector128.Sum(e));
     }
 
@@ -347,7 +358,8 @@ internal static class MeanFieldCpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Softmax8(Vector256<float> row)
     {
-        var e = FastExp.Exp(row - Vector256.Create(HorizontalMax(Vector128.Max(row.GetLower(), row.GetUpper()))));
+        var m = MaxBroadcast(Vector128.MaxNative(row.GetLower(), row.GetUpper()));
+        var e = FastExp.Exp(row - Vector256.Create(m, m));
         return e / Vector256.Create(Vector256.Sum(e));
     }
 
@@ -379,7 +391,8 @@ internal static class MeanFieldCpu
         {
             var max8 = Vector256.Load(row);
             for (int k = 8; k < stride; k += 8) max8 = Vector256.Max(max8, Vector256.Load(row + k));
-            var m8 = Vector256.Create(HorizontalMax(Vector128.Max(max8.GetLower(), max8.GetUpper())));
+            var m4 = MaxBroadcast(Vector128.MaxNative(max8.GetLower(), max8.GetUpper()));
+            var m8 = Vector256.Create(m4, m4);
             var sum8 = Vector256<float>.Zero;
             for (int k = 0; k < stride; k += 8)
             {
@@ -394,7 +407,7 @@ internal static class MeanFieldCpu
         {
             var max4 = Vector128.Load(row);
             for (int k = 4; k < stride; k += 4) max4 = Vector128.Max(max4, Vector128.Load(row + k));
-            var m4 = Vector128.Create(HorizontalMax(max4));
+            var m4 = MaxBroadcast(max4);
             var sum4 = Vector128<float>.Zero;
             for (int k = 0; k < stride; k += 4)
             {
@@ -407,7 +420,15 @@ internal static class MeanFieldCpu
         }
     }
 
+    /// <summary>
+    /// The largest of the four lanes, in every lane: two native max steps over swapped pairs. The logits are finite or
+    /// −∞ (CrfUnary refuses non-finite energies), so no NaN reaches it; of +0 and −0 it may pick either, and
+    /// FastExp gives exactly 1 for x − m = ±0 alike, so the softmax is the same bit for bit either way.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float HorizontalMax(Vector128<float> v) =>
-        Math.Max(Math.Max(v.GetElement(0), v.GetElement(1)), Math.Max(v.GetElement(2), v.GetElement(3)));
+    private static Vector128<float> MaxBroadcast(Vector128<float> v)
+    {
+        var m = Vector128.MaxNative(v, Vector128.Shuffle(v, Vector128.Create(1, 0, 3, 2)));
+        return Vector128.MaxNative(m, Vector128.Shuffle(m, Vector128.Create(2, 3, 0, 1)));
+    }
 }
