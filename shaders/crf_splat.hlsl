@@ -1,36 +1,38 @@
-// Dense CRF (lucasb-eyer/pydensecrf densecrf/src/permutohedral.cpp), permutohedral splat as a gather: the lattice is built on the host, which
-// also transposes the pixel -> corner map into a per-vertex list of (pixel, weight) sorted by
-// pixel, so each thread sums one (vertex, label) without atomics (core Vulkan 1.1 has no float
-// atomics). Weights already carry the symmetric normalisation of the source pixel.
+// Dense CRF (lucasb-eyer/pydensecrf densecrf/src/permutohedral.cpp), permutohedral splat as a gather, first half:
+// each vertex's list of (pixel, weight), pixels ascending, is cut into segments of at most a few dozen corners
+// (crf_lattice_segments), and each thread sums one (segment, label) in pixel order into `partial`; crf_splat_rows
+// adds a vertex's segments in order. No atomics (core Vulkan 1.1 has no float atomics), every sum in one fixed
+// order run to run, and a vertex shared by thousands of pixels (a flat region under the bilateral kernel) is spread
+// over as many threads instead of one. Weights already carry the symmetric normalisation of the source pixel.
 #define GROUP_SIZE 256
 
 struct Params
 {
-    uint vertexCount;
+    uint segments;  // segment slots; those past the last segment are empty
     uint labels;
-    uint groupsX; // SV_NumWorkGroups is not an HLSL semantic glslang maps: the host passes it
+    uint groupsX;   // SV_NumWorkGroups is not an HLSL semantic glslang maps: the host passes it
     uint pad0;
 };
 [[vk::push_constant]] ConstantBuffer<Params> pc;
 
 [[vk::binding(0, 0)]] StructuredBuffer<float> q;            // pixel-major, `labels` per pixel
-[[vk::binding(1, 0)]] StructuredBuffer<uint> entryStart;    // vertexCount + 1
+[[vk::binding(1, 0)]] StructuredBuffer<uint> segmentBegin;  // segments + 1
 [[vk::binding(2, 0)]] StructuredBuffer<uint> entryPixel;
 [[vk::binding(3, 0)]] StructuredBuffer<float> entryWeight;
-[[vk::binding(4, 0)]] RWStructuredBuffer<float> values;     // (vertexCount + 1) rows; row vertexCount stays 0
+[[vk::binding(4, 0)]] RWStructuredBuffer<float> partial;    // segments rows of `labels`
 
 [numthreads(GROUP_SIZE, 1, 1)]
 void main(uint3 group : SV_GroupID, uint3 local : SV_GroupThreadID)
 {
-    uint total = pc.vertexCount * pc.labels;
+    uint total = pc.segments * pc.labels;
     for (uint i = group.x * GROUP_SIZE + local.x; i < total; i += pc.groupsX * GROUP_SIZE)
     {
-        uint v = i / pc.labels;
-        uint l = i - v * pc.labels;
+        uint s = i / pc.labels;
+        uint l = i - s * pc.labels;
         float sum = 0.0f;
-        uint end = entryStart[v + 1];
-        for (uint e = entryStart[v]; e < end; e++)
+        uint end = segmentBegin[s + 1u];
+        for (uint e = segmentBegin[s]; e < end; e++)
             sum += entryWeight[e] * q[entryPixel[e] * pc.labels + l];
-        values[i] = sum;
+        partial[i] = sum;
     }
 }

@@ -13,7 +13,8 @@ namespace WsssGpuRefine.Crf;
 /// slice all on the device; only the features (N·d floats) and −U go up and the marginals come back. A lattice
 /// the device could not build (buffers too large) is built on the CPU and uploaded here. Splat is a
 /// gather over the transposed corner list (pixels ascending per vertex) because core Vulkan 1.1 has no
-/// float atomics. All iterations of all CRFs of the image are recorded into one command buffer and
+/// float atomics, in segments of at most <see cref="DeviceLattice.SegmentLength"/> corners added in order
+/// (<see cref="Splat"/>). All iterations of all CRFs of the image are recorded into one command buffer and
 /// submitted once. Results match the CPU path to float rounding (summation order, exp and the
 /// normalisation's rounding differ), not bit for bit: the vertex set, neighbours and barycentric weights
 /// are the CPU's exactly.
@@ -23,9 +24,34 @@ internal static class CrfVulkan
     private const uint GroupSize = 256;
 
     [StructLayout(LayoutKind.Sequential), PushConstants("crf_splat")]
-    internal struct SplatParams
+    private struct SplatParams
+    {
+        public uint Segments, Labels, GroupsX, Pad0;
+    }
+
+    [StructLayout(LayoutKind.Sequential), PushConstants("crf_splat_rows")]
+    private struct SplatRowsParams
     {
         public uint VertexCount, Labels, GroupsX, Pad0;
+    }
+
+    /// <summary>
+    /// Records the splat of <paramref name="q"/> (pixel-major, <paramref name="labels"/> per pixel) onto
+    /// <paramref name="lattice"/>'s vertices into <paramref name="values"/>: crf_splat sums each segment of each
+    /// vertex's corner list into <paramref name="partial"/> (SegmentSlots rows), crf_splat_rows adds a vertex's
+    /// segments in order.
+    /// </summary>
+    internal static void Splat(VulkanBackend vk, VulkanCommandStream stream, DeviceLattice lattice, VulkanBuffer q, VulkanBuffer partial,
+        VulkanBuffer values, int labels, uint maxGroups)
+    {
+        var splat = vk.GetKernel<SplatParams>("crf_splat", 5);
+        var rows = vk.GetKernel<SplatRowsParams>("crf_splat_rows", 3);
+        uint segmentGroups = Groups(lattice.SegmentSlots * labels, maxGroups);
+        stream.Dispatch(splat, [q, lattice.SegmentBegin, lattice.Pixel, lattice.Weight, partial],
+            new SplatParams { Segments = (uint)lattice.SegmentSlots, Labels = (uint)labels, GroupsX = segmentGroups }, segmentGroups);
+        uint vertexGroups = Groups((long)lattice.VertexCount * labels, maxGroups);
+        stream.Dispatch(rows, [partial, lattice.SegmentStart, values],
+            new SplatRowsParams { VertexCount = (uint)lattice.VertexCount, Labels = (uint)labels, GroupsX = vertexGroups }, vertexGroups);
     }
 
     [StructLayout(LayoutKind.Sequential), PushConstants("crf_blur")]
@@ -51,6 +77,7 @@ internal static class CrfVulkan
             largest = Math.Max(largest, rows * (ulong)labels * 4);
             largest = Math.Max(largest, corners * 4);
             largest = Math.Max(largest, (ulong)(kernel.Dimension + 1) * (rows - 1) * 8);
+            largest = Math.Max(largest, (ulong)DeviceLattice.SlotsForSegments(kernel.VertexCount, (long)corners) * (ulong)labels * 4);
         }
         return largest <= vk.MaxBufferBytes && largest < uint.MaxValue;
     }
@@ -66,7 +93,6 @@ internal static class CrfVulkan
         int px = unaries[0].PixelCount;
         int maxLabels = unaries.Max(u => u.LabelCount);
         if (kernels.Count > 2) throw new ArgumentException("at most two kernels", nameof(kernels));
-        var splat = vk.GetKernel<SplatParams>("crf_splat", 5);
         var blur = vk.GetKernel<BlurParams>("crf_blur", 3);
         var slice = vk.GetKernel<SliceParams>("crf_slice_softmax", 8);
         uint maxGroups = Math.Min(vk.Device.Limits.MaxComputeWorkGroupCountX, 65535u);
@@ -88,6 +114,7 @@ internal static class CrfVulkan
                     Compat = kernels[k].Compat,
                     ValuesA = rented.Rent(VulkanBufferAccess.ReadWrite, rows * (ulong)maxLabels * 4),
                     ValuesB = rented.Rent(VulkanBufferAccess.ReadWrite, rows * (ulong)maxLabels * 4),
+                    Partial = rented.Rent(VulkanBufferAccess.ReadWrite, (ulong)lattice.SegmentSlots * (ulong)maxLabels * 4),
                 };
             }
 
@@ -123,8 +150,7 @@ internal static class CrfVulkan
                     {
                         uint m = (uint)g.Lattice.VertexCount;
                         uint vertexGroups = Groups((long)m * n, maxGroups);
-                        stream.Dispatch(splat, [q, g.Lattice.Start, g.Lattice.Pixel, g.Lattice.Weight, g.ValuesA],
-                            new SplatParams { VertexCount = m, Labels = (uint)n, GroupsX = vertexGroups }, vertexGroups);
+                        Splat(vk, stream, g.Lattice, q, g.Partial, g.ValuesA, n, maxGroups);
                         var source = g.ValuesA;
                         var target = g.ValuesB;
                         for (int axis = 0; axis <= g.Lattice.Dimension; axis++)
@@ -198,6 +224,7 @@ internal static class CrfVulkan
         public required float Compat { get; init; }
         public required VulkanBuffer ValuesA { get; init; }
         public required VulkanBuffer ValuesB { get; init; }
+        public required VulkanBuffer Partial { get; init; }
         public VulkanBuffer? Blurred { get; set; }
     }
 }

@@ -32,8 +32,12 @@ internal sealed class DeviceLattice : IDisposable
     private bool _disposed;
 
     private DeviceLattice(VulkanBackend vk, int dimension, int pixelCount, int vertexCount, VulkanBuffer offsets, VulkanBuffer barycentric,
-        VulkanBuffer slice, VulkanBuffer start, VulkanBuffer pixel, VulkanBuffer weight, VulkanBuffer neighbours)
+        VulkanBuffer slice, VulkanBuffer start, VulkanBuffer pixel, VulkanBuffer weight, VulkanBuffer neighbours,
+        VulkanBuffer segmentStart, VulkanBuffer segmentBegin)
     {
+        SegmentStart = segmentStart;
+        SegmentBegin = segmentBegin;
+        SegmentSlots = SlotsForSegments(vertexCount, (long)pixelCount * (dimension + 1));
         _vk = vk;
         Dimension = dimension;
         PixelCount = pixelCount;
@@ -66,6 +70,39 @@ internal sealed class DeviceLattice : IDisposable
     public VulkanBuffer Weight { get; }
     /// <summary>Per axis j and vertex v at (j·M + v)·2: the two blur neighbours, M when missing.</summary>
     public VulkanBuffer Neighbours { get; }
+    /// <summary>Vertex v's splat segments are [SegmentStart[v], SegmentStart[v+1]), VertexCount + 1 entries.</summary>
+    public VulkanBuffer SegmentStart { get; }
+    /// <summary>The CSR entry each splat segment begins at, <see cref="SegmentSlots"/> + 1 entries (unused slots empty).</summary>
+    public VulkanBuffer SegmentBegin { get; }
+    /// <summary>Room for the most segments there can be: every vertex one, plus one per <see cref="SegmentLength"/> corners.</summary>
+    public long SegmentSlots { get; }
+
+    /// <summary>
+    /// The most corners one splat thread sums (crf_splat.hlsl): a vertex's row is cut into segments this long, summed
+    /// side by side and then added in order (crf_splat_rows.hlsl), so a vertex with thousands of corners is no
+    /// serial tail.
+    /// </summary>
+    internal const int SegmentLength = 64;
+
+    internal static long SlotsForSegments(long vertexCount, long corners) => vertexCount + (corners + SegmentLength - 1) / SegmentLength;
+
+    /// <summary>
+    /// The splat segments of CSR rows <paramref name="rowStart"/> (VertexCount + 1) as the device writes them: the
+    /// per-vertex segment starts and, for <paramref name="slots"/> slots plus one, the entry each segment begins at.
+    /// </summary>
+    internal static (uint[] SegmentStart, uint[] SegmentBegin) HostSegments(uint[] rowStart, long slots)
+    {
+        int m = rowStart.Length - 1;
+        var segmentStart = new uint[m + 1];
+        for (int v = 0; v < m; v++)
+            segmentStart[v + 1] = segmentStart[v] + Math.Max(1u, (rowStart[v + 1] - rowStart[v] + SegmentLength - 1) / SegmentLength);
+        var segmentBegin = new uint[slots + 1];
+        Array.Fill(segmentBegin, rowStart[m]);
+        for (int v = 0; v < m; v++)
+            for (uint j = 0; j < segmentStart[v + 1] - segmentStart[v]; j++)
+                segmentBegin[segmentStart[v] + j] = rowStart[v] + j * SegmentLength;
+        return (segmentStart, segmentBegin);
+    }
 
     [StructLayout(LayoutKind.Sequential), PushConstants("crf_lattice_keys")]
     private struct KeyParams
@@ -121,6 +158,18 @@ internal sealed class DeviceLattice : IDisposable
         public uint Entries, Corners, GroupsX, Pad0;
     }
 
+    [StructLayout(LayoutKind.Sequential), PushConstants("crf_lattice_segment_count")]
+    private struct SegmentCountParams
+    {
+        public uint VertexCount, SegmentLength, GroupsX, Pad0;
+    }
+
+    [StructLayout(LayoutKind.Sequential), PushConstants("crf_lattice_segments")]
+    private struct SegmentParams
+    {
+        public uint VertexCount, SegmentLength, GroupsX, Pad0;
+    }
+
     [StructLayout(LayoutKind.Sequential), PushConstants("crf_lattice_normalise")]
     private struct NormaliseParams
     {
@@ -160,8 +209,9 @@ internal sealed class DeviceLattice : IDisposable
         var fill = vk.GetKernel<FillParams>("crf_lattice_fill", 4);
         var rank = vk.GetKernel<RankParams>("crf_lattice_rank", 4);
         var entries = vk.GetKernel<EntryParams>("crf_lattice_entries", 4);
+        var segmentCount = vk.GetKernel<SegmentCountParams>("crf_lattice_segment_count", 2);
+        var segments = vk.GetKernel<SegmentParams>("crf_lattice_segments", 3);
         var normalise = vk.GetKernel<NormaliseParams>("crf_lattice_normalise", 5);
-        var splat = vk.GetKernel<CrfVulkan.SplatParams>("crf_splat", 5);
         var blur = vk.GetKernel<CrfVulkan.BlurParams>("crf_blur", 3);
 
         var kept = new List<VulkanBuffer>(8);
@@ -218,6 +268,10 @@ internal sealed class DeviceLattice : IDisposable
             var weight = Keep(VulkanBufferAccess.ReadWrite, (ulong)corners * 4);
             var slice = Keep(VulkanBufferAccess.ReadWrite, (ulong)corners * 4);
             var neighbourBuffer = Keep(VulkanBufferAccess.ReadWrite, neighbourBytes);
+            ulong segmentSlots = (ulong)SlotsForSegments(m, corners);
+            var segmentStart = Keep(VulkanBufferAccess.ReadWrite, rows * 4);
+            var segmentBegin = Keep(VulkanBufferAccess.ReadWrite, (segmentSlots + 1) * 4);
+            var partial = temporary.Rent(VulkanBufferAccess.ReadWrite, segmentSlots * 4);
             var entryCorner = temporary.Rent(VulkanBufferAccess.ReadWrite, (ulong)corners * 4);
             var sortedCorner = temporary.Rent(VulkanBufferAccess.ReadWrite, (ulong)corners * 4);
             var splatWeights = temporary.Rent(VulkanBufferAccess.ReadWrite, (ulong)corners * 4);
@@ -231,6 +285,13 @@ internal sealed class DeviceLattice : IDisposable
             stream.Dispatch(rank, [offsets, start, entryCorner, sortedCorner], new RankParams { Corners = (uint)corners, GroupsX = cornerGroups }, cornerGroups);
             stream.Dispatch(entries, [sortedCorner, barycentric, pixel, weight],
                 new EntryParams { Entries = (uint)corners, Corners = (uint)d1, GroupsX = cornerGroups }, cornerGroups);
+            // The splat segments (crf_lattice_segment_count, crf_lattice_scan, crf_lattice_segments); the fill above
+            // counted `counts` down to zero, so it holds the per-vertex segment counts now.
+            stream.Dispatch(segmentCount, [start, counts], new SegmentCountParams { VertexCount = (uint)m, SegmentLength = SegmentLength, GroupsX = vertexGroups }, vertexGroups);
+            stream.Dispatch(scan, [counts, segmentStart], new ScanParams { Count = (uint)m }, 1);
+            stream.Fill(segmentBegin, 0, (segmentSlots + 1) * 4, (uint)corners);
+            stream.Dispatch(segments, [start, segmentStart, segmentBegin], new SegmentParams { VertexCount = (uint)m, SegmentLength = SegmentLength, GroupsX = vertexGroups }, vertexGroups);
+            var lattice = new DeviceLattice(vk, dimension, n, m, offsets, barycentric, slice, start, pixel, weight, neighbourBuffer, segmentStart, segmentBegin);
             stream.Dispatch(neighbours, [slotBuffer, cornerKeys, slotVertex, vertexKeys, neighbourBuffer],
                 new NeighbourParams { VertexCount = (uint)m, Dimension = (uint)dimension, SlotMask = (uint)(slots - 1), GroupsX = vertexGroups }, vertexGroups);
 
@@ -238,8 +299,7 @@ internal sealed class DeviceLattice : IDisposable
             stream.Fill(ones, 0, (ulong)n * 4, 0x3F800000u);
             stream.Fill(valuesA, (ulong)m * 4, 4);
             stream.Fill(valuesB, (ulong)m * 4, 4);
-            stream.Dispatch(splat, [ones, start, pixel, weight, valuesA],
-                new CrfVulkan.SplatParams { VertexCount = (uint)m, Labels = 1, GroupsX = vertexGroups }, vertexGroups);
+            CrfVulkan.Splat(vk, stream, lattice, ones, partial, valuesA, labels: 1, maxGroups);
             var source = valuesA;
             var target = valuesB;
             for (int axis = 0; axis <= dimension; axis++)
@@ -257,7 +317,7 @@ internal sealed class DeviceLattice : IDisposable
             stream.Submit("crf lattice");
             stream.Reset();
             done = true;
-            return new DeviceLattice(vk, dimension, n, m, offsets, barycentric, slice, start, pixel, weight, neighbourBuffer);
+            return lattice;
         }
         finally
         {
@@ -271,7 +331,7 @@ internal sealed class DeviceLattice : IDisposable
     {
         var lattice = kernel.Lattice;
         var gather = kernel.Gather;
-        var kept = new List<VulkanBuffer>(7);
+        var kept = new List<VulkanBuffer>(9);
         VulkanBuffer Keep(ulong bytes)
         {
             var b = vk.RentBuffer(VulkanBufferAccess.ReadOnly, Math.Max(bytes, 16));
@@ -290,6 +350,11 @@ internal sealed class DeviceLattice : IDisposable
             var pixel = Keep((ulong)gather.Pixel.Length * 4);
             var weight = Keep((ulong)gather.Weight.Length * 4);
             var neighbours = Keep((ulong)lattice.BlurNeighbors.Length * 4);
+            var (segmentStartHost, segmentBeginHost) = HostSegments(gather.Start, SlotsForSegments(lattice.VertexCount, lattice.Offsets.Length));
+            var segmentStart = Keep((ulong)segmentStartHost.Length * 4);
+            var segmentBegin = Keep((ulong)segmentBeginHost.Length * 4);
+            stream.Upload<uint>(segmentStart, 0, segmentStartHost);
+            stream.Upload<uint>(segmentBegin, 0, segmentBeginHost);
             stream.Upload<int>(offsets, 0, lattice.Offsets);
             stream.Upload<float>(barycentric, 0, lattice.Barycentric);
             stream.Upload<float>(slice, 0, kernel.SliceWeights);
@@ -301,7 +366,8 @@ internal sealed class DeviceLattice : IDisposable
             stream.Submit("crf lattice upload");
             stream.Reset();
             done = true;
-            return new DeviceLattice(vk, lattice.Dimension, lattice.PixelCount, lattice.VertexCount, offsets, barycentric, slice, start, pixel, weight, neighbours);
+            return new DeviceLattice(vk, lattice.Dimension, lattice.PixelCount, lattice.VertexCount, offsets, barycentric, slice, start, pixel, weight,
+                neighbours, segmentStart, segmentBegin);
         }
         finally
         {
@@ -325,10 +391,13 @@ internal sealed class DeviceLattice : IDisposable
             var pixel = stream.Download(Pixel, 0, (ulong)corners * 4);
             var weight = stream.Download(Weight, 0, (ulong)corners * 4);
             var neighbours = stream.Download(Neighbours, 0, (ulong)(Dimension + 1) * (ulong)VertexCount * 8);
+            var segmentStart = stream.Download(SegmentStart, 0, ((ulong)VertexCount + 1) * 4);
+            var segmentBegin = stream.Download(SegmentBegin, 0, ((ulong)SegmentSlots + 1) * 4);
             stream.Submit("crf lattice download");
             var snapshot = new Snapshot(VertexCount, stream.Read<int>(offsets).ToArray(), stream.Read<float>(bary).ToArray(),
                 stream.Read<float>(slice).ToArray(), stream.Read<uint>(start).ToArray(), stream.Read<uint>(pixel).ToArray(),
-                stream.Read<float>(weight).ToArray(), stream.Read<int>(neighbours).ToArray());
+                stream.Read<float>(weight).ToArray(), stream.Read<int>(neighbours).ToArray(),
+                stream.Read<uint>(segmentStart).ToArray(), stream.Read<uint>(segmentBegin).ToArray());
             stream.Reset();
             return snapshot;
         }
@@ -340,7 +409,7 @@ internal sealed class DeviceLattice : IDisposable
 
     /// <summary>A device lattice's arrays on the host (see the properties of the same names).</summary>
     internal sealed record Snapshot(int VertexCount, int[] Offsets, float[] Barycentric, float[] Slice, uint[] Start, uint[] Pixel,
-        float[] Weight, int[] Neighbours);
+        float[] Weight, int[] Neighbours, uint[] SegmentStart, uint[] SegmentBegin);
 
     private static uint Groups(long items, uint maxGroups) =>
         (uint)Math.Clamp((items + GroupSize - 1) / GroupSize, 1, maxGroups);
@@ -350,6 +419,6 @@ internal sealed class DeviceLattice : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        foreach (var b in new[] { Offsets, Barycentric, Slice, Start, Pixel, Weight, Neighbours }) _vk.ReturnBuffer(b);
+        foreach (var b in new[] { Offsets, Barycentric, Slice, Start, Pixel, Weight, Neighbours, SegmentStart, SegmentBegin }) _vk.ReturnBuffer(b);
     }
 }

@@ -33,9 +33,7 @@ public sealed class LatticeBuildTests(VulkanFixture fixture, ITestOutputHelper o
                 image = CrfScenes.Bands(61, 83, 4, 5, colourNoise: 12).Image;
                 break;
             case "flat":
-                // 96x128 pixels of one colour but for a square: bilateral vertices whose corner rows run to thousands
-                // of pixels (what a flat photo region gives), which the device puts in pixel order.
-                image = new RgbImage(96, 128, [.. Enumerable.Range(0, 96 * 128).SelectMany(i => (i / 128 % 96) is > 40 and < 60 && i % 128 is > 50 and < 70 ? new byte[] { 30, 200, 40 } : [120, 120, 120])]);
+                image = FlatImage();
                 break;
             default:
                 image = SampleImage(375, 500, seed: 1);
@@ -46,6 +44,13 @@ public sealed class LatticeBuildTests(VulkanFixture fixture, ITestOutputHelper o
             : CrfKernel.BilateralFeatures(image, scene == "hand" ? 2f : 80f, 13f);
         return (features, image.Height * image.Width);
     }
+
+    /// <summary>
+    /// 96x128 pixels of one colour but for a square: bilateral vertices whose corner rows run to thousands of pixels
+    /// (what a flat photo region gives), which the device puts in pixel order and splats in segments.
+    /// </summary>
+    private static RgbImage FlatImage() =>
+        new(96, 128, [.. Enumerable.Range(0, 96 * 128).SelectMany(i => i / 128 is > 40 and < 60 && i % 128 is > 50 and < 70 ? new byte[] { 30, 200, 40 } : [120, 120, 120])]);
 
     /// <summary>A photo-like 500x375 image: smooth colour blobs with noise, as the CRF benchmark's.</summary>
     internal static RgbImage SampleImage(int h, int w, int seed)
@@ -85,8 +90,8 @@ public sealed class LatticeBuildTests(VulkanFixture fixture, ITestOutputHelper o
             Assert.NotNull(built.Device);
             Assert.False(built.HasCpu, "the device build must not build the CPU lattice");
             var snapshot = built.Device!.Download();
-            // The one-thread CPU normalisation sums each vertex's corners in pixel order, as the device's splat does, so
-            // long corner rows (the flat scene's) round alike.
+            // The one-thread CPU normalisation sums each vertex's corners in pixel order, as the device's splat does
+            // within each segment, so long corner rows (the flat scene's) round closely alike.
             var sequential = new ParallelOptions { MaxDegreeOfParallelism = 1 };
             CompareWithCpu(new CrfKernel(PermutohedralLattice.Build(features, dimension, sequential), sequential), snapshot);
             if (scene == "flat")
@@ -141,6 +146,12 @@ public sealed class LatticeBuildTests(VulkanFixture fixture, ITestOutputHelper o
                     Assert.True(want == gpu.Neighbours[(j * m + toGpu[v]) * 2 + s], $"axis {j}, vertex {v}, side {s}: neighbour differs");
                 }
         var gather = cpu.Gather;
+        // The device splat sums a vertex's corners in segments of 64 added in order, the CPU one after another: over
+        // a row of n corners the two roundings drift apart by about sqrt(n) float steps, which the normalisation
+        // carries into every weight.
+        uint longest = 0;
+        for (int v = 0; v < m; v++) longest = Math.Max(longest, gather.Start[v + 1] - gather.Start[v]);
+        float relative = 2e-6f + 1.2e-7f * MathF.Sqrt(longest);
         for (int v = 0; v < m; v++)
         {
             int g = toGpu[v];
@@ -149,24 +160,29 @@ public sealed class LatticeBuildTests(VulkanFixture fixture, ITestOutputHelper o
             for (int e = 0; e < ce - cs; e++)
             {
                 Assert.Equal(gather.Pixel[cs + e], gpu.Pixel[gs + e]);
-                Assert.Equal(gather.Weight[cs + e], gpu.Weight[gs + e], 2e-6f * Math.Abs(gather.Weight[cs + e]) + 1e-12f);
+                Assert.Equal(gather.Weight[cs + e], gpu.Weight[gs + e], relative * Math.Abs(gather.Weight[cs + e]) + 1e-12f);
             }
         }
         for (int c = 0; c < cpu.SliceWeights.Length; c++)
-            Assert.Equal(cpu.SliceWeights[c], gpu.Slice[c], 2e-6f * Math.Abs(cpu.SliceWeights[c]) + 1e-12f);
+            Assert.Equal(cpu.SliceWeights[c], gpu.Slice[c], relative * Math.Abs(cpu.SliceWeights[c]) + 1e-12f);
+        // The splat segments: every row cut into pieces of at most 64 corners, the unused slots empty.
+        var (segmentStart, segmentBegin) = DeviceLattice.HostSegments(gpu.Start, DeviceLattice.SlotsForSegments(m, lattice.Offsets.Length));
+        Assert.Equal(segmentStart, gpu.SegmentStart);
+        Assert.Equal(segmentBegin, gpu.SegmentBegin);
     }
 
     public static IEnumerable<object[]> CrfCases => AllBackendsAttribute.Cross([
         ["psa", "bands"], ["irn", "bands"], ["wsgcn-partial", "bands"], ["gauss=1,3;bilateral=off;iters=4", "bands"],
-        ["psa", "sample"], ["irn", "sample"]]);
+        ["psa", "sample"], ["irn", "sample"], ["irn", "flat"]]);
 
     [Theory, MemberData(nameof(CrfCases))]
     public void CrfLabelsOnTheBackendsLatticeEqualTheCpuPath(string backendName, string preset, string scene)
     {
         var backend = fixture.Get(backendName);
         var p = preset.Contains('=') ? CrfParameters.Parse(preset) : CrfParameters.Preset(preset);
-        var scenes = scene == "sample"
-            ? [(SampleImage(375, 500, seed: 2), SampleScores(375, 500, 6, seed: 2))]
+        var scenes = scene == "sample" ? [(SampleImage(375, 500, seed: 2), SampleScores(375, 500, 6, seed: 2))]
+            // Corner rows of thousands of pixels: the device splat adds them in segments.
+            : scene == "flat" ? [(FlatImage(), SampleScores(96, 128, 4, seed: 3))]
             : new[] { (37, 53, 3), (90, 120, 21), (64, 80, 6) }.Select(t => CrfScenes.Bands(t.Item1, t.Item2, t.Item3, t.Item1 + t.Item3, colourNoise: 10)).ToArray();
         foreach (var (image, scores) in scenes)
         {
