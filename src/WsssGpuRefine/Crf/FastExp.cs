@@ -8,7 +8,9 @@ namespace WsssGpuRefine.Crf;
 /// ln 2, degree-6 polynomial, exponent bits for 2^n), the same family as the Eigen pexp that
 /// pydensecrf's expAndNormalize runs; relative error ≈ 1e-7. The runtime's Vector256.Exp goes
 /// through double precision and was half of the CPU inference time. Inputs below −87.3
-/// (including −∞ padding lanes) give exactly 0.
+/// (including −∞ padding lanes) give exactly 0. After the clamp n lies in [−126, 128], where the native
+/// float-to-int conversion (one cvttps2dq, without the saturating fix-up of ConvertToInt32) gives the same integers;
+/// a NaN lane is masked to 0 either way.
 /// </summary>
 internal static class FastExp
 {
@@ -34,7 +36,7 @@ internal static class FastExp
         y = y * r + Vector256.Create(P4);
         y = y * r + Vector256.Create(P5);
         y = y * (r * r) + r + Vector256<float>.One;
-        var pow2 = (Vector256.ConvertToInt32(n) + Vector256.Create(127)) << 23;
+        var pow2 = (Vector256.ConvertToInt32Native(n) + Vector256.Create(127)) << 23;
         return (y * pow2.AsSingle()) & keep;
     }
 
@@ -52,7 +54,7 @@ internal static class FastExp
         y = y * r + Vector128.Create(P4);
         y = y * r + Vector128.Create(P5);
         y = y * (r * r) + r + Vector128<float>.One;
-        var pow2 = (Vector128.ConvertToInt32(n) + Vector128.Create(127)) << 23;
+        var pow2 = (Vector128.ConvertToInt32Native(n) + Vector128.Create(127)) << 23;
         return (y * pow2.AsSingle()) & keep;
     }
 }
