@@ -169,7 +169,10 @@ internal static class MeanFieldCpu
                         if (stride == 8 && Vector256.IsHardwareAccelerated)
                         {
                             // Two 4-label CRFs side by side, or one CRF of 5..8 labels: one 256-bit vector.
-                            PixelPass8(up, start, end, slice, splat ? null : output, segmentCount == 2, side0, side1);
+                            if (side0.D1 == 3 && side1.D1 == 6)
+                                PixelPass8Gb(up, start, end, slice, splat ? null : output, segmentCount == 2, side0, side1);
+                            else
+                                PixelPass8(up, start, end, slice, splat ? null : output, segmentCount == 2, side0, side1);
                             return;
                         }
                         var rowArray = new float[stride];
@@ -322,8 +325,8 @@ internal static class MeanFieldCpu
             if (slice)
             {
                 float* w0 = sl0 + c0, w1 = sl1 + c1;
-                for (int r = 0; r < d10; r++) row += Vector256.Create(cp0 * w0[r]) * Vector256.Load(bl0 + (long)o0[r] * 8);
-                for (int r = 0; r < d11; r++) row += Vector256.Create(cp1 * w1[r]) * Vector256.Load(bl1 + (long)o1[r] * 8);
+                for (int r = 0; r < d10; r++) row = Gather8(row, cp0, w0, o0, bl0, r);
+                for (int r = 0; r < d11; r++) row = Gather8(row, cp1, w1, o1, bl1, r);
             }
             var qRow = split ? Vector256.Create(Softmax4(row.GetLower()), Softmax4(row.GetUpper())) : Softmax8(row);
             if (output is not null)
@@ -333,17 +336,72 @@ internal static class MeanFieldCpu
                 continue;
             }
             float* s0 = sp0 + c0, s1 = sp1 + c1;
-            for (int r = 0; r < d10; r++)
-            {
-                float* dst = pa0 + (long)o0[r] * 8;
-                Vector256.Store(Vector256.Load(dst) + Vector256.Create(s0[r]) * qRow, dst);
-            }
-            for (int r = 0; r < d11; r++)
-            {
-                float* dst = pa1 + (long)o1[r] * 8;
-                Vector256.Store(Vector256.Load(dst) + Vector256.Create(s1[r]) * qRow, dst);
-            }
+            for (int r = 0; r < d10; r++) Scatter8(qRow, s0, o0, pa0, r);
+            for (int r = 0; r < d11; r++) Scatter8(qRow, s1, o1, pa1, r);
         }
+    }
+
+    /// <summary>
+    /// <see cref="PixelPass8"/> for the usual kernel pair, a Gaussian (2-D, 3 corners) then a bilateral (5-D, 6
+    /// corners) kernel, with the corner loops written out: the same operations in the same order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void PixelPass8Gb(float* negU, int start, int end, bool slice, PassOutput? output, bool split, Side g, Side b)
+    {
+        int* ofG = g.Offsets, ofB = b.Offsets;
+        float* blG = g.Blurred, blB = b.Blurred, slG = g.SliceWeights, slB = b.SliceWeights;
+        float* spG = g.SplatWeights, spB = b.SplatWeights, paG = g.Partial, paB = b.Partial;
+        float cpG = g.Compat, cpB = b.Compat;
+        float* last = stackalloc float[8];
+        for (int i = start; i < end; i++)
+        {
+            var row = Vector256.Load(negU + (long)i * 8);
+            long cG = (long)i * 3, cB = (long)i * 6;
+            int* oG = ofG + cG, oB = ofB + cB;
+            if (slice)
+            {
+                float* wG = slG + cG, wB = slB + cB;
+                row = Gather8(row, cpG, wG, oG, blG, 0);
+                row = Gather8(row, cpG, wG, oG, blG, 1);
+                row = Gather8(row, cpG, wG, oG, blG, 2);
+                row = Gather8(row, cpB, wB, oB, blB, 0);
+                row = Gather8(row, cpB, wB, oB, blB, 1);
+                row = Gather8(row, cpB, wB, oB, blB, 2);
+                row = Gather8(row, cpB, wB, oB, blB, 3);
+                row = Gather8(row, cpB, wB, oB, blB, 4);
+                row = Gather8(row, cpB, wB, oB, blB, 5);
+            }
+            var qRow = split ? Vector256.Create(Softmax4(row.GetLower()), Softmax4(row.GetUpper())) : Softmax8(row);
+            if (output is not null)
+            {
+                Vector256.Store(qRow, last);
+                output.Write(last, i);
+                continue;
+            }
+            float* sG = spG + cG, sB = spB + cB;
+            Scatter8(qRow, sG, oG, paG, 0);
+            Scatter8(qRow, sG, oG, paG, 1);
+            Scatter8(qRow, sG, oG, paG, 2);
+            Scatter8(qRow, sB, oB, paB, 0);
+            Scatter8(qRow, sB, oB, paB, 1);
+            Scatter8(qRow, sB, oB, paB, 2);
+            Scatter8(qRow, sB, oB, paB, 3);
+            Scatter8(qRow, sB, oB, paB, 4);
+            Scatter8(qRow, sB, oB, paB, 5);
+        }
+    }
+
+    /// <summary>row + (compat·w[r])·blurred[o[r]]: one corner of the slice.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector256<float> Gather8(Vector256<float> row, float compat, float* w, int* o, float* blurred, int r) =>
+        row + Vector256.Create(compat * w[r]) * Vector256.Load(blurred + (long)o[r] * 8);
+
+    /// <summary>partial[o[r]] += w[r]·q: one corner of the splat.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Scatter8(Vector256<float> q, float* w, int* o, float* partial, int r)
+    {
+        float* dst = partial + (long)o[r] * 8;
+        Vector256.Store(Vector256.Load(dst) + Vector256.Create(w[r]) * q, dst);
     }
 
     /// <summary>The softmax of a 4-float row, as <see cref="SoftmaxRow"/>'s Vector128 branch computes it.</summary>
