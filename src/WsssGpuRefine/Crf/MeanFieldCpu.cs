@@ -163,7 +163,10 @@ internal static class MeanFieldCpu
                         {
                             // Up to 4 labels (ir_label, la/ha and most CRFs of bg + present classes): each
                             // pixel's row is one vector, kept in a register from the slice to the splat.
-                            PixelPass4(up, start, end, slice, splat ? null : output, side0, side1);
+                            if (side0.D1 == 3 && side1.D1 == 6)
+                                PixelPass4Gb(up, start, end, slice, splat ? null : output, side0, side1);
+                            else
+                                PixelPass4(up, start, end, slice, splat ? null : output, side0, side1);
                             return;
                         }
                         if (stride == 8 && Vector256.IsHardwareAccelerated)
@@ -279,8 +282,8 @@ internal static class MeanFieldCpu
             if (slice)
             {
                 float* w0 = sl0 + c0, w1 = sl1 + c1;
-                for (int r = 0; r < d10; r++) row += Vector128.Create(cp0 * w0[r]) * Vector128.Load(bl0 + (long)o0[r] * 4);
-                for (int r = 0; r < d11; r++) row += Vector128.Create(cp1 * w1[r]) * Vector128.Load(bl1 + (long)o1[r] * 4);
+                for (int r = 0; r < d10; r++) row = Gather4(row, cp0, w0, o0, bl0, r);
+                for (int r = 0; r < d11; r++) row = Gather4(row, cp1, w1, o1, bl1, r);
             }
             var qRow = Softmax4(row);
             if (output is not null)
@@ -290,17 +293,69 @@ internal static class MeanFieldCpu
                 continue;
             }
             float* s0 = sp0 + c0, s1 = sp1 + c1;
-            for (int r = 0; r < d10; r++)
-            {
-                float* dst = pa0 + (long)o0[r] * 4;
-                Vector128.Store(Vector128.Load(dst) + Vector128.Create(s0[r]) * qRow, dst);
-            }
-            for (int r = 0; r < d11; r++)
-            {
-                float* dst = pa1 + (long)o1[r] * 4;
-                Vector128.Store(Vector128.Load(dst) + Vector128.Create(s1[r]) * qRow, dst);
-            }
+            for (int r = 0; r < d10; r++) Scatter4(qRow, s0, o0, pa0, r);
+            for (int r = 0; r < d11; r++) Scatter4(qRow, s1, o1, pa1, r);
         }
+    }
+
+    /// <summary><see cref="PixelPass4"/> for a Gaussian (3 corners) then a bilateral (6 corners) kernel, its corner loops written out.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void PixelPass4Gb(float* negU, int start, int end, bool slice, PassOutput? output, Side g, Side b)
+    {
+        int* ofG = g.Offsets, ofB = b.Offsets;
+        float* blG = g.Blurred, blB = b.Blurred, slG = g.SliceWeights, slB = b.SliceWeights;
+        float* spG = g.SplatWeights, spB = b.SplatWeights, paG = g.Partial, paB = b.Partial;
+        float cpG = g.Compat, cpB = b.Compat;
+        float* last = stackalloc float[4];
+        for (int i = start; i < end; i++)
+        {
+            var row = Vector128.Load(negU + (long)i * 4);
+            long cG = (long)i * 3, cB = (long)i * 6;
+            int* oG = ofG + cG, oB = ofB + cB;
+            if (slice)
+            {
+                float* wG = slG + cG, wB = slB + cB;
+                row = Gather4(row, cpG, wG, oG, blG, 0);
+                row = Gather4(row, cpG, wG, oG, blG, 1);
+                row = Gather4(row, cpG, wG, oG, blG, 2);
+                row = Gather4(row, cpB, wB, oB, blB, 0);
+                row = Gather4(row, cpB, wB, oB, blB, 1);
+                row = Gather4(row, cpB, wB, oB, blB, 2);
+                row = Gather4(row, cpB, wB, oB, blB, 3);
+                row = Gather4(row, cpB, wB, oB, blB, 4);
+                row = Gather4(row, cpB, wB, oB, blB, 5);
+            }
+            var qRow = Softmax4(row);
+            if (output is not null)
+            {
+                Vector128.Store(qRow, last);
+                output.Write(last, i);
+                continue;
+            }
+            float* sG = spG + cG, sB = spB + cB;
+            Scatter4(qRow, sG, oG, paG, 0);
+            Scatter4(qRow, sG, oG, paG, 1);
+            Scatter4(qRow, sG, oG, paG, 2);
+            Scatter4(qRow, sB, oB, paB, 0);
+            Scatter4(qRow, sB, oB, paB, 1);
+            Scatter4(qRow, sB, oB, paB, 2);
+            Scatter4(qRow, sB, oB, paB, 3);
+            Scatter4(qRow, sB, oB, paB, 4);
+            Scatter4(qRow, sB, oB, paB, 5);
+        }
+    }
+
+    /// <summary>row + (compat·w[r])·blurred[o[r]]: one corner of the slice, 4 labels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector128<float> Gather4(Vector128<float> row, float compat, float* w, int* o, float* blurred, int r) =>
+        row + Vector128.Create(compat * w[r]) * Vector128.Load(blurred + (long)o[r] * 4);
+
+    /// <summary>partial[o[r]] += w[r]·q: one corner of the splat, 4 labels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Scatter4(Vector128<float> q, float* w, int* o, float* partial, int r)
+    {
+        float* dst = partial + (long)o[r] * 4;
+        Vector128.Store(Vector128.Load(dst) + Vector128.Create(w[r]) * q, dst);
     }
 
     /// <summary>
