@@ -76,7 +76,9 @@ if [ "${1:-}" = --prepare ]; then
   # shellcheck disable=SC2086
   (cd "$sdk" && tar -cJf "$repo/.gl/vstest.tar.xz" $vstest_files Extensions/*.dll) || fail "packing vstest from $sdk"
   [ -f "$cli_bin/wsss.dll" ] && [ -f "$tests_bin/WsssGpuRefine.Tests.dll" ] || fail "the Release builds are missing"
-  { find "$cli_bin" "$tests_bin" -type f ! -path '*/runtimes/*'; find "$cli_bin" "$tests_bin" -type f -path '*/runtimes/linux-x64/*'; } \
+  # A `dotnet publish -r RID` leaves a whole self-contained copy under net10.0/RID/: not part of the build carried.
+  { find "$cli_bin" "$tests_bin" -type f ! -path '*/runtimes/*' ! -path '*/net10.0/linux-*' ! -path '*/net10.0/win-*' ! -path '*/net10.0/osx-*'
+    find "$cli_bin" "$tests_bin" -type f -path '*/runtimes/linux-x64/*'; } \
     > /tmp/wsss-gpu-prepare-files.txt
   tar -cJf .gl/wsss-bin.tar.xz -T /tmp/wsss-gpu-prepare-files.txt || fail "packing the builds"
   (git rev-parse HEAD 2>/dev/null || echo unknown; git status --porcelain 2>/dev/null | grep -q . && echo "(with uncommitted changes)" || true) \
