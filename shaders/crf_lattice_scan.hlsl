@@ -1,6 +1,7 @@
-// Dense CRF lattice build on the GPU, step 3: start[v] = sum of cornerCounts[0..v), start[count] = the total, the
-// CSR row starts of the transposed splat (per vertex its corners). One workgroup: each thread sums a contiguous
-// run, the 256 run totals are scanned in workgroup memory, then each thread writes its run's starts.
+// Dense CRF lattice build on the GPU, step 3: start[v] = sum of cornerCounts[0..v), start[count] = the total. One
+// workgroup: each thread sums a contiguous run, the 256 run totals are scanned in workgroup memory, then each thread
+// writes its run's starts. The build runs it on the block sums of crf_lattice_scan_blocks (a few hundred for a
+// VOC image), between that pass and crf_lattice_scan_write, for the CSR row starts and the splat segments' starts.
 #define GROUP_SIZE 256
 
 struct Params

@@ -23,7 +23,8 @@ namespace WsssGpuRefine.Crf;
 /// starts) → fill (corners into their rows) → rank (rows in pixel order: each corner counts the smaller ones in
 /// its row, one thread per corner) → entries (pixels and barycentric weights) → neighbours → the filter of ones
 /// through crf_splat/crf_blur → normalise (splat and slice weights) → entries (splat weights).
-/// Not yet tuned for large GPUs: the scan runs in one workgroup.
+/// Each scan (row starts, segment starts) is three dispatches: block sums of 1024 counts, one workgroup scanning
+/// the block sums, then every block's starts.
 /// </remarks>
 internal sealed class DeviceLattice : IDisposable
 {
@@ -134,6 +135,39 @@ internal sealed class DeviceLattice : IDisposable
         public uint VertexCount, Dimension, SlotMask, GroupsX;
     }
 
+    [StructLayout(LayoutKind.Sequential), PushConstants("crf_lattice_scan_blocks")]
+    private struct ScanBlockParams
+    {
+        public uint Count, Blocks, GroupsX, Pad0;
+    }
+
+    [StructLayout(LayoutKind.Sequential), PushConstants("crf_lattice_scan_write")]
+    private struct ScanWriteParams
+    {
+        public uint Count, Blocks, GroupsX, Pad0;
+    }
+
+    /// <summary>Counts one workgroup of crf_lattice_scan_blocks / crf_lattice_scan_write covers (256 threads x 4).</summary>
+    private const int ScanBlock = 1024;
+
+    /// <summary>
+    /// Records starts[i] = counts[0] + ... + counts[i-1] for i in 0..count (starts has count + 1 entries): block sums,
+    /// the block sums scanned in one workgroup, then each block's starts.
+    /// </summary>
+    private static void Scan(VulkanBackend vk, VulkanCommandStream stream, BufferRentals temporary, VulkanBuffer counts, VulkanBuffer starts,
+        int count, uint maxGroups)
+    {
+        uint blocks = (uint)((count + ScanBlock - 1) / ScanBlock);
+        var totals = temporary.Rent(VulkanBufferAccess.ReadWrite, (ulong)blocks * 4);
+        var blockStarts = temporary.Rent(VulkanBufferAccess.ReadWrite, ((ulong)blocks + 1) * 4);
+        uint groups = Math.Clamp(blocks, 1, maxGroups);
+        stream.Dispatch(vk.GetKernel<ScanBlockParams>("crf_lattice_scan_blocks", 2), [counts, totals],
+            new ScanBlockParams { Count = (uint)count, Blocks = blocks, GroupsX = groups }, groups);
+        stream.Dispatch(vk.GetKernel<ScanParams>("crf_lattice_scan", 2), [totals, blockStarts], new ScanParams { Count = blocks }, 1);
+        stream.Dispatch(vk.GetKernel<ScanWriteParams>("crf_lattice_scan_write", 3), [counts, blockStarts, starts],
+            new ScanWriteParams { Count = (uint)count, Blocks = blocks, GroupsX = groups }, groups);
+    }
+
     [StructLayout(LayoutKind.Sequential), PushConstants("crf_lattice_scan")]
     private struct ScanParams
     {
@@ -205,7 +239,6 @@ internal sealed class DeviceLattice : IDisposable
         var number = vk.GetKernel<NumberParams>("crf_lattice_number", 6);
         var assign = vk.GetKernel<AssignParams>("crf_lattice_assign", 4);
         var neighbours = vk.GetKernel<NeighbourParams>("crf_lattice_neighbours", 5);
-        var scan = vk.GetKernel<ScanParams>("crf_lattice_scan", 2);
         var fill = vk.GetKernel<FillParams>("crf_lattice_fill", 4);
         var rank = vk.GetKernel<RankParams>("crf_lattice_rank", 4);
         var entries = vk.GetKernel<EntryParams>("crf_lattice_entries", 4);
@@ -280,15 +313,15 @@ internal sealed class DeviceLattice : IDisposable
             var valuesB = temporary.Rent(VulkanBufferAccess.ReadWrite, rows * 4);
             uint vertexGroups = Groups(m, maxGroups);
 
-            stream.Dispatch(scan, [counts, start], new ScanParams { Count = (uint)m }, 1);
+            Scan(vk, stream, temporary, counts, start, m, maxGroups);
             stream.Dispatch(fill, [offsets, start, counts, entryCorner], new FillParams { Corners = (uint)corners, GroupsX = cornerGroups }, cornerGroups);
             stream.Dispatch(rank, [offsets, start, entryCorner, sortedCorner], new RankParams { Corners = (uint)corners, GroupsX = cornerGroups }, cornerGroups);
             stream.Dispatch(entries, [sortedCorner, barycentric, pixel, weight],
                 new EntryParams { Entries = (uint)corners, Corners = (uint)d1, GroupsX = cornerGroups }, cornerGroups);
-            // The splat segments (crf_lattice_segment_count, crf_lattice_scan, crf_lattice_segments); the fill above
+            // The splat segments (crf_lattice_segment_count, the scan, crf_lattice_segments); the fill above
             // counted `counts` down to zero, so it holds the per-vertex segment counts now.
             stream.Dispatch(segmentCount, [start, counts], new SegmentCountParams { VertexCount = (uint)m, SegmentLength = SegmentLength, GroupsX = vertexGroups }, vertexGroups);
-            stream.Dispatch(scan, [counts, segmentStart], new ScanParams { Count = (uint)m }, 1);
+            Scan(vk, stream, temporary, counts, segmentStart, m, maxGroups);
             stream.Fill(segmentBegin, 0, (segmentSlots + 1) * 4, (uint)corners);
             stream.Dispatch(segments, [start, segmentStart, segmentBegin], new SegmentParams { VertexCount = (uint)m, SegmentLength = SegmentLength, GroupsX = vertexGroups }, vertexGroups);
             var lattice = new DeviceLattice(vk, dimension, n, m, offsets, barycentric, slice, start, pixel, weight, neighbourBuffer, segmentStart, segmentBegin);
