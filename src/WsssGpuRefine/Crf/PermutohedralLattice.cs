@@ -137,6 +137,7 @@ internal sealed class PermutohedralLattice
     /// and small enough after scaling that lattice coordinates fit the 16-bit keys (a kernel width far below one
     /// pixel or one colour step is refused instead of aliasing silently). The CPU and the device build share it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float[] CheckedScale(float[] features, int dimension)
     {
         if (dimension < 1 || dimension > MaxDimension)
@@ -147,14 +148,17 @@ internal sealed class PermutohedralLattice
         float invStdDev = (float)(Math.Sqrt(2.0 / 3.0) * (dimension + 1));
         for (int i = 0; i < dimension; i++)
             scale[i] = (float)(1.0 / Math.Sqrt((double)((i + 2) * (i + 1))) * invStdDev);
+        // One pass over the features, the largest magnitude per dimension (NaN propagates through Math.Max).
+        Span<float> maxAbs = stackalloc float[MaxDimension];
+        maxAbs.Clear();
+        for (int p = 0; p < features.Length; p += dimension)
+            for (int j = 0; j < dimension; j++) maxAbs[j] = Math.Max(maxAbs[j], Math.Abs(features[p + j]));
         double bound = 0;
         for (int j = 0; j < dimension; j++)
         {
-            float maxAbs = 0;
-            for (int p = j; p < features.Length; p += dimension) maxAbs = Math.Max(maxAbs, Math.Abs(features[p]));
-            if (!float.IsFinite(maxAbs))
+            if (!float.IsFinite(maxAbs[j]))
                 throw new ArgumentException("lattice features must be finite", nameof(features));
-            bound += maxAbs * scale[j] * (dimension + 1);
+            bound += maxAbs[j] * scale[j] * (dimension + 1);
         }
         if (bound > 30000)
             throw new ArgumentException("kernel widths too small for this image: lattice coordinates would overflow 16 bits", nameof(features));

@@ -8,6 +8,31 @@ namespace WsssGpuRefine.Tests.Crf;
 public class LatticeFilterTests(ITestOutputHelper output)
 {
     [Theory]
+    [InlineData(float.NaN, 0)]
+    [InlineData(float.PositiveInfinity, 1)]
+    [InlineData(float.NegativeInfinity, 4)]
+    public void NonFiniteFeaturesAreRefusedWhicheverDimensionHoldsThem(float bad, int dimensionIndex)
+    {
+        var features = new float[5 * 7];
+        for (int i = 0; i < features.Length; i++) features[i] = i % 11;
+        features[3 * 5 + dimensionIndex] = bad;
+        var error = Assert.Throws<ArgumentException>(() => PermutohedralLattice.Build(features, 5, CpuBackend.Shared.ParallelOptions));
+        Assert.Contains("finite", error.Message);
+    }
+
+    [Fact]
+    public void FeaturesTooLargeForTheKeysAreRefused()
+    {
+        // One pixel 6000 units out on the last dimension: its lattice coordinates would not fit 16 bits.
+        var features = new float[5 * 4];
+        features[2 * 5 + 4] = -6000f;
+        var error = Assert.Throws<ArgumentException>(() => PermutohedralLattice.Build(features, 5, CpuBackend.Shared.ParallelOptions));
+        Assert.Contains("16 bits", error.Message);
+        features[2 * 5 + 4] = -600f;
+        Assert.Equal(4, PermutohedralLattice.Build(features, 5, CpuBackend.Shared.ParallelOptions).PixelCount);
+    }
+
+    [Theory]
     [InlineData(3f, 0f, 0.08)]
     [InlineData(1f, 0f, 0.15)]
     [InlineData(80f, 13f, 0.12)]
