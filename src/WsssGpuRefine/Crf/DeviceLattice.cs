@@ -21,8 +21,9 @@ namespace WsssGpuRefine.Crf;
 /// slot with one 32-bit compare-and-swap of the corner index) → number (claiming corners take vertex ids)
 /// → assign (corner vertex ids, corners per vertex); the vertex count is read back; then scan (CSR row
 /// starts) → fill (corners into their rows) → rank (rows in pixel order: each corner counts the smaller ones in
-/// its row, one thread per corner) → entries (pixels and barycentric weights) → neighbours → the filter of ones
-/// through crf_splat/crf_blur → normalise (splat and slice weights) → entries (splat weights).
+/// its row, one thread per corner) → entries (pixels and barycentric weights) → segments (each row cut into
+/// splat segments of at most <see cref="SegmentLength"/> corners: counts, scan, begins) → neighbours → the filter of
+/// ones through crf_splat/crf_splat_rows/crf_blur → normalise (splat and slice weights) → entries (splat weights).
 /// Each scan (row starts, segment starts) is three dispatches: block sums of 1024 counts, one workgroup scanning
 /// the block sums, then every block's starts.
 /// </remarks>
