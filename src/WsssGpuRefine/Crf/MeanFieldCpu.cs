@@ -138,7 +138,17 @@ internal static class MeanFieldCpu
                     for (int k = 0; k < kernelCount; k++)
                     {
                         var lattice = kernels[k].Kernel.Lattice;
-                        lattice.ReducePartials(partials[k], values[k], stride, parallel);
+                        if (chunks == 1)
+                        {
+                            // One pixel chunk: its partial is the splat itself. Swap it in instead of copying, and
+                            // clear the old values buffer (done with since the last pixel pass) for the next splat.
+                            (values[k], partials[k][0]) = (partials[k][0], values[k]);
+                            Array.Clear(partials[k][0], 0, (lattice.VertexCount + 1) * stride);
+                        }
+                        else
+                        {
+                            lattice.ReducePartials(partials[k], values[k], stride, parallel);
+                        }
                         blurred[k] = lattice.Blur(values[k], scratch[k], stride, parallel);
                     }
                 }
