@@ -62,19 +62,23 @@ internal sealed class DeviceLatticeCache
     /// </summary>
     public Lease? Get(object key, Func<DeviceLattice?> build)
     {
-        var found = Find(key);
-        if (found is not null) return found;
+        lock (_recent)
+        {
+            var cached = FindEntry(key);
+            if (cached is not null) return Take(cached);
+        }
         // Built outside the lock: another image may build the same size meanwhile, and the first one in is kept.
         var built = build();
         if (built is null) return null;
-        var evicted = new List<DeviceLattice>();
+        // Lattices no image will use any more: a duplicate build, evicted entries without leases.
+        var unused = new List<DeviceLattice>();
         Lease lease;
         lock (_recent)
         {
             var entry = FindEntry(key);
             if (entry is not null)
             {
-                evicted.Add(built);
+                unused.Add(built);
             }
             else
             {
@@ -85,25 +89,20 @@ internal sealed class DeviceLatticeCache
                     var last = _recent.Last!.Value;
                     _recent.RemoveLast();
                     last.Evicted = true;
-                    if (last.Leases == 0) evicted.Add(last.Lattice);
+                    if (last.Leases == 0) unused.Add(last.Lattice);
                 }
             }
-            entry.Leases++;
-            lease = new Lease(this, entry);
+            lease = Take(entry);
         }
-        foreach (var lattice in evicted) lattice.Dispose();
+        foreach (var lattice in unused) lattice.Dispose();
         return lease;
     }
 
-    private Lease? Find(object key)
+    /// <summary>A new lease on <paramref name="entry"/>; the caller holds the lock.</summary>
+    private Lease Take(Entry entry)
     {
-        lock (_recent)
-        {
-            var entry = FindEntry(key);
-            if (entry is null) return null;
-            entry.Leases++;
-            return new Lease(this, entry);
-        }
+        entry.Leases++;
+        return new Lease(this, entry);
     }
 
     /// <summary>The entry under <paramref name="key"/>, moved to the front; the caller holds the lock.</summary>

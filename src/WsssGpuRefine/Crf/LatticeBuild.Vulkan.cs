@@ -11,14 +11,11 @@ internal sealed partial record LatticeBuild
     /// </summary>
     public PreparedKernel OnVulkan(VulkanBackend vulkan)
     {
-        if (DeviceCacheKey is not null)
-        {
-            var lease = DeviceLatticeCache.Of(vulkan).Get(DeviceCacheKey, () => DeviceLattice.Build(vulkan, Features(), Dimension));
-            if (lease is null) return new PreparedKernel(BuildCpu(vulkan.ParallelOptions), ownsCpu: !SharedCpu);
-            return new PreparedKernel(lease.Lattice, () => BuildCpu(vulkan.ParallelOptions), ownsCpu: !SharedCpu, release: lease);
-        }
-        var device = DeviceLattice.Build(vulkan, Features(), Dimension);
+        // A cached lattice is held through a lease (ending it, not disposing the lattice, is this image's release).
+        var lease = DeviceCacheKey is null ? null
+            : DeviceLatticeCache.Of(vulkan).Get(DeviceCacheKey, () => DeviceLattice.Build(vulkan, Features(), Dimension));
+        var device = DeviceCacheKey is null ? DeviceLattice.Build(vulkan, Features(), Dimension) : lease?.Lattice;
         if (device is null) return new PreparedKernel(BuildCpu(vulkan.ParallelOptions), ownsCpu: !SharedCpu);
-        return new PreparedKernel(device, () => BuildCpu(vulkan.ParallelOptions), ownsCpu: !SharedCpu);
+        return new PreparedKernel(device, () => BuildCpu(vulkan.ParallelOptions), ownsCpu: !SharedCpu, release: lease);
     }
 }
