@@ -342,9 +342,8 @@ internal sealed class DeviceLattice : IDisposable
                     new CrfVulkan.BlurParams { VertexCount = (uint)m, Labels = 1, AxisOffset = (uint)axis * (uint)m, GroupsX = vertexGroups }, vertexGroups);
                 (source, target) = (target, source);
             }
-            float alpha = 1.0f / (1 + MathF.Pow(2, -dimension));
             stream.Dispatch(normalise, [barycentric, offsets, source, splatWeights, slice],
-                new NormaliseParams { Pixels = (uint)n, Corners = (uint)d1, GroupsX = pixelGroups, Alpha = alpha }, pixelGroups);
+                new NormaliseParams { Pixels = (uint)n, Corners = (uint)d1, GroupsX = pixelGroups, Alpha = PermutohedralLattice.SliceAlphaFor(dimension) }, pixelGroups);
             stream.Dispatch(entries, [sortedCorner, splatWeights, pixel, weight],
                 new EntryParams { Entries = (uint)corners, Corners = (uint)d1, GroupsX = cornerGroups }, cornerGroups);
             vk.AddHostTime(hostStart, unpacking: false);

@@ -62,7 +62,10 @@ internal sealed class PermutohedralLattice
     }
 
     /// <summary>The reference's "magic" slice scale 1/(1 + 2^-d).</summary>
-    public float SliceAlpha => 1.0f / (1 + MathF.Pow(2, -Dimension));
+    public float SliceAlpha => SliceAlphaFor(Dimension);
+
+    /// <summary>The slice scale of a <paramref name="dimension"/>-dimensional lattice (the device build uses it too).</summary>
+    internal static float SliceAlphaFor(int dimension) => 1.0f / (1 + MathF.Pow(2, -dimension));
 
     /// <summary>Builds the lattice for <paramref name="features"/>, pixel-major (N, d).</summary>
     public static PermutohedralLattice Build(float[] features, int dimension, ParallelOptions parallel) =>
