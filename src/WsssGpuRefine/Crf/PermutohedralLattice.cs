@@ -68,6 +68,8 @@ internal sealed class PermutohedralLattice
     internal static float SliceAlphaFor(int dimension) => 1.0f / (1 + MathF.Pow(2, -dimension));
 
     /// <summary>Builds the lattice for <paramref name="features"/>, pixel-major (N, d).</summary>
+    /// <exception cref="ArgumentException">A feature is not finite, or the dimension does not divide the feature count.</exception>
+    /// <exception cref="LatticeRangeException">The scaled features would overflow the 16-bit lattice keys.</exception>
     public static PermutohedralLattice Build(float[] features, int dimension, ParallelOptions parallel) =>
         Build(features, dimension, parallel, Avx2.IsSupported);
 
@@ -164,7 +166,7 @@ internal sealed class PermutohedralLattice
             bound += maxAbs[j] * scale[j] * (dimension + 1);
         }
         if (bound > 30000)
-            throw new ArgumentException("kernel widths too small for this image: lattice coordinates would overflow 16 bits", nameof(features));
+            throw new LatticeRangeException("kernel widths too small for this image: lattice coordinates would overflow 16 bits");
         return scale;
     }
 

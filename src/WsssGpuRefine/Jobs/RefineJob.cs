@@ -298,6 +298,7 @@ public static class RefineJob
                 Id = id,
                 File = camFile,
                 Image = image,
+                ImageFile = imageFile,
                 StrideCams = dump.LowRes,
                 IcdScores = icd,
             };

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using WsssGpuRefine.Backends;
 using WsssGpuRefine.Core;
+using WsssGpuRefine.Crf;
 
 namespace WsssGpuRefine.Recipes;
 
@@ -14,6 +15,8 @@ public sealed record RecipeInput(ClassMaps Cams)
     public string? File { get; init; }
     /// <summary>The RGB image, the CAMs' size; the CRF, ir_label, la/ha and an image affinity need it.</summary>
     public RgbImage? Image { get; init; }
+    /// <summary>The file <see cref="Image"/> came from, named in errors the image's pixels cause; null for in-memory images.</summary>
+    public string? ImageFile { get; init; }
     /// <summary>IRN's stride-4 <c>cam</c> where the dump holds one; without it the IRN walk pools <see cref="Cams"/>.</summary>
     public ClassMaps? StrideCams { get; init; }
     /// <summary>ICD's scores (<c>scores_icd</c>) of the same classes and size, for the ICD seed step.</summary>
@@ -73,7 +76,10 @@ public sealed class Recipe
     /// <param name="input">The image's CAMs and whatever its steps need.</param>
     /// <param name="timed">Hears each step's name and its wall time in <see cref="Stopwatch"/> ticks.</param>
     /// <returns>The labels and the final scores.</returns>
-    /// <exception cref="WsssInputException">The input does not fit the steps (sizes, missing image or maps).</exception>
+    /// <exception cref="WsssInputException">
+    /// The input does not fit the steps (sizes, missing image or maps), or the image's lattice coordinates over the CRF's
+    /// kernel widths overflow the lattice keys.
+    /// </exception>
     public RecipeOutput Run(ComputeBackend backend, RecipeInput input, Action<string, long>? timed = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
@@ -84,8 +90,17 @@ public sealed class Recipe
         for (int i = 0; i < Steps.Count; i++)
         {
             long start = Stopwatch.GetTimestamp();
-            // Only the last step computes labels; earlier ones hand scores (or seeds) on.
-            Steps[i].Run(backend, state, last: i == Steps.Count - 1);
+            try
+            {
+                // Only the last step computes labels; earlier ones hand scores (or seeds) on.
+                Steps[i].Run(backend, state, last: i == Steps.Count - 1);
+            }
+            catch (LatticeRangeException e)
+            {
+                // The image's extent and colours over the kernel widths: an input error of this image (a batch run
+                // skips it with --keep-going), named by its file.
+                throw new WsssInputException(input.ImageFile ?? input.File, e.Message, e);
+            }
             timed?.Invoke(Steps[i].Name, Stopwatch.GetTimestamp() - start);
         }
         return new RecipeOutput(state.Labels ?? throw new InvalidOperationException($"the {Steps[^1].Name} step gave no labels"), state.Scores)

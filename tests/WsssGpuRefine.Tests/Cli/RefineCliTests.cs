@@ -64,6 +64,32 @@ public class RefineCliTests
     }
 
     [Fact]
+    public void Kernel_widths_too_small_for_an_image_fail_that_image_by_name_and_keep_going_skips_it()
+    {
+        using var tmp = new TempDirectory();
+        var layout = Sample(tmp, images: 3);
+        var ids = File.ReadAllLines(layout.List);
+        // Positions over sxy = 0.01: the Gaussian kernel's lattice coordinates reach about 520 per pixel of width, past
+        // the 16-bit keys on every image of the sample, so every image fails, each by its own name.
+        string output = tmp.Combine("out");
+        var r = WsssProcess.Run("refine", "--cams", layout.IrnCams, "--list", layout.List, "--images", layout.Images, "--out", output,
+            "--threshold", "0.15", "--crf-params", "gauss=0.01,3;bilateral=50,5,10;iters=2;unary=softmax", "--keep-going", "--backend", "cpu");
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.DoesNotContain("   at ", r.StdErr);
+        foreach (string id in ids)
+            Assert.Contains(r.ErrorLines, l => l == $"error: {Path.Combine(layout.Images, id + ".jpg")}: kernel widths too small for this image: " +
+                "lattice coordinates would overflow 16 bits");
+        Assert.Contains($"error: {ids.Length} item(s) failed (skipped with --keep-going)", r.ErrorLines);
+        Assert.Empty(Directory.Exists(output) ? Directory.GetFiles(output, "*.png") : []);
+
+        // Without --keep-going the first such image stops the run with the same one line.
+        var stop = WsssProcess.Run("refine", "--cams", layout.IrnCams, "--list", layout.List, "--images", layout.Images, "--out", tmp.Combine("stop"),
+            "--threshold", "0.15", "--crf-params", "gauss=0.01,3;bilateral=50,5,10;iters=2;unary=softmax", "--backend", "cpu");
+        Assert.NotEqual(0, stop.ExitCode);
+        Assert.Matches(@"^error: .*\.jpg: kernel widths too small for this image: lattice coordinates would overflow 16 bits$", Assert.Single(stop.ErrorLines, l => !l.StartsWith("info:")));
+    }
+
+    [Fact]
     public void Conflicting_stages_are_refused_with_one_line()
     {
         using var tmp = new TempDirectory();

@@ -26,7 +26,7 @@ public class LatticeFilterTests(ITestOutputHelper output)
         // One pixel 6000 units out on the last dimension: its lattice coordinates would not fit 16 bits.
         var features = new float[5 * 4];
         features[2 * 5 + 4] = -6000f;
-        var error = Assert.Throws<ArgumentException>(() => PermutohedralLattice.Build(features, 5, CpuBackend.Shared.ParallelOptions));
+        var error = Assert.Throws<LatticeRangeException>(() => PermutohedralLattice.Build(features, 5, CpuBackend.Shared.ParallelOptions));
         Assert.Contains("16 bits", error.Message);
         features[2 * 5 + 4] = -600f;
         Assert.Equal(4, PermutohedralLattice.Build(features, 5, CpuBackend.Shared.ParallelOptions).PixelCount);
