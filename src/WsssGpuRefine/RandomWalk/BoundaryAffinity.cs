@@ -1,3 +1,4 @@
+using System.Numerics;
 using WsssGpuRefine.Core;
 
 namespace WsssGpuRefine.RandomWalk;
@@ -42,22 +43,36 @@ public sealed class BoundaryAffinity : StencilAffinity
         var directions = RandomWalkDirections.For(radius);
         int n = height * width;
         var weights = new float[directions.Count * n];
-        Parallel.For(0, directions.Count, d =>
-        {
-            var dir = directions[d];
-            var path = RandomWalkDirections.PathOf(dir);
-            var plane = weights.AsSpan(d * n, n);
-            // Sources whose partner stays inside: rows [0, h − dy), columns [max(0, −dx), min(w, w − dx)).
-            int x0 = Math.Max(0, -dir.Dx), x1 = Math.Min(width, width - dir.Dx);
-            for (int y = 0; y < height - dir.Dy; y++)
-                for (int x = x0; x < x1; x++)
-                {
-                    float maxB = 0f;
-                    foreach (var (py, px) in path)
-                        maxB = MathF.Max(maxB, boundary[(y + py) * width + x + px]);
-                    plane[y * width + x] = 1f - maxB;
-                }
-        });
+        Parallel.For(0, directions.Count, d => DirectionPlane(boundary, height, width, directions[d], weights.AsSpan(d * n, n)));
         return new BoundaryAffinity(height, width, radius, weights, boundary);
+    }
+
+    /// <summary>
+    /// One direction's affinities: 1 − the maximum of B over the path, for the sources whose partner stays inside
+    /// (rows [0, h − dy), columns [max(0, −dx), min(w, w − dx))); 0 elsewhere. Each source row takes the maximum of
+    /// the path's shifted boundary rows, a vector at a time (B is validated to [0, 1], so the order of the maxima
+    /// does not matter).
+    /// </summary>
+    private static void DirectionPlane(float[] boundary, int height, int width, RandomWalkDirection dir, Span<float> plane)
+    {
+        var path = RandomWalkDirections.PathOf(dir);
+        int x0 = Math.Max(0, -dir.Dx), span = Math.Min(width, width - dir.Dx) - x0;
+        if (span <= 0) return;
+        int vec = Vector<float>.Count;
+        for (int y = 0; y < height - dir.Dy; y++)
+        {
+            var row = plane.Slice(y * width + x0, span);
+            row.Clear();
+            for (int p = 0; p < path.Count; p++)
+            {
+                var (py, px) = path[p];
+                ReadOnlySpan<float> shifted = boundary.AsSpan((y + py) * width + x0 + px, span);
+                int i = 0;
+                for (; i <= span - vec; i += vec)
+                    Vector.Max(new Vector<float>(row.Slice(i)), new Vector<float>(shifted.Slice(i))).CopyTo(row.Slice(i));
+                for (; i < span; i++) row[i] = MathF.Max(row[i], shifted[i]);
+            }
+            for (int i = 0; i < span; i++) row[i] = 1f - row[i];
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using WsssGpuRefine.Backends;
 
 namespace WsssGpuRefine.RandomWalk;
@@ -88,6 +89,7 @@ internal static class RandomWalkCpu
         public override void Store(float[] values) => T.Unpad(source, Channels, values);
         public override void Swap() => (source, target) = (target, source);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override unsafe void Rows(int yBegin, int yEnd)
         {
             var t = T;
@@ -227,6 +229,7 @@ internal static class RandomWalkCpu
 
         public override void Swap() => (source, target) = (target, source);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override unsafe void Rows(int yBegin, int yEnd)
         {
             var t = T;
