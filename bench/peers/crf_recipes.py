@@ -10,8 +10,18 @@
             (ha), one softmax-unary CRF each (tool/imutils.py crf_inference: gauss 3/3, bilateral 80/13/10,
             10 iterations), then the la/ha rule of voc12/data.py (la argmax, 255 where la says background, 0 where
             ha says background); written as a PNG.
+  rw_crf    IRN's step/make_sem_seg_labels.py followed by a label CRF, as Puzzle-CAM's make_pseudo_labels.py runs it
+            on the walk's output: per image the stride-4 `cam` is damped by (1 - B) and walked with IRN's transition
+            (misc/indexing.py: a_ij = 1 - max B over the path between i and j, radius 5, to_transition_matrix with
+            beta 10, T^(2^8)), upsampled x4 bilinearly, divided by its maximum, padded with a 0.25 background,
+            argmax, then crf_inference_label as in ir_label. IRN squares the dense N x N transition 8 times, hours
+            per image on a CPU (bench/peers/peers.py rw_dense); this peer instead applies the same sparse transition
+            256 times as a torch stencil (peers.py rw_stencil), the same T^256 at a fraction of the cost, so the
+            ratio against it understates the one against the seed code. B comes from SAMPLE_DIR/boundary, which
+            `crf_recipes.py boundary SAMPLE_DIR` writes once from the ground truth (untimed; both sides read it).
 
-Usage: /usr/bin/python3 bench/peers/crf_recipes.py ir_label|laha SAMPLE_DIR OUT_DIR [--workers 2] [--images N]
+Usage: /usr/bin/python3 bench/peers/crf_recipes.py ir_label|laha|rw_crf SAMPLE_DIR OUT_DIR [--workers 2] [--images N]
+       /usr/bin/python3 bench/peers/crf_recipes.py boundary SAMPLE_DIR
 SAMPLE_DIR is what `wsss demo --generate-only` writes. pydensecrf must be importable (pip install it, or build
 lucasb-eyer/pydensecrf from source with Cython and Eigen and put it on PYTHONPATH); without it this script says
 so and exits with status 2: it never falls back to something else.
@@ -27,9 +37,10 @@ import numpy as np
 try:
     import pydensecrf.densecrf as dcrf
     from pydensecrf.utils import unary_from_labels, unary_from_softmax
-except ImportError as e:  # said plainly, never replaced by another CRF
-    print(f"pydensecrf is not importable ({e}); install it or put a build on PYTHONPATH", file=sys.stderr)
-    sys.exit(2)
+except ImportError as e:  # said plainly, never replaced by another CRF; writing boundary maps needs none
+    if sys.argv[1:2] != ["boundary"]:
+        print(f"pydensecrf is not importable ({e}); install it or put a build on PYTHONPATH", file=sys.stderr)
+        sys.exit(2)
 
 import imageio
 
@@ -100,9 +111,97 @@ def laha(job):
         imageio.imwrite(os.path.join(out, name + ".png"), label)
 
 
+def walk_directions(radius=5):
+    """IRN's half-plane offsets (misc/indexing.py): (0, x) for x in 1..r-1, then (y, x) for y in 1..r-1, x*x + y*y < r*r."""
+    out = [(0, x) for x in range(1, radius)]
+    out += [(y, x) for y in range(1, radius) for x in range(-radius + 1, radius) if x * x + y * y < radius * radius]
+    return out
+
+
+def walk_path(dy, dx):
+    """Points of the bounding box of (0, 0) and (dy, dx) closer than one cell to the segment's line (both ends included)."""
+    n2 = dy * dy + dx * dx
+    return [(y, x) for y in range(min(0, dy), max(0, dy) + 1) for x in range(min(0, dx), max(0, dx) + 1)
+            if (dy * x - dx * y) ** 2 < n2]
+
+
+def random_walk(cams, boundary, beta=10.0, exp_times=8, radius=5):
+    """x (1 - B) T^(2^exp_times) with T column-normalised from a^beta (self-affinity 1), as IRN's propagate_to_edge,
+    applied as 2^exp_times stencil steps out[p] = sum_q x[q] A[q, p] / colsum[p]."""
+    import torch
+    c, h, w = cams.shape
+    taps = []  # (sy, sx, A over destinations p, nonzero only where p - (sy, sx) is inside)
+    colsum = np.ones((h, w), np.float64)
+    for dy, dx in walk_directions(radius):
+        ys, xs = slice(0, h - dy), slice(max(0, -dx), w - max(0, dx))
+        m = np.zeros((h - dy, xs.stop - xs.start), np.float32)
+        for py, px in walk_path(dy, dx):
+            m = np.maximum(m, boundary[py:py + h - dy, xs.start + px:xs.stop + px])
+        a = np.power(1 - m, beta).astype(np.float32)
+        fwd = np.zeros((h, w), np.float32); fwd[dy:, xs.start + dx:xs.stop + dx] = a   # pair (p, p + d) seen from p + d
+        bwd = np.zeros((h, w), np.float32); bwd[ys, xs] = a                            # the same pair seen from p
+        colsum += fwd + bwd
+        taps.append((dy, dx, fwd)); taps.append((-dy, -dx, bwd))
+    colsum = colsum.astype(np.float32)
+    weights = [(sy, sx, torch.from_numpy(a / colsum)) for sy, sx, a in taps]
+    self_w = torch.from_numpy(1 / colsum)
+    x = torch.from_numpy((cams * (1 - boundary)[None]).astype(np.float32))
+    out = torch.empty_like(x)
+    for _ in range(2 ** exp_times):
+        torch.mul(x, self_w, out=out)
+        for sy, sx, wm in weights:
+            y0, y1, x0, x1 = max(0, sy), h + min(0, sy), max(0, sx), w + min(0, sx)
+            out[:, y0:y1, x0:x1].addcmul_(x[:, y0 - sy:y1 - sy, x0 - sx:x1 - sx], wm[y0:y1, x0:x1])
+        x, out = out, x
+    return x
+
+
+def rw_crf(job):
+    import torch
+    import torch.nn.functional as F
+    torch.set_num_threads(1)  # one process per worker, as IRN's num_workers
+    sample, out, ids = job
+    for name in ids:
+        img = np.asarray(imageio.imread(os.path.join(sample, "JPEGImages", name + ".jpg")))
+        cam_dict = np.load(os.path.join(sample, "cams_irn", name + ".npy"), allow_pickle=True).item()
+        cams = np.asarray(cam_dict["cam"], np.float32)
+        keys = np.pad(np.asarray(cam_dict["keys"]) + 1, (1, 0), mode="constant")
+        edge = np.load(os.path.join(sample, "boundary", name + ".npy")).reshape(cams.shape[1:])
+        rw = random_walk(cams, edge)
+        h, w = img.shape[:2]
+        rw_up = F.interpolate(rw[:, None], scale_factor=4, mode="bilinear", align_corners=False)[:, 0, :h, :w]
+        rw_up = rw_up / torch.max(rw_up)
+        rw_up_bg = F.pad(rw_up, (0, 0, 0, 0, 1, 0), value=0.25)
+        rw_pred = torch.argmax(rw_up_bg, dim=0).numpy()
+        pred = crf_inference_label(img, rw_pred, n_labels=keys.shape[0])
+        imageio.imwrite(os.path.join(out, name + ".png"), keys[pred].astype(np.uint8))
+
+
+def write_boundaries(sample):
+    """SAMPLE/boundary/ID.npy, (1, h4, w4) float32 in [0, 1]: where the ground truth changes label (void counts as a
+    label), max-pooled over each 4x4 cell of the stride-4 grid, then a 3x3 box blur; a stand-in for IRN's boundary map."""
+    from PIL import Image
+    os.makedirs(os.path.join(sample, "boundary"), exist_ok=True)
+    for name in [l.strip() for l in open(os.path.join(sample, "train.txt")) if l.strip()]:
+        gt = np.asarray(Image.open(os.path.join(sample, "SegmentationClass", name + ".png")))
+        h, w = gt.shape
+        edge = np.zeros((h, w), np.float32)
+        edge[:, 1:] = np.maximum(edge[:, 1:], gt[:, 1:] != gt[:, :-1])
+        edge[1:, :] = np.maximum(edge[1:, :], gt[1:, :] != gt[:-1, :])
+        h4, w4 = (h + 3) // 4, (w + 3) // 4
+        padded = np.zeros((h4 * 4, w4 * 4), np.float32); padded[:h, :w] = edge
+        cell = padded.reshape(h4, 4, w4, 4).max(axis=(1, 3))
+        blurred = np.pad(cell, 1, mode="edge")
+        blurred = sum(blurred[y:y + h4, x:x + w4] for y in range(3) for x in range(3)) / 9
+        np.save(os.path.join(sample, "boundary", name + ".npy"), np.clip(blurred, 0, 1).astype(np.float32)[None])
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("recipe", choices=["ir_label", "laha"])
+    if len(sys.argv) == 3 and sys.argv[1] == "boundary":
+        write_boundaries(sys.argv[2])
+        return
+    p.add_argument("recipe", choices=["ir_label", "laha", "rw_crf"])
     p.add_argument("sample")
     p.add_argument("out")
     p.add_argument("--workers", type=int, default=2)
@@ -117,7 +216,7 @@ def main():
     jobs = [(a.sample, a.out, ids[i * n:(i + 1) * n]) for i in range(a.workers)]
     start = time.time()
     with multiprocessing.get_context("spawn").Pool(a.workers) as pool:
-        pool.map(ir_label if a.recipe == "ir_label" else laha, jobs)
+        pool.map({"ir_label": ir_label, "laha": laha, "rw_crf": rw_crf}[a.recipe], jobs)
     print(f'{{"job": "{a.recipe}", "images": {len(ids)}, "workers": {a.workers}, "seconds": {time.time() - start:.3f}}}')
 
 

@@ -34,18 +34,21 @@ uptime | tee -a "$out/machine.txt"
 echo "== side by side =="
 $py bench/peers/side_by_side.py "$out/peers.jsonl" "$out/bdn" "$out/wsss-bench-cpu.json" | tee "$out/side-by-side.md"
 
-echo "== CRF recipes, whole processes, alternating (ir_label, la/ha) =="
-# The seed code's two-CRF recipes (bench/peers/crf_recipes.py, real pydensecrf, 2 worker processes) against
+echo "== CRF recipes, whole processes, alternating (ir_label, la/ha, random walk + CRF) =="
+# The seed code's CRF recipes (bench/peers/crf_recipes.py, real pydensecrf, 2 worker processes) against
 # `wsss refine` on the same CRF_IMAGES generated 500x375 images, CRF_ROUNDS alternating rounds; the ratio is
-# peer seconds / ours. Without pydensecrf the peer says so (exit 2) and no ratio is printed.
+# peer seconds / ours. Without pydensecrf the peer says so (exit 2) and no ratio is printed. The walk reads
+# boundary maps that crf_recipes.py writes once from the sample's ground truth (untimed).
 : "${CRF_IMAGES:=40}" "${CRF_ROUNDS:=2}"
 sample="$out/crf-sample"
 [ -f "$sample/train.txt" ] || dotnet src/WsssGpuRefine.Cli/bin/Release/net10.0/wsss.dll demo --generate-only --images "$CRF_IMAGES" --size 500x375 --out "$sample" >/dev/null
+[ -d "$sample/boundary" ] || $py bench/peers/crf_recipes.py boundary "$sample"
 if $py -c 'import pydensecrf.densecrf' 2>/dev/null; then
-  for recipe in ir_label laha; do
+  for recipe in ir_label laha rw_crf; do
     case $recipe in
       ir_label) ours="--cams $sample/cams_irn --ir-label 0.30,0.05 --crf irn" ;;
       laha) ours="--cams $sample/cams_psa --format psa --gt $sample/SegmentationClass --la-ha 4,32" ;;
+      rw_crf) ours="--cams $sample/cams_irn --rw boundary:$sample/boundary --crf irn" ;;
     esac
     for r in $(seq "$CRF_ROUNDS"); do
       t0=$(date +%s.%N); $py bench/peers/crf_recipes.py $recipe "$sample" "$out/peer-$recipe" --workers 2 >/dev/null; t1=$(date +%s.%N)
