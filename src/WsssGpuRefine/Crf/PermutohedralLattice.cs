@@ -112,25 +112,7 @@ internal sealed class PermutohedralLattice
         var neighbors = ImageArrays.Rent<int>(d1 * m * 2);
         for (int e = 1; e < neighbors.Length; e += 2) neighbors[e] = m;
         int vChunk = Math.Max(1024, m / (4 * threads) + 1);
-        Parallel.For(0, (m + vChunk - 1) / vChunk, parallel, c =>
-        {
-            int start = c * vChunk, end = Math.Min(m, start + vChunk);
-            Span<short> key = stackalloc short[MaxDimension];
-            Span<short> step = stackalloc short[MaxDimension];
-            for (int v = start; v < end; v++)
-            {
-                Unpack(table.KeyLo(v), table.KeyHi(v), dimension, key);
-                for (int j = 0; j <= dimension; j++)
-                {
-                    for (int k = 0; k < dimension; k++) step[k] = (short)(key[k] - 1);
-                    if (j < dimension) step[j] = (short)(key[j] + dimension);
-                    Pack(step, dimension, out ulong lo, out uint hi);
-                    int u = table.Find(lo, hi);
-                    neighbors[(j * m + v) * 2] = u < 0 ? m : u;
-                    if (u >= 0) neighbors[(j * m + u) * 2 + 1] = v;
-                }
-            }
-        });
+        Parallel.For(0, (m + vChunk - 1) / vChunk, parallel, c => FindNeighbors(table, dimension, m, c * vChunk, Math.Min(m, (c + 1) * vChunk), neighbors));
         lattice.BlurNeighbors = neighbors;
         table.Release();
 
@@ -223,6 +205,9 @@ internal sealed class PermutohedralLattice
         int* rankOut = stackalloc int[8];
         float* vOut = stackalloc float[8];
         float* bary = stackalloc float[MaxDimension + 2];
+        ulong* keyLo = stackalloc ulong[8];
+        uint* keyHi = stackalloc uint[8];
+        int* hashes = stackalloc int[8];
         for (int i = 0; i < 8; i++) elevated[i] = 0;
         float down = 1.0f / d1;
         var downV = Vector256.Create(down);
@@ -276,13 +261,20 @@ internal sealed class PermutohedralLattice
                 }
                 prevRem0 = rem0I;
                 prevRank = rank;
+                // All corners' keys and hashes first, their slots prefetched, then the probes in corner order (ids
+                // still follow first appearance): the d+1 cache misses overlap instead of following one another.
                 for (int r = 0; r <= d; r++)
                 {
                     // The canonical simplex: corner r adds r to coordinates ranked at most d−r and r−(d+1) to the others.
                     var key = (rem0I + Vector256.Create(r) - (Vector256.GreaterThan(rank, Vector256.Create(d - r)) & d1I)) & keyLanes;
                     var packed = Vector128.Narrow(key.GetLower(), key.GetUpper());
-                    offOut[o + r] = local.FindOrAdd(packed.AsUInt64().ToScalar(), packed.AsUInt32().GetElement(2));
+                    keyLo[r] = packed.AsUInt64().ToScalar();
+                    keyHi[r] = packed.AsUInt32().GetElement(2);
+                    hashes[r] = KeyTable.Hash(keyLo[r], keyHi[r]);
+                    local.Prefetch(hashes[r]);
                 }
+                for (int r = 0; r <= d; r++)
+                    offOut[o + r] = local.FindOrAdd(keyLo[r], keyHi[r], hashes[r]);
             }
         }
     }
@@ -416,22 +408,40 @@ internal sealed class PermutohedralLattice
         for (int r = 0; r <= d; r++) output[r] = bary[r];
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Pack(ReadOnlySpan<short> key, int d, out ulong lo, out uint hi)
+    /// <summary>
+    /// The first neighbours of vertices [start, end) along each axis (and, for each one found, the found vertex's
+    /// second neighbour). The stored key words hold the d coordinates as 16-bit lanes, so a step is one vector
+    /// operation on them: every coordinate −1, and +d on coordinate j (j = d: only the −1s, the implied last one
+    /// takes +d). A vertex's d+1 keys are hashed and their slots prefetched before they are probed.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void FindNeighbors(KeyTable table, int dimension, int m, int start, int end, int[] neighbors)
     {
-        lo = 0; hi = 0;
-        for (int i = 0; i < d; i++)
+        int d1 = dimension + 1;
+        var lane = Vector128.Create((short)0, 1, 2, 3, 4, 5, 6, 7);
+        var stored = Vector128.LessThan(lane, Vector128.Create((short)dimension));
+        ulong* keyLo = stackalloc ulong[MaxDimension + 1];
+        uint* keyHi = stackalloc uint[MaxDimension + 1];
+        int* hashes = stackalloc int[MaxDimension + 1];
+        for (int v = start; v < end; v++)
         {
-            ushort lane = (ushort)key[i];
-            if (i < 4) lo |= (ulong)lane << (16 * i);
-            else hi |= (uint)lane << (16 * (i - 4));
+            var down = (Vector128.Create(table.KeyLo(v), (ulong)table.KeyHi(v)).AsInt16() - Vector128<short>.One) & stored;
+            for (int j = 0; j <= dimension; j++)
+            {
+                var step = down + (Vector128.Equals(lane, Vector128.Create((short)j)) & Vector128.Create((short)d1) & stored);
+                var words = step.AsUInt64();
+                keyLo[j] = words.GetElement(0);
+                keyHi[j] = (uint)words.GetElement(1);
+                hashes[j] = KeyTable.Hash(keyLo[j], keyHi[j]);
+                table.Prefetch(hashes[j]);
+            }
+            for (int j = 0; j <= dimension; j++)
+            {
+                int u = table.Find(keyLo[j], keyHi[j], hashes[j]);
+                neighbors[(j * m + v) * 2] = u < 0 ? m : u;
+                if (u >= 0) neighbors[(j * m + u) * 2 + 1] = v;
+            }
         }
-    }
-
-    private static void Unpack(ulong lo, uint hi, int d, Span<short> key)
-    {
-        for (int i = 0; i < d; i++)
-            key[i] = (short)(ushort)(i < 4 ? lo >> (16 * i) : hi >> (16 * (i - 4)));
     }
 
     // ---------------------------------------------------------------- filtering
@@ -700,7 +710,7 @@ internal sealed class PermutohedralLattice
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static int Hash(ulong lo, uint hi)
+        public static int Hash(ulong lo, uint hi)
         {
             // splitmix64's finaliser over both words: every key bit reaches the low (masked) bits.
             ulong h = lo ^ (hi * 0x9E3779B97F4A7C15UL);
@@ -712,12 +722,15 @@ internal sealed class PermutohedralLattice
             return (int)h;
         }
 
+        public int Find(ulong lo, uint hi) => Find(lo, hi, Hash(lo, hi));
+
+        /// <summary>The key's id, or −1; <paramref name="hash"/> is <see cref="Hash"/> of the key.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public int Find(ulong lo, uint hi)
+        public int Find(ulong lo, uint hi, int hash)
         {
             var slots = _slots;
             int mask = _mask;
-            int s = Hash(lo, hi) & mask;
+            int s = hash & mask;
             while (true)
             {
                 ref var slot = ref slots[s];
@@ -727,12 +740,22 @@ internal sealed class PermutohedralLattice
             }
         }
 
+        /// <summary>Asks the CPU to bring the home slot of a key of this hash into cache (a hint; no effect on results).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public unsafe void Prefetch(int hash)
+        {
+            if (Sse.IsSupported) Sse.Prefetch0(Unsafe.AsPointer(ref _slots[hash & _mask]));
+        }
+
+        public int FindOrAdd(ulong lo, uint hi) => FindOrAdd(lo, hi, Hash(lo, hi));
+
+        /// <summary>The key's id, added as the next id when new; <paramref name="hash"/> is <see cref="Hash"/> of the key.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public int FindOrAdd(ulong lo, uint hi)
+        public int FindOrAdd(ulong lo, uint hi, int hash)
         {
             var slots = _slots;
             int mask = _mask;
-            int s = Hash(lo, hi) & mask;
+            int s = hash & mask;
             while (true)
             {
                 ref var slot = ref slots[s];
