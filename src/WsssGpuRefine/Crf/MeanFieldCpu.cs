@@ -393,7 +393,7 @@ internal static class MeanFieldCpu
                 for (int r = 0; r < d10; r++) row = Gather8(row, cp0, w0, o0, bl0, r);
                 for (int r = 0; r < d11; r++) row = Gather8(row, cp1, w1, o1, bl1, r);
             }
-            var qRow = split ? Vector256.Create(Softmax4(row.GetLower()), Softmax4(row.GetUpper())) : Softmax8(row);
+            var qRow = split ? Softmax4Pair(row) : Softmax8(row);
             if (output is not null)
             {
                 Vector256.Store(qRow, last);
@@ -436,7 +436,7 @@ internal static class MeanFieldCpu
                 row = Gather8(row, cpB, wB, oB, blB, 4);
                 row = Gather8(row, cpB, wB, oB, blB, 5);
             }
-            var qRow = split ? Vector256.Create(Softmax4(row.GetLower()), Softmax4(row.GetUpper())) : Softmax8(row);
+            var qRow = split ? Softmax4Pair(row) : Softmax8(row);
             if (output is not null)
             {
                 Vector256.Store(qRow, last);
@@ -475,6 +475,25 @@ internal static class MeanFieldCpu
     {
         var e = FastExp.Exp(row - MaxBroadcast(row));
         return e / Vector128.Create(Vector128.Sum(e));
+    }
+
+    /// <summary>
+    /// Two 4-float softmaxes side by side (two CRFs' rows in the halves of one vector), lane for lane what
+    /// <see cref="Softmax4"/> computes on each half: the maximum as <see cref="MaxBroadcast"/> and the sum as
+    /// <see cref="Vector128.Sum{T}(Vector128{T})"/> takes them ((e0 + e1) + (e2 + e3)), with shuffles that stay within
+    /// each 128-bit half, and the exp on all eight lanes at once.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Softmax4Pair(Vector256<float> row)
+    {
+        var pairs = Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6);
+        var halves = Vector256.Create(2, 3, 0, 1, 6, 7, 4, 5);
+        var m = Vector256.MaxNative(row, Vector256.Shuffle(row, pairs));
+        m = Vector256.MaxNative(m, Vector256.Shuffle(m, halves));
+        var e = FastExp.Exp(row - m);
+        var sum = e + Vector256.Shuffle(e, pairs);
+        sum += Vector256.Shuffle(sum, halves);
+        return e / sum;
     }
 
     /// <summary>The softmax of an 8-float row, as <see cref="SoftmaxRow"/>'s Vector256 branch computes it.</summary>
