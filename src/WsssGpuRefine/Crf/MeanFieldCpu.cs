@@ -308,33 +308,49 @@ internal static class MeanFieldCpu
         }
     }
 
-    /// <summary><see cref="PixelPass4"/> for a Gaussian (3 corners) then a bilateral (6 corners) kernel, its corner loops written out.</summary>
+    /// <summary>
+    /// <see cref="PixelPass4"/> for a Gaussian (3 corners) then a bilateral (6 corners) kernel, its corner loops written
+    /// out. Pixels go two at a time where 256-bit vectors are fast: both rows are sliced, their softmaxes run in the
+    /// halves of one vector (<see cref="Softmax4Pair"/>), and the first pixel splats before the second, so every
+    /// partial sum sees the same additions in the same order as one pixel at a time.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void PixelPass4Gb(float* negU, int start, int end, bool slice, PassOutput? output, Side g, Side b)
     {
+        // Every pointer in a local (see PixelPass4).
         int* ofG = g.Offsets, ofB = b.Offsets;
         float* blG = g.Blurred, blB = b.Blurred, slG = g.SliceWeights, slB = b.SliceWeights;
         float* spG = g.SplatWeights, spB = b.SplatWeights, paG = g.Partial, paB = b.Partial;
         float cpG = g.Compat, cpB = b.Compat;
-        float* last = stackalloc float[4];
-        for (int i = start; i < end; i++)
+        float* last = stackalloc float[8];
+        int i = start;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + 1 < end; i += 2)
+            {
+                var rowA = Vector128.Load(negU + (long)i * 4);
+                var rowB = Vector128.Load(negU + (long)i * 4 + 4);
+                if (slice)
+                {
+                    rowA = SliceGb4(rowA, i, ofG, ofB, slG, slB, blG, blB, cpG, cpB);
+                    rowB = SliceGb4(rowB, i + 1, ofG, ofB, slG, slB, blG, blB, cpG, cpB);
+                }
+                var q = Softmax4Pair(Vector256.Create(rowA, rowB));
+                if (output is not null)
+                {
+                    Vector256.Store(q, last);
+                    output.Write(last, i);
+                    output.Write(last + 4, i + 1);
+                    continue;
+                }
+                SplatGb4(q.GetLower(), i, ofG, ofB, spG, spB, paG, paB);
+                SplatGb4(q.GetUpper(), i + 1, ofG, ofB, spG, spB, paG, paB);
+            }
+        }
+        for (; i < end; i++)
         {
             var row = Vector128.Load(negU + (long)i * 4);
-            long cG = (long)i * 3, cB = (long)i * 6;
-            int* oG = ofG + cG, oB = ofB + cB;
-            if (slice)
-            {
-                float* wG = slG + cG, wB = slB + cB;
-                row = Gather4(row, cpG, wG, oG, blG, 0);
-                row = Gather4(row, cpG, wG, oG, blG, 1);
-                row = Gather4(row, cpG, wG, oG, blG, 2);
-                row = Gather4(row, cpB, wB, oB, blB, 0);
-                row = Gather4(row, cpB, wB, oB, blB, 1);
-                row = Gather4(row, cpB, wB, oB, blB, 2);
-                row = Gather4(row, cpB, wB, oB, blB, 3);
-                row = Gather4(row, cpB, wB, oB, blB, 4);
-                row = Gather4(row, cpB, wB, oB, blB, 5);
-            }
+            if (slice) row = SliceGb4(row, i, ofG, ofB, slG, slB, blG, blB, cpG, cpB);
             var qRow = Softmax4(row);
             if (output is not null)
             {
@@ -342,17 +358,46 @@ internal static class MeanFieldCpu
                 output.Write(last, i);
                 continue;
             }
-            float* sG = spG + cG, sB = spB + cB;
-            Scatter4(qRow, sG, oG, paG, 0);
-            Scatter4(qRow, sG, oG, paG, 1);
-            Scatter4(qRow, sG, oG, paG, 2);
-            Scatter4(qRow, sB, oB, paB, 0);
-            Scatter4(qRow, sB, oB, paB, 1);
-            Scatter4(qRow, sB, oB, paB, 2);
-            Scatter4(qRow, sB, oB, paB, 3);
-            Scatter4(qRow, sB, oB, paB, 4);
-            Scatter4(qRow, sB, oB, paB, 5);
+            SplatGb4(qRow, i, ofG, ofB, spG, spB, paG, paB);
         }
+    }
+
+    /// <summary>Pixel <paramref name="i"/>'s logits row plus the Gaussian's (3 corners) then the bilateral's (6) slice, 4 labels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector128<float> SliceGb4(Vector128<float> row, int i, int* ofG, int* ofB, float* slG, float* slB,
+        float* blG, float* blB, float cpG, float cpB)
+    {
+        long cG = (long)i * 3, cB = (long)i * 6;
+        int* oG = ofG + cG, oB = ofB + cB;
+        float* wG = slG + cG, wB = slB + cB;
+        row = Gather4(row, cpG, wG, oG, blG, 0);
+        row = Gather4(row, cpG, wG, oG, blG, 1);
+        row = Gather4(row, cpG, wG, oG, blG, 2);
+        row = Gather4(row, cpB, wB, oB, blB, 0);
+        row = Gather4(row, cpB, wB, oB, blB, 1);
+        row = Gather4(row, cpB, wB, oB, blB, 2);
+        row = Gather4(row, cpB, wB, oB, blB, 3);
+        row = Gather4(row, cpB, wB, oB, blB, 4);
+        row = Gather4(row, cpB, wB, oB, blB, 5);
+        return row;
+    }
+
+    /// <summary>Splats pixel <paramref name="i"/>'s Q into the Gaussian's (3 corners) then the bilateral's (6) partial rows, 4 labels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void SplatGb4(Vector128<float> q, int i, int* ofG, int* ofB, float* spG, float* spB, float* paG, float* paB)
+    {
+        long cG = (long)i * 3, cB = (long)i * 6;
+        int* oG = ofG + cG, oB = ofB + cB;
+        float* sG = spG + cG, sB = spB + cB;
+        Scatter4(q, sG, oG, paG, 0);
+        Scatter4(q, sG, oG, paG, 1);
+        Scatter4(q, sG, oG, paG, 2);
+        Scatter4(q, sB, oB, paB, 0);
+        Scatter4(q, sB, oB, paB, 1);
+        Scatter4(q, sB, oB, paB, 2);
+        Scatter4(q, sB, oB, paB, 3);
+        Scatter4(q, sB, oB, paB, 4);
+        Scatter4(q, sB, oB, paB, 5);
     }
 
     /// <summary>row + (compat·w[r])·blurred[o[r]]: one corner of the slice, 4 labels.</summary>
