@@ -26,7 +26,7 @@ internal static class CrfProfile
     private static extern int ClockGetTime(int clock, out TimeSpec time);
 
     /// <summary>CPU time of the calling thread in ns (CLOCK_THREAD_CPUTIME_ID): what the shared machine's load does not inflate as much as wall time.</summary>
-    private static long ThreadCpuTicks()
+    internal static long ThreadCpuTicks()
     {
         _ = ClockGetTime(3, out var t);
         return t.Seconds * 1_000_000_000 + t.Nanoseconds;

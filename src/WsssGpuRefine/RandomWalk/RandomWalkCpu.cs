@@ -96,116 +96,161 @@ internal static class RandomWalkCpu
             int channels = Channels;
             int vec = Vector<float>.Count;
             int chunks = (t.RowStride - 2 * t.Halo) / vec;
-            int planeSize = t.PlaneSize, directions = t.Offsets.Length;
+            var k = new StepKernel { PlaneSize = t.PlaneSize, Directions = t.Offsets.Length };
             fixed (float* src = source, dst = target, planes = t.BetaPlanes, inv = t.InverseColumnSum)
             fixed (int* offsets = t.Offsets)
             {
+                k.Src = src;
+                k.Dst = dst;
+                k.Planes = planes;
+                k.Inverse = inv;
+                k.Offsets = offsets;
                 for (int y = yBegin; y < yEnd; y++)
                 {
                     int rowStart = t.IndexOf(y, 0);
-                    for (int chunk = 0; chunk < chunks; chunk++)
+                    // Up to four channels share each weight load (blocks of 4, then a 3, 2 or 1 remainder), and each
+                    // block takes two to four chunks of the row at once: every cell's sum is one chain of dependent
+                    // FMAs, so 6 to 8 independent chains keep the FMA units busy where one chunk's 1 to 4 left them
+                    // waiting on the previous FMA. Each cell still sees the same operations in the same order.
+                    for (int c = 0; c < channels;)
                     {
-                        int j = rowStart + chunk * vec;
-                        var scale = Vector.Load(inv + j);
-                        // Up to four channels share each weight load (blocks of 4, then a 3, 2 or 1 remainder).
-                        // The sum runs over differences x[i] − x[j]: rw[j] = x[j] + Σ_i T_ij (x[i] − x[j])
-                        // (columns of T sum to one), so the float rounding scales with the local
-                        // contrast, which the walk drives to zero, instead of with the values.
-                        int c = 0;
-                        for (; c + 3 < channels; c += 4)
+                        int block = Math.Min(4, channels - c);
+                        int chunk = 0;
+                        switch (block)
                         {
-                            float* s0 = src + c * planeSize + j, s1 = s0 + planeSize, s2 = s1 + planeSize, s3 = s2 + planeSize;
-                            var centre0 = Vector.Load(s0);
-                            var centre1 = Vector.Load(s1);
-                            var centre2 = Vector.Load(s2);
-                            var centre3 = Vector.Load(s3);
-                            Vector<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
-                            float* p = planes + j;
-                            for (int d = 0; d < directions; d++, p += planeSize)
-                            {
-                                int off = offsets[d];
-                                var forward = Vector.Load(p);
-                                var backward = Vector.Load(p - off);
-                                acc0 = Vector.MultiplyAddEstimate(forward, Vector.Load(s0 + off) - centre0, acc0);
-                                acc1 = Vector.MultiplyAddEstimate(forward, Vector.Load(s1 + off) - centre1, acc1);
-                                acc2 = Vector.MultiplyAddEstimate(forward, Vector.Load(s2 + off) - centre2, acc2);
-                                acc3 = Vector.MultiplyAddEstimate(forward, Vector.Load(s3 + off) - centre3, acc3);
-                                acc0 = Vector.MultiplyAddEstimate(backward, Vector.Load(s0 - off) - centre0, acc0);
-                                acc1 = Vector.MultiplyAddEstimate(backward, Vector.Load(s1 - off) - centre1, acc1);
-                                acc2 = Vector.MultiplyAddEstimate(backward, Vector.Load(s2 - off) - centre2, acc2);
-                                acc3 = Vector.MultiplyAddEstimate(backward, Vector.Load(s3 - off) - centre3, acc3);
-                            }
-                            float* o = dst + c * planeSize + j;
-                            Vector.Store(Vector.MultiplyAddEstimate(acc0, scale, centre0), o);
-                            Vector.Store(Vector.MultiplyAddEstimate(acc1, scale, centre1), o + planeSize);
-                            Vector.Store(Vector.MultiplyAddEstimate(acc2, scale, centre2), o + 2 * planeSize);
-                            Vector.Store(Vector.MultiplyAddEstimate(acc3, scale, centre3), o + 3 * planeSize);
+                            case 1:
+                                for (; chunk + 3 < chunks; chunk += 4) k.Cells<Shape1x4>(rowStart + chunk * vec, c);
+                                for (; chunk < chunks; chunk++) k.Cells<Shape1x1>(rowStart + chunk * vec, c);
+                                break;
+                            case 2:
+                                for (; chunk + 3 < chunks; chunk += 4) k.Cells<Shape2x4>(rowStart + chunk * vec, c);
+                                for (; chunk < chunks; chunk++) k.Cells<Shape2x1>(rowStart + chunk * vec, c);
+                                break;
+                            case 3:
+                                for (; chunk + 1 < chunks; chunk += 2) k.Cells<Shape3x2>(rowStart + chunk * vec, c);
+                                for (; chunk < chunks; chunk++) k.Cells<Shape3x1>(rowStart + chunk * vec, c);
+                                break;
+                            default:
+                                for (; chunk + 1 < chunks; chunk += 2) k.Cells<Shape4x2>(rowStart + chunk * vec, c);
+                                for (; chunk < chunks; chunk++) k.Cells<Shape4x1>(rowStart + chunk * vec, c);
+                                break;
                         }
-                        if (channels - c == 3)
-                        {
-                            float* s0 = src + c * planeSize + j, s1 = s0 + planeSize, s2 = s1 + planeSize;
-                            var centre0 = Vector.Load(s0);
-                            var centre1 = Vector.Load(s1);
-                            var centre2 = Vector.Load(s2);
-                            Vector<float> acc0 = default, acc1 = default, acc2 = default;
-                            float* p = planes + j;
-                            for (int d = 0; d < directions; d++, p += planeSize)
-                            {
-                                int off = offsets[d];
-                                var forward = Vector.Load(p);
-                                var backward = Vector.Load(p - off);
-                                acc0 = Vector.MultiplyAddEstimate(forward, Vector.Load(s0 + off) - centre0, acc0);
-                                acc1 = Vector.MultiplyAddEstimate(forward, Vector.Load(s1 + off) - centre1, acc1);
-                                acc2 = Vector.MultiplyAddEstimate(forward, Vector.Load(s2 + off) - centre2, acc2);
-                                acc0 = Vector.MultiplyAddEstimate(backward, Vector.Load(s0 - off) - centre0, acc0);
-                                acc1 = Vector.MultiplyAddEstimate(backward, Vector.Load(s1 - off) - centre1, acc1);
-                                acc2 = Vector.MultiplyAddEstimate(backward, Vector.Load(s2 - off) - centre2, acc2);
-                            }
-                            float* o = dst + c * planeSize + j;
-                            Vector.Store(Vector.MultiplyAddEstimate(acc0, scale, centre0), o);
-                            Vector.Store(Vector.MultiplyAddEstimate(acc1, scale, centre1), o + planeSize);
-                            Vector.Store(Vector.MultiplyAddEstimate(acc2, scale, centre2), o + 2 * planeSize);
-                            c += 3;
-                        }
-                        for (; c + 1 < channels; c += 2)
-                        {
-                            float* s0 = src + c * planeSize + j, s1 = s0 + planeSize;
-                            var centre0 = Vector.Load(s0);
-                            var centre1 = Vector.Load(s1);
-                            var acc0 = Vector<float>.Zero;
-                            var acc1 = Vector<float>.Zero;
-                            float* p = planes + j;
-                            for (int d = 0; d < directions; d++, p += planeSize)
-                            {
-                                int off = offsets[d];
-                                var forward = Vector.Load(p);
-                                var backward = Vector.Load(p - off);
-                                acc0 = Vector.MultiplyAddEstimate(forward, Vector.Load(s0 + off) - centre0, acc0);
-                                acc1 = Vector.MultiplyAddEstimate(forward, Vector.Load(s1 + off) - centre1, acc1);
-                                acc0 = Vector.MultiplyAddEstimate(backward, Vector.Load(s0 - off) - centre0, acc0);
-                                acc1 = Vector.MultiplyAddEstimate(backward, Vector.Load(s1 - off) - centre1, acc1);
-                            }
-                            Vector.Store(Vector.MultiplyAddEstimate(acc0, scale, centre0), dst + c * planeSize + j);
-                            Vector.Store(Vector.MultiplyAddEstimate(acc1, scale, centre1), dst + (c + 1) * planeSize + j);
-                        }
-                        if (c < channels)
-                        {
-                            float* s0 = src + c * planeSize + j;
-                            var centre0 = Vector.Load(s0);
-                            var acc0 = Vector<float>.Zero;
-                            float* p = planes + j;
-                            for (int d = 0; d < directions; d++, p += planeSize)
-                            {
-                                int off = offsets[d];
-                                acc0 = Vector.MultiplyAddEstimate(Vector.Load(p), Vector.Load(s0 + off) - centre0, acc0);
-                                acc0 = Vector.MultiplyAddEstimate(Vector.Load(p - off), Vector.Load(s0 - off) - centre0, acc0);
-                            }
-                            Vector.Store(Vector.MultiplyAddEstimate(acc0, scale, centre0), dst + c * planeSize + j);
-                        }
+                        c += block;
                     }
                 }
             }
         }
+    }
+
+    /// <summary>A block of the float step: <see cref="Channels"/> channels of <see cref="Chunks"/> consecutive row chunks.</summary>
+    private interface IBlockShape
+    {
+        static abstract int Channels { get; }
+        static abstract int Chunks { get; }
+    }
+
+    private struct Shape1x1 : IBlockShape { public static int Channels => 1; public static int Chunks => 1; }
+    private struct Shape1x4 : IBlockShape { public static int Channels => 1; public static int Chunks => 4; }
+    private struct Shape2x1 : IBlockShape { public static int Channels => 2; public static int Chunks => 1; }
+    private struct Shape2x4 : IBlockShape { public static int Channels => 2; public static int Chunks => 4; }
+    private struct Shape3x1 : IBlockShape { public static int Channels => 3; public static int Chunks => 1; }
+    private struct Shape3x2 : IBlockShape { public static int Channels => 3; public static int Chunks => 2; }
+    private struct Shape4x1 : IBlockShape { public static int Channels => 4; public static int Chunks => 1; }
+    private struct Shape4x2 : IBlockShape { public static int Channels => 4; public static int Chunks => 2; }
+
+    /// <summary>The float step's buffers: one block of cells at a time (<see cref="Cells{TShape}"/>).</summary>
+    private unsafe struct StepKernel
+    {
+        public float* Src, Dst, Planes, Inverse;
+        public int* Offsets;
+        public int PlaneSize, Directions;
+
+        /// <summary>
+        /// New values of TShape.Channels channels (from <paramref name="c0"/>) at TShape.Chunks chunks from cell
+        /// <paramref name="j"/>: rw[j] = x[j] + (Σ_d T_fwd (x[j + off] − x[j]) + T_bwd (x[j − off] − x[j])) / colsum[j],
+        /// summed direction by direction, forward before backward. The sum runs over differences (columns of T sum to
+        /// one), so the float rounding scales with the local contrast, which the walk drives to zero, instead of with
+        /// the values. Accumulator a is channel c0 + a % Channels of chunk a / Channels; the generic constants fold
+        /// the unused ones away.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public readonly void Cells<TShape>(int j, int c0) where TShape : struct, IBlockShape
+        {
+            int cb = TShape.Channels, lanes = TShape.Channels * TShape.Chunks, vec = Vector<float>.Count;
+            int planeSize = PlaneSize, directions = Directions;
+            float* src = Src, dst = Dst, inverse = Inverse;
+            int* offsets = Offsets;
+            // Accumulator a holds channel c0 + a % Channels of chunk a / Channels.
+            int at = c0 * planeSize + j;
+            float* s0 = src + at + Offset(0, cb, planeSize, vec), s1 = src + at + Offset(1, cb, planeSize, vec);
+            float* s2 = src + at + Offset(2, cb, planeSize, vec), s3 = src + at + Offset(3, cb, planeSize, vec);
+            float* s4 = src + at + Offset(4, cb, planeSize, vec), s5 = src + at + Offset(5, cb, planeSize, vec);
+            float* s6 = src + at + Offset(6, cb, planeSize, vec), s7 = src + at + Offset(7, cb, planeSize, vec);
+            var x0 = Vector.Load(s0);
+            var x1 = lanes > 1 ? Vector.Load(s1) : default;
+            var x2 = lanes > 2 ? Vector.Load(s2) : default;
+            var x3 = lanes > 3 ? Vector.Load(s3) : default;
+            var x4 = lanes > 4 ? Vector.Load(s4) : default;
+            var x5 = lanes > 5 ? Vector.Load(s5) : default;
+            var x6 = lanes > 6 ? Vector.Load(s6) : default;
+            var x7 = lanes > 7 ? Vector.Load(s7) : default;
+            Vector<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+            float* p = Planes + j;
+            for (int d = 0; d < directions; d++, p += planeSize)
+            {
+                // Both offsets as indices, so every load is one base + index·4 address.
+                int off = offsets[d], back = -off;
+                // The forward and backward weights of chunk k are planes[j + k·vec] and planes[j + k·vec − off].
+                var f0 = Vector.Load(p);
+                var b0 = Vector.Load(p + back);
+                var f1 = TShape.Chunks > 1 ? Vector.Load(p + vec) : default;
+                var b1 = TShape.Chunks > 1 ? Vector.Load(p + vec + back) : default;
+                var f2 = TShape.Chunks > 2 ? Vector.Load(p + 2 * vec) : default;
+                var b2 = TShape.Chunks > 2 ? Vector.Load(p + 2 * vec + back) : default;
+                var f3 = TShape.Chunks > 3 ? Vector.Load(p + 3 * vec) : default;
+                var b3 = TShape.Chunks > 3 ? Vector.Load(p + 3 * vec + back) : default;
+                a0 = Vector.MultiplyAddEstimate(Pick<TShape>(0, f0, f1, f2, f3), Vector.Load(s0 + off) - x0, a0);
+                if (lanes > 1) a1 = Vector.MultiplyAddEstimate(Pick<TShape>(1, f0, f1, f2, f3), Vector.Load(s1 + off) - x1, a1);
+                if (lanes > 2) a2 = Vector.MultiplyAddEstimate(Pick<TShape>(2, f0, f1, f2, f3), Vector.Load(s2 + off) - x2, a2);
+                if (lanes > 3) a3 = Vector.MultiplyAddEstimate(Pick<TShape>(3, f0, f1, f2, f3), Vector.Load(s3 + off) - x3, a3);
+                if (lanes > 4) a4 = Vector.MultiplyAddEstimate(Pick<TShape>(4, f0, f1, f2, f3), Vector.Load(s4 + off) - x4, a4);
+                if (lanes > 5) a5 = Vector.MultiplyAddEstimate(Pick<TShape>(5, f0, f1, f2, f3), Vector.Load(s5 + off) - x5, a5);
+                if (lanes > 6) a6 = Vector.MultiplyAddEstimate(Pick<TShape>(6, f0, f1, f2, f3), Vector.Load(s6 + off) - x6, a6);
+                if (lanes > 7) a7 = Vector.MultiplyAddEstimate(Pick<TShape>(7, f0, f1, f2, f3), Vector.Load(s7 + off) - x7, a7);
+                a0 = Vector.MultiplyAddEstimate(Pick<TShape>(0, b0, b1, b2, b3), Vector.Load(s0 + back) - x0, a0);
+                if (lanes > 1) a1 = Vector.MultiplyAddEstimate(Pick<TShape>(1, b0, b1, b2, b3), Vector.Load(s1 + back) - x1, a1);
+                if (lanes > 2) a2 = Vector.MultiplyAddEstimate(Pick<TShape>(2, b0, b1, b2, b3), Vector.Load(s2 + back) - x2, a2);
+                if (lanes > 3) a3 = Vector.MultiplyAddEstimate(Pick<TShape>(3, b0, b1, b2, b3), Vector.Load(s3 + back) - x3, a3);
+                if (lanes > 4) a4 = Vector.MultiplyAddEstimate(Pick<TShape>(4, b0, b1, b2, b3), Vector.Load(s4 + back) - x4, a4);
+                if (lanes > 5) a5 = Vector.MultiplyAddEstimate(Pick<TShape>(5, b0, b1, b2, b3), Vector.Load(s5 + back) - x5, a5);
+                if (lanes > 6) a6 = Vector.MultiplyAddEstimate(Pick<TShape>(6, b0, b1, b2, b3), Vector.Load(s6 + back) - x6, a6);
+                if (lanes > 7) a7 = Vector.MultiplyAddEstimate(Pick<TShape>(7, b0, b1, b2, b3), Vector.Load(s7 + back) - x7, a7);
+            }
+            float* o = dst + at, scale = inverse + j;
+            Store(0, a0, x0, o, scale, cb, planeSize, vec);
+            if (lanes > 1) Store(1, a1, x1, o, scale, cb, planeSize, vec);
+            if (lanes > 2) Store(2, a2, x2, o, scale, cb, planeSize, vec);
+            if (lanes > 3) Store(3, a3, x3, o, scale, cb, planeSize, vec);
+            if (lanes > 4) Store(4, a4, x4, o, scale, cb, planeSize, vec);
+            if (lanes > 5) Store(5, a5, x5, o, scale, cb, planeSize, vec);
+            if (lanes > 6) Store(6, a6, x6, o, scale, cb, planeSize, vec);
+            if (lanes > 7) Store(7, a7, x7, o, scale, cb, planeSize, vec);
+        }
+
+        /// <summary>Accumulator a's offset from the block's first cell: a % channels planes and a / channels chunks on.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static int Offset(int a, int channels, int planeSize, int vec) => a % channels * planeSize + a / channels * vec;
+
+        /// <summary>The weights of accumulator a's chunk (a / channels).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector<float> Pick<TShape>(int a, Vector<float> w0, Vector<float> w1, Vector<float> w2, Vector<float> w3)
+            where TShape : struct, IBlockShape =>
+            (a / TShape.Channels) switch { 0 => w0, 1 => w1, 2 => w2, _ => w3 };
+
+        /// <summary>centre + sum / colsum for accumulator a.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Store(int a, Vector<float> sum, Vector<float> centre, float* dst, float* inverse, int channels, int planeSize, int vec) =>
+            Vector.Store(Vector.MultiplyAddEstimate(sum, Vector.Load(inverse + a / channels * vec), centre), dst + Offset(a, channels, planeSize, vec));
     }
 
     private sealed class DoubleStepWorker(StencilTransition t, int channels) : StepWorker(t, channels)

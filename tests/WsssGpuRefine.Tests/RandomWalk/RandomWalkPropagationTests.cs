@@ -110,6 +110,64 @@ public class RandomWalkPropagationTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 20)]   // blocks of one channel, four chunks at a time, then a one-chunk tail (3 chunks)
+    [InlineData(1, 40)]   // 5 chunks
+    [InlineData(2, 33)]
+    [InlineData(3, 20)]   // three channels, two chunks at a time, then a one-chunk tail
+    [InlineData(3, 30)]
+    [InlineData(4, 20)]
+    [InlineData(5, 9)]    // a block of four, then one
+    [InlineData(6, 20)]
+    [InlineData(7, 25)]
+    public void FloatStepsEqualAScalarReplicaBitForBit(int channels, int w)
+    {
+        // The vector step takes several channels and chunks at a time; every cell must still see exactly the
+        // scalar formula's operations in its order: per direction the forward then the backward pair, each a fused
+        // multiply-add of the weight and the difference to the centre, then centre + sum · (1 / colsum).
+        var rng = new Random(channels * 100 + w);
+        int h = 9, steps = 3;
+        var affinity = BoundaryAffinity.FromBoundary(WalledBoundary(rng, h, w), h, w);
+        var t = StencilTransition.Build(affinity, 10f, System.Numerics.Vector<float>.Count);
+        var x = RandomMap(rng, channels * h * w);
+        var actual = (float[])x.Clone();
+        RandomWalkCpu.Propagate(t, actual, channels, steps, new CpuBackend(1));
+
+        bool fused = System.Runtime.Intrinsics.X86.Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported;
+        float Fma(float a, float b, float c) => fused ? MathF.FusedMultiplyAdd(a, b, c) : a * b + c;
+        var cur = new float[channels * t.PlaneSize];
+        var next = new float[cur.Length];
+        for (int c = 0; c < channels; c++)
+            for (int y = 0; y < h; y++)
+                for (int xx = 0; xx < w; xx++) cur[c * t.PlaneSize + t.IndexOf(y, xx)] = x[(c * h + y) * w + xx];
+        for (int s = 0; s < steps; s++)
+        {
+            for (int c = 0; c < channels; c++)
+                for (int y = 0; y < h; y++)
+                    for (int xx = 0; xx < w; xx++)
+                    {
+                        int j = t.IndexOf(y, xx), at = c * t.PlaneSize + j;
+                        float centre = cur[at], acc = 0f;
+                        for (int d = 0; d < t.Offsets.Length; d++)
+                        {
+                            int off = t.Offsets[d];
+                            acc = Fma(t.BetaPlanes[d * t.PlaneSize + j], cur[at + off] - centre, acc);
+                            acc = Fma(t.BetaPlanes[d * t.PlaneSize + j - off], cur[at - off] - centre, acc);
+                        }
+                        next[at] = Fma(acc, t.InverseColumnSum[j], centre);
+                    }
+            (cur, next) = (next, cur);
+        }
+        for (int c = 0; c < channels; c++)
+            for (int y = 0; y < h; y++)
+                for (int xx = 0; xx < w; xx++)
+                {
+                    float expected = cur[c * t.PlaneSize + t.IndexOf(y, xx)], got = actual[(c * h + y) * w + xx];
+                    Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(got),
+                        $"channel {c} cell ({y},{xx}): {got:R} != {expected:R}");
+                }
+    }
+
     [Fact]
     public void ThreadedStencilMatchesStepwiseDoubleGather()
     {

@@ -1,0 +1,53 @@
+using WsssGpuRefine.Backends;
+using WsssGpuRefine.Jobs;
+using WsssGpuRefine.RandomWalk;
+
+namespace WsssGpuRefine.Benchmarks;
+
+/// <summary>
+/// Thread CPU time of IRN's walk alone (jiwoon-ahn/irn step/make_sem_seg_labels.py: stride-4 <c>cam</c>, boundary
+/// affinity, β 10, T^256) on one thread, as <c>wsss refine --rw boundary:DIR</c> runs it per image, on a folder written
+/// by <c>wsss demo --generate-only</c> with boundary maps from <c>bench/peers/crf_recipes.py boundary DIR</c>. Run:
+/// <c>dotnet run -c Release --project bench/WsssGpuRefine.Benchmarks -- rw-profile DIR [IMAGES] [REPEATS]</c>.
+/// Each image's fastest run counts; the hash of the walked values' bits shows whether a change kept them bit for bit.
+/// </summary>
+internal static class RwProfile
+{
+    public static void Run(string[] args)
+    {
+        string dir = args[1];
+        int images = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 8;
+        int repeats = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 3;
+        var backend = new CpuBackend(1);
+        var options = new RandomWalkOptions();
+        var inputs = DatasetInputs.ReadList(Path.Combine(dir, "train.txt")).Take(images).Select(id =>
+        {
+            var dump = DatasetInputs.ReadDump(DatasetInputs.CamPath(Path.Combine(dir, "cams_irn"), id), "irn", null, 0, 0);
+            var grid = dump.LowRes!.ForegroundOnly();
+            var boundary = Io.Npy.NpyReader.Read(Path.Combine(dir, "boundary", id + ".npy")).ToFloat32();
+            return (grid, affinity: BoundaryAffinity.FromBoundary(boundary, grid.Height, grid.Width, options.Radius));
+        }).ToList();
+        // Warm-up (JIT).
+        RandomWalker.Propagate((float[])inputs[0].grid.Data.Clone(), inputs[0].grid.Channels, inputs[0].affinity, options, backend);
+        // FNV-1a over the walked values' bits.
+        ulong hash = 0xCBF29CE484222325UL;
+        double total = 0;
+        foreach (var (grid, affinity) in inputs)
+        {
+            double best = double.MaxValue;
+            float[] values = [];
+            for (int rep = 0; rep < repeats; rep++)
+            {
+                values = (float[])grid.Data.Clone();
+                long t0 = CrfProfile.ThreadCpuTicks();
+                RandomWalker.Propagate(values, grid.Channels, affinity, options, backend);
+                best = Math.Min(best, (CrfProfile.ThreadCpuTicks() - t0) / 1e6);
+            }
+            total += best;
+            foreach (float v in values) hash = (hash ^ BitConverter.SingleToUInt32Bits(v)) * 0x100000001B3UL;
+        }
+        Console.WriteLine($"images {inputs.Count}, grid {inputs[0].grid.Height}x{inputs[0].grid.Width}, {inputs[0].grid.Channels}+ channels, one thread");
+        Console.WriteLine($"walk per image, thread CPU ms (fastest of {repeats}): {total / inputs.Count:F1}");
+        Console.WriteLine($"walked values hash {hash:X16}");
+    }
+}
