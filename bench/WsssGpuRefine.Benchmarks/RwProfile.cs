@@ -8,7 +8,8 @@ namespace WsssGpuRefine.Benchmarks;
 /// Thread CPU time of IRN's walk alone (jiwoon-ahn/irn step/make_sem_seg_labels.py: stride-4 <c>cam</c>, boundary
 /// affinity, β 10, T^256) on one thread, as <c>wsss refine --rw boundary:DIR</c> runs it per image, on a folder written
 /// by <c>wsss demo --generate-only</c> with boundary maps from <c>bench/peers/crf_recipes.py boundary DIR</c>. Run:
-/// <c>dotnet run -c Release --project bench/WsssGpuRefine.Benchmarks -- rw-profile DIR [IMAGES] [REPEATS]</c>.
+/// <c>dotnet run -c Release --project bench/WsssGpuRefine.Benchmarks -- rw-profile DIR [IMAGES] [REPEATS] [boundary|image]</c>
+/// (image: the training-free affinity of the RGB image, as <c>--rw image</c>).
 /// Each image's fastest run counts; the hash of the walked values' bits shows whether a change kept them bit for bit.
 /// </summary>
 internal static class RwProfile
@@ -18,14 +19,20 @@ internal static class RwProfile
         string dir = args[1];
         int images = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 8;
         int repeats = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 3;
+        bool fromImage = args.Length > 4 && args[4] == "image";
         var backend = new CpuBackend(1);
         var options = new RandomWalkOptions();
         var inputs = DatasetInputs.ReadList(Path.Combine(dir, "train.txt")).Take(images).Select(id =>
         {
             var dump = DatasetInputs.ReadDump(DatasetInputs.CamPath(Path.Combine(dir, "cams_irn"), id), "irn", null, 0, 0);
             var grid = dump.LowRes!.ForegroundOnly();
+            if (fromImage)
+            {
+                var image = Io.Images.RgbImageReader.Read(DatasetInputs.ImagePath(Path.Combine(dir, "JPEGImages"), id));
+                return (grid, affinity: (StencilAffinity)ImageAffinity.FromImage(image, options.Stride, options.Radius));
+            }
             var boundary = Io.Npy.NpyReader.Read(Path.Combine(dir, "boundary", id + ".npy")).ToFloat32();
-            return (grid, affinity: BoundaryAffinity.FromBoundary(boundary, grid.Height, grid.Width, options.Radius));
+            return (grid, affinity: (StencilAffinity)BoundaryAffinity.FromBoundary(boundary, grid.Height, grid.Width, options.Radius));
         }).ToList();
         // Warm-up (JIT).
         RandomWalker.Propagate((float[])inputs[0].grid.Data.Clone(), inputs[0].grid.Channels, inputs[0].affinity, options, backend);
@@ -47,6 +54,15 @@ internal static class RwProfile
             foreach (float v in values) hash = (hash ^ BitConverter.SingleToUInt32Bits(v)) * 0x100000001B3UL;
         }
         Console.WriteLine($"images {inputs.Count}, grid {inputs[0].grid.Height}x{inputs[0].grid.Width}, {inputs[0].grid.Channels}+ channels, one thread");
+        // Subnormal β-weights make every multiply that meets them slow on x86 (microcode assists).
+        long subnormal = 0, nonzero = 0;
+        foreach (var (_, affinity) in inputs)
+            foreach (float v in StencilTransition.Build(affinity, options.Beta, System.Numerics.Vector<float>.Count).BetaPlanes)
+            {
+                if (v != 0) nonzero++;
+                if (v != 0 && float.IsSubnormal(v)) subnormal++;
+            }
+        Console.WriteLine($"β-weights: {nonzero} nonzero, {subnormal} subnormal");
         Console.WriteLine($"walk per image, thread CPU ms (fastest of {repeats}): {total / inputs.Count:F1}");
         Console.WriteLine($"walked values hash {hash:X16}");
     }

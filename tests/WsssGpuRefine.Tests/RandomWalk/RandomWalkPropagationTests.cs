@@ -110,6 +110,22 @@ public class RandomWalkPropagationTests
         }
     }
 
+    [Fact]
+    public void WeightsThatUnderflowBelowTheSmallestNormalFloatAreDropped()
+    {
+        // Two columns: between them the boundary is 1 − 1e-4 (a^10 ≈ 1e-40, subnormal) in row 0 and 0.99
+        // (a^10 ≈ 1e-20, normal) in row 1. The first pair's weight is dropped, the second kept.
+        int h = 2, w = 2;
+        var boundary = new float[] { 0f, 1f - 1e-4f, 0f, 0.99f };
+        var t = StencilTransition.Build(BoundaryAffinity.FromBoundary(boundary, h, w, radius: 2), 10f, System.Numerics.Vector<float>.Count);
+        int right = Array.IndexOf(t.Directions, new RandomWalkDirection(0, 1));
+        float Weight(int y) => t.BetaPlanes[right * t.PlaneSize + t.IndexOf(y, 0)];
+        Assert.Equal(0f, Weight(0));
+        Assert.Equal(MathF.Pow(1f - 0.99f, 10f), Weight(1));
+        Assert.True(MathF.Pow(1f - (1f - 1e-4f), 10f) is > 0f and < 1.17549435e-38f, "the dropped weight is subnormal, not zero");
+        Assert.All(t.BetaPlanes, v => Assert.False(float.IsSubnormal(v)));
+    }
+
     [Theory]
     [InlineData(1, 20)]   // blocks of one channel, four chunks at a time, then a one-chunk tail (3 chunks)
     [InlineData(1, 40)]   // 5 chunks
