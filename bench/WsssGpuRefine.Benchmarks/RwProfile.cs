@@ -5,9 +5,10 @@ using WsssGpuRefine.RandomWalk;
 namespace WsssGpuRefine.Benchmarks;
 
 /// <summary>
-/// Thread CPU time of IRN's walk alone (jiwoon-ahn/irn step/make_sem_seg_labels.py: stride-4 <c>cam</c>, boundary
-/// affinity, β 10, T^256) on one thread, as <c>wsss refine --rw boundary:DIR</c> runs it per image, on a folder written
-/// by <c>wsss demo --generate-only</c> with boundary maps from <c>bench/peers/crf_recipes.py boundary DIR</c>. Run:
+/// Thread CPU time of the propagation in IRN's walk (jiwoon-ahn/irn step/make_sem_seg_labels.py: the stride-4
+/// <c>cam</c> times T^256 from the boundary affinity at β 10; the (1 − B) damping and the upsampling are left out) on
+/// one thread, the way <c>wsss refine --rw boundary:DIR</c> runs it per image. It reads a folder written by <c>wsss demo
+/// --generate-only</c>, with boundary maps from <c>bench/peers/crf_recipes.py boundary DIR</c>. Run:
 /// <c>dotnet run -c Release --project bench/WsssGpuRefine.Benchmarks -- rw-profile DIR [IMAGES] [REPEATS] [boundary|image]</c>
 /// (image: the training-free affinity of the RGB image, as <c>--rw image</c>).
 /// Each image's fastest run counts; the hash of the walked values' bits shows whether a change kept them bit for bit.
