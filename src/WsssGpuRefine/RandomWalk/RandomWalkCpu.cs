@@ -115,25 +115,12 @@ internal static class RandomWalkCpu
                     for (int c = 0; c < channels;)
                     {
                         int block = Math.Min(4, channels - c);
-                        int chunk = 0;
                         switch (block)
                         {
-                            case 1:
-                                for (; chunk + 3 < chunks; chunk += 4) k.Cells<Shape1x4>(rowStart + chunk * vec, c);
-                                for (; chunk < chunks; chunk++) k.Cells<Shape1x1>(rowStart + chunk * vec, c);
-                                break;
-                            case 2:
-                                for (; chunk + 3 < chunks; chunk += 4) k.Cells<Shape2x4>(rowStart + chunk * vec, c);
-                                for (; chunk < chunks; chunk++) k.Cells<Shape2x1>(rowStart + chunk * vec, c);
-                                break;
-                            case 3:
-                                for (; chunk + 1 < chunks; chunk += 2) k.Cells<Shape3x2>(rowStart + chunk * vec, c);
-                                for (; chunk < chunks; chunk++) k.Cells<Shape3x1>(rowStart + chunk * vec, c);
-                                break;
-                            default:
-                                for (; chunk + 1 < chunks; chunk += 2) k.Cells<Shape4x2>(rowStart + chunk * vec, c);
-                                for (; chunk < chunks; chunk++) k.Cells<Shape4x1>(rowStart + chunk * vec, c);
-                                break;
+                            case 1: k.Row<Shape1x4, Shape1x1>(rowStart, chunks, c); break;
+                            case 2: k.Row<Shape2x4, Shape2x1>(rowStart, chunks, c); break;
+                            case 3: k.Row<Shape3x2, Shape3x1>(rowStart, chunks, c); break;
+                            default: k.Row<Shape4x2, Shape4x1>(rowStart, chunks, c); break;
                         }
                         c += block;
                     }
@@ -164,6 +151,19 @@ internal static class RandomWalkCpu
         public float* Src, Dst, Planes, Inverse;
         public int* Offsets;
         public int PlaneSize, Directions;
+
+        /// <summary>
+        /// One channel block of a row's <paramref name="chunks"/> chunks: TGroup's several chunks at a time, then the
+        /// remainder one chunk at a time with TSingle (the same channels, one chunk).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Row<TGroup, TSingle>(int rowStart, int chunks, int c0)
+            where TGroup : struct, IBlockShape where TSingle : struct, IBlockShape
+        {
+            int vec = Vector<float>.Count, chunk = 0;
+            for (; chunk + TGroup.Chunks <= chunks; chunk += TGroup.Chunks) Cells<TGroup>(rowStart + chunk * vec, c0);
+            for (; chunk < chunks; chunk++) Cells<TSingle>(rowStart + chunk * vec, c0);
+        }
 
         /// <summary>
         /// New values of TShape.Channels channels (from <paramref name="c0"/>) at TShape.Chunks chunks from cell
