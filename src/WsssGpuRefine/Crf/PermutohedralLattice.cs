@@ -722,8 +722,6 @@ internal sealed class PermutohedralLattice
             return (int)h;
         }
 
-        public int Find(ulong lo, uint hi) => Find(lo, hi, Hash(lo, hi));
-
         /// <summary>The key's id, or −1; <paramref name="hash"/> is <see cref="Hash"/> of the key.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public int Find(ulong lo, uint hi, int hash)
