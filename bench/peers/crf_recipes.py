@@ -68,13 +68,23 @@ def crf_inference(img, probs, t=10, scale_factor=1, labels=21):
     return np.array(q).reshape((labels, h, w))
 
 
+def read_item(sample, cams_folder, name):
+    """The image as RGB uint8 and the method's CAM dict (an .npy of a pickled dict, as the seed code saves it)."""
+    img = np.asarray(imageio.imread(os.path.join(sample, "JPEGImages", name + ".jpg")))
+    return img, np.load(os.path.join(sample, cams_folder, name + ".npy"), allow_pickle=True).item()
+
+
+def irn_keys(cam_dict):
+    """IRN's label ids of the padded stack: 0 for the background, then each present class id + 1."""
+    return np.pad(np.asarray(cam_dict["keys"]) + 1, (1, 0), mode="constant")
+
+
 def ir_label(job):
     sample, out, ids = job
     for name in ids:
-        img = np.asarray(imageio.imread(os.path.join(sample, "JPEGImages", name + ".jpg")))
-        cam_dict = np.load(os.path.join(sample, "cams_irn", name + ".npy"), allow_pickle=True).item()
+        img, cam_dict = read_item(sample, "cams_irn", name)
         cams = np.asarray(cam_dict["high_res"])
-        keys = np.pad(np.asarray(cam_dict["keys"]) + 1, (1, 0), mode="constant")
+        keys = irn_keys(cam_dict)
         fg_conf_cam = np.pad(cams, ((1, 0), (0, 0), (0, 0)), mode="constant", constant_values=0.30)
         fg_conf_cam = np.argmax(fg_conf_cam, axis=0)
         pred = crf_inference_label(img, fg_conf_cam, n_labels=keys.shape[0])
@@ -92,8 +102,7 @@ def ir_label(job):
 def laha(job):
     sample, out, ids = job
     for name in ids:
-        img = np.asarray(imageio.imread(os.path.join(sample, "JPEGImages", name + ".jpg")))
-        cam_dict = np.load(os.path.join(sample, "cams_psa", name + ".npy"), allow_pickle=True).item()
+        img, cam_dict = read_item(sample, "cams_psa", name)
         keys = sorted(cam_dict.keys())
         cams = np.stack([np.asarray(cam_dict[k]) for k in keys])
         ids_ = np.array([0] + [k + 1 for k in keys])
@@ -162,10 +171,9 @@ def rw_crf(job):
     torch.set_num_threads(1)  # one process per worker, as IRN's num_workers
     sample, out, ids = job
     for name in ids:
-        img = np.asarray(imageio.imread(os.path.join(sample, "JPEGImages", name + ".jpg")))
-        cam_dict = np.load(os.path.join(sample, "cams_irn", name + ".npy"), allow_pickle=True).item()
+        img, cam_dict = read_item(sample, "cams_irn", name)
         cams = np.asarray(cam_dict["cam"], np.float32)
-        keys = np.pad(np.asarray(cam_dict["keys"]) + 1, (1, 0), mode="constant")
+        keys = irn_keys(cam_dict)
         edge = np.load(os.path.join(sample, "boundary", name + ".npy")).reshape(cams.shape[1:])
         rw = random_walk(cams, edge)
         h, w = img.shape[:2]
