@@ -32,6 +32,17 @@ internal static class CrfProfile
         return t.Seconds * 1_000_000_000 + t.Nanoseconds;
     }
 
+    /// <summary>FNV-1a's offset basis: the hash of nothing.</summary>
+    internal const ulong HashBasis = 0xCBF29CE484222325UL;
+
+    /// <summary>FNV-1a over the bits of <paramref name="values"/>, continuing <paramref name="hash"/>: equal hashes before
+    /// and after a change show bit-identical results.</summary>
+    internal static ulong HashBits(ulong hash, ReadOnlySpan<float> values)
+    {
+        foreach (float v in values) hash = (hash ^ BitConverter.SingleToUInt32Bits(v)) * 0x100000001B3UL;
+        return hash;
+    }
+
     /// <summary>The share of pixels (after the first) whose d+1 corner vertices are the previous pixel's, in order.</summary>
     private static double SameAsPrevious(PermutohedralLattice lattice)
     {
@@ -80,8 +91,7 @@ internal static class CrfProfile
         IrLabelRecipe.Run(backend, inputs[0].image, inputs[0].cams, options);
         double build = 0, norm = 0, infer = 0, whole = 0;
         long vertices = 0;
-        // FNV-1a over the marginals' bits: equal hashes before and after a change show bit-identical results.
-        ulong hash = 0xCBF29CE484222325UL;
+        ulong hash = HashBasis;
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var wall = Stopwatch.StartNew();
         foreach (var (image, cams) in inputs)
@@ -112,8 +122,7 @@ internal static class CrfProfile
                 IrLabelRecipe.Run(backend, image, cams, options);
                 var t5 = ThreadCpuTicks();
                 if (rep == 0)
-                    foreach (var r in results)
-                        foreach (float v in r.Marginals) hash = (hash ^ BitConverter.SingleToUInt32Bits(v)) * 0x100000001B3UL;
+                    foreach (var r in results) hash = HashBits(hash, r.Marginals);
                 bestBuild = Math.Min(bestBuild, (t1 - t0) / 1e6);
                 bestNorm = Math.Min(bestNorm, (t2 - t1) / 1e6);
                 bestInfer = Math.Min(bestInfer, (t4 - t3) / 1e6);

@@ -37,8 +37,7 @@ internal static class RwProfile
         }).ToList();
         // Warm-up (JIT).
         RandomWalker.Propagate((float[])inputs[0].grid.Data.Clone(), inputs[0].grid.Channels, inputs[0].affinity, options, backend);
-        // FNV-1a over the walked values' bits.
-        ulong hash = 0xCBF29CE484222325UL;
+        ulong hash = CrfProfile.HashBasis;
         double total = 0;
         foreach (var (grid, affinity) in inputs)
         {
@@ -52,7 +51,7 @@ internal static class RwProfile
                 best = Math.Min(best, (CrfProfile.ThreadCpuTicks() - t0) / 1e6);
             }
             total += best;
-            foreach (float v in values) hash = (hash ^ BitConverter.SingleToUInt32Bits(v)) * 0x100000001B3UL;
+            hash = CrfProfile.HashBits(hash, values);
         }
         Console.WriteLine($"images {inputs.Count}, grid {inputs[0].grid.Height}x{inputs[0].grid.Width}, {inputs[0].grid.Channels}+ channels, one thread");
         // Subnormal β-weights make every multiply that meets them slow on x86 (microcode assists).
