@@ -55,6 +55,7 @@ internal sealed class MethodsCommand : ICliCommand
         Line("crf", p.Crf, v => v);
         Line("rw preset", p.RandomWalk, v => v);
         Line("crf after rw", p.RandomWalkCrf, v => v);
+        Line("crf labels", p.CrfLabelSuffix, v => $"ID{v}.png (ID.png: the walk)");
         Line("png", p.Png, PngName);
         Line("scores", p.Scores, ScoreFileWriter.Name);
         Line("xml difficult", p.CountDifficult, v => v ? "counted" : "not counted");

@@ -37,6 +37,10 @@ internal sealed class RefineCommand : ICliCommand
         var rwStride = new Option<int?>("--rw-stride") { Description = "grid stride a full-resolution CAM is pooled to (default 4)" };
         var crf = new Option<string?>("--crf") { Description = $"CRF preset: {string.Join(", ", CrfParameters.PresetNames)}" };
         var crfParams = new Option<string?>("--crf-params") { Description = "explicit CRF parameters, e.g. \"gauss=3,3;bilateral=50,5,10;iters=10;unary=labels:0.7\"" };
+        var crfSuffix = new Option<string?>("--crf-suffix")
+        {
+            Description = "with a CRF after --threshold/--rw: ID.png keeps the labels before the CRF and IDSUFFIX.png gets the CRF's (BES: _crf, the --method bes default); none: the CRF's labels as ID.png",
+        };
         var gt = CommonOptions.Gt(required: false);
         var saveScores = new Option<bool>("--save-scores") { Description = "also write ID.npy scores (background, then the present classes; the CRF's marginals after --crf) in --scores-layout" };
         var scoresLayout = new Option<string?>("--scores-layout") { Description = "array: float32 (C+1,H,W); bg-fg: PSA's {0: bg, c+1: map} dict; puzzlecam: {\"keys\", \"rw\"} (default: the --method's, else array)" };
@@ -47,7 +51,7 @@ internal sealed class RefineCommand : ICliCommand
 
         var command = new Command("refine", "Turn CAM dumps into pseudo-label PNGs: threshold / ir-label, random walk, CRF, in that order.")
         {
-            cams, images, list, output, threshold, bgPower, irLabel, laHa, laHaStride, reliableRegions, besBoundary, icdSeeds, rw, rwPreset, rwBeta, rwExp, rwRadius, rwBg, rwStride, crf, crfParams,
+            cams, images, list, output, threshold, bgPower, irLabel, laHa, laHaStride, reliableRegions, besBoundary, icdSeeds, rw, rwPreset, rwBeta, rwExp, rwRadius, rwBg, rwStride, crf, crfParams, crfSuffix,
             gt, saveScores, scoresLayout, png, overwrite, maxMemory,
         };
         batch.AddTo(command);
@@ -97,6 +101,11 @@ internal sealed class RefineCommand : ICliCommand
             var stageCrf = explicitCrf
                 ?? (source is not null && preset?.RandomWalkCrf is { } rwCrf ? CrfParameters.Parse(rwCrf.Value) : null)
                 ?? (parse.GetValue(icdSeeds) is not null ? presetCrf : null);
+            // The method's file layout for a walk followed by a CRF (BES: the walk's ID.png and the CRF's ID_crf.png).
+            string? suffixText = parse.GetValue(crfSuffix) ?? (source is not null && stageCrf is not null ? preset?.CrfLabelSuffix?.Value : null);
+            if (suffixText is not null && suffixText != "none" && !RefineOptions.IsFileNameSuffix(suffixText))
+                throw new ArgumentException($"--crf-suffix '{suffixText}': give 1-32 letters, digits, '_', '-' or '.' (e.g. _crf), or none");
+            string? crfLabelSuffix = suffixText == "none" ? null : suffixText;
 
             var options = new RefineOptions
             {
@@ -121,6 +130,7 @@ internal sealed class RefineCommand : ICliCommand
                 RandomWalkSource = source,
                 RandomWalk = walk,
                 Crf = irLabelOptions is null && laHaOptions is null && reliable is null && !parse.GetValue(besBoundary) ? stageCrf : null,
+                CrfLabelSuffix = crfLabelSuffix,
                 SaveScores = parse.GetValue(saveScores),
                 ScoresLayout = parse.GetValue(scoresLayout) is { } layout ? ScoreFileWriter.Parse(layout) : preset?.Scores.Value ?? ScoreFileLayout.Array,
                 Png = parse.GetValue(png) ?? preset?.Png.Value ?? Io.Png.LabelPngFlavour.Palette,
@@ -192,6 +202,7 @@ internal sealed class RefineCommand : ICliCommand
                 RecipeProblem.NeedsImages => "this recipe needs --images (CRF, ir-label or --rw image)",
                 RecipeProblem.IcdCrfNeedsSeeds => "the icd CRF preset runs on ICD seed maps: give --icd-seeds DIR (the scores_icd folder)",
                 RecipeProblem.ClassCount => "--classes must be in 2..255",
+                RecipeProblem.LabelsBeforeCrf => "--crf-suffix needs a CRF (--crf or --crf-params) after --threshold, --bg-power or --rw",
                 _ => e.Message,
             });
         }

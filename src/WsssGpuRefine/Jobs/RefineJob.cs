@@ -65,6 +65,18 @@ public sealed record RefineOptions
     public bool SaveScores { get; init; }
     /// <summary>How <see cref="SaveScores"/> files are laid out (plain array, PSA's bg+fg dict, Puzzle-CAM's keys/rw dict).</summary>
     public Methods.ScoreFileLayout ScoresLayout { get; init; } = Methods.ScoreFileLayout.Array;
+    /// <summary>
+    /// With a CRF after a threshold, a random walk or the stored background: <c>ID.png</c> holds the labels before the
+    /// CRF and <c>ID{suffix}.png</c> the CRF's, as BES saves its walk and CRF labels (mt-cly/BES step/make_sem_seg.py:52-60,
+    /// <c>_crf</c>); null writes the CRF's labels as <c>ID.png</c> only. Letters, digits, '_', '-' and '.', at most 32.
+    /// </summary>
+    public string? CrfLabelSuffix { get; init => field = value is null || IsFileNameSuffix(value) ? value
+        : throw new ArgumentException("the CRF label suffix must be 1-32 letters, digits, '_', '-' or '.' (e.g. _crf)", nameof(CrfLabelSuffix)); }
+
+    /// <summary>True for a suffix that keeps <c>ID{suffix}.png</c> a plain file name in the output folder.</summary>
+    public static bool IsFileNameSuffix(string suffix) =>
+        suffix.Length is >= 1 and <= 32 && suffix != "." && suffix.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.');
+
     /// <summary>Label PNG flavour: palette (VOC colours) or grayscale (what imageio-based readers need).</summary>
     public LabelPngFlavour Png { get; init; } = LabelPngFlavour.Palette;
     /// <summary>With a VOC <c>Annotations/</c> folder as <see cref="ClassLabelsFile"/>: whether objects marked difficult count.</summary>
@@ -120,6 +132,7 @@ public sealed record RefineOptions
         RandomWalk = RandomWalk,
         Crf = Crf,
         Classes = Classes,
+        KeepLabelsBeforeCrf = CrfLabelSuffix is not null,
     };
 
     /// <summary>Checks that the options fit together; <see cref="RefineJob.Run"/> calls it first.</summary>
@@ -129,6 +142,13 @@ public sealed record RefineOptions
     {
         if (MaxDumpElements <= 0) throw new ArgumentOutOfRangeException(nameof(MaxDumpElements), MaxDumpElements, "the element limit must be positive");
         if (Ids.Count == 0) throw RecipeOptions.Problem(RecipeProblem.NoImageIds, "the list holds no image ids");
+        if (CrfLabelSuffix is { } suffix)
+        {
+            // ID and ID+suffix in one list would write the same file twice.
+            var ids = Ids.ToHashSet(StringComparer.Ordinal);
+            if (Ids.FirstOrDefault(id => ids.Contains(id + suffix)) is { } clash)
+                throw new ArgumentException($"the list holds both '{clash}' and '{clash}{suffix}': {clash}{suffix}.png would be both images' output; choose another CRF label suffix");
+        }
         var recipe = ToRecipeOptions();
         recipe.Check();
         recipe.CheckInputs(hasImages: ImagesDirectory is not null, hasIcdScores: IcdSeedsDirectory is not null);
@@ -208,7 +228,8 @@ public static class RefineJob
                     else
                     {
                         var output = recipe.Run(itemBackend, input.Recipe!, timings.Add);
-                        labels = output.Labels;
+                        // ID.png holds what is scored: the labels before the CRF when both are written.
+                        labels = output.LabelsBeforeCrf ?? output.Labels;
                         timings.Time("write", () =>
                         {
                             bool saveScores = WriteOutputs(options, input.Id, output);
@@ -259,12 +280,22 @@ public static class RefineJob
                 }
             }
         }
+        if (CrfLabelPath(options, id) is { } crfLabels)
+        {
+            AtomicFileWriter.Write(crfLabels, s => LabelPngWriter.Write(s, output.Labels, options.Png));
+            AtomicFileWriter.Write(OutputPath(options, id), s => LabelPngWriter.Write(s, output.LabelsBeforeCrf!, options.Png));
+            return scoresWritten;
+        }
         AtomicFileWriter.Write(OutputPath(options, id), s => LabelPngWriter.Write(s, output.Labels, options.Png));
         return scoresWritten;
     }
 
     /// <summary>The label PNG path of an image: OutputDirectory/ID.png.</summary>
     public static string OutputPath(RefineOptions options, string id) => Path.Combine(options.OutputDirectory, id + ".png");
+
+    /// <summary>The CRF's label PNG when <see cref="RefineOptions.CrfLabelSuffix"/> is set (OutputDirectory/ID{suffix}.png), else null.</summary>
+    public static string? CrfLabelPath(RefineOptions options, string id) =>
+        options.CrfLabelSuffix is { } suffix ? Path.Combine(options.OutputDirectory, id + suffix + ".png") : null;
 
     /// <summary>One list item: what its recipe reads (null when its output is complete), its ground truth and existing output.</summary>
     private sealed record ItemInput(string Id, RecipeInput? Recipe, LabelMap? GroundTruth, LabelMap? Existing);

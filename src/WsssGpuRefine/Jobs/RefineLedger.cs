@@ -101,7 +101,8 @@ internal sealed class RefineLedger : IDisposable
         _pending[id] = stamp;
         if (!_done.TryGetValue(id, out var entry) || entry.Stamp != stamp) return false;
         if (_options.SaveScores && !entry.ScoresRequested) return false;
-        return File.Exists(RefineJob.OutputPath(_options, id)) && (!entry.ScoresWritten || File.Exists(ScoresPath(_options, id)));
+        return File.Exists(RefineJob.OutputPath(_options, id)) && (!entry.ScoresWritten || File.Exists(ScoresPath(_options, id)))
+               && (RefineJob.CrfLabelPath(_options, id) is not { } crfLabels || File.Exists(crfLabels));
     }
 
     /// <summary>Records an item whose outputs are all in place (call after the last one is written).</summary>
@@ -229,7 +230,7 @@ internal sealed class RefineLedger : IDisposable
             if (node is JsonObject obj) obj.Remove("Name");   // a preset's name; its parameters are what count
             return node;
         }
-        return new JsonObject
+        var recipe = new JsonObject
         {
             ["classes"] = o.Classes,
             ["format"] = o.Format,
@@ -245,6 +246,9 @@ internal sealed class RefineLedger : IDisposable
             ["scores_layout"] = o.ScoresLayout.ToString(),
             ["cls_labels_difficult"] = o.ClassLabelsCountDifficult,
         };
+        // Only when set, so that the fingerprints of folders written before the option existed stay valid.
+        if (o.CrfLabelSuffix is not null) recipe["crf_label_suffix"] = o.CrfLabelSuffix;
+        return recipe;
     }
 
     /// <summary>The recipe as the options that give it, e.g. "--rw image --crf irn".</summary>
@@ -263,6 +267,7 @@ internal sealed class RefineLedger : IDisposable
         if (o.RandomWalkSource is { } rw) parts.Add($"--rw {rw.Kind.ToString().ToLowerInvariant()}");
         var crf = o.Crf ?? o.IrLabel?.Crf ?? o.LaHa?.Crf;
         if (crf is not null) parts.Add($"--crf {crf.Name}");
+        if (o.CrfLabelSuffix is not null) parts.Add($"--crf-suffix {o.CrfLabelSuffix}");
         return string.Join(' ', parts);
     }
 }

@@ -66,6 +66,11 @@ public sealed record MethodPreset
     public Cited<string>? RandomWalk { get; init; }
     /// <summary>The CRF its random-walk labels go through (Puzzle-CAM: irn with its iteration count), as <c>--crf-params</c> text.</summary>
     public Cited<string>? RandomWalkCrf { get; init; }
+    /// <summary>
+    /// With a CRF after its walk: the walk's labels stay <c>ID.png</c> and the CRF's go to <c>ID{suffix}.png</c>
+    /// (BES: <c>_crf</c>); null writes the CRF's labels as <c>ID.png</c>.
+    /// </summary>
+    public Cited<string>? CrfLabelSuffix { get; init; }
     /// <summary>The label PNG flavour its next step reads.</summary>
     public required Cited<LabelPngFlavour> Png { get; init; }
     /// <summary>The layout of <c>--save-scores</c> files its next step reads.</summary>

@@ -160,6 +160,7 @@ public static class MethodPresets
             Crf = new("irn", "mt-cly/BES misc/imutils.py (IRN's crf_inference_label)"),
             RandomWalk = new("bes", "mt-cly/BES run_sample.py:70-74 (beta 5, exp_times 8, bg 0.25)"),
             RandomWalkCrf = new("preset=bes", "mt-cly/BES step/make_sem_seg.py:56 (crf_inference_label with sxy=20 for <id>_crf.png)"),
+            CrfLabelSuffix = new("_crf", "mt-cly/BES step/make_sem_seg.py:52-60 (the walk's <id>.png, which step/eval_sem_seg.py:15 scores; the CRF's <id>_crf.png)"),
             Png = new(LabelPngFlavour.Gray, "BES's next steps read labels with imageio (IRN's voc12/dataloader.py:232)"),
             Scores = PlainScores,
             CountDifficult = AllObjects,

@@ -37,6 +37,12 @@ public sealed record RecipeOutput(LabelMap Labels, ClassMaps? Scores)
     /// <see cref="LaHaStep.HighSaved"/>.
     /// </summary>
     public IReadOnlyDictionary<string, ClassMaps> Saved { get; init; } = new Dictionary<string, ClassMaps>();
+
+    /// <summary>
+    /// The labels of the step before the CRF (VOC ids; null unless <see cref="Recipe.KeepsLabelsBeforeCrf"/>): BES's
+    /// walk labels, which it saves as <c>ID.png</c> beside the CRF's <c>ID_crf.png</c>.
+    /// </summary>
+    public LabelMap? LabelsBeforeCrf { get; init; }
 }
 
 /// <summary>
@@ -65,6 +71,18 @@ public sealed class Recipe
     /// <summary>The steps in the order they run.</summary>
     public IReadOnlyList<RecipeStep> Steps { get; }
 
+    /// <summary>
+    /// True when <see cref="Run"/> also gives the labels of the step before the last, a CRF
+    /// (<see cref="RecipeOutput.LabelsBeforeCrf"/>): that step then computes its labels as if it were last.
+    /// </summary>
+    /// <exception cref="ArgumentException">Set on a recipe whose last step is not a CRF after another step.</exception>
+    public bool KeepsLabelsBeforeCrf
+    {
+        get;
+        init => field = !value || (Steps.Count >= 2 && Steps[^1] is CrfStep) ? value
+            : throw new ArgumentException("the labels before the CRF need a CRF step after another step", nameof(KeepsLabelsBeforeCrf));
+    }
+
     /// <summary>True when a step needs the RGB image (<see cref="RecipeInput.Image"/>).</summary>
     public bool NeedsImage => Steps.Any(s => s.NeedsImage);
 
@@ -87,13 +105,17 @@ public sealed class Recipe
         if (NeedsImage && input.Image is null)
             throw new WsssInputException(input.File, $"the {this} recipe needs the RGB image");
         var state = new RecipeState(input);
+        LabelMap? beforeCrf = null;
         for (int i = 0; i < Steps.Count; i++)
         {
             long start = Stopwatch.GetTimestamp();
             try
             {
-                // Only the last step computes labels; earlier ones hand scores (or seeds) on.
-                Steps[i].Run(backend, state, last: i == Steps.Count - 1);
+                // Only the last step computes labels; earlier ones hand scores (or seeds) on. The step before the CRF
+                // computes them too when they are kept.
+                bool keep = KeepsLabelsBeforeCrf && i == Steps.Count - 2;
+                Steps[i].Run(backend, state, last: i == Steps.Count - 1 || keep);
+                if (keep) beforeCrf = state.Labels ?? throw new InvalidOperationException($"the {Steps[i].Name} step gave no labels");
             }
             catch (LatticeRangeException e)
             {
@@ -106,6 +128,7 @@ public sealed class Recipe
         return new RecipeOutput(state.Labels ?? throw new InvalidOperationException($"the {Steps[^1].Name} step gave no labels"), state.Scores)
         {
             Saved = state.Saved,
+            LabelsBeforeCrf = beforeCrf,
         };
     }
 }
@@ -124,7 +147,10 @@ public abstract class RecipeStep
     /// <summary>True when nothing may follow the step (its output is labels only: CRF, ir_label, la/ha).</summary>
     internal virtual bool EndsRecipe => false;
 
-    /// <summary>Reads <paramref name="state"/>, updates its scores and, when <paramref name="last"/>, its labels.</summary>
+    /// <summary>
+    /// Reads <paramref name="state"/>, updates its scores and, when <paramref name="last"/> (the last step, or the one before
+    /// a CRF whose input labels are kept), its labels.
+    /// </summary>
     internal abstract void Run(ComputeBackend backend, RecipeState state, bool last);
 
     /// <summary>The step's name.</summary>

@@ -29,6 +29,8 @@ public enum RecipeProblem
     ClassCount,
     /// <summary>A la/ha pooling stride without la/ha labels, or one below 1.</summary>
     LaHaStride,
+    /// <summary>The labels before the CRF were asked for, but no CRF follows a step that gives scores (threshold, walk, stored background).</summary>
+    LabelsBeforeCrf,
 }
 
 /// <summary>Recipe options that do not fit together.</summary>
@@ -83,6 +85,12 @@ public sealed record RecipeOptions
     public CrfParameters? Crf { get; init; }
     /// <summary>CRF labels of a seed CRF (ICD): label classes including background (21 for VOC).</summary>
     public int Classes { get; init; } = 21;
+    /// <summary>
+    /// Also give the labels of the step before the CRF (<see cref="RecipeOutput.LabelsBeforeCrf"/>), as BES saves both
+    /// (mt-cly/BES step/make_sem_seg.py:52-60: the walk's <c>ID.png</c>, the CRF's <c>ID_crf.png</c>). Needs a
+    /// <see cref="Crf"/> after a threshold, a random walk or the stored background.
+    /// </summary>
+    public bool KeepLabelsBeforeCrf { get; init; }
 
     /// <summary>True when a step reads the RGB image.</summary>
     public bool NeedsImage => Crf is not null || OwnsCrf
@@ -116,7 +124,7 @@ public sealed record RecipeOptions
         else if (StoredBackground) steps.Add(new StoredBackgroundStep());
         else steps.Add(new ThresholdStep(Rule!));
         if (Crf is { } crf && !OwnsCrf) steps.Add(new CrfStep(crf, Classes));
-        return new Recipe(steps);
+        return new Recipe(steps) { KeepsLabelsBeforeCrf = KeepLabelsBeforeCrf };
     }
 
     /// <summary>True when the first step runs its own CRFs, so a CRF given beside it is theirs.</summary>
@@ -145,6 +153,9 @@ public sealed record RecipeOptions
         if (Rule is BackgroundRule.Constant && RandomWalkAffinity is not null)
             throw Problem(RecipeProblem.ConstantBackgroundWithRandomWalk,
                 "a constant background rule does not apply to a random walk; the walk's background is RandomWalkOptions.BackgroundThreshold");
+        if (KeepLabelsBeforeCrf && (Crf is null || OwnsCrf || IcdSeeds))
+            throw Problem(RecipeProblem.LabelsBeforeCrf,
+                "the labels before the CRF need a CRF after a threshold, a random walk or the stored background");
     }
 
     /// <summary>The checks that need to know whether ICD scores and images are at hand (a job's folders).</summary>

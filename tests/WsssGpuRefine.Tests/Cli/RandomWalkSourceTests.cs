@@ -1,11 +1,13 @@
 using WsssGpuRefine.Backends;
 using WsssGpuRefine.Core;
+using WsssGpuRefine.Crf;
 using WsssGpuRefine.Datasets.Synthetic;
 using WsssGpuRefine.Io.Arrays;
 using WsssGpuRefine.Io.Npy;
 using WsssGpuRefine.Io.Png;
 using WsssGpuRefine.Jobs;
 using WsssGpuRefine.Labels;
+using WsssGpuRefine.Recipes;
 using WsssGpuRefine.Threshold;
 
 namespace WsssGpuRefine.Tests.Cli;
@@ -63,6 +65,60 @@ public class RandomWalkSourceTests
         Assert.True(fromNpy.Score!.MeanIou > cam + 0.05, $"random walk {fromNpy.Score.MeanIou} vs CAM {cam}");
         // B = 255*v/255 exactly for v in {0, 1}: the two files describe the same map.
         Assert.Equal(fromNpy.Score.Confusion, fromPng.Score!.Confusion);
+    }
+
+    /// <summary>
+    /// BES's layout (mt-cly/BES step/make_sem_seg.py:52-60): the walk's labels as ID.png, the CRF's as ID_crf.png, each
+    /// byte-equal to the run that writes only that one; the score is the walk's (what BES's eval_sem_seg.py reads), and a
+    /// missing ID_crf.png makes its item incomplete on resume.
+    /// </summary>
+    [Fact]
+    public void A_crf_label_suffix_writes_the_walk_as_ID_png_and_the_crf_beside_it()
+    {
+        using var tmp = new TempDirectory();
+        var items = Items.Take(3).ToArray();
+        var layout = SyntheticSampleWriter.Write(tmp.Combine("sample"), items);
+        string edges = tmp.Combine("edges");
+        Directory.CreateDirectory(edges);
+        foreach (var item in items)
+        {
+            var b = Boundary(item.GroundTruth, out int h, out int w);
+            using var f = File.Create(Path.Combine(edges, item.Id + ".npy"));
+            NpyWriter.WriteFloat32(f, b, h, w);
+        }
+        var crf = CrfParameters.Preset("bes");
+        RefineOptions Run(string output, CrfParameters? withCrf, string? suffix) =>
+            Options(layout, "boundary:" + edges, output) with { Ids = items.Select(i => i.Id).ToArray(), Crf = withCrf, CrfLabelSuffix = suffix };
+        var both = RefineJob.Run(CpuBackend.Shared, Run(tmp.Combine("both"), crf, "_crf"));
+        var walk = RefineJob.Run(CpuBackend.Shared, Run(tmp.Combine("walk"), null, null));
+        RefineJob.Run(CpuBackend.Shared, Run(tmp.Combine("crf"), crf, null));
+        foreach (var item in items)
+        {
+            Assert.Equal(File.ReadAllBytes(Path.Combine(tmp.Combine("walk"), item.Id + ".png")), File.ReadAllBytes(Path.Combine(tmp.Combine("both"), item.Id + ".png")));
+            Assert.Equal(File.ReadAllBytes(Path.Combine(tmp.Combine("crf"), item.Id + ".png")), File.ReadAllBytes(Path.Combine(tmp.Combine("both"), item.Id + "_crf.png")));
+        }
+        // The two files differ somewhere, so the equalities above tell them apart.
+        Assert.Contains(items, item => !File.ReadAllBytes(Path.Combine(tmp.Combine("both"), item.Id + ".png"))
+            .SequenceEqual(File.ReadAllBytes(Path.Combine(tmp.Combine("both"), item.Id + "_crf.png"))));
+        Assert.Equal(walk.Score!.Confusion, both.Score!.Confusion);
+
+        File.Delete(Path.Combine(tmp.Combine("both"), items[1].Id + "_crf.png"));
+        var resumed = RefineJob.Run(CpuBackend.Shared, Run(tmp.Combine("both"), crf, "_crf"));
+        Assert.Equal((1, 2), (resumed.Written, resumed.Skipped));
+        Assert.True(File.Exists(Path.Combine(tmp.Combine("both"), items[1].Id + "_crf.png")));
+        Assert.Equal(walk.Score.Confusion, resumed.Score!.Confusion);
+    }
+
+    [Fact]
+    public void A_crf_label_suffix_needs_a_crf_and_ids_it_cannot_clash_with()
+    {
+        var noCrf = new RefineOptions { Ids = ["a"], CamsDirectory = "c", OutputDirectory = "o", Rule = new BackgroundRule.Constant(0.2), CrfLabelSuffix = "_crf" };
+        Assert.Equal(RecipeProblem.LabelsBeforeCrf, Assert.Throws<RecipeOptionsException>(() => noCrf.Validate()).Problem);
+        var clash = noCrf with { Ids = ["a", "a_crf"], Crf = CrfParameters.Preset("bes"), ImagesDirectory = "i" };
+        Assert.Contains("a_crf", Assert.Throws<ArgumentException>(() => clash.Validate()).Message);
+        Assert.NotNull((clash with { Ids = ["a", "b"] }).Validate());
+        foreach (string bad in new[] { "", "/x", "../x", "a b", ".", new string('x', 33) })
+            Assert.Throws<ArgumentException>(() => noCrf with { CrfLabelSuffix = bad });
     }
 
     [Fact]
