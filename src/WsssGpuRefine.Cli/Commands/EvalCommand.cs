@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using WsssGpuRefine.Datasets;
 using WsssGpuRefine.Io;
+using WsssGpuRefine.Io.CamDumps;
 using WsssGpuRefine.Jobs;
 using WsssGpuRefine.Metrics;
 using WsssGpuRefine.Labels;
@@ -51,10 +52,20 @@ internal sealed class EvalCommand : ICliCommand
             int ruleCount = new object?[] { parse.GetValue(threshold), parse.GetValue(bgPower), parse.GetValue(sweep) }.Count(v => v is not null);
             string? sweepText = parse.GetValue(sweep);
             double? thresholdValue = parse.GetValue(threshold);
+            bool overUnderWanted = parse.GetValue(overUnder);
+            var ids = new Lazy<IReadOnlyList<string>>(() => DatasetInputs.ReadList(parse.GetValue(list)!.FullName));
             if (preset is not null && ruleCount == 0 && parse.GetValue(cams) is not null)
             {
-                // The method's own CAM evaluation: its sweep where it sweeps, else its threshold.
-                if (preset.EvalSweep is { } presetSweep) sweepText = presetSweep.Value;
+                // The method's own CAM evaluation: its sweep where it sweeps, else its threshold. Random-walk score dumps
+                // (Puzzle-CAM's rw dicts) have their own sweep and report over/under activation, as the method's
+                // evaluation does for them; the first listed dump tells which kind the folder holds.
+                if (preset.EvalSweepRandomWalk is { } rwSweep && ids.Value is [var first, ..]
+                    && CamDumpReader.HoldsRandomWalkScores(DatasetInputs.CamPath(parse.GetValue(cams)!.FullName, first)))
+                {
+                    sweepText = rwSweep.Value;
+                    overUnderWanted = true;
+                }
+                else if (preset.EvalSweep is { } presetSweep) sweepText = presetSweep.Value;
                 else if (preset.EvalThreshold is { } presetThreshold) thresholdValue = presetThreshold.Value;
                 else throw new ArgumentException($"--method {preset.Name} has no CAM evaluation rule: give --threshold, --bg-power or --sweep");
                 ruleCount = 1;
@@ -63,13 +74,13 @@ internal sealed class EvalCommand : ICliCommand
                 throw new ArgumentException("CAM evaluation needs exactly one of --threshold, --bg-power and --sweep");
             if (parse.GetValue(labels) is not null && ruleCount != 0)
                 throw new ArgumentException("--threshold, --bg-power and --sweep apply to --cams, not --labels");
-            if (parse.GetValue(overUnder) && parse.GetValue(sweep) is null)
+            if (parse.GetValue(overUnder) && sweepText is null)
                 throw new ArgumentException("--over-under reports on a threshold sweep: it needs --sweep");
             var listFile = parse.GetValue(list)!;
             var options = new EvalOptions
             {
                 GroundTruthDirectory = parse.GetValue(gt)!.FullName,
-                Ids = DatasetInputs.ReadList(listFile.FullName),
+                Ids = ids.Value,
                 CamsDirectory = parse.GetValue(cams)?.FullName,
                 LabelsDirectory = parse.GetValue(labels)?.FullName,
                 Classes = parse.GetValue(batch.Classes),
@@ -88,7 +99,7 @@ internal sealed class EvalCommand : ICliCommand
             using var computeBackend = CliRunner.CreateBackend(parse.GetValue(batch.Backend));
             var result = ProgressDisplay.Run("eval", options.Shard.Select(options.Ids).Count,
                 progress => EvalJob.Run(computeBackend, options, progress, line => Console.Error.WriteLine(line)));
-            if (parse.GetValue(overUnder) && result.Sweep is { } points && result.SweepConfusion is { } matrices)
+            if (overUnderWanted && result.Sweep is { } points && result.SweepConfusion is { } matrices)
                 result = result with
                 {
                     OverUnder = Metrics.ActivationBalance.From(points.Select(p => p.Threshold).ToArray(),

@@ -48,6 +48,11 @@ public sealed record MethodPreset
     public Cited<double>? EvalThreshold { get; init; }
     /// <summary>The threshold sweep of its CAM evaluation, <c>START:STOP:STEP</c> (stop inclusive); wins over <see cref="EvalThreshold"/> in <c>eval</c>.</summary>
     public Cited<string>? EvalSweep { get; init; }
+    /// <summary>
+    /// The sweep, with the over/under-activation report, for dumps of random-walk scores (Puzzle-CAM's <c>{"keys", "rw"}</c>,
+    /// its evaluate.py <c>--mode rw</c>) where it differs from <see cref="EvalSweep"/>.
+    /// </summary>
+    public Cited<string>? EvalSweepRandomWalk { get; init; }
     /// <summary>How its evaluation averages IoUs.</summary>
     public required Cited<SegmentationMetric> Metric { get; init; }
     /// <summary>The ground truth and list its evaluation uses (informational).</summary>

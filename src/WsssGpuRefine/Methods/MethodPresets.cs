@@ -176,7 +176,8 @@ public static class MethodPresets
         {
             Name = "puzzlecam", Title = "Puzzle-CAM (OFRIN/PuzzleCAM)",
             Format = new("puzzlecam", "OFRIN/PuzzleCAM inference_classification.py (np.save of keys/cam/hr_cam)"),
-            EvalSweep = new("0.05:0.75:0.05", "OFRIN/PuzzleCAM evaluate.py:140 (np.arange(0.05, max_th, 0.05) with --max_th 0.80 for hr_cam)"),
+            EvalSweep = new("0.05:0.75:0.05", "OFRIN/PuzzleCAM evaluate.py:187 (np.arange(0.05, 0.80, 0.05) for hr_cam)"),
+            EvalSweepRandomWalk = new("0.05:0.45:0.05", "OFRIN/PuzzleCAM evaluate.py:22,140 (--mode rw: np.arange(0.05, --max_th 0.50, 0.05), then Best/Over/Under, l.159-180)"),
             Metric = new(SegmentationMetric.Seam, "OFRIN/PuzzleCAM evaluate.py:61-73"),
             EvalData = new("SegmentationClass, train.txt, images 0, 8, 16, ... (--shard 0/8)", "OFRIN/PuzzleCAM evaluate.py:39-40,87"),
             IrLabel = new((0.30f, 0.05f), "OFRIN/PuzzleCAM make_affinity_labels.py:55-56"),
@@ -197,7 +198,8 @@ public static class MethodPresets
         {
             Name = "puzzlecam-readme", Title = "Puzzle-CAM with its README's settings (OFRIN/PuzzleCAM)",
             Format = new("puzzlecam", "OFRIN/PuzzleCAM inference_classification.py"),
-            EvalSweep = new("0.05:0.75:0.05", "OFRIN/PuzzleCAM evaluate.py:140"),
+            EvalSweep = new("0.05:0.75:0.05", "OFRIN/PuzzleCAM evaluate.py:187"),
+            EvalSweepRandomWalk = new("0.05:0.45:0.05", "OFRIN/PuzzleCAM evaluate.py:22,140 (--mode rw)"),
             Metric = new(SegmentationMetric.Seam, "OFRIN/PuzzleCAM evaluate.py:61-73"),
             EvalData = new("SegmentationClass, train.txt, images 0, 8, 16, ... (--shard 0/8)", "OFRIN/PuzzleCAM evaluate.py:39-40,87"),
             IrLabel = new((0.40f, 0.10f), "OFRIN/PuzzleCAM README.md:57"),

@@ -56,6 +56,32 @@ public sealed class MethodPresetTests(MethodDumpsFixture data) : IClassFixture<M
         Assert.Equal(expected.GetProperty("miou").GetDouble(), report.RootElement.GetProperty("miou").GetDouble(), 12);
     }
 
+    /// <summary>
+    /// Puzzle-CAM's random-walk dicts ({"keys", "rw"}) are swept as its evaluate.py <c>--mode rw</c> sweeps them (0.05 to
+    /// 0.45, not the CAM sweep to 0.75) and get the over/under-activation report that mode prints.
+    /// </summary>
+    [Fact]
+    public void Eval_preset_sweeps_puzzlecam_random_walk_dicts_as_its_rw_mode()
+    {
+        string json = data.Path_("eval-puzzlecam-rw.json");
+        var r = WsssProcess.Run("eval", "--method", "puzzlecam", "--cams", data.Path_("dumps", "puzzlecam_rw"), "--gt", data.Path_("SegmentationClass"),
+            "--list", data.Path_("train.txt"), "--json", json);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        using var report = JsonDocument.Parse(File.ReadAllText(json));
+        var expected = data.Expected.RootElement.GetProperty("puzzlecam_rw");
+        Assert.Equal([0.05, 0.10, 0.15, 0.20, 0.25, 0.30, 0.35, 0.40, 0.45],
+            report.RootElement.GetProperty("sweep").EnumerateArray().Select(p => Math.Round(p.GetProperty("threshold").GetDouble(), 9)));
+        Assert.Equal(expected.GetProperty("threshold").GetDouble(), report.RootElement.GetProperty("threshold").GetDouble(), 9);
+        Assert.Equal(expected.GetProperty("miou").GetDouble(), report.RootElement.GetProperty("miou").GetDouble(), 12);
+        Assert.Equal(JsonValueKind.Object, report.RootElement.GetProperty("over_under").ValueKind);
+        Assert.Contains("Over Th=", r.StdOut);
+        // The CAM dumps of the same method keep the CAM sweep and no over/under report.
+        var cams = WsssProcess.Run("eval", "--method", "puzzlecam", "--cams", data.Path_("dumps", "puzzlecam"), "--gt", data.Path_("SegmentationClass"),
+            "--list", data.Path_("train.txt"));
+        Assert.True(cams.ExitCode == 0, cams.StdErr);
+        Assert.DoesNotContain("Over Th=", cams.StdOut);
+    }
+
     [Theory]
     [InlineData("chainercv")]
     [InlineData("seam")]

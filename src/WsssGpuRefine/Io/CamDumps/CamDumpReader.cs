@@ -53,6 +53,24 @@ public static class CamDumpReader
         }
     }
 
+    /// <summary>
+    /// True when the file is a dict of random-walk scores (Puzzle-CAM's <c>{"keys", "rw"}</c>, which its evaluate.py
+    /// sweeps in <c>--mode rw</c>); false for any other dump, and for a file that is missing or unreadable (the
+    /// evaluation itself then reports it).
+    /// </summary>
+    public static bool HoldsRandomWalkScores(string path, NpyReadLimits? limits = null)
+    {
+        try
+        {
+            var array = NpyReader.Read(path, limits ?? new CamReadOptions().Limits);
+            return array.DType.Type == NpyElementType.Object && array.Objects is [PyDict dict] && dict.ContainsKey("rw");
+        }
+        catch (Exception e) when (e is WsssInputException or IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Interprets an array already read by <see cref="NpyReader"/> (errors carry no file name).</summary>
     public static CamDump Interpret(NpyArray array, CamReadOptions options)
     {

@@ -83,6 +83,9 @@ for name, (h, w, objects, drawn) in IMAGES.items():
     puzzle = {"keys": np.array([0] + [k + 1 for k in keys], np.int64), "cam": strided, "hr_cam": cam}
     for m in ["puzzlecam", "puzzlecam-readme"]:
         write(os.path.join(out, "dumps", m, name + ".npy"), puzzle)
+    # Puzzle-CAM's random-walk scores (OFRIN/PuzzleCAM inference_rw.py:165-168): fg channels over the max, keys with 0.
+    rw = np.power(cam, 1.3)
+    write(os.path.join(out, "dumps", "puzzlecam_rw", name + ".npy"), {"keys": puzzle["keys"], "rw": (rw / rw.max()).astype(np.float32)})
     psa = {c: cam[i] for i, c in enumerate(keys)}
     for m in ["psa", "ssdd", "rrm"]:
         write(os.path.join(out, "dumps", m, name + ".npy"), psa)
@@ -112,7 +115,7 @@ for name, (h, w, objects, drawn) in IMAGES.items():
     labels[(cam.max(axis=0) > 0.2) & (cam.max(axis=0) < 0.4)] = 255
     os.makedirs(os.path.join(out, "labels"), exist_ok=True)
     imageio.imwrite(os.path.join(out, "labels", name + ".png"), labels)
-    expected_inputs[name] = (gt, keys, cam, seam, sccam, labels)
+    expected_inputs[name] = (gt, keys, cam, seam, sccam, labels, (rw / rw.max()).astype(np.float32))
 
 
 def confusion(pairs, pred_ignore):
@@ -149,8 +152,8 @@ def eval_cams(which, thresholds, metric):
     best = None
     for t in thresholds:
         pairs = []
-        for name, (gt, keys, cam, seam, sccam, _) in expected_inputs.items():
-            maps = {"cam": cam, "seam": seam, "cpn": seam * 0.5, "sccam": sccam}[which]
+        for name, (gt, keys, cam, seam, sccam, _, rw) in expected_inputs.items():
+            maps = {"cam": cam, "seam": seam, "cpn": seam * 0.5, "sccam": sccam, "rw": rw}[which]
             stack = np.concatenate([np.full((1,) + gt.shape, t, np.float32), maps])
             pred = np.array([0] + [k + 1 for k in keys], np.uint8)[np.argmax(stack, axis=0)]
             pairs.append((pred, gt))
@@ -181,8 +184,10 @@ expected = {
     "cpn": eval_cams("cpn", [i / 100 for i in range(20, 60)], "seam"),
     "puzzlecam": eval_cams("cam", [round(0.05 * (i + 1), 10) for i in range(15)], "seam"),
     "puzzlecam-readme": eval_cams("cam", [round(0.05 * (i + 1), 10) for i in range(15)], "seam"),
+    # evaluate.py --mode rw: np.arange(0.05, 0.50, 0.05) (OFRIN/PuzzleCAM evaluate.py:22,140).
+    "puzzlecam_rw": eval_cams("rw", np.arange(0.05, 0.50, 0.05).tolist(), "seam"),
 }
-label_pairs = [(labels, gt) for (gt, _, _, _, _, labels) in expected_inputs.values()]
+label_pairs = [(labels, gt) for (gt, _, _, _, _, labels, _) in expected_inputs.values()]
 expected["labels"] = {metric: miou(*confusion(label_pairs, PRED_IGNORE[metric]), metric)
                       for metric in ["chainercv", "seam", "wsgcn", "icd", "gt-present"]}
 with open(os.path.join(out, "expected.json"), "w") as f:
