@@ -3,6 +3,7 @@ using WsssGpuRefine.Cli.Commands;
 
 var root = new RootCommand("WsssGpuRefine: CAM dumps of WSSS methods -> pseudo labels and scores, on the GPU (Vulkan) or CPU.");
 foreach (var command in CommandCatalog.All()) root.Subcommands.Add(command);
+NumberTokens.Guard(root);
 // --version prints "VERSION+COMMIT", the string every --json output and run manifest carries as "version".
 root.Options.OfType<VersionOption>().Single().Action = new PrintVersion();
 var parse = root.Parse(args);

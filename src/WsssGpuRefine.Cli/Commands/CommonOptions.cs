@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using WsssGpuRefine.Backends;
 using WsssGpuRefine.Metrics;
@@ -136,7 +137,9 @@ internal static class CommonOptions
         };
         option.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<long>() <= 0) result.AddError("--max-dump-elements must be positive");
+            // A token that is no number is the parser's error already; reading the value would throw.
+            if (result.Tokens is [.., var token] && long.TryParse(token.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out long value) && value <= 0)
+                result.AddError("--max-dump-elements must be positive");
         });
         return option;
     }

@@ -63,6 +63,26 @@ public partial class HostileInputTests
         };
     }
 
+    internal static IEnumerable<HostileCase> NumberOptionCases()
+    {
+        // A decimal comma once read as a thousands separator (0,15 -> 15) and ran; a non-integer element limit threw out of
+        // its validator with a stack trace and exit 134.
+        yield return new HostileCase("threshold-with-a-decimal-comma-is-a-usage-error", s => Eval(Fixture("gt"), Fixture("train.txt"), "--threshold", "0,15", "--json", s.Combine("r.json")))
+        {
+            ExitCode = 2, Error = "^error: --threshold: '0,15' is not a plain number",
+            Check = (s, _) => Assert.False(File.Exists(s.Combine("r.json"))),
+        };
+        yield return new HostileCase("batch-size-with-a-thousands-separator-is-a-usage-error", _ => Eval(Fixture("gt"), Fixture("train.txt"), "--threshold", "0.15", "--batch-size", "1,000"))
+        {
+            ExitCode = 2, Error = "^error: --batch-size: '1,000' is not a plain number",
+        };
+        foreach (string value in new[] { "1e3", "abc" })
+            yield return new HostileCase($"max-dump-elements-{value}-is-a-usage-error", _ => Eval(Fixture("gt"), Fixture("train.txt"), "--threshold", "0.15", "--max-dump-elements", value))
+            {
+                ExitCode = 2, Error = $"^error: (Cannot parse argument '{value}' for option '--max-dump-elements'|--max-dump-elements: '{value}' is not a plain number)",
+            };
+    }
+
     internal static IEnumerable<HostileCase> ResumeCases()
     {
         // The run: labels of a --threshold run, then a --rw image --crf irn run into the same --out.

@@ -55,6 +55,14 @@ public partial class HostileInputTests
             Error = $"^error: .*{Regex.Escape(Ids[0])}\\.npy: the file's arrays hold more than {NpyReadLimits.DefaultMaxElements} elements in all",
             MaxPeakBytes = 400L << 20,
         };
+        yield return new HostileCase("dump-with-a-tensor-stride-that-overflows-64-bits", s =>
+        {
+            var (cams, _) = CamsWith(s, File.ReadAllBytes(IoFixtures.File("hostile/stride_overflow.npy")));
+            return EvalCams(cams, Fixture("gt"), "--keep-going");
+        })
+        {
+            Error = $"^error: .*{Regex.Escape(Ids[0])}\\.npy: malformed pickle: bad tensor stride",
+        };
         yield return new HostileCase("gt-png-declaring-30000x30000", s =>
         {
             string gt = s.CopyFixture("gt");

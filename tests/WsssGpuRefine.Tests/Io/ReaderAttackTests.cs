@@ -333,6 +333,8 @@ public sealed class ReaderAttackTests : IDisposable
     [Theory]
     [InlineData("hostile/keys_descending.npy", "'keys' entry 2 follows 7; they must be strictly ascending")]
     [InlineData("hostile/high_res_none.npy", "'high_res' is None, not an array")]
+    // A stride whose view size overflows 64 bits once wrapped back inside the storage and then failed as an OverflowException.
+    [InlineData("hostile/stride_overflow.npy", "malformed pickle: bad tensor stride: the view reaches past 2^63 elements")]
     public void Dump_errors_read_as_one_plain_sentence(string file, string reason)
     {
         string path = IoFixtures.File(file);

@@ -699,7 +699,15 @@ internal sealed class PickleMachine
         if (count > 0)
         {
             long last = offset;
-            for (int i = 0; i < shape.Length; i++) last += (shape[i] - 1L) * strides[i];
+            try
+            {
+                // Checked: a forged stride such as 2^62 would otherwise wrap the sum back inside the storage.
+                for (int i = 0; i < shape.Length; i++) last = checked(last + (shape[i] - 1L) * strides[i]);
+            }
+            catch (OverflowException)
+            {
+                throw Malformed("bad tensor stride: the view reaches past 2^63 elements");
+            }
             if (last >= storage.Count)
                 throw Malformed($"tensor view reaches element {last} of a storage of {storage.Count}");
         }
