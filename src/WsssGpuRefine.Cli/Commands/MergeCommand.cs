@@ -12,11 +12,12 @@ internal sealed class MergeCommand : ICliCommand
     {
         var reports = new Argument<FileInfo[]>("reports") { Description = "the --json reports of the shards (wsss eval --shard K/N)", Arity = ArgumentArity.OneOrMore };
         var json = CommonOptions.Json();
-        var command = new Command("merge", "Sum the confusion matrices of shard reports into the final report (same numbers as one run).") { reports, json };
+        var partial = new Option<bool>("--partial") { Description = "merge even when shards K/N of the split are missing (the numbers then cover only the shards given)" };
+        var command = new Command("merge", "Sum the confusion matrices of shard reports into the final report (same numbers as one run).") { reports, json, partial };
         command.SetAction(parse => CliRunner.Run(() =>
         {
             var loaded = parse.GetValue(reports)!.Select(f => (f.FullName, Load(f))).ToArray();
-            var merged = ReportMerge.Merge(loaded);
+            var merged = ReportMerge.Merge(loaded, parse.GetValue(partial));
             EvalCommand.PrintTable(merged, merged.Confusion.Length);
             if (parse.GetValue(json) is { } jsonFile) AtomicFileWriter.WriteAllText(jsonFile.FullName, merged.ToJson());
             return CliRunner.ReportFailures(merged.Failures);

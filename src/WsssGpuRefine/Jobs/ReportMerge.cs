@@ -12,12 +12,21 @@ public static class ReportMerge
 {
     /// <summary>Merges shard reports into one whole-list report.</summary>
     /// <param name="shards">Each report with the file it came from (named in errors).</param>
-    /// <exception cref="ArgumentException">The list is empty.</exception>
-    /// <exception cref="WsssGpuRefine.Core.WsssInputException">The reports disagree on metric, classes, threshold or sweep thresholds, or a matrix is malformed.</exception>
-    public static EvalReport Merge(IReadOnlyList<(string File, EvalReport Report)> shards)
+    /// <param name="partial">
+    /// Merge shard reports that do not cover every shard K/N of their list (a shard job that never finished); by default
+    /// that is an error, since the result would not be the whole list's numbers.
+    /// </param>
+    /// <exception cref="ArgumentException">The list is empty, or (without <paramref name="partial"/>) shards of the list are missing.</exception>
+    /// <exception cref="WsssGpuRefine.Core.WsssInputException">
+    /// The reports disagree on metric, classes, threshold or sweep thresholds; a matrix is malformed, holds a negative count
+    /// or sums past 2^63; a shard is given twice, or shards of different splits (K/N with another N) or a whole-list
+    /// report are mixed.
+    /// </exception>
+    public static EvalReport Merge(IReadOnlyList<(string File, EvalReport Report)> shards, bool partial = false)
     {
         ArgumentNullException.ThrowIfNull(shards);
         if (shards.Count == 0) throw new ArgumentException("merge needs at least one report");
+        CheckShards(shards, partial);
         var (firstFile, first) = shards[0];
         int k = first.Confusion.Length;
         if (!SegmentationMetrics.TryParse(first.Metric, out var metric))
@@ -34,20 +43,21 @@ public static class ReportMerge
                 throw new Core.WsssInputException(file, $"has {report.Confusion.Length} classes, {firstFile} has {k}");
             if (!Nullable.Equals(report.Threshold, first.Threshold) && first.Sweep is null)
                 throw new Core.WsssInputException(file, $"threshold {report.Threshold} differs from {first.Threshold} in {firstFile}");
-            total.Add(FromJagged(file, report.Confusion, k));
+            AddCounts(file, total.Counts, FromJagged(file, report.Confusion, k).Counts, "confusion matrix");
             if (report.IgnoredPredictions is { } ignored)
             {
                 if (ignored.Length != k) throw new Core.WsssInputException(file, $"ignored_predictions has {ignored.Length} entries, not {k}");
-                for (int c = 0; c < k; c++) total.IgnoredPredictions[c] += ignored[c];
+                AddCounts(file, total.IgnoredPredictions, ignored, "ignored_predictions");
             }
             if (sweep is not null)
             {
                 if (report.SweepConfusion is null || report.Sweep is null || report.SweepConfusion.Length != sweep.Length
                     || !report.Sweep.Select(p => p.Threshold).SequenceEqual(first.Sweep!.Select(p => p.Threshold)))
                     throw new Core.WsssInputException(file, "its sweep does not cover the same thresholds as " + firstFile);
-                for (int t = 0; t < sweep.Length; t++) sweep[t].Add(FromJagged(file, report.SweepConfusion[t], k));
+                for (int t = 0; t < sweep.Length; t++) AddCounts(file, sweep[t].Counts, FromJagged(file, report.SweepConfusion[t], k).Counts, "sweep confusion matrix");
             }
-            images += report.Images;
+            if (report.Images < 0) throw new Core.WsssInputException(file, $"a negative image count ({report.Images})");
+            images = checked(images + report.Images);
             failures.AddRange(report.Failures);
         }
 
@@ -60,6 +70,54 @@ public static class ReportMerge
         for (int t = 1; t < points.Length; t++) if (points[t].MeanIou > points[best].MeanIou) best = t;
         return EvalReport.From(sweep[best], metric, images, first.Backend, threshold: points[best].Threshold, sweep: points,
             format: first.Format, sweepConfusions: sweep) with { Failures = failures.ToArray() };
+    }
+
+    /// <summary>total += counts, refusing a negative count or a sum past 2^63 (a report edited or corrupted by hand).</summary>
+    private static void AddCounts(string file, long[] total, long[] counts, string what)
+    {
+        for (int i = 0; i < counts.Length; i++)
+        {
+            if (counts[i] < 0) throw new Core.WsssInputException(file, $"its {what} holds a negative count ({counts[i]})");
+            long sum = unchecked(total[i] + counts[i]);
+            if (sum < total[i]) throw new Core.WsssInputException(file, $"its {what} counts sum past 2^63 with the other reports'");
+            total[i] = sum;
+        }
+    }
+
+    /// <summary>
+    /// The reports' shards (<see cref="EvalReport.Shard"/>, "K/N") must be one split of one list: no shard twice, one N,
+    /// no whole-list report among shard reports, and every K of 0..N-1 present unless <paramref name="partial"/>.
+    /// Reports that name no shard (whole-list runs, or merged reports) are not checked against each other.
+    /// </summary>
+    private static void CheckShards(IReadOnlyList<(string File, EvalReport Report)> reports, bool partial)
+    {
+        var seen = new Dictionary<int, string>();
+        int? count = null;
+        string? countFile = null, wholeFile = null;
+        foreach (var (file, report) in reports)
+        {
+            if (report.Shard is null)
+            {
+                wholeFile ??= file;
+                continue;
+            }
+            Shard shard;
+            try { shard = Shard.Parse(report.Shard); }
+            catch (ArgumentException) { throw new Core.WsssInputException(file, $"its shard '{report.Shard}' is not K/N"); }
+            if (count is { } n && n != shard.Count)
+                throw new Core.WsssInputException(file, $"shard {shard} is of another split than {countFile}'s shards of {n}");
+            count = shard.Count;
+            countFile ??= file;
+            if (!seen.TryAdd(shard.Index, file))
+                throw new Core.WsssInputException(file, $"shard {shard} is also in {seen[shard.Index]}");
+        }
+        if (count is null) return;
+        if (wholeFile is not null)
+            throw new Core.WsssInputException(wholeFile, $"a report of no shard cannot merge with shard reports (K/{count})");
+        var missing = Enumerable.Range(0, count.Value).Where(kk => !seen.ContainsKey(kk)).ToArray();
+        if (missing.Length > 0 && !partial)
+            throw new ArgumentException($"shard(s) {string.Join(", ", missing.Take(8).Select(kk => $"{kk}/{count}"))}{(missing.Length > 8 ? ", ..." : "")} " +
+                                        $"missing: the merged numbers would not be the whole list's (give every shard's report, or --partial)");
     }
 
     private static ConfusionMatrix FromJagged(string file, long[][] rows, int k)

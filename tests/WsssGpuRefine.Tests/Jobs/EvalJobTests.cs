@@ -93,6 +93,35 @@ public class EvalJobTests(VulkanFixture backends)
         Assert.Equal(whole.Sweep!.Select(p => p.MeanIou), merged.Sweep!.Select(p => p.MeanIou));
     }
 
+    [Fact]
+    public void Merge_refuses_shard_sets_and_counts_that_are_not_one_runs()
+    {
+        var options = Options("irn", false);
+        (string, EvalReport) Shard(int k, int n) =>
+            ($"shard{k}of{n}.json", EvalReport.FromJson(EvalJob.Run(CpuBackend.Shared, options with { Shard = new Shard(k, n) }).ToJson()));
+        var s0 = Shard(0, 2);
+        var s1 = Shard(1, 2);
+        Assert.Equal(EvalJob.Run(CpuBackend.Shared, options).Confusion, ReportMerge.Merge([s0, s1]).Confusion);
+
+        var twice = Assert.Throws<Core.WsssInputException>(() => ReportMerge.Merge([s0, s1, s0]));
+        Assert.Equal(("shard0of2.json", "shard 0/2 is also in shard0of2.json"), (twice.File, twice.Reason));
+        Assert.Contains("shard(s) 1/2 missing", Assert.Throws<ArgumentException>(() => ReportMerge.Merge([s0])).Message);
+        Assert.Equal(s0.Item2.Confusion, ReportMerge.Merge([s0], partial: true).Confusion);
+        Assert.Contains("another split", Assert.Throws<Core.WsssInputException>(() => ReportMerge.Merge([s0, s1, Shard(2, 3)])).Reason);
+        var whole = ("whole.json", EvalReport.FromJson(EvalJob.Run(CpuBackend.Shared, options).ToJson()));
+        Assert.Equal("whole.json", Assert.Throws<Core.WsssInputException>(() => ReportMerge.Merge([s0, s1, whole])).File);
+
+        // Counts edited by hand: a negative cell, or two cells whose sum passes 2^63, once gave IoUs above 1 or wrapped.
+        EvalReport Edited(EvalReport r, long value) =>
+            r with { Confusion = r.Confusion.Select((row, g) => g == 0 ? row.Select((v, p) => p == 0 ? value : v).ToArray() : row).ToArray() };
+        var negative = ("neg.json", Edited(s1.Item2, -1_000_000_000_000));
+        Assert.Contains("negative count", Assert.Throws<Core.WsssInputException>(() => ReportMerge.Merge([s0, negative])).Reason);
+        long half = long.MaxValue / 2 + 1;
+        var huge = Assert.Throws<Core.WsssInputException>(() => ReportMerge.Merge([("a.json", Edited(s0.Item2, half)), ("b.json", Edited(s1.Item2, half))]));
+        Assert.Equal("b.json", huge.File);
+        Assert.Contains("past 2^63", huge.Reason);
+    }
+
     [VulkanTheory]
     [InlineData("irn", "--threshold", "0.15")]
     [InlineData("psa", "--sweep", "0:0.59:0.01")]
