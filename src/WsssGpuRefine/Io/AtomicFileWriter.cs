@@ -14,10 +14,25 @@ public static class AtomicFileWriter
     /// <param name="path">The target file; replaced if it exists.</param>
     /// <param name="write">Writes the whole content to the stream it is given (do not dispose it).</param>
     /// <remarks>On any failure the temporary file is deleted, the target is left as it was, and the exception propagates.</remarks>
+    /// <remarks>
+    /// A symbolic link is followed: its final target is replaced and the link kept. A target under <c>/dev/</c> or
+    /// <c>/proc/</c> (<c>/dev/stdout</c>, a terminal, <c>/dev/null</c>), or a link to one, is a device or stream, not a
+    /// file to replace: it is written straight through, not atomically. (A named pipe elsewhere is still replaced: .NET
+    /// does not tell a pipe from a file.)
+    /// </remarks>
     public static void Write(string path, Action<Stream> write)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(write);
+        // /dev/stdout is a link to /proc/self/fd/1, whose own "target" (pipe:[N]) is no path: devices are checked first.
+        if (!IsDeviceOrStream(path)) path = FinalTarget(path);
+        if (IsDeviceOrStream(path))
+        {
+            using var device = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1 << 16);
+            write(device);
+            device.Flush();
+            return;
+        }
         string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (directory is not null) Directory.CreateDirectory(directory);
         string temporary = TemporaryFor(path);
@@ -91,6 +106,31 @@ public static class AtomicFileWriter
             if (TryDelete(file)) removed++;
         }
         return removed;
+    }
+
+    /// <summary>The file a symbolic link (or a chain of them) ends at, as an absolute path; any other path unchanged.</summary>
+    private static string FinalTarget(string path)
+    {
+        try
+        {
+            var info = new FileInfo(path);
+            if (info.LinkTarget is null) return path;
+            // A dangling link's final target does not exist; it is still where the link points.
+            var target = info.ResolveLinkTarget(returnFinalTarget: true);
+            return target?.FullName ?? path;
+        }
+        catch (IOException)
+        {
+            return path;   // a link loop: the write fails there with the system's message
+        }
+    }
+
+    /// <summary>True for a path under /dev/ or /proc/ (devices, terminals, a process's descriptors) on Unix.</summary>
+    private static bool IsDeviceOrStream(string path)
+    {
+        if (OperatingSystem.IsWindows()) return false;
+        string full = Path.GetFullPath(path);
+        return full.StartsWith("/dev/", StringComparison.Ordinal) || full.StartsWith("/proc/", StringComparison.Ordinal);
     }
 
     private static string TemporaryFor(string path) => $"{path}.{WriterIdentity.Current}_{Environment.CurrentManagedThreadId}{TemporarySuffix}";

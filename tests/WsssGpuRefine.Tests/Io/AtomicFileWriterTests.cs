@@ -1,0 +1,48 @@
+using System.IO.Pipes;
+using WsssGpuRefine.Io;
+using WsssGpuRefine.Tests.Cli;
+
+namespace WsssGpuRefine.Tests.Io;
+
+/// <summary>What <see cref="AtomicFileWriter"/> replaces and what it writes through.</summary>
+public class AtomicFileWriterTests
+{
+    [Fact]
+    public void A_file_is_replaced_whole_and_no_temporary_stays()
+    {
+        using var tmp = new TempDirectory();
+        string path = tmp.Combine("out.json");
+        File.WriteAllText(path, "old, longer content");
+        AtomicFileWriter.WriteAllText(path, "new");
+        Assert.Equal("new", File.ReadAllText(path));
+        Assert.Equal(["out.json"], Directory.GetFiles(tmp.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void A_symbolic_link_is_followed_and_kept()
+    {
+        using var tmp = new TempDirectory();
+        string target = tmp.Combine("real.json"), link = tmp.Combine("link.json");
+        File.WriteAllText(target, "old");
+        File.CreateSymbolicLink(link, "real.json");
+        AtomicFileWriter.WriteAllText(link, "new");
+        Assert.Equal("real.json", new FileInfo(link).LinkTarget);
+        Assert.Equal("new", File.ReadAllText(target));
+    }
+
+    /// <summary>
+    /// A process's descriptor (what /dev/stdout points at) is written through: renamed over, the bytes never reached the
+    /// pipe (and as root, /dev/full itself was replaced by a regular file).
+    /// </summary>
+    [Fact]
+    public void A_descriptor_under_proc_is_written_through()
+    {
+        using var server = new AnonymousPipeServerStream(PipeDirection.In);
+        using var client = new AnonymousPipeClientStream(PipeDirection.Out, server.ClientSafePipeHandle);
+        string path = $"/proc/self/fd/{client.SafePipeHandle.DangerousGetHandle()}";
+        AtomicFileWriter.WriteAllText(path, "through");
+        var buffer = new byte[7];
+        server.ReadExactly(buffer);
+        Assert.Equal("through", System.Text.Encoding.UTF8.GetString(buffer));
+    }
+}
