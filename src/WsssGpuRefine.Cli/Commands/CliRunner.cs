@@ -34,12 +34,25 @@ internal static class CliRunner
         Backends.Vulkan.VulkanBackendException v => v.Message,
         ArgumentException a => ErrorLines.OneLine(a),
         FileNotFoundException f => $"{f.FileName}: file not found",
-        DirectoryNotFoundException d => d.Message,
-        IOException io => io.Message,
-        UnauthorizedAccessException u => u.Message,
+        DirectoryNotFoundException d => FileFirst(d.Message),
+        IOException io => FileFirst(io.Message),
+        UnauthorizedAccessException u => FileFirst(u.Message),
         OperationCanceledException => "cancelled",
         _ => $"internal error: {e.GetType().Name}: {e.Message} (please report it; WSSS_DEBUG=1 prints the stack trace)",
     };
+
+    /// <summary>
+    /// A system message that quotes its path ("Is a directory : '/x'", "Could not find a part of the path '/x/y'.") as
+    /// <c>FILE: REASON</c>, the form of every other error line; a message without a quoted path unchanged.
+    /// </summary>
+    internal static string FileFirst(string message)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(message, @"^(?<before>.*?)\s*'(?<path>[^']+)'\s*(?<after>.*?)\.?$");
+        if (!match.Success) return message;
+        string reason = $"{match.Groups["before"].Value.TrimEnd(' ', ':')} {match.Groups["after"].Value}".Trim();
+        if (reason.Length == 0) return message;
+        return $"{match.Groups["path"].Value}: {char.ToLowerInvariant(reason[0])}{reason[1..]}";
+    }
 
     /// <summary>Prints each skipped item and returns the exit code a --keep-going run ends with.</summary>
     public static int ReportFailures(IReadOnlyList<string> failures)

@@ -98,11 +98,21 @@ internal static class CommonOptions
         Description = "skip bad items, report them all at the end (the exit code is still non-zero)",
     };
 
-    public static Option<int> BatchSize() => new("--batch-size")
+    public static Option<int> BatchSize()
     {
-        Description = "images decoded and computed together (bounds memory)",
-        DefaultValueFactory = _ => 32,
-    };
+        var option = new Option<int>("--batch-size")
+        {
+            Description = "images decoded and computed together (bounds memory)",
+            DefaultValueFactory = _ => 32,
+        };
+        // A usage error before anything is read or written (refine once recorded its recipe in --out first).
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens is [.., var token] && int.TryParse(token.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value < 1)
+                result.AddError("--batch-size must be at least 1");
+        });
+        return option;
+    }
 
     public static Option<string?> Shard() => new("--shard")
     {

@@ -141,6 +141,8 @@ public sealed record RefineOptions
     public Recipe Validate()
     {
         if (MaxDumpElements <= 0) throw new ArgumentOutOfRangeException(nameof(MaxDumpElements), MaxDumpElements, "the element limit must be positive");
+        // Checked before the output folder is touched: a usage error leaves no recipe record behind.
+        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "the batch size must be at least 1");
         if (Ids.Count == 0) throw RecipeOptions.Problem(RecipeProblem.NoImageIds, "the list holds no image ids");
         if (CrfLabelSuffix is { } suffix)
         {

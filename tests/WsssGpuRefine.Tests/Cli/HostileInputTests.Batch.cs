@@ -83,6 +83,33 @@ public partial class HostileInputTests
             };
     }
 
+    internal static IEnumerable<HostileCase> OutputPathCases()
+    {
+        // System messages once came through as .NET wrote them ("Is a directory : '/x'"), not as FILE: REASON.
+        yield return new HostileCase("json-path-that-is-a-folder-is-named-first", s =>
+        {
+            Directory.CreateDirectory(s.Combine("adir"));
+            return Eval(Fixture("gt"), Fixture("train.txt"), "--threshold", "0.15", "--json", s.Combine("adir"));
+        })
+        {
+            Error = "^error: /.*/adir: is a directory$",
+        };
+        yield return new HostileCase("out-below-a-file-is-named-first", s =>
+        {
+            File.WriteAllText(s.Combine("afile"), "");
+            return Refine(s.Combine("afile", "sub"), "--threshold", "0.15");
+        })
+        {
+            Error = "^error: /.*/afile/sub: ",
+        };
+        // A usage error before the output folder is touched: it once recorded its recipe there first.
+        yield return new HostileCase("refine-batch-size-0-is-a-usage-error-that-writes-nothing", s => Refine(s.Combine("out"), "--threshold", "0.15", "--batch-size", "0"))
+        {
+            ExitCode = 2, Error = "^error: --batch-size must be at least 1$",
+            Check = (s, _) => Assert.False(Directory.Exists(s.Combine("out"))),
+        };
+    }
+
     internal static IEnumerable<HostileCase> ResumeCases()
     {
         // The run: labels of a --threshold run, then a --rw image --crf irn run into the same --out.
