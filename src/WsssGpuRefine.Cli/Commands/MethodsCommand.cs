@@ -52,6 +52,7 @@ internal sealed class MethodsCommand : ICliCommand
         Line("la-ha", p.LaHa, v => $"{Number(v.Low)},{Number(v.High)}");
         Line("icd-seeds", p.IcdSeeds, _ => "yes (--icd-seeds DIR)");
         Line("refine rule", p.RefineThreshold, v => $"threshold {Number(v)}");
+        Line("crf after rule", p.RefineCrf, v => v);
         Line("crf", p.Crf, v => v);
         Line("rw preset", p.RandomWalk, v => v);
         Line("crf after rw", p.RandomWalkCrf, v => v);

@@ -98,8 +98,10 @@ internal sealed class RefineCommand : ICliCommand
                 : parse.GetValue(bgPower) is { } a ? new BackgroundRule.Power(a)
                 : irLabelOptions is null && laHaOptions is null && presetStage?.RefineThreshold is { } presetThreshold ? new BackgroundRule.Constant(presetThreshold.Value)
                 : null;
+            bool presetRule = rule is not null && parse.GetValue(threshold) is null && parse.GetValue(bgPower) is null;
             var stageCrf = explicitCrf
                 ?? (source is not null && preset?.RandomWalkCrf is { } rwCrf ? CrfParameters.Parse(rwCrf.Value) : null)
+                ?? (source is null && presetRule && preset?.RefineCrf is { } ruleCrf ? CrfParameters.Parse(ruleCrf.Value) : null)
                 ?? (parse.GetValue(icdSeeds) is not null ? presetCrf : null);
             // The method's file layout for a walk followed by a CRF (BES: the walk's ID.png and the CRF's ID_crf.png).
             string? suffixText = parse.GetValue(crfSuffix) ?? (source is not null && stageCrf is not null ? preset?.CrfLabelSuffix?.Value : null);

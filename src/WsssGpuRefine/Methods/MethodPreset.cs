@@ -71,6 +71,8 @@ public sealed record MethodPreset
     public Cited<string>? RandomWalk { get; init; }
     /// <summary>The CRF its random-walk labels go through (Puzzle-CAM: irn with its iteration count), as <c>--crf-params</c> text.</summary>
     public Cited<string>? RandomWalkCrf { get; init; }
+    /// <summary>The CRF the scores of its refine threshold go through (VWE v2 crf.py), as <c>--crf-params</c> text.</summary>
+    public Cited<string>? RefineCrf { get; init; }
     /// <summary>
     /// With a CRF after its walk: the walk's labels stay <c>ID.png</c> and the CRF's go to <c>ID{suffix}.png</c>
     /// (BES: <c>_crf</c>); null writes the CRF's labels as <c>ID.png</c>.

@@ -147,7 +147,15 @@ public static class MethodPresets
             Png = new(LabelPngFlavour.Gray, "zbf1991/RRM infer_RRM.py (uint8 prediction PNGs)"),
             Scores = PlainScores,
             CountDifficult = AllObjects,
-            Scripts = [new("zbf1991/RRM infer_RRM.py (--out_la_crf)", "wsss refine --method rrm --cams out_cam --images VOC2012/JPEGImages --list train_aug.txt --out out_la_crf")],
+            // RRM computes its training labels online (tool/myTool.py compute_seg_label); infer_RRM.py runs the trained
+            // segmentation network, which is not CAM post-processing.
+            Scripts =
+            [
+                new("zbf1991/RRM tool/myTool.py:23-76 (compute_seg_label: la/ha CRFs and reliable regions, online during training)",
+                    "wsss refine --method rrm --reliable-regions rrm --cams out_cam --images VOC2012/JPEGImages --list train_aug.txt --out seg_labels"),
+                new("zbf1991/RRM tool/myTool.py:39-44 (its la/ha CRF labels alone)",
+                    "wsss refine --method rrm --cams out_cam --images VOC2012/JPEGImages --list train_aug.txt --out la_ha"),
+            ],
         },
         new()
         {
@@ -217,12 +225,17 @@ public static class MethodPresets
             EvalThreshold = new(0.14, "rulixiang/vwe configs/voc.yaml:33 (bkgscore; v2/configs/voc.yaml:34 has 0.13)"),
             Metric = new(SegmentationMetric.GtPresent, "rulixiang/vwe eval_cam.py (mean over classes present in the GT)"),
             EvalData = new("SegmentationClassAug, train.txt", "rulixiang/vwe eval_cam.py:27"),
-            RefineThreshold = new(0.14, "rulixiang/vwe configs/voc.yaml:33"),
+            RefineThreshold = new(0.15, "rulixiang/vwe v2/crf.py:13,144 (--bkgscore 0.15 before the softmax)"),
+            RefineCrf = new("preset=vwe", "rulixiang/vwe v2/crf.py:123-130,164-167 (DenseCRF on the softmax of [bkgscore; high_res])"),
             RandomWalk = new("irn", "VWE hands its CAMs to IRN's random walk"),
-            Png = new(LabelPngFlavour.Palette, "VWE writes no label PNGs; IRN's readers would need --png gray"),
+            Png = new(LabelPngFlavour.Gray, "rulixiang/vwe v2/crf.py:183 (misc.imsave of the 2-D uint8 prediction; IRN's readers use imageio too)"),
             Scores = PlainScores,
             CountDifficult = AllObjects,
-            Scripts = [new("rulixiang/vwe eval_cam.py", "wsss eval --method vwe --cams cam --gt VOC2012/SegmentationClassAug --list train.txt")],
+            Scripts =
+            [
+                new("rulixiang/vwe eval_cam.py", "wsss eval --method vwe --cams cam --gt VOC2012/SegmentationClassAug --list train.txt"),
+                new("rulixiang/vwe v2/crf.py (pred/)", "wsss refine --method vwe --cams cam --images VOC2012/JPEGImages --list train.txt --out cam_crf/train/pred --gt VOC2012/SegmentationClassAug"),
+            ],
         },
         new()
         {

@@ -186,6 +186,32 @@ public sealed class MethodPresetTests(MethodDumpsFixture data) : IClassFixture<M
         }
     }
 
+    /// <summary>
+    /// <c>--method vwe</c> refines as VWE v2's crf.py does (rulixiang/vwe v2/crf.py:13,123-130,144,183): bkgscore 0.15, the
+    /// vwe CRF on the softmax, grayscale PNGs; the same bytes as those flags given one by one, and not the bare threshold.
+    /// </summary>
+    [Fact]
+    public void Vwe_refine_preset_is_crf_py()
+    {
+        string[] Common(string output) => ["refine", "--cams", data.Path_("dumps", "vwe"), "--images", data.Path_("JPEGImages"),
+            "--list", data.Path_("train.txt"), "--out", output, "--overwrite"];
+        string preset = data.Path_("refine-vwe-crfpy"), explicitFlags = data.Path_("refine-vwe-explicit"), bare = data.Path_("refine-vwe-bare");
+        foreach (var args in new[]
+                 {
+                     [.. Common(preset), "--method", "vwe"],
+                     [.. Common(explicitFlags), "--format", "vwe", "--threshold", "0.15", "--crf", "vwe", "--png", "gray"],
+                     Common(bare).Concat(["--format", "vwe", "--threshold", "0.15", "--png", "gray"]).ToArray(),
+                 })
+        {
+            var r = WsssProcess.Run(args);
+            Assert.True(r.ExitCode == 0, r.StdErr);
+        }
+        var ids = File.ReadAllLines(data.Path_("train.txt")).Where(l => l.Length > 0).ToArray();
+        foreach (string id in ids)
+            Assert.Equal(File.ReadAllBytes(Path.Combine(explicitFlags, id + ".png")), File.ReadAllBytes(Path.Combine(preset, id + ".png")));
+        Assert.Contains(ids, id => !File.ReadAllBytes(Path.Combine(bare, id + ".png")).SequenceEqual(File.ReadAllBytes(Path.Combine(preset, id + ".png"))));
+    }
+
     [Fact]
     public void Wsgcn_final_crf_runs_on_the_stored_background_of_logit_dicts_and_writes_crf_logit_dicts()
     {
