@@ -77,7 +77,7 @@ public static class MethodPresets
             Crf = new("icd", "js-fan/ICD run_icd.py:285 (255 where max Q < 0.1)"),
             Png = new(LabelPngFlavour.Gray, "js-fan/ICD run_icd.py:286 (cv2 imwrite of the seed map)"),
             Scores = PlainScores,
-            CountDifficult = new(false, "js-fan/ICD core/utils/dataset_tools.py:41 (non-difficult objects only)"),
+            CountDifficult = new(false, "js-fan/ICD core/utils/dataset_tools.py:41,48-49 (non-difficult objects only; the difficult ones where an image has no other)"),
             Scripts =
             [
                 new("js-fan/ICD run_icd.py (seeds + CRF)", "wsss refine --method icd --cams results/scores_cam --icd-seeds results/scores_icd --cls-labels VOC2012/Annotations --images VOC2012/JPEGImages --list train_aug.txt --out results/crf"),

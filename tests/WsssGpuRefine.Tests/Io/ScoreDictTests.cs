@@ -110,6 +110,17 @@ public sealed class AnnotationLabelsTests
         Assert.Equal(new[] { 11 }, icd.PresentFor("2007_000001"));
     }
 
+    /// <summary>ICD falls back to the difficult objects of an image that has no other (js-fan/ICD core/utils/dataset_tools.py:48-49).</summary>
+    [Fact]
+    public void An_image_of_difficult_objects_only_keeps_them_for_icd()
+    {
+        using var temp = new TempDirectory();
+        File.WriteAllText(temp.Combine("2007_000003.xml"),
+            "<annotation><object><name>sheep</name><difficult>1</difficult></object><object><name>bird</name><difficult>1</difficult></object>" +
+            "<object><name>sheep</name><difficult>1</difficult></object></annotation>");
+        Assert.Equal(new[] { 2, 16 }, ClassLabels.Read(temp.Path, countDifficult: false).PresentFor("2007_000003"));
+    }
+
     [Fact]
     public void A_broken_annotation_names_its_file()
     {

@@ -103,6 +103,7 @@ public sealed class ClassLabels
         foreach (string file in Directory.EnumerateFiles(directory, "*.xml"))
         {
             var set = new SortedSet<int>();
+            var difficultOnly = new SortedSet<int>();
             try
             {
                 var document = new System.Xml.XmlDocument { XmlResolver = null };
@@ -115,7 +116,10 @@ public sealed class ClassLabels
                     if (index < 0) continue;
                     bool difficult = obj.SelectSingleNode("difficult")?.InnerText.Trim() == "1";
                     if (countDifficult || !difficult) set.Add(index);
+                    else difficultOnly.Add(index);
                 }
+                // An image whose objects are all difficult keeps them (js-fan/ICD core/utils/dataset_tools.py:48-49).
+                if (set.Count == 0) set.UnionWith(difficultOnly);
             }
             catch (System.Xml.XmlException e)
             {
