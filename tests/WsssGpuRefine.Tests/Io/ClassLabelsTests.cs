@@ -1,5 +1,7 @@
 using WsssGpuRefine.Core;
 using WsssGpuRefine.Io.CamDumps;
+using WsssGpuRefine.Io.Npy;
+using WsssGpuRefine.Tests.Cli;
 
 namespace WsssGpuRefine.Tests.Io;
 
@@ -26,6 +28,29 @@ public class ClassLabelsTests
         var labels = ClassLabels.Read(IoFixtures.File("labels/cls_labels_str.npy"));
         var e = Assert.Throws<WsssInputException>(() => labels.PresentFor("2099_000001"));
         Assert.Contains("2099_000001", e.Reason);
+    }
+
+    /// <summary>A vector of another length than the others', or a NaN, once counted silently (NaN != 0: every class present).</summary>
+    [Theory]
+    [InlineData(3, 0f, "has 3 entries, others 20")]
+    [InlineData(20, float.NaN, "holds NaN")]
+    public void Vectors_of_another_length_or_not_finite_are_refused(int length, float value, string reason)
+    {
+        using var temp = new TempDirectory();
+        string path = temp.Combine("cls_labels.npy");
+        var good = new float[20];
+        good[11] = 1;
+        var bad = new float[length];
+        bad[0] = value;
+        using (var f = File.Create(path))
+            NpyDictWriter.Write(f, new KeyValuePair<string, NpyDictWriter.Array>[]
+            {
+                new("2007_000001", NpyDictWriter.Array.Float32(good, 20)),
+                new("2007_000002", NpyDictWriter.Array.Float32(bad, length)),
+            });
+        var e = Assert.Throws<WsssInputException>(() => ClassLabels.Read(path));
+        Assert.Equal(path, e.File);
+        Assert.Contains(reason, e.Reason);
     }
 
     [Fact]

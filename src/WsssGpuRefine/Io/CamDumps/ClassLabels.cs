@@ -69,6 +69,7 @@ public sealed class ClassLabels
         if (array.DType.Type != NpyElementType.Object || array.Rank != 0 || array.Objects is not [PyDict dict])
             throw new WsssInputException(null, "cls_labels must be a pickled dict (image id -> multi-hot vector)");
         var present = new Dictionary<string, IReadOnlySet<int>>(dict.Count, StringComparer.Ordinal);
+        int? length = null;
         foreach (var (key, value) in dict)
         {
             string id = key switch
@@ -81,9 +82,15 @@ public sealed class ClassLabels
             if (value is not NpyArray { Rank: 1 } vector)
                 throw new WsssInputException(null, $"cls_labels value of '{id}' is not a vector");
             var v = vector.ToFloat32();
+            length ??= v.Length;
+            if (v.Length != length)
+                throw new WsssInputException(null, $"cls_labels value of '{id}' has {v.Length} entries, others {length}");
             var set = new SortedSet<int>();
             for (int c = 0; c < v.Length; c++)
+            {
+                if (!float.IsFinite(v[c])) throw new WsssInputException(null, $"cls_labels value of '{id}' holds {v[c]} (entries are 0 or 1)");
                 if (v[c] != 0) set.Add(c);
+            }
             if (!present.TryAdd(id, set)) throw new WsssInputException(null, $"cls_labels lists '{id}' twice");
         }
         return new ClassLabels(present);
