@@ -196,7 +196,7 @@ public static class RefineJob
         var timings = new StageTimings();
         var confusionOptions = new ConfusionOptions(options.Classes, SegmentationMetrics.PredictedIgnoreFor(options.Metric));
         var total = new ConfusionMatrix(options.Classes);
-        int written = 0, skipped = 0, scored = 0;
+        int written = 0, skipped = 0, scored = 0, noScoresSaid = 0;
 
         var stream = new BatchStream<ItemInput>(ids, id => Load(id, options, classLabels, ledger, timings), id => DatasetInputs.CamPath(options.CamsDirectory, id),
             options.BatchSize, options.KeepGoing);
@@ -235,6 +235,8 @@ public static class RefineJob
                         timings.Time("write", () =>
                         {
                             bool saveScores = WriteOutputs(options, input.Id, output);
+                            if (options.SaveScores && output.Scores is null && output.Saved.Count == 0 && Interlocked.Exchange(ref noScoresSaid, 1) == 0)
+                                info?.Invoke($"info: --save-scores: the {recipe} recipe gives labels only (no score stack), so no ID.npy is written");
                             // The item is complete only now, with every output in place.
                             ledger.Record(input.Id, saveScores);
                         });
