@@ -41,7 +41,7 @@ public class DistributionCliTests
             WsssProcess.Run("eval", "--cams", layout.IrnCams, "--gt", layout.GroundTruth, "--list", layout.List, "--threshold", "0.15", "--backend", "cpu", "--json", eval),
             WsssProcess.Run("eval", "--cams", layout.IrnCams, "--gt", layout.GroundTruth, "--list", layout.List, "--threshold", "0.15", "--backend", "cpu",
                 "--shard", "0/2", "--json", shard),
-            WsssProcess.Run("merge", shard, "--json", merged),
+            WsssProcess.Run("merge", shard, "--partial", "--json", merged),
             WsssProcess.Run("refine", "--cams", layout.IrnCams, "--list", layout.List, "--out", output, "--threshold", "0.15", "--gt", layout.GroundTruth,
                 "--backend", "cpu", "--json", refine),
             WsssProcess.Run("devices", "--json", devices),
