@@ -28,7 +28,7 @@ internal sealed class MethodsCommand : ICliCommand
         var rows = MethodPresets.All.Select(p => new[]
         {
             p.Name, p.Format?.Value ?? "-", Eval(p) ?? "-", SegmentationMetrics.Name(p.Metric.Value), Labels(p) ?? "-",
-            p.RandomWalk?.Value ?? "-", p.Crf?.Value ?? "-", PngName(p.Png.Value), ScoreFileWriter.Name(p.Scores.Value),
+            p.RandomWalk?.Value ?? "-", p.Crf?.Value ?? (p.RefineCrf?.Value is { } rc ? rc.Replace("preset=", "") : "-"), PngName(p.Png.Value), ScoreFileWriter.Name(p.Scores.Value),
         }).ToList();
         var widths = header.Select((h, i) => Math.Max(h.Length, rows.Max(r => r[i].Length))).ToArray();
         Console.WriteLine(string.Join("  ", header.Select((h, i) => h.PadRight(widths[i]))).TrimEnd());
