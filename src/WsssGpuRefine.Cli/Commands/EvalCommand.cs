@@ -58,9 +58,10 @@ internal sealed class EvalCommand : ICliCommand
             {
                 // The method's own CAM evaluation: its sweep where it sweeps, else its threshold. Random-walk score dumps
                 // (Puzzle-CAM's rw dicts) have their own sweep and report over/under activation, as the method's
-                // evaluation does for them; the first listed dump tells which kind the folder holds.
-                if (preset.EvalSweepRandomWalk is { } rwSweep && ids.Value is [var first, ..]
-                    && CamDumpReader.HoldsRandomWalkScores(DatasetInputs.CamPath(parse.GetValue(cams)!.FullName, first)))
+                // evaluation does for them; the first listed dump that exists tells which kind the folder holds.
+                if (preset.EvalSweepRandomWalk is { } rwSweep
+                    && ids.Value.Select(id => DatasetInputs.CamPath(parse.GetValue(cams)!.FullName, id)).FirstOrDefault(File.Exists) is { } firstDump
+                    && CamDumpReader.HoldsRandomWalkScores(firstDump))
                 {
                     sweepText = rwSweep.Value;
                     overUnderWanted = true;

@@ -106,7 +106,7 @@ internal sealed class RefineCommand : ICliCommand
             // The method's file layout for a walk followed by a CRF (BES: the walk's ID.png and the CRF's ID_crf.png).
             string? suffixText = parse.GetValue(crfSuffix) ?? (source is not null && stageCrf is not null ? preset?.CrfLabelSuffix?.Value : null);
             if (suffixText is not null && suffixText != "none" && !RefineOptions.IsFileNameSuffix(suffixText))
-                throw new ArgumentException($"--crf-suffix '{suffixText}': give 1-32 letters, digits, '_', '-' or '.' (e.g. _crf), or none");
+                throw new ArgumentException($"--crf-suffix '{string.Concat(suffixText.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()))}': give 1-32 letters, digits, '_', '-' or '.' (e.g. _crf), or none");
             string? crfLabelSuffix = suffixText == "none" ? null : suffixText;
 
             var options = new RefineOptions

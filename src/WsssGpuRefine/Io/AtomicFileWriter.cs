@@ -121,7 +121,8 @@ public static class AtomicFileWriter
         }
         catch (IOException)
         {
-            return path;   // a link loop: the write fails there with the system's message
+            // A link loop (or a chain too long): renaming over it would replace the link with a file.
+            throw new IOException($"too many levels of symbolic links: '{Path.GetFullPath(path)}'");
         }
     }
 

@@ -258,7 +258,8 @@ public static class RefineJob
         }, progress);
 
         EvalReport? score = options.GroundTruthDirectory is null ? null
-            : EvalReport.From(total, options.Metric, scored, backend.Name, failures: stream.Failures);
+            : EvalReport.From(total, options.Metric, scored, backend.Name, failures: stream.Failures,
+                shard: options.Shard.Count > 1 ? options.Shard.ToString() : null);
         return new RefineReport(written, skipped, stream.Failures, score, timings.Snapshot());
     }
 

@@ -27,6 +27,9 @@ public static class ReportMerge
         ArgumentNullException.ThrowIfNull(shards);
         if (shards.Count == 0) throw new ArgumentException("merge needs at least one report");
         CheckShards(shards, partial);
+        foreach (var (file, report) in shards)
+            if (report.Confusion is null || report.Confusion.Length == 0)
+                throw new Core.WsssInputException(file, "holds no confusion matrix (not a wsss eval/refine --json report)");
         var (firstFile, first) = shards[0];
         int k = first.Confusion.Length;
         if (!SegmentationMetrics.TryParse(first.Metric, out var metric))
@@ -41,8 +44,12 @@ public static class ReportMerge
                 throw new Core.WsssInputException(file, $"metric '{report.Metric}' differs from '{first.Metric}' in {firstFile}");
             if (report.Confusion.Length != k)
                 throw new Core.WsssInputException(file, $"has {report.Confusion.Length} classes, {firstFile} has {k}");
+            if ((report.Sweep is null) != (first.Sweep is null))
+                throw new Core.WsssInputException(file, $"{(report.Sweep is null ? "is not" : "is")} a sweep, {firstFile} {(first.Sweep is null ? "is not" : "is")}");
             if (!Nullable.Equals(report.Threshold, first.Threshold) && first.Sweep is null)
                 throw new Core.WsssInputException(file, $"threshold {report.Threshold} differs from {first.Threshold} in {firstFile}");
+            if (!Nullable.Equals(report.BackgroundPower, first.BackgroundPower))
+                throw new Core.WsssInputException(file, $"background power {report.BackgroundPower?.ToString() ?? "none"} differs from {first.BackgroundPower?.ToString() ?? "none"} in {firstFile}");
             AddCounts(file, total.Counts, FromJagged(file, report.Confusion, k).Counts, "confusion matrix");
             if (report.IgnoredPredictions is { } ignored)
             {

@@ -30,6 +30,17 @@ public class AtomicFileWriterTests
         Assert.Equal("new", File.ReadAllText(target));
     }
 
+    [Fact]
+    public void A_symbolic_link_loop_is_an_error_and_stays_a_link()
+    {
+        using var tmp = new TempDirectory();
+        string a = tmp.Combine("a.json"), b = tmp.Combine("b.json");
+        File.CreateSymbolicLink(a, "b.json");
+        File.CreateSymbolicLink(b, "a.json");
+        Assert.Contains("too many levels of symbolic links", Assert.Throws<IOException>(() => AtomicFileWriter.WriteAllText(a, "x")).Message);
+        Assert.Equal("b.json", new FileInfo(a).LinkTarget);
+    }
+
     /// <summary>
     /// A process's descriptor (what /dev/stdout points at) is written through: renamed over, the bytes never reached the
     /// pipe (and as root, /dev/full itself was replaced by a regular file).

@@ -30,10 +30,12 @@ public class ClassLabelsTests
         Assert.Contains("2099_000001", e.Reason);
     }
 
-    /// <summary>A vector of another length than the others', or a NaN, once counted silently (NaN != 0: every class present).</summary>
+    /// <summary>A vector of another length than the others', or an entry other than 0 or 1, once counted silently (NaN or -1 != 0: present).</summary>
     [Theory]
     [InlineData(3, 0f, "has 3 entries, others 20")]
     [InlineData(20, float.NaN, "holds NaN")]
+    [InlineData(20, -1f, "holds -1")]
+    [InlineData(20, 0.5f, "holds 0.5")]
     public void Vectors_of_another_length_or_not_finite_are_refused(int length, float value, string reason)
     {
         using var temp = new TempDirectory();

@@ -108,6 +108,9 @@ public class EvalJobTests(VulkanFixture backends)
         Assert.Contains("shard(s) 1/2 missing", Assert.Throws<ArgumentException>(() => ReportMerge.Merge([s0])).Message);
         Assert.Equal(s0.Item2.Confusion, ReportMerge.Merge([s0], partial: true).Confusion);
         Assert.Contains("another split", Assert.Throws<Core.WsssInputException>(() => ReportMerge.Merge([s0, s1, Shard(2, 3)])).Reason);
+        // Another rule in one shard: a PSA power background once merged with the others' without a word.
+        var power = ($"power1of2.json", EvalReport.FromJson(EvalJob.Run(CpuBackend.Shared, options with { Rule = new BackgroundRule.Power(4), Shard = new Shard(1, 2) }).ToJson()));
+        Assert.Equal("power1of2.json", Assert.Throws<Core.WsssInputException>(() => ReportMerge.Merge([s0, power])).File);
         var whole = ("whole.json", EvalReport.FromJson(EvalJob.Run(CpuBackend.Shared, options).ToJson()));
         Assert.Equal("whole.json", Assert.Throws<Core.WsssInputException>(() => ReportMerge.Merge([s0, s1, whole])).File);
 
@@ -120,6 +123,20 @@ public class EvalJobTests(VulkanFixture backends)
         var huge = Assert.Throws<Core.WsssInputException>(() => ReportMerge.Merge([("a.json", Edited(s0.Item2, half)), ("b.json", Edited(s1.Item2, half))]));
         Assert.Equal("b.json", huge.File);
         Assert.Contains("past 2^63", huge.Reason);
+    }
+
+    /// <summary>A refine shard's score names its shard, so merge can check the set (it once carried none).</summary>
+    [Fact]
+    public void Refine_shard_reports_name_their_shard()
+    {
+        using var tmp = new TempDirectory();
+        var ids = File.ReadAllLines(Path.Combine(Root, "train.txt")).Where(l => l.Length > 0).ToArray();
+        var report = RefineJob.Run(CpuBackend.Shared, new RefineOptions
+        {
+            Ids = ids, CamsDirectory = Path.Combine(Root, "irn"), OutputDirectory = tmp.Combine("out"),
+            GroundTruthDirectory = Path.Combine(Root, "gt"), Rule = new BackgroundRule.Constant(0.15), Shard = new Shard(1, 3),
+        });
+        Assert.Equal("1/3", EvalReport.FromJson(report.Score!.ToJson()).Shard);
     }
 
     [VulkanTheory]

@@ -88,7 +88,7 @@ public sealed class ClassLabels
             var set = new SortedSet<int>();
             for (int c = 0; c < v.Length; c++)
             {
-                if (!float.IsFinite(v[c])) throw new WsssInputException(null, $"cls_labels value of '{id}' holds {v[c]} (entries are 0 or 1)");
+                if (v[c] is not (0 or 1)) throw new WsssInputException(null, $"cls_labels value of '{id}' holds {v[c]} (entries are 0 or 1)");
                 if (v[c] != 0) set.Add(c);
             }
             if (!present.TryAdd(id, set)) throw new WsssInputException(null, $"cls_labels lists '{id}' twice");
