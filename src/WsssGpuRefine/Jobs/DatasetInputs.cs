@@ -79,17 +79,19 @@ internal static class DatasetInputs
             ImageWidth = width,
         });
 
-    public static IReadOnlyDictionary<string, IReadOnlySet<int>> ReadClassLabels(string path, bool countDifficult = true) =>
-        ClassLabels.Read(path, countDifficult).ByImage;
+    public static ClassLabels ReadClassLabels(string path, bool countDifficult = true) => ClassLabels.Read(path, countDifficult);
 
-    public static IReadOnlySet<int> PresentClasses(IReadOnlyDictionary<string, IReadOnlySet<int>> labels, string id, string file) =>
-        labels.TryGetValue(id, out var present) ? present : throw new WsssInputException(file, $"no image-level label for id '{id}'");
+    /// <summary>An id's present classes; an unreadable annotation of that id fails the id alone, naming its file.</summary>
+    public static IReadOnlySet<int> PresentClasses(ClassLabels labels, string id, string file) =>
+        labels.TryGetPresent(id, out var present) ? present
+        : labels.Unreadable.TryGetValue(id, out var broken) ? throw broken
+        : throw new WsssInputException(file, $"no image-level label for id '{id}'");
 
     /// <summary>
     /// The image-level label a dump is read with: from cls_labels.npy when given, else the classes in the ground
     /// truth, else none (formats that need one then ask for --format).
     /// </summary>
-    public static IReadOnlySet<int>? PresentFor(string id, IReadOnlyDictionary<string, IReadOnlySet<int>>? classLabels, string? classLabelsFile, LabelMap? gt) =>
+    public static IReadOnlySet<int>? PresentFor(string id, ClassLabels? classLabels, string? classLabelsFile, LabelMap? gt) =>
         classLabels is not null ? PresentClasses(classLabels, id, classLabelsFile!)
         : gt is not null ? PresentForegroundClasses(gt) : null;
 

@@ -305,7 +305,7 @@ public static class RefineJob
     /// <summary>One list item: what its recipe reads (null when its output is complete), its ground truth and existing output.</summary>
     private sealed record ItemInput(string Id, RecipeInput? Recipe, LabelMap? GroundTruth, LabelMap? Existing);
 
-    private static ItemInput Load(string id, RefineOptions o, IReadOnlyDictionary<string, IReadOnlySet<int>>? classLabels, RefineLedger ledger,
+    private static ItemInput Load(string id, RefineOptions o, Io.CamDumps.ClassLabels? classLabels, RefineLedger ledger,
         StageTimings timings)
     {
         return timings.Time("decode", () =>

@@ -24,6 +24,36 @@ public partial class HostileInputTests
         return (cams, file);
     }
 
+    /// <summary>An Annotations/ folder written from the fixture's ground truth (each image's classes as objects).</summary>
+    private static string AnnotationsFromGroundTruth(HostileScratch s)
+    {
+        string dir = s.Combine("Annotations");
+        Directory.CreateDirectory(dir);
+        var names = WsssGpuRefine.Datasets.Voc2012.ClassNames;
+        foreach (string id in Ids)
+        {
+            var gt = WsssGpuRefine.Io.Png.LabelPngReader.Read(Fixture("gt", id + ".png"));
+            var objects = gt.Labels.Where(v => v is > 0 and < 21).Distinct().Select(v => $"<object><name>{names[v]}</name><difficult>0</difficult></object>");
+            File.WriteAllText(Path.Combine(dir, id + ".xml"), "<annotation>" + string.Concat(objects) + "</annotation>");
+        }
+        return dir;
+    }
+
+    internal static IEnumerable<HostileCase> AnnotationCases()
+    {
+        // One malformed ID.xml once stopped the whole run, --keep-going or not; it now fails its own image.
+        yield return new HostileCase("malformed-annotation-xml-fails-its-image-only", s =>
+        {
+            string ann = AnnotationsFromGroundTruth(s);
+            File.WriteAllText(Path.Combine(ann, Ids[1] + ".xml"), "<annotation><object>");
+            return EvalCams(Fixture("irn"), Fixture("gt"), "--cls-labels", ann, "--keep-going", "--json", s.Combine("r.json"));
+        })
+        {
+            Error = $"^error: .*Annotations/{Regex.Escape(Ids[1])}\\.xml: not a VOC annotation",
+            Check = (s, _) => Assert.Equal(Ids.Length - 1, Json(s.Combine("r.json")).GetProperty("images").GetInt32()),
+        };
+    }
+
     internal static IEnumerable<HostileCase> ReaderCases()
     {
         yield return new HostileCase("dump-with-a-dict-key-nested-20000-tuples-deep", s =>

@@ -122,12 +122,16 @@ public sealed class AnnotationLabelsTests
     }
 
     [Fact]
-    public void A_broken_annotation_names_its_file()
+    public void A_broken_annotation_fails_its_own_image_named()
     {
         using var temp = new TempDirectory();
         File.WriteAllText(temp.Combine("2007_000002.xml"), "<annotation><object>");
-        var e = Assert.Throws<WsssInputException>(() => ClassLabels.Read(temp.Path));
-        Assert.EndsWith("2007_000002.xml", e.File);
+        File.WriteAllText(temp.Combine("2007_000003.xml"), "<annotation><object><name>dog</name></object></annotation>");
+        var labels = ClassLabels.Read(temp.Path);
+        // The broken file fails its own image, named; the other image keeps its label.
+        Assert.EndsWith("2007_000002.xml", labels.Unreadable["2007_000002"].File);
+        Assert.False(labels.TryGetPresent("2007_000002", out _));
+        Assert.Equal(new[] { 11 }, labels.PresentFor("2007_000003"));
     }
 }
 

@@ -14,7 +14,17 @@ public sealed class ClassLabels
 {
     private readonly Dictionary<string, IReadOnlySet<int>> _present;
 
-    private ClassLabels(Dictionary<string, IReadOnlySet<int>> present) => _present = present;
+    private ClassLabels(Dictionary<string, IReadOnlySet<int>> present, Dictionary<string, WsssInputException>? unreadable = null)
+    {
+        _present = present;
+        Unreadable = unreadable ?? [];
+    }
+
+    /// <summary>
+    /// Image id -> why its annotation could not be read (an <c>Annotations/</c> folder's malformed <c>ID.xml</c>): that
+    /// image fails alone, and a <c>--keep-going</c> run goes on with the others.
+    /// </summary>
+    public IReadOnlyDictionary<string, WsssInputException> Unreadable { get; }
 
     /// <summary>Image id -> 0-based foreground classes whose multi-hot entry is non-zero.</summary>
     public IReadOnlyDictionary<string, IReadOnlySet<int>> ByImage => _present;
@@ -100,12 +110,13 @@ public sealed class ClassLabels
     /// The present classes of every <c>ID.xml</c> in a VOC <c>Annotations/</c> folder: the <c>name</c> of each
     /// <c>object</c> that is one of the 20 VOC classes (others, e.g. person parts, are ignored).
     /// </summary>
-    /// <exception cref="WsssInputException">The folder holds no XML file, or a file is not well-formed XML.</exception>
+    /// <exception cref="WsssInputException">The folder holds no XML file (a malformed one fails its own image: <see cref="Unreadable"/>).</exception>
     public static ClassLabels FromAnnotations(string directory, bool countDifficult)
     {
         ArgumentNullException.ThrowIfNull(directory);
         var names = Datasets.Voc2012.ClassNames;
         var present = new Dictionary<string, IReadOnlySet<int>>(StringComparer.Ordinal);
+        var unreadable = new Dictionary<string, WsssInputException>(StringComparer.Ordinal);
         var settings = new System.Xml.XmlReaderSettings { DtdProcessing = System.Xml.DtdProcessing.Prohibit, XmlResolver = null };
         foreach (string file in Directory.EnumerateFiles(directory, "*.xml"))
         {
@@ -130,12 +141,13 @@ public sealed class ClassLabels
             }
             catch (System.Xml.XmlException e)
             {
-                throw new WsssInputException(file, $"not a VOC annotation: {e.Message}");
+                unreadable[Path.GetFileNameWithoutExtension(file)] = new WsssInputException(file, $"not a VOC annotation: {e.Message}");
+                continue;
             }
             present[Path.GetFileNameWithoutExtension(file)] = set;
         }
-        if (present.Count == 0) throw new WsssInputException(directory, "the folder holds no ID.xml annotation files");
-        return new ClassLabels(present);
+        if (present.Count == 0 && unreadable.Count == 0) throw new WsssInputException(directory, "the folder holds no ID.xml annotation files");
+        return new ClassLabels(present, unreadable);
     }
 
     /// <summary>IRN keys drop the underscore: the first four digits are the year.</summary>
