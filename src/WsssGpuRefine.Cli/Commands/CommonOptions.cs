@@ -106,11 +106,7 @@ internal static class CommonOptions
             DefaultValueFactory = _ => 32,
         };
         // A usage error before anything is read or written (refine once recorded its recipe in --out first).
-        option.Validators.Add(result =>
-        {
-            if (result.Tokens is [.., var token] && int.TryParse(token.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value < 1)
-                result.AddError("--batch-size must be at least 1");
-        });
+        RequireAtLeast(option, 1, "--batch-size must be at least 1");
         return option;
     }
 
@@ -145,14 +141,20 @@ internal static class CommonOptions
             Description = "most array elements one CAM dump may hold in all (torch views can be tiny on disk yet huge); default 2^27",
             DefaultValueFactory = _ => Io.Arrays.NpyReadLimits.DefaultMaxElements,
         };
-        option.Validators.Add(result =>
-        {
-            // A token that is no number is the parser's error already; reading the value would throw.
-            if (result.Tokens is [.., var token] && long.TryParse(token.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out long value) && value <= 0)
-                result.AddError("--max-dump-elements must be positive");
-        });
+        RequireAtLeast(option, 1L, "--max-dump-elements must be positive");
         return option;
     }
+
+    /// <summary>
+    /// A usage error when the option's value is below <paramref name="minimum"/>. Read from the token: a token that is no
+    /// number is the parser's error already, and reading the value there would throw.
+    /// </summary>
+    private static void RequireAtLeast<T>(Option<T> option, T minimum, string error) where T : System.Numerics.IBinaryInteger<T> =>
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens is [.., var token] && T.TryParse(token.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value < minimum)
+                result.AddError(error);
+        });
 }
 
 /// <summary>The options every batch command over a CAM/label dataset shares, created and registered together.</summary>

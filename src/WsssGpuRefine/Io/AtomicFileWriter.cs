@@ -13,8 +13,8 @@ public static class AtomicFileWriter
     /// <summary>Writes <paramref name="path"/> through a flushed temporary sibling that is then renamed over it; creates the directory if needed.</summary>
     /// <param name="path">The target file; replaced if it exists.</param>
     /// <param name="write">Writes the whole content to the stream it is given (do not dispose it).</param>
-    /// <remarks>On any failure the temporary file is deleted, the target is left as it was, and the exception propagates.</remarks>
     /// <remarks>
+    /// On any failure the temporary file is deleted, the target is left as it was, and the exception propagates.
     /// A symbolic link is followed: its final target is replaced and the link kept. A target under <c>/dev/</c> or
     /// <c>/proc/</c> (<c>/dev/stdout</c>, a terminal, <c>/dev/null</c>), or a link to one, is a device or stream, not a
     /// file to replace: it is written straight through, not atomically. (A named pipe elsewhere is still replaced: .NET

@@ -84,7 +84,7 @@ public static class EvalJob
         var report = options.LabelsDirectory is not null
             ? EvaluateLabels(backend, options, progress)
             : EvaluateCams(backend, options, progress, info);
-        return options.Shard.Count > 1 ? report with { Shard = options.Shard.ToString() } : report;
+        return report with { Shard = options.Shard.ReportName };
     }
 
     private static EvalReport EvaluateLabels(ComputeBackend backend, EvalOptions o, IProgress<int>? progress)

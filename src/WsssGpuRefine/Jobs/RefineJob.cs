@@ -258,8 +258,7 @@ public static class RefineJob
         }, progress);
 
         EvalReport? score = options.GroundTruthDirectory is null ? null
-            : EvalReport.From(total, options.Metric, scored, backend.Name, failures: stream.Failures,
-                shard: options.Shard.Count > 1 ? options.Shard.ToString() : null);
+            : EvalReport.From(total, options.Metric, scored, backend.Name, failures: stream.Failures, shard: options.Shard.ReportName);
         return new RefineReport(written, skipped, stream.Failures, score, timings.Snapshot());
     }
 
@@ -285,13 +284,11 @@ public static class RefineJob
                 }
             }
         }
+        // With a CRF label suffix the CRF's labels go beside ID.png, which keeps the labels before the CRF; ID.png is
+        // written last either way.
         if (CrfLabelPath(options, id) is { } crfLabels)
-        {
             AtomicFileWriter.Write(crfLabels, s => LabelPngWriter.Write(s, output.Labels, options.Png));
-            AtomicFileWriter.Write(OutputPath(options, id), s => LabelPngWriter.Write(s, output.LabelsBeforeCrf!, options.Png));
-            return scoresWritten;
-        }
-        AtomicFileWriter.Write(OutputPath(options, id), s => LabelPngWriter.Write(s, output.Labels, options.Png));
+        AtomicFileWriter.Write(OutputPath(options, id), s => LabelPngWriter.Write(s, output.LabelsBeforeCrf ?? output.Labels, options.Png));
         return scoresWritten;
     }
 

@@ -33,6 +33,9 @@ public readonly record struct Shard(int Index, int Count)
         return selected;
     }
 
+    /// <summary>What a report of this slice records as its shard (<see cref="EvalReport.Shard"/>): "K/N", or null for the whole list.</summary>
+    public string? ReportName => Count > 1 ? ToString() : null;
+
     /// <summary>"K/N", the form <see cref="Parse"/> reads.</summary>
     public override string ToString() => $"{Index}/{Count}";
 }
