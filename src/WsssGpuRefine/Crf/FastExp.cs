@@ -41,6 +41,24 @@ internal static class FastExp
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Exp(Vector512<float> x)
+    {
+        var keep = Vector512.GreaterThanOrEqual(x, Vector512.Create(Lowest));
+        x = Vector512.Min(Vector512.Max(x, Vector512.Create(Lowest)), Vector512.Create(Highest));
+        var n = Vector512.Floor(x * Vector512.Create(Log2E) + Vector512.Create(0.5f));
+        var r = x - n * Vector512.Create(Ln2Hi) - n * Vector512.Create(Ln2Lo);
+        var y = Vector512.Create(P0);
+        y = y * r + Vector512.Create(P1);
+        y = y * r + Vector512.Create(P2);
+        y = y * r + Vector512.Create(P3);
+        y = y * r + Vector512.Create(P4);
+        y = y * r + Vector512.Create(P5);
+        y = y * (r * r) + r + Vector512<float>.One;
+        var pow2 = (Vector512.ConvertToInt32Native(n) + Vector512.Create(127)) << 23;
+        return (y * pow2.AsSingle()) & keep;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Exp(Vector128<float> x)
     {
         var keep = Vector128.GreaterThanOrEqual(x, Vector128.Create(Lowest));

@@ -6,7 +6,8 @@ namespace WsssGpuRefine.Crf;
 
 /// <summary>
 /// Mean-field inference on the CPU. Signals are held pixel-major with each pixel's labels padded to a
-/// multiple of 4 floats so that splat, blur and slice move whole SIMD rows.
+/// multiple of 4 floats so that splat, blur and slice move whole SIMD rows; CRFs of up to 2 labels take
+/// 2 floats (two side by side in one 4-float row, or one alone with 2-float vertex rows).
 /// </summary>
 /// <remarks>
 /// Sign: pydensecrf's PottsCompatibility::apply returns −w·(K̃Q) and DenseCRF::inference subtracts
@@ -39,9 +40,12 @@ internal static class MeanFieldCpu
         {
             int first = next, width = Stride(unaries[next].LabelCount);
             next++;
-            while (next < unaries.Count && Vector256.IsHardwareAccelerated
-                   && width + Stride(unaries[next].LabelCount) <= JointStride)
-                width += Stride(unaries[next++].LabelCount);
+            if (next < unaries.Count && unaries[first].LabelCount <= 2 && unaries[next].LabelCount <= 2)
+                next++; // two CRFs of up to 2 labels share one 4-float row (see Run)
+            else
+                while (next < unaries.Count && Vector256.IsHardwareAccelerated
+                       && width + Stride(unaries[next].LabelCount) <= JointStride)
+                    width += Stride(unaries[next++].LabelCount);
             var group = new CrfUnary[next - first];
             for (int g = 0; g < group.Length; g++) group[g] = unaries[first + g];
             var groupResults = Run(group, kernels, iterations, unsureBelow, parallel);
@@ -59,14 +63,22 @@ internal static class MeanFieldCpu
         var first = unaries[0];
         int px = first.PixelCount, segmentCount = unaries.Count;
         // Segment s holds unary s's labels at [SegmentStart[s], SegmentStart[s] + n_s), padded to a multiple of 4.
+        // Two CRFs of up to 2 labels each (ir_label's or la/ha's pair on an image of one class, the usual VOC image)
+        // take 2 floats each, so that both fit one 4-float row: half the vertex rows' bytes of two padded segments.
+        bool pairsOfTwo = segmentCount == 2 && unaries[0].LabelCount <= 2 && unaries[1].LabelCount <= 2;
         var segmentStart = new int[segmentCount + 1];
         var segmentLabels = new int[segmentCount];
         for (int s = 0; s < segmentCount; s++)
         {
             segmentLabels[s] = unaries[s].LabelCount;
-            segmentStart[s + 1] = segmentStart[s] + Stride(unaries[s].LabelCount);
+            segmentStart[s + 1] = segmentStart[s] + (pairsOfTwo ? 2 : Stride(unaries[s].LabelCount));
         }
         int stride = segmentStart[segmentCount];
+        // One CRF of up to 2 labels (a walk's or a threshold's CRF on an image of one class): its pixel rows keep 4
+        // floats (the −∞ padding that the softmax needs), but its vertex rows hold the 2 real lanes only, half the bytes
+        // that splat, blur and slice move. The padding lanes carry zeros through the lattice, so nothing is lost.
+        bool narrow = segmentCount == 1 && segmentLabels[0] <= 2;
+        int vertexStride = narrow ? 2 : stride;
         if ((long)px * stride > Array.MaxLength)
             throw new Core.WsssInputException(null, $"a {first.Width}x{first.Height} image with {first.LabelCount} labels is too large for one CRF");
         // Working buffers come from the shared pool: tens of MB per CRF that would otherwise be
@@ -102,7 +114,7 @@ internal static class MeanFieldCpu
 
             int kernelCount = kernels.Count;
             if (kernelCount > 2) throw new ArgumentException("at most two kernels", nameof(kernels));
-            long largestPartial = kernels.Count == 0 ? 0 : kernels.Max(k => k.Kernel.Lattice.VertexCount + 1L) * stride * sizeof(float);
+            long largestPartial = kernels.Count == 0 ? 0 : kernels.Max(k => k.Kernel.Lattice.VertexCount + 1L) * vertexStride * sizeof(float);
             int chunks = PermutohedralLattice.PixelChunkCount(px, parallel, largestPartial);
             var partials = new float[kernelCount][][];
             var values = new float[kernelCount][];
@@ -112,10 +124,10 @@ internal static class MeanFieldCpu
             {
                 int rows = kernels[k].Kernel.Lattice.VertexCount + 1;
                 // Row M is the zero "missing neighbour" row of the blur: only the rows below it are written.
-                values[k] = Rent(rows * stride, clear: true);
-                scratch[k] = Rent(rows * stride, clear: true);
+                values[k] = Rent(rows * vertexStride, clear: true);
+                scratch[k] = Rent(rows * vertexStride, clear: true);
                 partials[k] = new float[chunks][];
-                for (int t = 0; t < chunks; t++) partials[k][t] = Rent(rows * stride, clear: true);
+                for (int t = 0; t < chunks; t++) partials[k][t] = Rent(rows * vertexStride, clear: true);
             }
 
             // One pixel pass per iteration: slice the blurred messages, add them to −U, softmax, and
@@ -143,13 +155,13 @@ internal static class MeanFieldCpu
                             // One pixel chunk: its partial is the splat itself. Swap it in instead of copying, and
                             // clear the old values buffer (done with since the last pixel pass) for the next splat.
                             (values[k], partials[k][0]) = (partials[k][0], values[k]);
-                            Array.Clear(partials[k][0], 0, (lattice.VertexCount + 1) * stride);
+                            Array.Clear(partials[k][0], 0, (lattice.VertexCount + 1) * vertexStride);
                         }
                         else
                         {
-                            lattice.ReducePartials(partials[k], values[k], stride, parallel);
+                            lattice.ReducePartials(partials[k], values[k], vertexStride, parallel);
                         }
-                        blurred[k] = lattice.Blur(values[k], scratch[k], stride, parallel);
+                        blurred[k] = lattice.Blur(values[k], scratch[k], vertexStride, parallel);
                     }
                 }
                 var b0 = slice && kernelCount > 0 ? blurred[0] : Dummy;
@@ -169,14 +181,22 @@ internal static class MeanFieldCpu
                     {
                         var side0 = new Side(k0 is null ? 0 : k0.Lattice.Dimension + 1, of0, bp0, sl0, sp0, pp0, compat0);
                         var side1 = new Side(k1 is null ? 0 : k1.Lattice.Dimension + 1, of1, bp1, sl1, sp1, pp1, compat1);
+                        if (narrow)
+                        {
+                            if (side0.D1 == 3 && side1.D1 == 6)
+                                PixelPass2Gb(up, start, end, slice, splat ? null : output, side0, side1);
+                            else
+                                PixelPass2(up, start, end, slice, splat ? null : output, side0, side1);
+                            return;
+                        }
                         if (stride == 4)
                         {
                             // Up to 4 labels (ir_label, la/ha and most CRFs of bg + present classes): each
                             // pixel's row is one vector, kept in a register from the slice to the splat.
                             if (side0.D1 == 3 && side1.D1 == 6)
-                                PixelPass4Gb(up, start, end, slice, splat ? null : output, side0, side1);
+                                PixelPass4Gb(up, start, end, slice, splat ? null : output, pairsOfTwo, side0, side1);
                             else
-                                PixelPass4(up, start, end, slice, splat ? null : output, side0, side1);
+                                PixelPass4(up, start, end, slice, splat ? null : output, pairsOfTwo, side0, side1);
                             return;
                         }
                         if (stride == 8 && Vector256.IsHardwareAccelerated)
@@ -275,7 +295,7 @@ internal static class MeanFieldCpu
     /// A null <paramref name="output"/> splats; otherwise Q is written out.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void PixelPass4(float* negU, int start, int end, bool slice, PassOutput? output, Side k0, Side k1)
+    private static unsafe void PixelPass4(float* negU, int start, int end, bool slice, PassOutput? output, bool pairs, Side k0, Side k1)
     {
         // Every pointer in a local: the JIT keeps them in registers instead of reloading the structs' fields.
         int d10 = k0.D1, d11 = k1.D1;
@@ -295,7 +315,7 @@ internal static class MeanFieldCpu
                 for (int r = 0; r < d10; r++) row = Gather4(row, cp0, w0, o0, bl0, r);
                 for (int r = 0; r < d11; r++) row = Gather4(row, cp1, w1, o1, bl1, r);
             }
-            var qRow = Softmax4(row);
+            var qRow = pairs ? Softmax2Pair(row) : Softmax4(row);
             if (output is not null)
             {
                 Vector128.Store(qRow, last);
@@ -315,7 +335,7 @@ internal static class MeanFieldCpu
     /// partial sum sees the same additions in the same order as one pixel at a time.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void PixelPass4Gb(float* negU, int start, int end, bool slice, PassOutput? output, Side g, Side b)
+    private static unsafe void PixelPass4Gb(float* negU, int start, int end, bool slice, PassOutput? output, bool pairs, Side g, Side b)
     {
         // Every pointer in a local (see PixelPass4).
         int* ofG = g.Offsets, ofB = b.Offsets;
@@ -335,7 +355,7 @@ internal static class MeanFieldCpu
                     rowA = SliceGb4(rowA, i, ofG, ofB, slG, slB, blG, blB, cpG, cpB);
                     rowB = SliceGb4(rowB, i + 1, ofG, ofB, slG, slB, blG, blB, cpG, cpB);
                 }
-                var q = Softmax4Pair(Vector256.Create(rowA, rowB));
+                var q = pairs ? Softmax2Quad(Vector256.Create(rowA, rowB)) : Softmax4Pair(Vector256.Create(rowA, rowB));
                 if (output is not null)
                 {
                     Vector256.Store(q, last);
@@ -351,7 +371,7 @@ internal static class MeanFieldCpu
         {
             var row = Vector128.Load(negU + (long)i * 4);
             if (slice) row = SliceGb4(row, i, ofG, ofB, slG, slB, blG, blB, cpG, cpB);
-            var qRow = Softmax4(row);
+            var qRow = pairs ? Softmax2Pair(row) : Softmax4(row);
             if (output is not null)
             {
                 Vector128.Store(qRow, last);
@@ -414,6 +434,154 @@ internal static class MeanFieldCpu
     }
 
     /// <summary>
+    /// <see cref="PixelPass4"/> for one CRF of up to 2 labels whose vertex rows are 2 floats: each corner loads and
+    /// stores the 8 bytes of its two real lanes (<see cref="Load2"/>, <see cref="Store2"/>), the padding lanes meet zeros.
+    /// Every float operation on a real lane is the one of <see cref="PixelPass4"/>: bit-identical results.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void PixelPass2(float* negU, int start, int end, bool slice, PassOutput? output, Side k0, Side k1)
+    {
+        int d10 = k0.D1, d11 = k1.D1;
+        int* of0 = k0.Offsets, of1 = k1.Offsets;
+        float* bl0 = k0.Blurred, bl1 = k1.Blurred, sl0 = k0.SliceWeights, sl1 = k1.SliceWeights;
+        float* sp0 = k0.SplatWeights, sp1 = k1.SplatWeights, pa0 = k0.Partial, pa1 = k1.Partial;
+        float cp0 = k0.Compat, cp1 = k1.Compat;
+        float* last = stackalloc float[4];
+        for (int i = start; i < end; i++)
+        {
+            var row = Vector128.Load(negU + (long)i * 4);
+            long c0 = (long)i * d10, c1 = (long)i * d11;
+            int* o0 = of0 + c0, o1 = of1 + c1;
+            if (slice)
+            {
+                float* w0 = sl0 + c0, w1 = sl1 + c1;
+                for (int r = 0; r < d10; r++) row = Gather2(row, cp0, w0, o0, bl0, r);
+                for (int r = 0; r < d11; r++) row = Gather2(row, cp1, w1, o1, bl1, r);
+            }
+            var qRow = Softmax4(row);
+            if (output is not null)
+            {
+                Vector128.Store(qRow, last);
+                output.Write(last, i);
+                continue;
+            }
+            float* s0 = sp0 + c0, s1 = sp1 + c1;
+            for (int r = 0; r < d10; r++) Scatter2(qRow, s0, o0, pa0, r);
+            for (int r = 0; r < d11; r++) Scatter2(qRow, s1, o1, pa1, r);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="PixelPass4Gb"/> (the Gaussian's 3 corners then the bilateral's 6, two pixels' softmaxes in one vector)
+    /// with the 2-float vertex rows of <see cref="PixelPass2"/>: bit-identical results.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void PixelPass2Gb(float* negU, int start, int end, bool slice, PassOutput? output, Side g, Side b)
+    {
+        int* ofG = g.Offsets, ofB = b.Offsets;
+        float* blG = g.Blurred, blB = b.Blurred, slG = g.SliceWeights, slB = b.SliceWeights;
+        float* spG = g.SplatWeights, spB = b.SplatWeights, paG = g.Partial, paB = b.Partial;
+        float cpG = g.Compat, cpB = b.Compat;
+        float* last = stackalloc float[8];
+        int i = start;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + 1 < end; i += 2)
+            {
+                var rowA = Vector128.Load(negU + (long)i * 4);
+                var rowB = Vector128.Load(negU + (long)i * 4 + 4);
+                if (slice)
+                {
+                    rowA = SliceGb2(rowA, i, ofG, ofB, slG, slB, blG, blB, cpG, cpB);
+                    rowB = SliceGb2(rowB, i + 1, ofG, ofB, slG, slB, blG, blB, cpG, cpB);
+                }
+                var q = Softmax4Pair(Vector256.Create(rowA, rowB));
+                if (output is not null)
+                {
+                    Vector256.Store(q, last);
+                    output.Write(last, i);
+                    output.Write(last + 4, i + 1);
+                    continue;
+                }
+                SplatGb2(q.GetLower(), i, ofG, ofB, spG, spB, paG, paB);
+                SplatGb2(q.GetUpper(), i + 1, ofG, ofB, spG, spB, paG, paB);
+            }
+        }
+        for (; i < end; i++)
+        {
+            var row = Vector128.Load(negU + (long)i * 4);
+            if (slice) row = SliceGb2(row, i, ofG, ofB, slG, slB, blG, blB, cpG, cpB);
+            var qRow = Softmax4(row);
+            if (output is not null)
+            {
+                Vector128.Store(qRow, last);
+                output.Write(last, i);
+                continue;
+            }
+            SplatGb2(qRow, i, ofG, ofB, spG, spB, paG, paB);
+        }
+    }
+
+    /// <summary><see cref="SliceGb4"/> on 2-float vertex rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector128<float> SliceGb2(Vector128<float> row, int i, int* ofG, int* ofB, float* slG, float* slB,
+        float* blG, float* blB, float cpG, float cpB)
+    {
+        long cG = (long)i * 3, cB = (long)i * 6;
+        int* oG = ofG + cG, oB = ofB + cB;
+        float* wG = slG + cG, wB = slB + cB;
+        row = Gather2(row, cpG, wG, oG, blG, 0);
+        row = Gather2(row, cpG, wG, oG, blG, 1);
+        row = Gather2(row, cpG, wG, oG, blG, 2);
+        row = Gather2(row, cpB, wB, oB, blB, 0);
+        row = Gather2(row, cpB, wB, oB, blB, 1);
+        row = Gather2(row, cpB, wB, oB, blB, 2);
+        row = Gather2(row, cpB, wB, oB, blB, 3);
+        row = Gather2(row, cpB, wB, oB, blB, 4);
+        row = Gather2(row, cpB, wB, oB, blB, 5);
+        return row;
+    }
+
+    /// <summary><see cref="SplatGb4"/> on 2-float vertex rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void SplatGb2(Vector128<float> q, int i, int* ofG, int* ofB, float* spG, float* spB, float* paG, float* paB)
+    {
+        long cG = (long)i * 3, cB = (long)i * 6;
+        int* oG = ofG + cG, oB = ofB + cB;
+        float* sG = spG + cG, sB = spB + cB;
+        Scatter2(q, sG, oG, paG, 0);
+        Scatter2(q, sG, oG, paG, 1);
+        Scatter2(q, sG, oG, paG, 2);
+        Scatter2(q, sB, oB, paB, 0);
+        Scatter2(q, sB, oB, paB, 1);
+        Scatter2(q, sB, oB, paB, 2);
+        Scatter2(q, sB, oB, paB, 3);
+        Scatter2(q, sB, oB, paB, 4);
+        Scatter2(q, sB, oB, paB, 5);
+    }
+
+    /// <summary>row + (compat·w[r])·blurred[o[r]] on a 2-float vertex row (lanes 2 and 3 add (compat·w)·0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector128<float> Gather2(Vector128<float> row, float compat, float* w, int* o, float* blurred, int r) =>
+        row + Vector128.Create(compat * w[r]) * Load2(blurred + (long)o[r] * 2);
+
+    /// <summary>partial[o[r]] += w[r]·q on a 2-float vertex row (only q's lanes 0 and 1 are stored).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Scatter2(Vector128<float> q, float* w, int* o, float* partial, int r)
+    {
+        float* dst = partial + (long)o[r] * 2;
+        Store2(Load2(dst) + Vector128.Create(w[r]) * q, dst);
+    }
+
+    /// <summary>The 2 floats at <paramref name="p"/> in lanes 0 and 1, zeros in lanes 2 and 3.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static unsafe Vector128<float> Load2(float* p) => Vector128.CreateScalar(*(double*)p).AsSingle();
+
+    /// <summary>Stores lanes 0 and 1 of <paramref name="v"/> at <paramref name="p"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static unsafe void Store2(Vector128<float> v, float* p) => *(double*)p = v.AsDouble().ToScalar();
+
+    /// <summary>
     /// The pixel pass for stride 8: two 4-label segments (<paramref name="split"/>, each with the
     /// Vector128 softmax of <see cref="PixelPass4"/>, lane for lane) or one 5..8-label segment (the
     /// Vector256 softmax of <see cref="SoftmaxRow"/>).
@@ -462,8 +630,34 @@ internal static class MeanFieldCpu
         float* blG = g.Blurred, blB = b.Blurred, slG = g.SliceWeights, slB = b.SliceWeights;
         float* spG = g.SplatWeights, spB = b.SplatWeights, paG = g.Partial, paB = b.Partial;
         float cpG = g.Compat, cpB = b.Compat;
-        float* last = stackalloc float[8];
-        for (int i = start; i < end; i++)
+        float* last = stackalloc float[16];
+        int i = start;
+        if (split && Vector512.IsHardwareAccelerated)
+        {
+            // Two pixels at a time: both rows sliced, their four 4-label softmaxes in one 512-bit vector, then the
+            // first pixel splats before the second (every partial sum sees the same additions in the same order).
+            for (; i + 1 < end; i += 2)
+            {
+                var rowA = Vector256.Load(negU + (long)i * 8);
+                var rowB = Vector256.Load(negU + (long)i * 8 + 8);
+                if (slice)
+                {
+                    rowA = SliceGb8(rowA, i, ofG, ofB, slG, slB, blG, blB, cpG, cpB);
+                    rowB = SliceGb8(rowB, i + 1, ofG, ofB, slG, slB, blG, blB, cpG, cpB);
+                }
+                var q = Softmax4Quad(Vector512.Create(rowA, rowB));
+                if (output is not null)
+                {
+                    Vector512.Store(q, last);
+                    output.Write(last, i);
+                    output.Write(last + 8, i + 1);
+                    continue;
+                }
+                SplatGb8(q.GetLower(), i, ofG, ofB, spG, spB, paG, paB);
+                SplatGb8(q.GetUpper(), i + 1, ofG, ofB, spG, spB, paG, paB);
+            }
+        }
+        for (; i < end; i++)
         {
             var row = Vector256.Load(negU + (long)i * 8);
             long cG = (long)i * 3, cB = (long)i * 6;
@@ -499,6 +693,61 @@ internal static class MeanFieldCpu
             Scatter8(qRow, sB, oB, paB, 4);
             Scatter8(qRow, sB, oB, paB, 5);
         }
+    }
+
+    /// <summary>Pixel <paramref name="i"/>'s logits row plus the Gaussian's (3 corners) then the bilateral's (6) slice, 8 lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector256<float> SliceGb8(Vector256<float> row, int i, int* ofG, int* ofB, float* slG, float* slB,
+        float* blG, float* blB, float cpG, float cpB)
+    {
+        long cG = (long)i * 3, cB = (long)i * 6;
+        int* oG = ofG + cG, oB = ofB + cB;
+        float* wG = slG + cG, wB = slB + cB;
+        row = Gather8(row, cpG, wG, oG, blG, 0);
+        row = Gather8(row, cpG, wG, oG, blG, 1);
+        row = Gather8(row, cpG, wG, oG, blG, 2);
+        row = Gather8(row, cpB, wB, oB, blB, 0);
+        row = Gather8(row, cpB, wB, oB, blB, 1);
+        row = Gather8(row, cpB, wB, oB, blB, 2);
+        row = Gather8(row, cpB, wB, oB, blB, 3);
+        row = Gather8(row, cpB, wB, oB, blB, 4);
+        row = Gather8(row, cpB, wB, oB, blB, 5);
+        return row;
+    }
+
+    /// <summary>Splats pixel <paramref name="i"/>'s Q into the Gaussian's (3 corners) then the bilateral's (6) partial rows, 8 lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void SplatGb8(Vector256<float> q, int i, int* ofG, int* ofB, float* spG, float* spB, float* paG, float* paB)
+    {
+        long cG = (long)i * 3, cB = (long)i * 6;
+        int* oG = ofG + cG, oB = ofB + cB;
+        float* sG = spG + cG, sB = spB + cB;
+        Scatter8(q, sG, oG, paG, 0);
+        Scatter8(q, sG, oG, paG, 1);
+        Scatter8(q, sG, oG, paG, 2);
+        Scatter8(q, sB, oB, paB, 0);
+        Scatter8(q, sB, oB, paB, 1);
+        Scatter8(q, sB, oB, paB, 2);
+        Scatter8(q, sB, oB, paB, 3);
+        Scatter8(q, sB, oB, paB, 4);
+        Scatter8(q, sB, oB, paB, 5);
+    }
+
+    /// <summary>
+    /// Four 4-float softmaxes side by side (two pixels' joint rows of two 4-label CRFs), lane for lane what
+    /// <see cref="Softmax4Pair"/> computes on each 256-bit half: the same shuffles within each 128-bit quarter.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Softmax4Quad(Vector512<float> row)
+    {
+        var pairs = Vector512.Create(1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
+        var halves = Vector512.Create(2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+        var m = Vector512.MaxNative(row, Vector512.Shuffle(row, pairs));
+        m = Vector512.MaxNative(m, Vector512.Shuffle(m, halves));
+        var e = FastExp.Exp(row - m);
+        var sum = e + Vector512.Shuffle(e, pairs);
+        sum += Vector512.Shuffle(sum, halves);
+        return e / sum;
     }
 
     /// <summary>row + (compat·w[r])·blurred[o[r]]: one corner of the slice.</summary>
@@ -539,6 +788,30 @@ internal static class MeanFieldCpu
         var sum = e + Vector256.Shuffle(e, pairs);
         sum += Vector256.Shuffle(sum, halves);
         return e / sum;
+    }
+
+    /// <summary>
+    /// Two 2-float softmaxes side by side (two CRFs of up to 2 labels in the halves of a 4-float row), lane for lane what
+    /// <see cref="Softmax4"/> computes on a 2-label row padded with −∞: there the maximum's second step and the sum's
+    /// second addition meet only the padding (max(m, −∞) = m, s + (0 + 0) = s), so one step of each gives the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Softmax2Pair(Vector128<float> row)
+    {
+        var pairs = Vector128.Create(1, 0, 3, 2);
+        var m = Vector128.MaxNative(row, Vector128.Shuffle(row, pairs));
+        var e = FastExp.Exp(row - m);
+        return e / (e + Vector128.Shuffle(e, pairs));
+    }
+
+    /// <summary><see cref="Softmax2Pair"/> on two pixels' rows at once (four 2-float softmaxes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Softmax2Quad(Vector256<float> row)
+    {
+        var pairs = Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6);
+        var m = Vector256.MaxNative(row, Vector256.Shuffle(row, pairs));
+        var e = FastExp.Exp(row - m);
+        return e / (e + Vector256.Shuffle(e, pairs));
     }
 
     /// <summary>The softmax of an 8-float row, as <see cref="SoftmaxRow"/>'s Vector256 branch computes it.</summary>

@@ -495,11 +495,18 @@ internal sealed class PermutohedralLattice
                 {
                     fixed (float* part = partials[t])
                     {
+                        // A 2-float stride can leave a chunk 2 floats past a multiple of 4: those go one at a time.
                         long k = from;
                         if (t == 0)
-                            for (; k < to; k += 4) Vector128.Store(Vector128.Load(part + k), val + k);
+                        {
+                            for (; k + 4 <= to; k += 4) Vector128.Store(Vector128.Load(part + k), val + k);
+                            for (; k < to; k++) val[k] = part[k];
+                        }
                         else
-                            for (; k < to; k += 4) Vector128.Store(Vector128.Load(val + k) + Vector128.Load(part + k), val + k);
+                        {
+                            for (; k + 4 <= to; k += 4) Vector128.Store(Vector128.Load(val + k) + Vector128.Load(part + k), val + k);
+                            for (; k < to; k++) val[k] += part[k];
+                        }
                         new Span<float>(part + from, (int)(to - from)).Clear();
                     }
                 }
@@ -537,6 +544,15 @@ internal sealed class PermutohedralLattice
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void BlurRange(float* dst, float* src, int* axisNeighbors, int lo, int hi, int stride)
     {
+        if (stride == 2)
+        {
+            // The 2-float vertex rows of a CRF of up to 2 labels (MeanFieldCpu): 8 bytes a row, lanes 2 and 3 unused.
+            var half = Vector128.Create(0.5f);
+            for (int v = lo; v < hi; v++)
+                MeanFieldCpu.Store2(MeanFieldCpu.Load2(src + (long)v * 2)
+                    + half * (MeanFieldCpu.Load2(src + (long)axisNeighbors[2 * v] * 2) + MeanFieldCpu.Load2(src + (long)axisNeighbors[2 * v + 1] * 2)), dst + (long)v * 2);
+            return;
+        }
         if (stride == 4)
         {
             // One vector per vertex: the same [0.5, 1, 0.5] expression as BlurRow, inlined.
