@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using WsssGpuRefine.Backends;
 using WsssGpuRefine.Core;
 
@@ -94,23 +95,32 @@ internal sealed class CrfKernel
     {
         Lattice = lattice;
         int n = lattice.PixelCount, d1 = lattice.Dimension + 1;
-        var ones = new float[n];
-        Array.Fill(ones, 1f);
-        var filtered = lattice.FilterScalar(ones, parallel);
+        var filtered = lattice.FilterOnes(parallel);
         Norm = ImageArrays.Rent<float>(n);
-        // pydensecrf NORMALIZE_SYMMETRIC: 1/sqrt(K·1 + 1e-20), applied before and after filtering.
-        for (int i = 0; i < n; i++) Norm[i] = (float)(1.0 / Math.Sqrt(filtered[i] + 1e-20));
         SplatWeights = ImageArrays.Rent<float>(n * d1);
         SliceWeights = ImageArrays.Rent<float>(n * d1);
         float alpha = lattice.SliceAlpha;
-        var bary = lattice.Barycentric;
-        for (int i = 0, c = 0; i < n; i++)
+        PermutohedralLattice.RunChunks(n, parallel, (lo, hi) => FoldNormalisation(filtered, lattice.Barycentric, alpha, d1, lo, hi));
+    }
+
+    /// <summary>
+    /// Pixels [lo, hi): pydensecrf's NORMALIZE_SYMMETRIC factor 1/sqrt(K·1 + 1e-20) (applied before and after
+    /// filtering) and the corners' splat (barycentric × norm) and slice (barycentric × alpha × norm) weights.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe void FoldNormalisation(float[] filtered, float[] barycentric, float alpha, int d1, int lo, int hi)
+    {
+        fixed (float* k1 = filtered, bary = barycentric, norms = Norm, splat = SplatWeights, slice = SliceWeights)
         {
-            float norm = Norm[i];
-            for (int r = 0; r < d1; r++, c++)
+            for (int i = lo; i < hi; i++)
             {
-                SplatWeights[c] = bary[c] * norm;
-                SliceWeights[c] = bary[c] * alpha * norm;
+                float norm = (float)(1.0 / Math.Sqrt(k1[i] + 1e-20));
+                norms[i] = norm;
+                for (long c = (long)i * d1, last = c + d1; c < last; c++)
+                {
+                    splat[c] = bary[c] * norm;
+                    slice[c] = bary[c] * alpha * norm;
+                }
             }
         }
     }

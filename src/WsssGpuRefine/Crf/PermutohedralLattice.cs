@@ -585,6 +585,18 @@ internal sealed class PermutohedralLattice
     {
         ArgumentNullException.ThrowIfNull(signal);
         if (signal.Length != PixelCount) throw new ArgumentException("one value per pixel", nameof(signal));
+        return Filter1(signal, parallel);
+    }
+
+    /// <summary>
+    /// <see cref="FilterScalar"/> of a signal of ones (the normalisation's K·1): each corner splats its barycentric
+    /// weight itself, which is the weight times 1 bit for bit.
+    /// </summary>
+    internal float[] FilterOnes(ParallelOptions parallel) => Filter1(null, parallel);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe float[] Filter1(float[]? signal, ParallelOptions parallel)
+    {
         int m = VertexCount, d1 = Dimension + 1, n = PixelCount;
         int chunks = PixelChunkCount(n, parallel, (m + 1L) * sizeof(float));
         var partials = new float[chunks][];
@@ -594,11 +606,21 @@ internal sealed class PermutohedralLattice
         Parallel.For(0, chunks, parallel, c =>
         {
             var (start, end) = PixelChunk(n, chunks, c);
-            var part = partials[c];
-            for (int i = start; i < end; i++)
+            fixed (float* part = partials[c], w = bary, x = signal)
+            fixed (int* o = offsets)
             {
-                float x = signal[i];
-                for (int r = 0; r < d1; r++) part[offsets[i * d1 + r]] += bary[i * d1 + r] * x;
+                if (x is null)
+                {
+                    for (long e = (long)start * d1, last = (long)end * d1; e < last; e++) part[o[e]] += w[e];
+                }
+                else
+                {
+                    for (int i = start; i < end; i++)
+                    {
+                        float xi = x[i];
+                        for (long e = (long)i * d1, last = e + d1; e < last; e++) part[o[e]] += w[e] * xi;
+                    }
+                }
             }
         });
         var values = partials[0];
@@ -608,26 +630,35 @@ internal sealed class PermutohedralLattice
             for (int v = 0; v < m; v++) values[v] += part[v];
         }
         var scratch = new float[m + 1];
-        var neighbors = BlurNeighbors;
         var src = values;
         var dst = scratch;
-        for (int j = 0; j <= Dimension; j++)
+        fixed (int* nb = BlurNeighbors)
         {
-            int axis = j * m * 2;
-            for (int v = 0; v < m; v++)
-                dst[v] = src[v] + 0.5f * (src[neighbors[axis + 2 * v]] + src[neighbors[axis + 2 * v + 1]]);
-            (src, dst) = (dst, src);
+            for (int j = 0; j <= Dimension; j++)
+            {
+                int* axis = nb + (long)j * m * 2;
+                fixed (float* sp = src, dp = dst)
+                {
+                    for (int v = 0; v < m; v++)
+                        dp[v] = sp[v] + 0.5f * (sp[axis[2 * v]] + sp[axis[2 * v + 1]]);
+                }
+                (src, dst) = (dst, src);
+            }
         }
         var blurred = src;
         float alpha = SliceAlpha;
         var result = new float[n];
         RunChunks(n, parallel, (lo, hi) =>
         {
-            for (int i = lo; i < hi; i++)
+            fixed (float* w = bary, bl = blurred, res = result)
+            fixed (int* o = offsets)
             {
-                float acc = 0;
-                for (int r = 0; r < d1; r++) acc += bary[i * d1 + r] * alpha * blurred[offsets[i * d1 + r]];
-                result[i] = acc;
+                for (int i = lo; i < hi; i++)
+                {
+                    float acc = 0;
+                    for (long e = (long)i * d1, last = e + d1; e < last; e++) acc += w[e] * alpha * bl[o[e]];
+                    res[i] = acc;
+                }
             }
         });
         return result;
