@@ -135,18 +135,22 @@ internal sealed class PermutohedralLattice
         float invStdDev = (float)(Math.Sqrt(2.0 / 3.0) * (dimension + 1));
         for (int i = 0; i < dimension; i++)
             scale[i] = (float)(1.0 / Math.Sqrt((double)((i + 2) * (i + 1))) * invStdDev);
-        // One pass over the features, the largest magnitude per dimension (NaN propagates through Math.Max).
+        // One pass over the features: the largest magnitude per dimension, and f·0 summed, which is NaN exactly when
+        // some feature is infinite or NaN (a plain comparison skips NaN, so finiteness is checked on its own).
         Span<float> maxAbs = stackalloc float[MaxDimension];
         maxAbs.Clear();
+        float nonFinite = 0;
         for (int p = 0; p < features.Length; p += dimension)
-            for (int j = 0; j < dimension; j++) maxAbs[j] = Math.Max(maxAbs[j], Math.Abs(features[p + j]));
+            for (int j = 0; j < dimension; j++)
+            {
+                float f = features[p + j], a = MathF.Abs(f);
+                maxAbs[j] = a > maxAbs[j] ? a : maxAbs[j];
+                nonFinite += f * 0;
+            }
+        if (float.IsNaN(nonFinite))
+            throw new ArgumentException("lattice features must be finite", nameof(features));
         double bound = 0;
-        for (int j = 0; j < dimension; j++)
-        {
-            if (!float.IsFinite(maxAbs[j]))
-                throw new ArgumentException("lattice features must be finite", nameof(features));
-            bound += maxAbs[j] * scale[j] * (dimension + 1);
-        }
+        for (int j = 0; j < dimension; j++) bound += maxAbs[j] * scale[j] * (dimension + 1);
         if (bound > 30000)
             throw new LatticeRangeException("kernel widths too small for this image: lattice coordinates would overflow 16 bits");
         return scale;
