@@ -29,10 +29,11 @@ internal static class MeanFieldCpu
 
     /// <summary>
     /// Runs every unary (all of one image and kernel set), packing consecutive CRFs into one joint
-    /// signal while their padded rows fit <see cref="JointStride"/> floats.
+    /// signal while their padded rows fit <see cref="JointStride"/> floats. <paramref name="vector512"/> false keeps
+    /// the pixel passes to 256-bit vectors where 512-bit ones are fast (tests compare both paths on one machine).
     /// </summary>
     public static CrfResult[] RunAll(IReadOnlyList<CrfUnary> unaries, IReadOnlyList<(CrfKernel Kernel, float Compat)> kernels,
-        int iterations, float? unsureBelow, ParallelOptions parallel)
+        int iterations, float? unsureBelow, ParallelOptions parallel, bool vector512 = true)
     {
         var results = new CrfResult[unaries.Count];
         int next = 0;
@@ -48,7 +49,7 @@ internal static class MeanFieldCpu
                     width += Stride(unaries[next++].LabelCount);
             var group = new CrfUnary[next - first];
             for (int g = 0; g < group.Length; g++) group[g] = unaries[first + g];
-            var groupResults = Run(group, kernels, iterations, unsureBelow, parallel);
+            var groupResults = Run(group, kernels, iterations, unsureBelow, parallel, vector512);
             groupResults.CopyTo(results, first);
         }
         return results;
@@ -58,7 +59,7 @@ internal static class MeanFieldCpu
 
     /// <summary>One joint mean field over <paramref name="unaries"/> (same image), one result per unary.</summary>
     public static unsafe CrfResult[] Run(IReadOnlyList<CrfUnary> unaries, IReadOnlyList<(CrfKernel Kernel, float Compat)> kernels,
-        int iterations, float? unsureBelow, ParallelOptions parallel)
+        int iterations, float? unsureBelow, ParallelOptions parallel, bool vector512 = true)
     {
         var first = unaries[0];
         int px = first.PixelCount, segmentCount = unaries.Count;
@@ -203,7 +204,7 @@ internal static class MeanFieldCpu
                         {
                             // Two 4-label CRFs side by side, or one CRF of 5..8 labels: one 256-bit vector.
                             if (side0.D1 == 3 && side1.D1 == 6)
-                                PixelPass8Gb(up, start, end, slice, splat ? null : output, segmentCount == 2, side0, side1);
+                                PixelPass8Gb(up, start, end, slice, splat ? null : output, segmentCount == 2, vector512, side0, side1);
                             else
                                 PixelPass8(up, start, end, slice, splat ? null : output, segmentCount == 2, side0, side1);
                             return;
@@ -624,7 +625,7 @@ internal static class MeanFieldCpu
     /// corners) kernel, with the corner loops written out: the same operations in the same order.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void PixelPass8Gb(float* negU, int start, int end, bool slice, PassOutput? output, bool split, Side g, Side b)
+    private static unsafe void PixelPass8Gb(float* negU, int start, int end, bool slice, PassOutput? output, bool split, bool vector512, Side g, Side b)
     {
         int* ofG = g.Offsets, ofB = b.Offsets;
         float* blG = g.Blurred, blB = b.Blurred, slG = g.SliceWeights, slB = b.SliceWeights;
@@ -632,7 +633,7 @@ internal static class MeanFieldCpu
         float cpG = g.Compat, cpB = b.Compat;
         float* last = stackalloc float[16];
         int i = start;
-        if (split && Vector512.IsHardwareAccelerated)
+        if (split && vector512 && Vector512.IsHardwareAccelerated)
         {
             // Two pixels at a time: both rows sliced, their four 4-label softmaxes in one 512-bit vector, then the
             // first pixel splats before the second (every partial sum sees the same additions in the same order).

@@ -63,6 +63,30 @@ public class NarrowRowMeanFieldTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 3)]
+    [InlineData(2, 4)]
+    public void PairsOfFourLabelsGiveTheSameBitsWithAndWithout512BitVectors(int threads, int labels)
+    {
+        // Where the CPU has fast 512-bit vectors, two pixels' four softmaxes share one; elsewhere one pixel at a time.
+        // Both paths run here (the second on any x86-64), and both equal the padded reference.
+        var backend = new CpuBackend(threads);
+        var p = CrfParameters.Preset("irn");
+        var (image, _) = CrfScenes.Bands(61, 67, 3, seed: labels, colourNoise: 12);
+        var prepared = DenseCrf.Prepare(backend, image, p);
+        CrfUnary[] pair = [RandomUnary(labels, image.Height, image.Width, 20), RandomUnary(labels, image.Height, image.Width, 21)];
+        var kernels = new List<(CrfKernel, float)> { (prepared.Gaussian!, p.GaussianCompat), (prepared.Bilateral!, p.BilateralCompat) };
+        var wide = MeanFieldCpu.RunAll(pair, kernels, p.Iterations, p.UnsureBelow, backend.ParallelOptions, vector512: true);
+        var narrow = MeanFieldCpu.RunAll(pair, kernels, p.Iterations, p.UnsureBelow, backend.ParallelOptions, vector512: false);
+        for (int u = 0; u < 2; u++)
+        {
+            var expected = PaddedMeanField.Run(prepared, pair[u], backend.ParallelOptions);
+            Assert.True(expected.Marginals.Select(BitConverter.SingleToInt32Bits).SequenceEqual(wide[u].Marginals.Select(BitConverter.SingleToInt32Bits)), "512-bit path");
+            Assert.True(expected.Marginals.Select(BitConverter.SingleToInt32Bits).SequenceEqual(narrow[u].Marginals.Select(BitConverter.SingleToInt32Bits)), "256-bit path");
+            Assert.Equal(expected.Labels, narrow[u].Labels);
+        }
+    }
+
     [Fact]
     public void TwoFloatVertexRowsSumAcrossPixelChunksLikeWideRows()
     {
