@@ -185,9 +185,9 @@ internal static class MeanFieldCpu
                         if (narrow)
                         {
                             if (side0.D1 == 3 && side1.D1 == 6)
-                                PixelPass2Gb(up, start, end, slice, splat ? null : output, side0, side1);
+                                PixelPass4Gb<Row2>(up, start, end, slice, splat ? null : output, pairs: false, side0, side1);
                             else
-                                PixelPass2(up, start, end, slice, splat ? null : output, side0, side1);
+                                PixelPass4<Row2>(up, start, end, slice, splat ? null : output, pairs: false, side0, side1);
                             return;
                         }
                         if (stride == 4)
@@ -195,9 +195,9 @@ internal static class MeanFieldCpu
                             // Up to 4 labels (ir_label, la/ha and most CRFs of bg + present classes): each
                             // pixel's row is one vector, kept in a register from the slice to the splat.
                             if (side0.D1 == 3 && side1.D1 == 6)
-                                PixelPass4Gb(up, start, end, slice, splat ? null : output, pairsOfTwo, side0, side1);
+                                PixelPass4Gb<Row4>(up, start, end, slice, splat ? null : output, pairsOfTwo, side0, side1);
                             else
-                                PixelPass4(up, start, end, slice, splat ? null : output, pairsOfTwo, side0, side1);
+                                PixelPass4<Row4>(up, start, end, slice, splat ? null : output, pairsOfTwo, side0, side1);
                             return;
                         }
                         if (stride == 8 && Vector256.IsHardwareAccelerated)
@@ -293,11 +293,15 @@ internal static class MeanFieldCpu
     /// The pixel pass for stride 4 with the same operations in the same order as the general path
     /// (row = −U; row += (compat·w)·blurred corner by corner, kernel 0 then 1; the Vector128 softmax;
     /// partial += w·Q): bit-identical results, without the per-row loops and array bounds checks.
-    /// A null <paramref name="output"/> splats; otherwise Q is written out.
+    /// A null <paramref name="output"/> splats; otherwise Q is written out. <typeparamref name="TRow"/> is the vertex
+    /// rows' width (<see cref="Row2"/> for one CRF of up to 2 labels alone, with <paramref name="pairs"/> false).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void PixelPass4(float* negU, int start, int end, bool slice, PassOutput? output, bool pairs, Side k0, Side k1)
+    private static unsafe void PixelPass4<TRow>(float* negU, int start, int end, bool slice, PassOutput? output, bool pairs, Side k0, Side k1)
+        where TRow : struct, IVertexRow
     {
+        // Pairs of 2-label CRFs share 4-float rows: never with 2-float vertex rows (a constant per instantiation).
+        if (TRow.Floats != 4) pairs = false;
         // Every pointer in a local: the JIT keeps them in registers instead of reloading the structs' fields.
         int d10 = k0.D1, d11 = k1.D1;
         int* of0 = k0.Offsets, of1 = k1.Offsets;
@@ -313,8 +317,8 @@ internal static class MeanFieldCpu
             if (slice)
             {
                 float* w0 = sl0 + c0, w1 = sl1 + c1;
-                for (int r = 0; r < d10; r++) row = Gather4(row, cp0, w0, o0, bl0, r);
-                for (int r = 0; r < d11; r++) row = Gather4(row, cp1, w1, o1, bl1, r);
+                for (int r = 0; r < d10; r++) row = Gather4<TRow>(row, cp0, w0, o0, bl0, r);
+                for (int r = 0; r < d11; r++) row = Gather4<TRow>(row, cp1, w1, o1, bl1, r);
             }
             var qRow = pairs ? Softmax2Pair(row) : Softmax4(row);
             if (output is not null)
@@ -324,8 +328,8 @@ internal static class MeanFieldCpu
                 continue;
             }
             float* s0 = sp0 + c0, s1 = sp1 + c1;
-            for (int r = 0; r < d10; r++) Scatter4(qRow, s0, o0, pa0, r);
-            for (int r = 0; r < d11; r++) Scatter4(qRow, s1, o1, pa1, r);
+            for (int r = 0; r < d10; r++) Scatter4<TRow>(qRow, s0, o0, pa0, r);
+            for (int r = 0; r < d11; r++) Scatter4<TRow>(qRow, s1, o1, pa1, r);
         }
     }
 
@@ -336,8 +340,10 @@ internal static class MeanFieldCpu
     /// partial sum sees the same additions in the same order as one pixel at a time.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void PixelPass4Gb(float* negU, int start, int end, bool slice, PassOutput? output, bool pairs, Side g, Side b)
+    private static unsafe void PixelPass4Gb<TRow>(float* negU, int start, int end, bool slice, PassOutput? output, bool pairs, Side g, Side b)
+        where TRow : struct, IVertexRow
     {
+        if (TRow.Floats != 4) pairs = false;   // see PixelPass4
         // Every pointer in a local (see PixelPass4).
         int* ofG = g.Offsets, ofB = b.Offsets;
         float* blG = g.Blurred, blB = b.Blurred, slG = g.SliceWeights, slB = b.SliceWeights;
@@ -353,8 +359,8 @@ internal static class MeanFieldCpu
                 var rowB = Vector128.Load(negU + (long)i * 4 + 4);
                 if (slice)
                 {
-                    rowA = SliceGb4(rowA, i, ofG, ofB, slG, slB, blG, blB, cpG, cpB);
-                    rowB = SliceGb4(rowB, i + 1, ofG, ofB, slG, slB, blG, blB, cpG, cpB);
+                    rowA = SliceGb4<TRow>(rowA, i, ofG, ofB, slG, slB, blG, blB, cpG, cpB);
+                    rowB = SliceGb4<TRow>(rowB, i + 1, ofG, ofB, slG, slB, blG, blB, cpG, cpB);
                 }
                 var q = pairs ? Softmax2Quad(Vector256.Create(rowA, rowB)) : Softmax4Pair(Vector256.Create(rowA, rowB));
                 if (output is not null)
@@ -364,14 +370,14 @@ internal static class MeanFieldCpu
                     output.Write(last + 4, i + 1);
                     continue;
                 }
-                SplatGb4(q.GetLower(), i, ofG, ofB, spG, spB, paG, paB);
-                SplatGb4(q.GetUpper(), i + 1, ofG, ofB, spG, spB, paG, paB);
+                SplatGb4<TRow>(q.GetLower(), i, ofG, ofB, spG, spB, paG, paB);
+                SplatGb4<TRow>(q.GetUpper(), i + 1, ofG, ofB, spG, spB, paG, paB);
             }
         }
         for (; i < end; i++)
         {
             var row = Vector128.Load(negU + (long)i * 4);
-            if (slice) row = SliceGb4(row, i, ofG, ofB, slG, slB, blG, blB, cpG, cpB);
+            if (slice) row = SliceGb4<TRow>(row, i, ofG, ofB, slG, slB, blG, blB, cpG, cpB);
             var qRow = pairs ? Softmax2Pair(row) : Softmax4(row);
             if (output is not null)
             {
@@ -379,199 +385,100 @@ internal static class MeanFieldCpu
                 output.Write(last, i);
                 continue;
             }
-            SplatGb4(qRow, i, ofG, ofB, spG, spB, paG, paB);
+            SplatGb4<TRow>(qRow, i, ofG, ofB, spG, spB, paG, paB);
         }
     }
 
     /// <summary>Pixel <paramref name="i"/>'s logits row plus the Gaussian's (3 corners) then the bilateral's (6) slice, 4 labels.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector128<float> SliceGb4(Vector128<float> row, int i, int* ofG, int* ofB, float* slG, float* slB,
-        float* blG, float* blB, float cpG, float cpB)
+    private static unsafe Vector128<float> SliceGb4<TRow>(Vector128<float> row, int i, int* ofG, int* ofB, float* slG, float* slB,
+        float* blG, float* blB, float cpG, float cpB) where TRow : struct, IVertexRow
     {
         long cG = (long)i * 3, cB = (long)i * 6;
         int* oG = ofG + cG, oB = ofB + cB;
         float* wG = slG + cG, wB = slB + cB;
-        row = Gather4(row, cpG, wG, oG, blG, 0);
-        row = Gather4(row, cpG, wG, oG, blG, 1);
-        row = Gather4(row, cpG, wG, oG, blG, 2);
-        row = Gather4(row, cpB, wB, oB, blB, 0);
-        row = Gather4(row, cpB, wB, oB, blB, 1);
-        row = Gather4(row, cpB, wB, oB, blB, 2);
-        row = Gather4(row, cpB, wB, oB, blB, 3);
-        row = Gather4(row, cpB, wB, oB, blB, 4);
-        row = Gather4(row, cpB, wB, oB, blB, 5);
+        row = Gather4<TRow>(row, cpG, wG, oG, blG, 0);
+        row = Gather4<TRow>(row, cpG, wG, oG, blG, 1);
+        row = Gather4<TRow>(row, cpG, wG, oG, blG, 2);
+        row = Gather4<TRow>(row, cpB, wB, oB, blB, 0);
+        row = Gather4<TRow>(row, cpB, wB, oB, blB, 1);
+        row = Gather4<TRow>(row, cpB, wB, oB, blB, 2);
+        row = Gather4<TRow>(row, cpB, wB, oB, blB, 3);
+        row = Gather4<TRow>(row, cpB, wB, oB, blB, 4);
+        row = Gather4<TRow>(row, cpB, wB, oB, blB, 5);
         return row;
     }
 
     /// <summary>Splats pixel <paramref name="i"/>'s Q into the Gaussian's (3 corners) then the bilateral's (6) partial rows, 4 labels.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void SplatGb4(Vector128<float> q, int i, int* ofG, int* ofB, float* spG, float* spB, float* paG, float* paB)
+    private static unsafe void SplatGb4<TRow>(Vector128<float> q, int i, int* ofG, int* ofB, float* spG, float* spB, float* paG, float* paB)
+        where TRow : struct, IVertexRow
     {
         long cG = (long)i * 3, cB = (long)i * 6;
         int* oG = ofG + cG, oB = ofB + cB;
         float* sG = spG + cG, sB = spB + cB;
-        Scatter4(q, sG, oG, paG, 0);
-        Scatter4(q, sG, oG, paG, 1);
-        Scatter4(q, sG, oG, paG, 2);
-        Scatter4(q, sB, oB, paB, 0);
-        Scatter4(q, sB, oB, paB, 1);
-        Scatter4(q, sB, oB, paB, 2);
-        Scatter4(q, sB, oB, paB, 3);
-        Scatter4(q, sB, oB, paB, 4);
-        Scatter4(q, sB, oB, paB, 5);
+        Scatter4<TRow>(q, sG, oG, paG, 0);
+        Scatter4<TRow>(q, sG, oG, paG, 1);
+        Scatter4<TRow>(q, sG, oG, paG, 2);
+        Scatter4<TRow>(q, sB, oB, paB, 0);
+        Scatter4<TRow>(q, sB, oB, paB, 1);
+        Scatter4<TRow>(q, sB, oB, paB, 2);
+        Scatter4<TRow>(q, sB, oB, paB, 3);
+        Scatter4<TRow>(q, sB, oB, paB, 4);
+        Scatter4<TRow>(q, sB, oB, paB, 5);
     }
 
-    /// <summary>row + (compat·w[r])·blurred[o[r]]: one corner of the slice, 4 labels.</summary>
+    /// <summary>row + (compat·w[r])·blurred[o[r]]: one corner of the slice, 4 labels (a 2-float vertex row adds (compat·w)·0 to lanes 2 and 3).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector128<float> Gather4(Vector128<float> row, float compat, float* w, int* o, float* blurred, int r) =>
-        row + Vector128.Create(compat * w[r]) * Vector128.Load(blurred + (long)o[r] * 4);
+    private static unsafe Vector128<float> Gather4<TRow>(Vector128<float> row, float compat, float* w, int* o, float* blurred, int r)
+        where TRow : struct, IVertexRow =>
+        row + Vector128.Create(compat * w[r]) * TRow.Load(blurred + (long)o[r] * TRow.Floats);
 
-    /// <summary>partial[o[r]] += w[r]·q: one corner of the splat, 4 labels.</summary>
+    /// <summary>partial[o[r]] += w[r]·q: one corner of the splat, 4 labels (a 2-float vertex row stores lanes 0 and 1 only).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Scatter4(Vector128<float> q, float* w, int* o, float* partial, int r)
+    private static unsafe void Scatter4<TRow>(Vector128<float> q, float* w, int* o, float* partial, int r)
+        where TRow : struct, IVertexRow
     {
-        float* dst = partial + (long)o[r] * 4;
-        Vector128.Store(Vector128.Load(dst) + Vector128.Create(w[r]) * q, dst);
-    }
-
-    /// <summary>
-    /// <see cref="PixelPass4"/> for one CRF of up to 2 labels whose vertex rows are 2 floats: each corner loads and
-    /// stores the 8 bytes of its two real lanes (<see cref="Load2"/>, <see cref="Store2"/>), the padding lanes meet zeros.
-    /// Every float operation on a real lane is the one of <see cref="PixelPass4"/>: bit-identical results.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void PixelPass2(float* negU, int start, int end, bool slice, PassOutput? output, Side k0, Side k1)
-    {
-        int d10 = k0.D1, d11 = k1.D1;
-        int* of0 = k0.Offsets, of1 = k1.Offsets;
-        float* bl0 = k0.Blurred, bl1 = k1.Blurred, sl0 = k0.SliceWeights, sl1 = k1.SliceWeights;
-        float* sp0 = k0.SplatWeights, sp1 = k1.SplatWeights, pa0 = k0.Partial, pa1 = k1.Partial;
-        float cp0 = k0.Compat, cp1 = k1.Compat;
-        float* last = stackalloc float[4];
-        for (int i = start; i < end; i++)
-        {
-            var row = Vector128.Load(negU + (long)i * 4);
-            long c0 = (long)i * d10, c1 = (long)i * d11;
-            int* o0 = of0 + c0, o1 = of1 + c1;
-            if (slice)
-            {
-                float* w0 = sl0 + c0, w1 = sl1 + c1;
-                for (int r = 0; r < d10; r++) row = Gather2(row, cp0, w0, o0, bl0, r);
-                for (int r = 0; r < d11; r++) row = Gather2(row, cp1, w1, o1, bl1, r);
-            }
-            var qRow = Softmax4(row);
-            if (output is not null)
-            {
-                Vector128.Store(qRow, last);
-                output.Write(last, i);
-                continue;
-            }
-            float* s0 = sp0 + c0, s1 = sp1 + c1;
-            for (int r = 0; r < d10; r++) Scatter2(qRow, s0, o0, pa0, r);
-            for (int r = 0; r < d11; r++) Scatter2(qRow, s1, o1, pa1, r);
-        }
+        float* dst = partial + (long)o[r] * TRow.Floats;
+        TRow.Store(TRow.Load(dst) + Vector128.Create(w[r]) * q, dst);
     }
 
     /// <summary>
-    /// <see cref="PixelPass4Gb"/> (the Gaussian's 3 corners then the bilateral's 6, two pixels' softmaxes in one vector)
-    /// with the 2-float vertex rows of <see cref="PixelPass2"/>: bit-identical results.
+    /// How the 4-lane pixel passes read and write a vertex row: <see cref="Row4"/>, all 4 floats; <see cref="Row2"/>, the
+    /// 2 floats of a CRF of up to 2 labels alone (the pixel row keeps 4 lanes for the −∞ padding its softmax needs; the
+    /// padding lanes meet zeros on loading and are not stored). A type argument, so each pixel pass is compiled for
+    /// one row width with no branch in its loops, and every float operation on a real lane is the same in both:
+    /// bit-identical results.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void PixelPass2Gb(float* negU, int start, int end, bool slice, PassOutput? output, Side g, Side b)
+    private interface IVertexRow
     {
-        int* ofG = g.Offsets, ofB = b.Offsets;
-        float* blG = g.Blurred, blB = b.Blurred, slG = g.SliceWeights, slB = b.SliceWeights;
-        float* spG = g.SplatWeights, spB = b.SplatWeights, paG = g.Partial, paB = b.Partial;
-        float cpG = g.Compat, cpB = b.Compat;
-        float* last = stackalloc float[8];
-        int i = start;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i + 1 < end; i += 2)
-            {
-                var rowA = Vector128.Load(negU + (long)i * 4);
-                var rowB = Vector128.Load(negU + (long)i * 4 + 4);
-                if (slice)
-                {
-                    rowA = SliceGb2(rowA, i, ofG, ofB, slG, slB, blG, blB, cpG, cpB);
-                    rowB = SliceGb2(rowB, i + 1, ofG, ofB, slG, slB, blG, blB, cpG, cpB);
-                }
-                var q = Softmax4Pair(Vector256.Create(rowA, rowB));
-                if (output is not null)
-                {
-                    Vector256.Store(q, last);
-                    output.Write(last, i);
-                    output.Write(last + 4, i + 1);
-                    continue;
-                }
-                SplatGb2(q.GetLower(), i, ofG, ofB, spG, spB, paG, paB);
-                SplatGb2(q.GetUpper(), i + 1, ofG, ofB, spG, spB, paG, paB);
-            }
-        }
-        for (; i < end; i++)
-        {
-            var row = Vector128.Load(negU + (long)i * 4);
-            if (slice) row = SliceGb2(row, i, ofG, ofB, slG, slB, blG, blB, cpG, cpB);
-            var qRow = Softmax4(row);
-            if (output is not null)
-            {
-                Vector128.Store(qRow, last);
-                output.Write(last, i);
-                continue;
-            }
-            SplatGb2(qRow, i, ofG, ofB, spG, spB, paG, paB);
-        }
+        static abstract int Floats { get; }
+        static abstract unsafe Vector128<float> Load(float* p);
+        static abstract unsafe void Store(Vector128<float> v, float* p);
     }
 
-    /// <summary><see cref="SliceGb4"/> on 2-float vertex rows.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector128<float> SliceGb2(Vector128<float> row, int i, int* ofG, int* ofB, float* slG, float* slB,
-        float* blG, float* blB, float cpG, float cpB)
+    /// <summary>4-float vertex rows.</summary>
+    private readonly struct Row4 : IVertexRow
     {
-        long cG = (long)i * 3, cB = (long)i * 6;
-        int* oG = ofG + cG, oB = ofB + cB;
-        float* wG = slG + cG, wB = slB + cB;
-        row = Gather2(row, cpG, wG, oG, blG, 0);
-        row = Gather2(row, cpG, wG, oG, blG, 1);
-        row = Gather2(row, cpG, wG, oG, blG, 2);
-        row = Gather2(row, cpB, wB, oB, blB, 0);
-        row = Gather2(row, cpB, wB, oB, blB, 1);
-        row = Gather2(row, cpB, wB, oB, blB, 2);
-        row = Gather2(row, cpB, wB, oB, blB, 3);
-        row = Gather2(row, cpB, wB, oB, blB, 4);
-        row = Gather2(row, cpB, wB, oB, blB, 5);
-        return row;
+        public static int Floats => 4;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static unsafe Vector128<float> Load(float* p) => Vector128.Load(p);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static unsafe void Store(Vector128<float> v, float* p) => Vector128.Store(v, p);
     }
 
-    /// <summary><see cref="SplatGb4"/> on 2-float vertex rows.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void SplatGb2(Vector128<float> q, int i, int* ofG, int* ofB, float* spG, float* spB, float* paG, float* paB)
+    /// <summary>2-float vertex rows (<see cref="Load2"/>, <see cref="Store2"/>).</summary>
+    private readonly struct Row2 : IVertexRow
     {
-        long cG = (long)i * 3, cB = (long)i * 6;
-        int* oG = ofG + cG, oB = ofB + cB;
-        float* sG = spG + cG, sB = spB + cB;
-        Scatter2(q, sG, oG, paG, 0);
-        Scatter2(q, sG, oG, paG, 1);
-        Scatter2(q, sG, oG, paG, 2);
-        Scatter2(q, sB, oB, paB, 0);
-        Scatter2(q, sB, oB, paB, 1);
-        Scatter2(q, sB, oB, paB, 2);
-        Scatter2(q, sB, oB, paB, 3);
-        Scatter2(q, sB, oB, paB, 4);
-        Scatter2(q, sB, oB, paB, 5);
-    }
+        public static int Floats => 2;
 
-    /// <summary>row + (compat·w[r])·blurred[o[r]] on a 2-float vertex row (lanes 2 and 3 add (compat·w)·0).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector128<float> Gather2(Vector128<float> row, float compat, float* w, int* o, float* blurred, int r) =>
-        row + Vector128.Create(compat * w[r]) * Load2(blurred + (long)o[r] * 2);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static unsafe Vector128<float> Load(float* p) => Load2(p);
 
-    /// <summary>partial[o[r]] += w[r]·q on a 2-float vertex row (only q's lanes 0 and 1 are stored).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Scatter2(Vector128<float> q, float* w, int* o, float* partial, int r)
-    {
-        float* dst = partial + (long)o[r] * 2;
-        Store2(Load2(dst) + Vector128.Create(w[r]) * q, dst);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static unsafe void Store(Vector128<float> v, float* p) => Store2(v, p);
     }
 
     /// <summary>The 2 floats at <paramref name="p"/> in lanes 0 and 1, zeros in lanes 2 and 3.</summary>
