@@ -565,6 +565,8 @@ internal static class MeanFieldCpu
                 SplatGb8(q.GetUpper(), i + 1, ofG, ofB, spG, spB, paG, paB);
             }
         }
+        // One pixel at a time: the whole pass where 512-bit vectors are absent or slow. The corners are written out
+        // rather than SliceGb8 + SplatGb8, which would compute the corner pointers twice (34 more bytes of loop code).
         for (; i < end; i++)
         {
             var row = Vector256.Load(negU + (long)i * 8);
