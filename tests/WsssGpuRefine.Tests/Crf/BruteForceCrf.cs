@@ -104,6 +104,15 @@ internal static class BruteForceCrf
 /// <summary>Small deterministic synthetic scenes: coloured regions with noise and matching scores.</summary>
 internal static class CrfScenes
 {
+    /// <summary>Random energies of <paramref name="labels"/> labels in [0, 4) for a scene (any finite values are a valid unary).</summary>
+    public static CrfUnary RandomUnary(int labels, int height, int width, int seed)
+    {
+        var rng = new Random(seed);
+        var e = new float[labels * height * width];
+        for (int i = 0; i < e.Length; i++) e[i] = (float)(rng.NextDouble() * 4);
+        return new CrfUnary(labels, height, width, e);
+    }
+
     /// <summary>
     /// An image of <paramref name="regions"/> vertical colour bands (plus noise) and score maps that
     /// favour each band's label but are noisy enough for the pairwise terms to change labels.

@@ -14,15 +14,6 @@ public class JointMeanFieldTests
     // 100x107 on two threads splats through two pixel chunks (one per 4096 pixels at most).
     public static TheoryData<int, int> Threads => new() { { 1, 3 }, { 2, 4 }, { 1, 40 }, { 2, 100 } };
 
-    /// <summary>Random energies of <paramref name="labels"/> labels for a scene (any finite values are a valid unary).</summary>
-    private static CrfUnary RandomUnary(int labels, int height, int width, int seed)
-    {
-        var rng = new Random(seed);
-        var e = new float[labels * height * width];
-        for (int i = 0; i < e.Length; i++) e[i] = (float)(rng.NextDouble() * 4);
-        return new CrfUnary(labels, height, width, e);
-    }
-
     [Theory]
     [MemberData(nameof(Threads))]
     public void JointPassEqualsSeparateRunsBitForBit(int threads, int size)
@@ -33,10 +24,10 @@ public class JointMeanFieldTests
         var prepared = DenseCrf.Prepare(backend, image, p);
         // 3+3 and 2+4 pack into one 8-float row; 6 runs alone at 8; 5 alone; 1 after it packs with the next 2.
         CrfUnary[] unaries = [
-            RandomUnary(3, image.Height, image.Width, 1), RandomUnary(3, image.Height, image.Width, 2),
-            RandomUnary(2, image.Height, image.Width, 3), RandomUnary(4, image.Height, image.Width, 4),
-            RandomUnary(6, image.Height, image.Width, 5), RandomUnary(5, image.Height, image.Width, 6),
-            RandomUnary(1, image.Height, image.Width, 7), RandomUnary(2, image.Height, image.Width, 8),
+            CrfScenes.RandomUnary(3, image.Height, image.Width, 1), CrfScenes.RandomUnary(3, image.Height, image.Width, 2),
+            CrfScenes.RandomUnary(2, image.Height, image.Width, 3), CrfScenes.RandomUnary(4, image.Height, image.Width, 4),
+            CrfScenes.RandomUnary(6, image.Height, image.Width, 5), CrfScenes.RandomUnary(5, image.Height, image.Width, 6),
+            CrfScenes.RandomUnary(1, image.Height, image.Width, 7), CrfScenes.RandomUnary(2, image.Height, image.Width, 8),
         ];
         var joint = prepared.InferAll(unaries);
         Assert.Equal(unaries.Length, joint.Length);

@@ -25,14 +25,6 @@ public class NarrowRowMeanFieldTests
         _ => CrfParameters.Preset(name),
     };
 
-    private static CrfUnary RandomUnary(int labels, int height, int width, int seed)
-    {
-        var rng = new Random(seed);
-        var e = new float[labels * height * width];
-        for (int i = 0; i < e.Length; i++) e[i] = (float)(rng.NextDouble() * 4);
-        return new CrfUnary(labels, height, width, e);
-    }
-
     [Theory]
     [MemberData(nameof(Cases))]
     public void NarrowAndPairedRowsEqualPaddedRowsBitForBit(int threads, string preset, int size)
@@ -44,10 +36,10 @@ public class NarrowRowMeanFieldTests
         int h = image.Height, w = image.Width;
         // Alone: 1 and 2 labels (narrow vertex rows). Paired: 2+2, 1+2, 2+1 (one 4-float row), 3+3 and 4+4 (8 floats).
         CrfUnary[][] groups = [
-            [RandomUnary(2, h, w, 1)], [RandomUnary(1, h, w, 2)],
-            [RandomUnary(2, h, w, 3), RandomUnary(2, h, w, 4)], [RandomUnary(1, h, w, 5), RandomUnary(2, h, w, 6)],
-            [RandomUnary(2, h, w, 7), RandomUnary(1, h, w, 8)],
-            [RandomUnary(3, h, w, 9), RandomUnary(3, h, w, 10)], [RandomUnary(4, h, w, 11), RandomUnary(4, h, w, 12)],
+            [CrfScenes.RandomUnary(2, h, w, 1)], [CrfScenes.RandomUnary(1, h, w, 2)],
+            [CrfScenes.RandomUnary(2, h, w, 3), CrfScenes.RandomUnary(2, h, w, 4)], [CrfScenes.RandomUnary(1, h, w, 5), CrfScenes.RandomUnary(2, h, w, 6)],
+            [CrfScenes.RandomUnary(2, h, w, 7), CrfScenes.RandomUnary(1, h, w, 8)],
+            [CrfScenes.RandomUnary(3, h, w, 9), CrfScenes.RandomUnary(3, h, w, 10)], [CrfScenes.RandomUnary(4, h, w, 11), CrfScenes.RandomUnary(4, h, w, 12)],
         ];
         foreach (var group in groups)
         {
@@ -74,7 +66,7 @@ public class NarrowRowMeanFieldTests
         var p = CrfParameters.Preset("irn");
         var (image, _) = CrfScenes.Bands(61, 67, 3, seed: labels, colourNoise: 12);
         var prepared = DenseCrf.Prepare(backend, image, p);
-        CrfUnary[] pair = [RandomUnary(labels, image.Height, image.Width, 20), RandomUnary(labels, image.Height, image.Width, 21)];
+        CrfUnary[] pair = [CrfScenes.RandomUnary(labels, image.Height, image.Width, 20), CrfScenes.RandomUnary(labels, image.Height, image.Width, 21)];
         var kernels = new List<(CrfKernel, float)> { (prepared.Gaussian!, p.GaussianCompat), (prepared.Bilateral!, p.BilateralCompat) };
         var wide = MeanFieldCpu.RunAll(pair, kernels, p.Iterations, p.UnsureBelow, backend.ParallelOptions, vector512: true);
         var narrow = MeanFieldCpu.RunAll(pair, kernels, p.Iterations, p.UnsureBelow, backend.ParallelOptions, vector512: false);
