@@ -80,9 +80,13 @@ internal sealed class RefineLedger : IDisposable
                 throw new WsssInputException(recipeFile, $"--out holds the outputs of another recipe ({theirs}), not of this one " +
                                                          $"({summary}); use another --out, or --overwrite to recompute them all");
             }
+            // Before the new recipe is recorded, so that no process of it can have written anything yet.
+            int removed = RemoveReplacedLabelFiles(options, recorded.Value);
             AtomicFileWriter.WriteAllText(recipeFile, text);
             ForgetOtherRecipes(Path.Combine(options.OutputDirectory, JournalDirectoryName), fingerprint);
             info?.Invoke($"info: {recipeFile}: recipe changed from ({recorded.Value.Summary}) to ({summary}); recomputing every output (--overwrite)");
+            if (removed > 0)
+                info?.Invoke($"info: removed the replaced recipe's {removed} ID{recorded.Value.CrfLabelSuffix}.png file(s), which this recipe does not write");
         }
         else if (recorded is not null && recorded.Value.Version != Version)
         {
@@ -193,7 +197,38 @@ internal sealed class RefineLedger : IDisposable
             }
     }
 
-    private readonly record struct RecordedRecipe(string Fingerprint, string Summary, string Version);
+    private readonly record struct RecordedRecipe(string Fingerprint, string Summary, string Version, string? CrfLabelSuffix);
+
+    /// <summary>
+    /// When <c>--overwrite</c> replaces a recipe that wrote the CRF's labels beside ID.png (<c>--crf-suffix</c>) by one
+    /// that does not write that name, removes those files of the ids the replaced recipe's journals list: they would
+    /// otherwise stay beside the new ID.png, silently from another recipe. Only that name: the new recipe rewrites
+    /// ID.png, and whether it writes ID.npy depends on each process's <c>--save-scores</c>, which the recipe leaves out.
+    /// Returns how many files were removed.
+    /// </summary>
+    private static int RemoveReplacedLabelFiles(RefineOptions options, RecordedRecipe replaced)
+    {
+        if (replaced.CrfLabelSuffix is not { } suffix || suffix == options.CrfLabelSuffix || !RefineOptions.IsFileNameSuffix(suffix))
+            return 0;
+        int removed = 0;
+        string inside = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.OutputDirectory)) + Path.DirectorySeparatorChar;
+        foreach (string id in ReadJournals(Path.Combine(options.OutputDirectory, JournalDirectoryName), replaced.Fingerprint).Keys)
+        {
+            string path = Path.GetFullPath(Path.Combine(options.OutputDirectory, id + suffix + ".png"));
+            if (!path.StartsWith(inside, StringComparison.Ordinal)) continue;   // a journal line naming a file elsewhere is not ours
+            try
+            {
+                if (!File.Exists(path)) continue;
+                File.Delete(path);
+                removed++;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new WsssInputException(path, $"cannot remove the replaced recipe's output: {e.Message}");
+            }
+        }
+        return removed;
+    }
 
     private static RecordedRecipe? ReadRecipe(string path)
     {
@@ -202,7 +237,7 @@ internal sealed class RefineLedger : IDisposable
         {
             var node = JsonNode.Parse(File.ReadAllText(path));
             return new RecordedRecipe(node?["fingerprint"]?.GetValue<string>() ?? "", node?["summary"]?.GetValue<string>() ?? "unknown",
-                node?["version"]?.GetValue<string>() ?? "unknown");
+                node?["version"]?.GetValue<string>() ?? "unknown", node?["recipe"]?["crf_label_suffix"]?.GetValue<string>());
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {

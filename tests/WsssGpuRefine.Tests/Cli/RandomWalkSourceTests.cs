@@ -107,6 +107,27 @@ public class RandomWalkSourceTests
         Assert.Equal((1, 2), (resumed.Written, resumed.Skipped));
         Assert.True(File.Exists(Path.Combine(tmp.Combine("both"), items[1].Id + "_crf.png")));
         Assert.Equal(walk.Score.Confusion, resumed.Score!.Confusion);
+
+        // --overwrite with the CRF's labels as ID.png and no suffix: the replaced recipe's ID_crf.png files go (they would
+        // stay beside labels of another recipe), a file of that name that no journal lists stays.
+        string foreign = Path.Combine(tmp.Combine("both"), "not-an-id_crf.png");
+        File.WriteAllBytes(foreign, [1, 2, 3]);
+        var messages = new List<string>();
+        RefineJob.Run(CpuBackend.Shared, Run(tmp.Combine("both"), crf, null) with { Overwrite = true }, info: messages.Add);
+        foreach (var item in items)
+        {
+            Assert.False(File.Exists(Path.Combine(tmp.Combine("both"), item.Id + "_crf.png")));
+            Assert.Equal(File.ReadAllBytes(Path.Combine(tmp.Combine("crf"), item.Id + ".png")), File.ReadAllBytes(Path.Combine(tmp.Combine("both"), item.Id + ".png")));
+        }
+        Assert.True(File.Exists(foreign));
+        Assert.Contains(messages, m => m.Contains($"removed the replaced recipe's {items.Length} ID_crf.png file(s)", StringComparison.Ordinal));
+
+        // Back to the suffix: the replaced recipe wrote no such files, so nothing is removed and both are written again.
+        messages.Clear();
+        RefineJob.Run(CpuBackend.Shared, Run(tmp.Combine("both"), crf, "_crf") with { Overwrite = true }, info: messages.Add);
+        Assert.DoesNotContain(messages, m => m.Contains("removed the replaced", StringComparison.Ordinal));
+        foreach (var item in items)
+            Assert.Equal(File.ReadAllBytes(Path.Combine(tmp.Combine("crf"), item.Id + ".png")), File.ReadAllBytes(Path.Combine(tmp.Combine("both"), item.Id + "_crf.png")));
     }
 
     [Fact]
