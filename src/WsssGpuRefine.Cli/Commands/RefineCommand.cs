@@ -60,8 +60,8 @@ internal sealed class RefineCommand : ICliCommand
             if (parse.GetValue(crf) is not null && parse.GetValue(crfParams) is not null)
                 throw new ArgumentException("give --crf PRESET or --crf-params, not both");
             var preset = batch.PresetOf(parse);
-            var explicitCrf = parse.GetValue(crf) is { } crfPreset ? CrfParameters.Preset(crfPreset)
-                            : parse.GetValue(crfParams) is { } text ? CrfParameters.Parse(text) : null;
+            var explicitCrf = parse.GetValue(crf) is { } crfPreset ? ForOption("--crf", () => CrfParameters.Preset(crfPreset))
+                            : parse.GetValue(crfParams) is { } text ? ForOption("--crf-params", () => CrfParameters.Parse(text)) : null;
             var source = parse.GetValue(rw) is { } rwText ? AffinitySource.Parse(rwText) : null;
             bool explicitStage = new object?[] { parse.GetValue(threshold), parse.GetValue(bgPower), parse.GetValue(irLabel), parse.GetValue(laHa), parse.GetValue(icdSeeds), source,
                     parse.GetValue(reliableRegions), parse.GetValue(besBoundary) ? true : null }
@@ -207,6 +207,22 @@ internal sealed class RefineCommand : ICliCommand
                 RecipeProblem.LabelsBeforeCrf => "--crf-suffix needs a CRF (--crf or --crf-params) after --threshold, --bg-power or --rw",
                 _ => e.Message,
             });
+        }
+    }
+
+    /// <summary>The value <paramref name="parse"/> makes of an option's text; its argument errors name the option
+    /// ("--crf: unknown CRF preset 'x' ...") instead of the engine's parameter.</summary>
+    private static T ForOption<T>(string option, Func<T> parse)
+    {
+        try
+        {
+            return parse();
+        }
+        catch (ArgumentException e)
+        {
+            string message = e.Message.Split('\n')[0];
+            if (e.ParamName is { } name) message = message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal);
+            throw new ArgumentException(message.StartsWith(option, StringComparison.Ordinal) ? message : $"{option}: {message}", e);
         }
     }
 

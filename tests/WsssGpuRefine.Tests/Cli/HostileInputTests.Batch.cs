@@ -102,6 +102,15 @@ public partial class HostileInputTests
         {
             Error = "^error: /.*/afile/sub: ",
         };
+        // CRF option errors name the option, not the engine's parameter ("error: name: unknown CRF preset" before).
+        yield return new HostileCase("refine-unknown-crf-preset-names-the-option", s => Refine(s.Combine("out"), "--threshold", "0.15", "--crf", "nope"))
+        {
+            Error = "^error: --crf: unknown CRF preset 'nope' \\(known: psa, irn, ",
+        };
+        yield return new HostileCase("refine-bad-crf-params-names-the-option", s => Refine(s.Combine("out"), "--threshold", "0.15", "--crf-params", "gauss=x"))
+        {
+            Error = "^error: --crf-params: gauss takes 2 comma-separated number\\(s\\), got 'x'$",
+        };
         // A usage error before the output folder is touched: it once recorded its recipe there first.
         yield return new HostileCase("refine-batch-size-0-is-a-usage-error-that-writes-nothing", s => Refine(s.Combine("out"), "--threshold", "0.15", "--batch-size", "0"))
         {
