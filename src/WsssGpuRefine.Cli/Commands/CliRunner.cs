@@ -54,6 +54,22 @@ internal static class CliRunner
         return $"{match.Groups["path"].Value}: {char.ToLowerInvariant(reason[0])}{reason[1..]}";
     }
 
+    /// <summary>The value <paramref name="parse"/> makes of an option's text; its argument errors name the option
+    /// ("--crf: unknown CRF preset 'x' ...") instead of the engine's parameter.</summary>
+    internal static T ForOption<T>(string option, Func<T> parse)
+    {
+        try
+        {
+            return parse();
+        }
+        catch (ArgumentException e)
+        {
+            string message = e.Message.Split('\n')[0];
+            if (e.ParamName is { } name) message = message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal);
+            throw new ArgumentException(message.StartsWith(option, StringComparison.Ordinal) ? message : $"{option}: {message}", e);
+        }
+    }
+
     /// <summary>Prints each skipped item and returns the exit code a --keep-going run ends with.</summary>
     public static int ReportFailures(IReadOnlyList<string> failures)
     {

@@ -85,8 +85,8 @@ internal sealed class EvalCommand : ICliCommand
                 CamsDirectory = parse.GetValue(cams)?.FullName,
                 LabelsDirectory = parse.GetValue(labels)?.FullName,
                 Classes = parse.GetValue(batch.Classes),
-                Rule = thresholdValue is { } t ? new BackgroundRule.Constant(t)
-                     : parse.GetValue(bgPower) is { } a ? new BackgroundRule.Power(a) : null,
+                Rule = thresholdValue is { } t ? CliRunner.ForOption("--threshold", () => new BackgroundRule.Constant(t))
+                     : parse.GetValue(bgPower) is { } a ? CliRunner.ForOption("--bg-power", () => new BackgroundRule.Power(a)) : null,
                 SweepThresholds = sweepText is { } s ? ParseSweep(s) : null,
                 Metric = batch.MetricOf(parse, preset),
                 Format = batch.FormatOf(parse, preset),

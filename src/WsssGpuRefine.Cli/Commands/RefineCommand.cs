@@ -60,8 +60,8 @@ internal sealed class RefineCommand : ICliCommand
             if (parse.GetValue(crf) is not null && parse.GetValue(crfParams) is not null)
                 throw new ArgumentException("give --crf PRESET or --crf-params, not both");
             var preset = batch.PresetOf(parse);
-            var explicitCrf = parse.GetValue(crf) is { } crfPreset ? ForOption("--crf", () => CrfParameters.Preset(crfPreset))
-                            : parse.GetValue(crfParams) is { } text ? ForOption("--crf-params", () => CrfParameters.Parse(text)) : null;
+            var explicitCrf = parse.GetValue(crf) is { } crfPreset ? CliRunner.ForOption("--crf", () => CrfParameters.Preset(crfPreset))
+                            : parse.GetValue(crfParams) is { } text ? CliRunner.ForOption("--crf-params", () => CrfParameters.Parse(text)) : null;
             var source = parse.GetValue(rw) is { } rwText ? AffinitySource.Parse(rwText) : null;
             bool explicitStage = new object?[] { parse.GetValue(threshold), parse.GetValue(bgPower), parse.GetValue(irLabel), parse.GetValue(laHa), parse.GetValue(icdSeeds), source,
                     parse.GetValue(reliableRegions), parse.GetValue(besBoundary) ? true : null }
@@ -94,8 +94,8 @@ internal sealed class RefineCommand : ICliCommand
                 : presetStage?.IrLabel is null && presetStage?.LaHa is { } presetLaHa
                     ? new PsaLaHaOptions { AlphaLow = presetLaHa.Value.Low, AlphaHigh = presetLaHa.Value.High, Crf = explicitCrf ?? presetCrf! }
                 : null;
-            BackgroundRule? rule = parse.GetValue(threshold) is { } t ? new BackgroundRule.Constant(t)
-                : parse.GetValue(bgPower) is { } a ? new BackgroundRule.Power(a)
+            BackgroundRule? rule = parse.GetValue(threshold) is { } t ? CliRunner.ForOption("--threshold", () => new BackgroundRule.Constant(t))
+                : parse.GetValue(bgPower) is { } a ? CliRunner.ForOption("--bg-power", () => new BackgroundRule.Power(a))
                 : irLabelOptions is null && laHaOptions is null && presetStage?.RefineThreshold is { } presetThreshold ? new BackgroundRule.Constant(presetThreshold.Value)
                 : null;
             bool presetRule = rule is not null && parse.GetValue(threshold) is null && parse.GetValue(bgPower) is null;
@@ -207,22 +207,6 @@ internal sealed class RefineCommand : ICliCommand
                 RecipeProblem.LabelsBeforeCrf => "--crf-suffix needs a CRF (--crf or --crf-params) after --threshold, --bg-power or --rw",
                 _ => e.Message,
             });
-        }
-    }
-
-    /// <summary>The value <paramref name="parse"/> makes of an option's text; its argument errors name the option
-    /// ("--crf: unknown CRF preset 'x' ...") instead of the engine's parameter.</summary>
-    private static T ForOption<T>(string option, Func<T> parse)
-    {
-        try
-        {
-            return parse();
-        }
-        catch (ArgumentException e)
-        {
-            string message = e.Message.Split('\n')[0];
-            if (e.ParamName is { } name) message = message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal);
-            throw new ArgumentException(message.StartsWith(option, StringComparison.Ordinal) ? message : $"{option}: {message}", e);
         }
     }
 

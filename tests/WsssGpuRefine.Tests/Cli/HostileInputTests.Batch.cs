@@ -111,6 +111,10 @@ public partial class HostileInputTests
         {
             Error = "^error: --crf-params: gauss takes 2 comma-separated number\\(s\\), got 'x'$",
         };
+        yield return new HostileCase("refine-negative-bg-power-names-the-option", s => Refine(s.Combine("out"), "--bg-power", "-1"))
+        {
+            Error = "^error: --bg-power: alpha must be finite and non-negative$",
+        };
         // A usage error before the output folder is touched: it once recorded its recipe there first.
         yield return new HostileCase("refine-batch-size-0-is-a-usage-error-that-writes-nothing", s => Refine(s.Combine("out"), "--threshold", "0.15", "--batch-size", "0"))
         {
