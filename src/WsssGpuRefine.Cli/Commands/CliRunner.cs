@@ -64,9 +64,7 @@ internal static class CliRunner
         }
         catch (ArgumentException e)
         {
-            string message = e.Message.Split('\n')[0];
-            if (e.ParamName is { } name) message = message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal);
-            throw new ArgumentException(message.StartsWith(option, StringComparison.Ordinal) ? message : $"{option}: {message}", e);
+            throw new ArgumentException(ErrorLines.OneLine(e, option), e);
         }
     }
 
