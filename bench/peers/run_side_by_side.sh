@@ -2,7 +2,8 @@
 # Runs the peers' recipes (bench/peers/peers.py, Debian /usr/bin/python3) and our BenchmarkDotNet / `wsss bench`
 # equivalents one after the other on this machine, then prints the ratio table (side_by_side.py).
 # Usage: bench/peers/run_side_by_side.sh [OUTDIR]      (from the repository root; takes 15-40 minutes on 2 cores)
-# CRF_ONLY=1 runs only the CRF recipes' section (a few minutes). IRN_SWEEP_IMAGES=N times the IRN-style 60-threshold
+# CRF_ONLY=1 runs only the CRF recipes' section (a few minutes). WSSS=PATH times that wsss executable there instead
+# of this checkout's Release build, e.g. WSSS=artifacts/wsss-linux-x64-aot/wsss (build/publish.sh --aot). IRN_SWEEP_IMAGES=N times the IRN-style 60-threshold
 # sweep on N images and extrapolates to 1464 (default 146; set 1464 for the full ~7-15 minute run). PIPELINE_IMAGES / PIPELINE_REPEAT size the `wsss bench` run.
 set -eu
 out=${1:-bench-side-by-side}
@@ -40,6 +41,8 @@ fi
 
 echo "== CRF recipes, whole processes, alternating (ir_label, la/ha, random walk + CRF) =="
 dotnet build -c Release src/WsssGpuRefine.Cli >/dev/null
+wsss=${WSSS:-dotnet src/WsssGpuRefine.Cli/bin/Release/net10.0/wsss.dll}
+echo "ours: $wsss refine ... --backend cpu" | tee -a "$out/crf-recipes.txt"
 # The seed code's CRF recipes (bench/peers/crf_recipes.py, real pydensecrf, 2 worker processes) against
 # `wsss refine` on the same CRF_IMAGES generated 500x375 images, CRF_ROUNDS alternating rounds; the ratio is
 # peer seconds / ours. Without pydensecrf the peer says so (exit 2) and no ratio is printed. The walk reads
@@ -58,7 +61,7 @@ if $py -c 'import pydensecrf.densecrf' 2>/dev/null; then
     for r in $(seq "$CRF_ROUNDS"); do
       t0=$(date +%s.%N); $py bench/peers/crf_recipes.py $recipe "$sample" "$out/peer-$recipe" --workers 2 >/dev/null; t1=$(date +%s.%N)
       # shellcheck disable=SC2086
-      dotnet src/WsssGpuRefine.Cli/bin/Release/net10.0/wsss.dll refine $ours --images "$sample/JPEGImages" --list "$sample/train.txt" \
+      $wsss refine $ours --images "$sample/JPEGImages" --list "$sample/train.txt" \
         --out "$out/ours-$recipe" --backend cpu --overwrite >/dev/null; t2=$(date +%s.%N)
       echo "$recipe round $r: peer $(echo "$t1 - $t0" | bc) s, ours $(echo "$t2 - $t1" | bc) s, ratio $(echo "scale=2; ($t1 - $t0) / ($t2 - $t1)" | bc)x" \
         | tee -a "$out/crf-recipes.txt"
@@ -67,7 +70,7 @@ if $py -c 'import pydensecrf.densecrf' 2>/dev/null; then
     # process tree (PSS summed over the peer's parent and workers, and its largest single process).
     peer=$($py bench/peers/peak_memory.py -- $py bench/peers/crf_recipes.py $recipe "$sample" "$out/peer-$recipe" --workers 2)
     # shellcheck disable=SC2086
-    mine=$($py bench/peers/peak_memory.py -- dotnet src/WsssGpuRefine.Cli/bin/Release/net10.0/wsss.dll refine $ours \
+    mine=$($py bench/peers/peak_memory.py -- $wsss refine $ours \
       --images "$sample/JPEGImages" --list "$sample/train.txt" --out "$out/ours-$recipe" --backend cpu --overwrite)
     echo "$peer" >> "$out/crf-recipes.jsonl"; echo "$mine" >> "$out/crf-recipes.jsonl"
     $py - "$recipe" "$peer" "$mine" <<'PY' | tee -a "$out/crf-recipes.txt"

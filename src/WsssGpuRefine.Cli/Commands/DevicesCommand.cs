@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using WsssGpuRefine.Backends;
 using WsssGpuRefine.Backends.Vulkan;
 using WsssGpuRefine.Io;
@@ -42,27 +42,27 @@ internal sealed class DevicesCommand : ICliCommand
 
             if (parse.GetValue(json) is { } jsonFile)
             {
-                var data = new
+                var data = new JsonObject
                 {
-                    version = Core.BuildInfo.Version,
-                    native = requirements.Select(r => new { name = r.Name, found = r.Found, detail = r.Detail }),
-                    cpu = new { device = cpu.DeviceName, threads = cpu.MaxDegreeOfParallelism },
-                    vulkan = new
+                    ["version"] = Core.BuildInfo.Version,
+                    ["native"] = new JsonArray([.. requirements.Select(r => new JsonObject { ["name"] = r.Name, ["found"] = r.Found, ["detail"] = r.Detail })]),
+                    ["cpu"] = new JsonObject { ["device"] = cpu.DeviceName, ["threads"] = cpu.MaxDegreeOfParallelism },
+                    ["vulkan"] = new JsonObject
                     {
-                        available = listing.IsAvailable,
-                        reason = listing.UnavailableReason,
-                        devices = listing.Devices.Select(d => new
+                        ["available"] = listing.IsAvailable,
+                        ["reason"] = listing.UnavailableReason,
+                        ["devices"] = new JsonArray([.. listing.Devices.Select(d => new JsonObject
                         {
-                            index = d.Index, name = d.Name, type = d.TypeName, software = d.IsSoftware, usable = d.IsUsable,
-                            device_local_bytes = d.DeviceLocalMemoryBytes, api = d.ApiVersion,
-                            max_storage_buffer_range = d.Limits.MaxStorageBufferRange,
-                            max_workgroup_count = new[] { d.Limits.MaxComputeWorkGroupCountX, d.Limits.MaxComputeWorkGroupCountY, d.Limits.MaxComputeWorkGroupCountZ },
-                            shared_memory_bytes = d.Limits.MaxComputeSharedMemorySize, subgroup_size = d.Limits.SubgroupSize,
-                        }),
+                            ["index"] = d.Index, ["name"] = d.Name, ["type"] = d.TypeName, ["software"] = d.IsSoftware, ["usable"] = d.IsUsable,
+                            ["device_local_bytes"] = d.DeviceLocalMemoryBytes, ["api"] = d.ApiVersion,
+                            ["max_storage_buffer_range"] = d.Limits.MaxStorageBufferRange,
+                            ["max_workgroup_count"] = new JsonArray(d.Limits.MaxComputeWorkGroupCountX, d.Limits.MaxComputeWorkGroupCountY, d.Limits.MaxComputeWorkGroupCountZ),
+                            ["shared_memory_bytes"] = d.Limits.MaxComputeSharedMemorySize, ["subgroup_size"] = d.Limits.SubgroupSize,
+                        })]),
                     },
-                    auto = autoDevice is null ? "cpu" : $"vulkan:{autoDevice.Name}",
+                    ["auto"] = autoDevice is null ? "cpu" : $"vulkan:{autoDevice.Name}",
                 };
-                AtomicFileWriter.WriteAllText(jsonFile.FullName, JsonSerializer.Serialize(data, CliJson.Options));
+                AtomicFileWriter.WriteAllText(jsonFile.FullName, CliJson.Write(data));
             }
             return 0;
         }));

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using WsssGpuRefine.Crf;
 using WsssGpuRefine.Io;
 using WsssGpuRefine.Jobs;
@@ -161,16 +161,16 @@ internal sealed class RefineCommand : ICliCommand
             else if (parse.GetValue(batch.Json) is { } runJson)
             {
                 // Without --gt there is no score: the JSON reports what ran (counts, per-stage seconds, failures).
-                AtomicFileWriter.WriteAllText(runJson.FullName, JsonSerializer.Serialize(new
+                AtomicFileWriter.WriteAllText(runJson.FullName, CliJson.Write(new JsonObject
                 {
-                    version = Core.BuildInfo.Version,
-                    images = options.Shard.Select(options.Ids).Count,
-                    written = report.Written,
-                    skipped_complete = report.Skipped,
-                    backend = computeBackend.Name,
-                    stage_seconds = report.StageSeconds,
-                    failures = report.Failures.Select(f => f.ToString()).ToArray(),
-                }, CliJson.Options));
+                    ["version"] = Core.BuildInfo.Version,
+                    ["images"] = options.Shard.Select(options.Ids).Count,
+                    ["written"] = report.Written,
+                    ["skipped_complete"] = report.Skipped,
+                    ["backend"] = computeBackend.Name,
+                    ["stage_seconds"] = CliJson.Object(report.StageSeconds),
+                    ["failures"] = CliJson.Array(report.Failures.Select(f => f.ToString())),
+                }));
             }
             if (parse.GetValue(batch.Report) is { } reportDirectory)
                 Reports.RunReport.Write(reportDirectory.FullName, report.Score, options.Classes, options.Shard.Select(options.Ids),
@@ -250,27 +250,26 @@ internal sealed class RefineCommand : ICliCommand
     private static void WriteManifest(RefineOptions options, RefineReport report, Backends.ComputeBackend backend, DateTimeOffset started, string[] arguments)
     {
         var (recipe, fingerprint) = RefineLedger.Describe(options);
-        var manifest = new
+        var manifest = new JsonObject
         {
-            tool = "wsss refine",
-            recipe,
-            recipe_fingerprint = fingerprint,
-            version = Core.BuildInfo.Version,
-            arguments,
-            started = started.ToString("O"),
-            finished = DateTimeOffset.UtcNow.ToString("O"),
-            backend = backend.Name,
-            device = backend.DeviceName,
-            shard = options.Shard.ToString(),
-            images = options.Shard.Select(options.Ids).Count,
-            written = report.Written,
-            skipped_complete = report.Skipped,
-            stage_seconds = report.StageSeconds,
-            miou = report.Score?.MeanIou is { } m && double.IsFinite(m) ? m : (double?)null,
-            failures = report.Failures.Select(f => f.ToString()).ToArray(),
+            ["tool"] = "wsss refine",
+            ["recipe"] = recipe,
+            ["recipe_fingerprint"] = fingerprint,
+            ["version"] = Core.BuildInfo.Version,
+            ["arguments"] = CliJson.Array(arguments),
+            ["started"] = started.ToString("O"),
+            ["finished"] = DateTimeOffset.UtcNow.ToString("O"),
+            ["backend"] = backend.Name,
+            ["device"] = backend.DeviceName,
+            ["shard"] = options.Shard.ToString(),
+            ["images"] = options.Shard.Select(options.Ids).Count,
+            ["written"] = report.Written,
+            ["skipped_complete"] = report.Skipped,
+            ["stage_seconds"] = CliJson.Object(report.StageSeconds),
+            ["miou"] = report.Score?.MeanIou is { } m && double.IsFinite(m) ? m : (double?)null,
+            ["failures"] = CliJson.Array(report.Failures.Select(f => f.ToString())),
         };
         string name = options.Shard.Count > 1 ? $"wsss-run.shard{options.Shard.Index}of{options.Shard.Count}.json" : "wsss-run.json";
-        AtomicFileWriter.WriteAllText(Path.Combine(options.OutputDirectory, name),
-            JsonSerializer.Serialize(manifest, CliJson.Options));
+        AtomicFileWriter.WriteAllText(Path.Combine(options.OutputDirectory, name), CliJson.Write(manifest));
     }
 }

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace WsssGpuRefine.Benchmarking;
 
@@ -221,10 +222,13 @@ public sealed record BenchReport
     {
         WriteIndented = true,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // "0.1.0+sha", not "0.1.0\u002Bsha"
+        TypeInfoResolver = BenchReportJsonContext.Default,
     };
 
+    private static JsonTypeInfo<BenchReport> JsonType => (JsonTypeInfo<BenchReport>)Options.GetTypeInfo(typeof(BenchReport));
+
     /// <summary>The report as indented JSON (schema <see cref="SchemaName"/>).</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, Options);
+    public string ToJson() => JsonSerializer.Serialize(this, JsonType);
 
     /// <summary>Reads a report written by <see cref="ToJson"/>; a file that is not one gives a WsssInputException.</summary>
     public static BenchReport Read(string file)
@@ -233,7 +237,7 @@ public sealed record BenchReport
         BenchReport? report;
         try
         {
-            report = JsonSerializer.Deserialize<BenchReport>(text, Options);
+            report = JsonSerializer.Deserialize(text, JsonType);
         }
         catch (JsonException e)
         {
@@ -244,3 +248,7 @@ public sealed record BenchReport
         return report;
     }
 }
+
+/// <summary>The JSON metadata of <see cref="BenchReport"/>, written at compile time (no reflection at run time, so a NativeAOT build reads and writes it too).</summary>
+[JsonSerializable(typeof(BenchReport))]
+internal sealed partial class BenchReportJsonContext : JsonSerializerContext;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using WsssGpuRefine.Confusion;
 using WsssGpuRefine.Metrics;
 
@@ -121,15 +122,18 @@ public sealed record EvalReport
         WriteIndented = true,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // "0.1.0+sha", not "0.1.0\u002Bsha"
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        TypeInfoResolver = EvalReportJsonContext.Default,
     };
 
+    private static JsonTypeInfo<EvalReport> JsonType => (JsonTypeInfo<EvalReport>)JsonOptions.GetTypeInfo(typeof(EvalReport));
+
     /// <summary>The report as indented JSON in the CLI contract's layout; a NaN mIoU (no class counted) is written as null.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+    public string ToJson() => JsonSerializer.Serialize(this, JsonType);
 
     /// <summary>Reads a report written by <see cref="ToJson"/> (e.g. a shard's, for <see cref="ReportMerge"/>).</summary>
     /// <exception cref="System.Text.Json.JsonException">The text is not such a report.</exception>
     public static EvalReport FromJson(string json) =>
-        JsonSerializer.Deserialize<EvalReport>(json, JsonOptions) ?? throw new JsonException("empty report");
+        JsonSerializer.Deserialize(json, JsonType) ?? throw new JsonException("empty report");
 }
 
 /// <summary>

@@ -249,19 +249,15 @@ internal sealed class RefineLedger : IDisposable
         }
     }
 
-    private static readonly JsonSerializerOptions RecipeJson = new()
-    {
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Converters = { new JsonStringEnumConverter() },
-    };
-
     /// <summary>Everything that decides an output's content, as JSON (stable key order); input locations are left to the stamps.</summary>
     private static JsonObject RecipeObject(RefineOptions o)
     {
         JsonNode? Node(object? value)
         {
             if (value is null) return null;
-            var node = JsonSerializer.SerializeToNode(value, value.GetType(), RecipeJson);
+            var type = RecipeJsonContext.Default.GetTypeInfo(value.GetType())
+                ?? throw new InvalidOperationException($"{value.GetType().Name} is not in {nameof(RecipeJsonContext)}");
+            var node = JsonSerializer.SerializeToNode(value, type);
             if (node is JsonObject obj) obj.Remove("Name");   // a preset's name; its parameters are what count
             return node;
         }
