@@ -7,7 +7,7 @@
 #                                   instead of compiling its code first (bench/RESULTS.md, "Start-up"); wsss with
 #                                   libSkiaSharp.so and libHarfBuzzSharp.so beside it. Built for the host's OS (no
 #                                   cross-OS builds) and for this machine's CPU; WSSS_AOT_CPU names a level instead,
-#                                   e.g. WSSS_AOT_CPU=x86-x64-v3 for any AVX2 machine of a cluster (no AVX-512 paths).
+#                                   e.g. WSSS_AOT_CPU=x86-64-v3 for any AVX2 machine of a cluster (no AVX-512 paths).
 #                                   Needs clang and zlib1g-dev, as src/python/install.sh does.
 # Writes artifacts/wsss-RID/wsss (wsss.exe on Windows), or artifacts/wsss-RID-aot/wsss, and prints its path. The
 # packaging properties live in src/WsssGpuRefine.Cli's csproj and apply whenever a RID is given, so
