@@ -56,6 +56,60 @@ public class DistributionCliTests
         }
     }
 
+    /// <summary>
+    /// The CLI's own JSON files are built as JsonObjects (no reflection, for the NativeAOT build); their keys, in
+    /// order, are those the anonymous types of 813f205 wrote, which scripts reading them rely on.
+    /// </summary>
+    [Fact]
+    public void Run_manifest_refine_json_and_devices_json_keep_their_keys_in_order()
+    {
+        using var tmp = new TempDirectory();
+        var layout = SyntheticSampleWriter.Write(tmp.Combine("sample"),
+            SyntheticVocSample.Generate(SyntheticVocSample.Parameters.Embedded() with { Images = 2 }));
+        string refine = tmp.Combine("refine.json"), devices = tmp.Combine("devices.json"), output = tmp.Combine("out");
+        var runs = new[]
+        {
+            WsssProcess.Run("refine", "--cams", layout.IrnCams, "--list", layout.List, "--out", output, "--threshold", "0.15",
+                "--backend", "cpu", "--json", refine),
+            WsssProcess.Run("devices", "--json", devices),
+        };
+        Assert.All(runs, run => Assert.True(run.ExitCode == 0, run.StdErr));
+        string[] stages = ["stage_seconds", "stage_seconds.decode", "stage_seconds.threshold", "stage_seconds.write"];
+        Assert.Equal(["tool", "recipe", "recipe_fingerprint", "version", "arguments", "started", "finished", "backend", "device",
+            "shard", "images", "written", "skipped_complete", .. stages, "miou", "failures"], KeyPaths(Path.Combine(output, "wsss-run.json")));
+        Assert.Equal(["version", "images", "written", "skipped_complete", "backend", .. stages, "failures"], KeyPaths(refine));
+
+        using var doc = JsonDocument.Parse(File.ReadAllText(devices));
+        int deviceCount = doc.RootElement.GetProperty("vulkan").GetProperty("devices").GetArrayLength();
+        if (Environment.GetEnvironmentVariable("CI") == "true") Assert.True(deviceCount > 0, "CI has lavapipe");
+        string[] device = deviceCount == 0 ? [] : ["vulkan.devices.0.index", "vulkan.devices.0.name", "vulkan.devices.0.type",
+            "vulkan.devices.0.software", "vulkan.devices.0.usable", "vulkan.devices.0.device_local_bytes", "vulkan.devices.0.api",
+            "vulkan.devices.0.max_storage_buffer_range", "vulkan.devices.0.max_workgroup_count", "vulkan.devices.0.shared_memory_bytes",
+            "vulkan.devices.0.subgroup_size"];
+        Assert.Equal(["version", "native", "native.0.name", "native.0.found", "native.0.detail", "cpu", "cpu.device", "cpu.threads",
+            "vulkan", "vulkan.available", "vulkan.reason", "vulkan.devices", .. device, "auto"], KeyPaths(devices));
+    }
+
+    /// <summary>Every key of a JSON file, depth first, dotted; an array of objects contributes its first element's as "NAME.0.KEY".</summary>
+    private static List<string> KeyPaths(string file)
+    {
+        var keys = new List<string>();
+        void Walk(JsonElement e, string prefix)
+        {
+            if (e.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var p in e.EnumerateObject()) { keys.Add(prefix + p.Name); Walk(p.Value, prefix + p.Name + "."); }
+            }
+            else if (e.ValueKind == JsonValueKind.Array && e.GetArrayLength() > 0 && e[0].ValueKind == JsonValueKind.Object)
+            {
+                Walk(e[0], prefix + "0.");
+            }
+        }
+        using var doc = JsonDocument.Parse(File.ReadAllText(file));
+        Walk(doc.RootElement, "");
+        return keys;
+    }
+
     [Fact]
     public void Devices_lists_the_native_libraries_it_found()
     {
