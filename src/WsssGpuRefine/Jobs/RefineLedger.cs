@@ -28,6 +28,8 @@ internal sealed class RefineLedger : IDisposable
 {
     public const string RecipeFileName = "wsss-recipe.json";
     public const string JournalDirectoryName = "wsss-done";
+    /// <summary>The recipe record's key for <c>--crf-suffix</c>: written by <see cref="RecipeObject"/>, read back to remove a replaced recipe's files.</summary>
+    private const string CrfLabelSuffixKey = "crf_label_suffix";
 
     private readonly RefineOptions _options;
     private readonly string _journalDirectory;
@@ -237,7 +239,7 @@ internal sealed class RefineLedger : IDisposable
         {
             var node = JsonNode.Parse(File.ReadAllText(path));
             return new RecordedRecipe(node?["fingerprint"]?.GetValue<string>() ?? "", node?["summary"]?.GetValue<string>() ?? "unknown",
-                node?["version"]?.GetValue<string>() ?? "unknown", node?["recipe"]?["crf_label_suffix"]?.GetValue<string>());
+                node?["version"]?.GetValue<string>() ?? "unknown", node?["recipe"]?[CrfLabelSuffixKey]?.GetValue<string>());
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
@@ -278,7 +280,7 @@ internal sealed class RefineLedger : IDisposable
             ["cls_labels_difficult"] = o.ClassLabelsCountDifficult,
         };
         // Only when set, so that the fingerprints of folders written before the option existed stay valid.
-        if (o.CrfLabelSuffix is not null) recipe["crf_label_suffix"] = o.CrfLabelSuffix;
+        if (o.CrfLabelSuffix is not null) recipe[CrfLabelSuffixKey] = o.CrfLabelSuffix;
         return recipe;
     }
 
