@@ -50,13 +50,14 @@ internal sealed class BenchCommand : ICliCommand
                 PrintMerged(files.Select(f => (f.Name, BenchReport.Read(f.FullName))).ToList());
                 return 0;
             }
-            var options = new BenchOptions
+            // The options check their own ranges and stage names; each message names its flag.
+            var options = CliRunner.AsUsage(() => new BenchOptions
             {
                 Images = parse.GetValue(images),
                 Repeat = parse.GetValue(repeat),
                 BatchSize = parse.GetValue(batchSize),
                 Stages = BenchStages.Parse(parse.GetValue(stages)!),
-            };
+            });
             var preference = parse.GetValue(backend) ?? BackendPreference.Auto;
             string? filter = parse.GetValue(device) ?? VulkanDevices.DeviceFilterFromEnvironment();
             var targets = Targets(preference, filter);

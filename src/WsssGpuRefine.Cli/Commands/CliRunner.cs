@@ -10,13 +10,22 @@ namespace WsssGpuRefine.Cli.Commands;
 /// </summary>
 internal static class CliRunner
 {
+    /// <summary>The exit code of a failed run: a bad input file, a device error.</summary>
     public const int Failed = 1;
+
+    /// <summary>The exit code of a command line that cannot run as given (<see cref="UsageException"/>), as for the parser's errors.</summary>
+    public const int Usage = 2;
 
     public static int Run(Func<int> body)
     {
         try
         {
             return body();
+        }
+        catch (UsageException u)
+        {
+            Console.Error.WriteLine($"error: {ErrorLines.OneLine(u)}");
+            return Usage;
         }
         catch (Exception e) when (Describe(e) is { } line)
         {
@@ -54,8 +63,8 @@ internal static class CliRunner
         return $"{match.Groups["path"].Value}: {char.ToLowerInvariant(reason[0])}{reason[1..]}";
     }
 
-    /// <summary>The value <paramref name="parse"/> makes of an option's text; its argument errors name the option
-    /// ("--crf: unknown CRF preset 'x' ...") instead of the engine's parameter.</summary>
+    /// <summary>The value <paramref name="parse"/> makes of an option's text; its argument errors are usage errors that
+    /// name the option ("--crf: unknown CRF preset 'x' ...") instead of the engine's parameter.</summary>
     internal static T ForOption<T>(string option, Func<T> parse)
     {
         try
@@ -64,7 +73,20 @@ internal static class CliRunner
         }
         catch (ArgumentException e)
         {
-            throw new ArgumentException(ErrorLines.OneLine(e, option), e);
+            throw new UsageException(ErrorLines.OneLine(e, option), e);
+        }
+    }
+
+    /// <summary>The value <paramref name="parse"/> makes of options whose errors name their flags already: a usage error each.</summary>
+    internal static T AsUsage<T>(Func<T> parse)
+    {
+        try
+        {
+            return parse();
+        }
+        catch (ArgumentException e) when (e is not UsageException)
+        {
+            throw new UsageException(ErrorLines.OneLine(e), e);
         }
     }
 

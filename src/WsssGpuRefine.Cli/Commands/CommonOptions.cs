@@ -75,11 +75,21 @@ internal static class CommonOptions
     /// <summary>True when the user gave the option (not just its default).</summary>
     public static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
 
-    public static Option<int> Classes() => new("--classes")
+    public static Option<int> Classes()
     {
-        Description = "number of classes including background",
-        DefaultValueFactory = _ => 21,
-    };
+        var option = new Option<int>("--classes")
+        {
+            Description = "number of classes including background (2..255)",
+            DefaultValueFactory = _ => 21,
+        };
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens is [.., var token] && int.TryParse(token.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value)
+                && value is < 2 or > 255)
+                result.AddError("--classes must be in 2..255");
+        });
+        return option;
+    }
 
     public static Option<BackendPreference> Backend() => new("--backend")
     {
@@ -179,7 +189,7 @@ internal sealed class BatchOptions
             command.Options.Add(option);
     }
 
-    public Jobs.Shard ShardOf(ParseResult parse) => parse.GetValue(Shard) is { } text ? Jobs.Shard.Parse(text) : Jobs.Shard.Whole;
+    public Jobs.Shard ShardOf(ParseResult parse) => parse.GetValue(Shard) is { } text ? CliRunner.ForOption("--shard", () => Jobs.Shard.Parse(text)) : Jobs.Shard.Whole;
 
     /// <summary>The --method preset, or null.</summary>
     public Methods.MethodPreset? PresetOf(ParseResult parse) => parse.GetValue(Method) is { } name ? Methods.MethodPresets.Get(name) : null;

@@ -29,12 +29,12 @@ internal sealed class DemoCommand : ICliCommand
             string root = parse.GetValue(output)?.FullName ?? Path.Combine(Path.GetTempPath(), "wsss-demo");
             var parameters = SyntheticVocSample.Parameters.Embedded();
             if (parse.GetValue(images) is { } count)
-                parameters = count > 0 ? parameters with { Images = count } : throw new ArgumentException("--images must be positive");
+                parameters = count > 0 ? parameters with { Images = count } : throw new UsageException("--images must be positive");
             if (parse.GetValue(size) is { } text)
             {
                 var parts = text.Split('x');
                 if (parts.Length != 2 || !int.TryParse(parts[0], out int w) || !int.TryParse(parts[1], out int h) || w < 16 || h < 16 || w > 4096 || h > 4096)
-                    throw new ArgumentException($"--size: expected WxH between 16 and 4096, e.g. 500x375, not '{text}'");
+                    throw new UsageException($"--size: expected WxH between 16 and 4096, e.g. 500x375, not '{text}'");
                 parameters = parameters with { MinWidth = w, MaxWidth = w, MinHeight = h, MaxHeight = h };
             }
             if (parse.GetValue(generateOnly))

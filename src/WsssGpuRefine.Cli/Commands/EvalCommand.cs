@@ -68,16 +68,19 @@ internal sealed class EvalCommand : ICliCommand
                 }
                 else if (preset.EvalSweep is { } presetSweep) sweepText = presetSweep.Value;
                 else if (preset.EvalThreshold is { } presetThreshold) thresholdValue = presetThreshold.Value;
-                else throw new ArgumentException($"--method {preset.Name} has no CAM evaluation rule: give --threshold, --bg-power or --sweep");
+                else throw new UsageException($"--method {preset.Name} has no CAM evaluation rule: give --threshold, --bg-power or --sweep");
                 ruleCount = 1;
             }
             if (parse.GetValue(cams) is not null && ruleCount != 1)
-                throw new ArgumentException("CAM evaluation needs exactly one of --threshold, --bg-power and --sweep");
+                throw new UsageException("CAM evaluation needs exactly one of --threshold, --bg-power and --sweep");
             if (parse.GetValue(labels) is not null && ruleCount != 0)
-                throw new ArgumentException("--threshold, --bg-power and --sweep apply to --cams, not --labels");
+                throw new UsageException("--threshold, --bg-power and --sweep apply to --cams, not --labels");
             if (parse.GetValue(overUnder) && sweepText is null)
-                throw new ArgumentException("--over-under reports on a threshold sweep: it needs --sweep");
-            var listFile = parse.GetValue(list)!;
+                throw new UsageException("--over-under reports on a threshold sweep: it needs --sweep");
+            // Every option value is checked before the list or any dump is read: a usage error reads nothing.
+            BackgroundRule? rule = thresholdValue is { } t ? CliRunner.ForOption("--threshold", () => new BackgroundRule.Constant(t))
+                     : parse.GetValue(bgPower) is { } a ? CliRunner.ForOption("--bg-power", () => new BackgroundRule.Power(a)) : null;
+            var shard = batch.ShardOf(parse);
             var options = new EvalOptions
             {
                 GroundTruthDirectory = parse.GetValue(gt)!.FullName,
@@ -85,8 +88,7 @@ internal sealed class EvalCommand : ICliCommand
                 CamsDirectory = parse.GetValue(cams)?.FullName,
                 LabelsDirectory = parse.GetValue(labels)?.FullName,
                 Classes = parse.GetValue(batch.Classes),
-                Rule = thresholdValue is { } t ? CliRunner.ForOption("--threshold", () => new BackgroundRule.Constant(t))
-                     : parse.GetValue(bgPower) is { } a ? CliRunner.ForOption("--bg-power", () => new BackgroundRule.Power(a)) : null,
+                Rule = rule,
                 SweepThresholds = sweepText is { } s ? ParseSweep(s) : null,
                 Metric = batch.MetricOf(parse, preset),
                 Format = batch.FormatOf(parse, preset),
@@ -94,7 +96,7 @@ internal sealed class EvalCommand : ICliCommand
                 ClassLabelsCountDifficult = preset?.CountDifficult.Value ?? true,
                 KeepGoing = parse.GetValue(batch.KeepGoing),
                 BatchSize = parse.GetValue(batch.BatchSize),
-                Shard = batch.ShardOf(parse),
+                Shard = shard,
                 MaxDumpElements = parse.GetValue(batch.MaxDumpElements),
             };
             using var computeBackend = CliRunner.CreateBackend(parse.GetValue(batch.Backend));

@@ -58,11 +58,13 @@ internal sealed class RefineCommand : ICliCommand
         command.SetAction(parse => CliRunner.Run(() =>
         {
             if (parse.GetValue(crf) is not null && parse.GetValue(crfParams) is not null)
-                throw new ArgumentException("give --crf PRESET or --crf-params, not both");
+                throw new UsageException("give --crf PRESET or --crf-params, not both");
+            if (parse.GetValue(threshold) is not null && parse.GetValue(bgPower) is not null)
+                throw new UsageException("give --threshold or --bg-power, not both");
             var preset = batch.PresetOf(parse);
             var explicitCrf = parse.GetValue(crf) is { } crfPreset ? CliRunner.ForOption("--crf", () => CrfParameters.Preset(crfPreset))
                             : parse.GetValue(crfParams) is { } text ? CliRunner.ForOption("--crf-params", () => CrfParameters.Parse(text)) : null;
-            var source = parse.GetValue(rw) is { } rwText ? AffinitySource.Parse(rwText) : null;
+            var source = parse.GetValue(rw) is { } rwText ? CliRunner.ForOption("--rw", () => AffinitySource.Parse(rwText)) : null;
             bool explicitStage = new object?[] { parse.GetValue(threshold), parse.GetValue(bgPower), parse.GetValue(irLabel), parse.GetValue(laHa), parse.GetValue(icdSeeds), source,
                     parse.GetValue(reliableRegions), parse.GetValue(besBoundary) ? true : null }
                 .Any(v => v is not null);
@@ -75,22 +77,23 @@ internal sealed class RefineCommand : ICliCommand
                 && !(presetStage.IrLabel is null && presetStage.LaHa is not null && explicitCrf.Unary is CrfUnaryKind.Scores or CrfUnaryKind.Softmax))
                 presetStage = null;
             if (presetStage?.IcdSeeds is not null)
-                throw new ArgumentException($"--method {preset!.Name} makes seeds from the ICD scores: give --icd-seeds DIR (the scores_icd folder)");
+                throw new UsageException($"--method {preset!.Name} makes seeds from the ICD scores: give --icd-seeds DIR (the scores_icd folder)");
             var presetCrf = preset?.Crf is { } pc ? CrfParameters.Preset(pc.Value) : null;
 
             string? walkPreset = parse.GetValue(rwPreset) ?? (source is not null ? preset?.RandomWalk?.Value : null);
-            var walk = walkPreset is { } rp ? RandomWalkOptions.Preset(rp) : RandomWalkOptions.Irn;
-            if (parse.GetValue(rwBeta) is { } beta) walk = walk with { Beta = beta };
-            if (parse.GetValue(rwExp) is { } exp) walk = walk with { ExpTimes = exp };
-            if (parse.GetValue(rwRadius) is { } radius) walk = walk with { Radius = radius };
-            if (parse.GetValue(rwBg) is { } bg) walk = walk with { BackgroundThreshold = bg };
-            if (parse.GetValue(rwStride) is { } stride) walk = walk with { Stride = stride };
+            var walk = walkPreset is { } rp ? CliRunner.ForOption("--rw-preset", () => RandomWalkOptions.Preset(rp)) : RandomWalkOptions.Irn;
+            // Each setter checks its range; its error names the flag.
+            if (parse.GetValue(rwBeta) is { } beta) walk = CliRunner.ForOption("--rw-beta", () => walk with { Beta = beta });
+            if (parse.GetValue(rwExp) is { } exp) walk = CliRunner.ForOption("--rw-exp-times", () => walk with { ExpTimes = exp });
+            if (parse.GetValue(rwRadius) is { } radius) walk = CliRunner.ForOption("--rw-radius", () => walk with { Radius = radius });
+            if (parse.GetValue(rwBg) is { } bg) walk = CliRunner.ForOption("--rw-bg-threshold", () => walk with { BackgroundThreshold = bg });
+            if (parse.GetValue(rwStride) is { } stride) walk = CliRunner.ForOption("--rw-stride", () => walk with { Stride = stride });
 
             var reliable = parse.GetValue(reliableRegions) is { } rr ? ParseReliableRegions(rr) : ((ReliableRegionOptions Options, bool Wsgcn)?)null;
-            IrLabelOptions? irLabelOptions = parse.GetValue(irLabel) is { } ir ? ParseIrLabel(ir, explicitCrf ?? presetCrf)
+            IrLabelOptions? irLabelOptions = parse.GetValue(irLabel) is { } ir ? CliRunner.ForOption("--ir-label", () => ParseIrLabel(ir, explicitCrf ?? presetCrf))
                 : presetStage?.IrLabel is { } presetIr ? new IrLabelOptions { FgThreshold = presetIr.Value.Fg, BgThreshold = presetIr.Value.Bg, Crf = explicitCrf ?? presetCrf! }
                 : null;
-            PsaLaHaOptions? laHaOptions = parse.GetValue(laHa) is { } lh ? ParseLaHa(lh, explicitCrf ?? presetCrf)
+            PsaLaHaOptions? laHaOptions = parse.GetValue(laHa) is { } lh ? CliRunner.ForOption("--la-ha", () => ParseLaHa(lh, explicitCrf ?? presetCrf))
                 : presetStage?.IrLabel is null && presetStage?.LaHa is { } presetLaHa
                     ? new PsaLaHaOptions { AlphaLow = presetLaHa.Value.Low, AlphaHigh = presetLaHa.Value.High, Crf = explicitCrf ?? presetCrf! }
                 : null;
@@ -106,8 +109,12 @@ internal sealed class RefineCommand : ICliCommand
             // The method's file layout for a walk followed by a CRF (BES: the walk's ID.png and the CRF's ID_crf.png).
             string? suffixText = parse.GetValue(crfSuffix) ?? (source is not null && stageCrf is not null ? preset?.CrfLabelSuffix?.Value : null);
             if (suffixText is not null && suffixText != "none" && !RefineOptions.IsFileNameSuffix(suffixText))
-                throw new ArgumentException($"--crf-suffix '{string.Concat(suffixText.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()))}': give 1-32 letters, digits, '_', '-' or '.' (e.g. _crf), or none");
+                throw new UsageException($"--crf-suffix '{string.Concat(suffixText.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()))}': give 1-32 letters, digits, '_', '-' or '.' (e.g. _crf), or none");
             string? crfLabelSuffix = suffixText == "none" ? null : suffixText;
+            var shard = batch.ShardOf(parse);
+            var scoreLayout = parse.GetValue(scoresLayout) is { } layout ? CliRunner.ForOption("--scores-layout", () => ScoreFileWriter.Parse(layout))
+                : preset?.Scores.Value ?? ScoreFileLayout.Array;
+            long? maxMemoryBytes = parse.GetValue(maxMemory) is { } mib ? mib > 0 ? mib << 20 : throw new UsageException("--max-memory takes a positive number of MiB") : null;
 
             var options = new RefineOptions
             {
@@ -134,20 +141,18 @@ internal sealed class RefineCommand : ICliCommand
                 Crf = irLabelOptions is null && laHaOptions is null && reliable is null && !parse.GetValue(besBoundary) ? stageCrf : null,
                 CrfLabelSuffix = crfLabelSuffix,
                 SaveScores = parse.GetValue(saveScores),
-                ScoresLayout = parse.GetValue(scoresLayout) is { } layout ? ScoreFileWriter.Parse(layout) : preset?.Scores.Value ?? ScoreFileLayout.Array,
+                ScoresLayout = scoreLayout,
                 Png = parse.GetValue(png) ?? preset?.Png.Value ?? Io.Png.LabelPngFlavour.Palette,
                 Overwrite = parse.GetValue(overwrite),
                 KeepGoing = parse.GetValue(batch.KeepGoing),
                 BatchSize = parse.GetValue(batch.BatchSize),
-                MaxMemoryBytes = parse.GetValue(maxMemory) is { } mib ? mib > 0 ? mib << 20 : throw new ArgumentException("--max-memory takes a positive number of MiB") : null,
-                Shard = batch.ShardOf(parse),
+                MaxMemoryBytes = maxMemoryBytes,
+                Shard = shard,
                 GroundTruthDirectory = parse.GetValue(gt)?.FullName,
                 Metric = batch.MetricOf(parse, preset),
                 MaxDumpElements = parse.GetValue(batch.MaxDumpElements),
             };
-            if (parse.GetValue(threshold) is not null && parse.GetValue(bgPower) is not null)
-                throw new ArgumentException("give --threshold or --bg-power, not both");
-            CheckRecipe(options);
+            CheckRecipe(options, parse.GetValue(list)!.FullName);
             using var computeBackend = CliRunner.CreateBackend(parse.GetValue(batch.Backend));
             var started = DateTimeOffset.UtcNow;
             var report = ProgressDisplay.Run("refine", options.Shard.Select(options.Ids).Count,
@@ -182,18 +187,21 @@ internal sealed class RefineCommand : ICliCommand
         return command;
     }
 
-    /// <summary>The library's recipe checks, worded with this command's flags.</summary>
-    private static void CheckRecipe(RefineOptions options)
+    /// <summary>The library's recipe checks, worded with this command's flags: usage errors, but for an empty list.</summary>
+    private static void CheckRecipe(RefineOptions options, string listFile)
     {
         try
         {
             options.Validate();
         }
+        catch (RecipeOptionsException e) when (e.Problem == RecipeProblem.NoImageIds)
+        {
+            throw new Core.WsssInputException(listFile, "holds no image ids");
+        }
         catch (RecipeOptionsException e)
         {
-            throw new ArgumentException(e.Problem switch
+            throw new UsageException(e.Problem switch
             {
-                RecipeProblem.NoImageIds => "the list holds no image ids",
                 RecipeProblem.TwoFirstSteps => "give one of --threshold, --bg-power, --ir-label, --la-ha, --reliable-regions, --bes-boundary and --icd-seeds",
                 RecipeProblem.LaHaStride => "--la-ha-stride applies to --la-ha and must be at least 1",
                 RecipeProblem.IcdSeedsWithRandomWalk => "--icd-seeds does not combine with --rw (ICD has no random walk)",
@@ -218,7 +226,7 @@ internal sealed class RefineCommand : ICliCommand
         }
         catch (ArgumentException e) when (e.ParamName == "text")
         {
-            throw new ArgumentException($"--ir-label takes FG,BG thresholds, e.g. 0.30,0.05; got '{text}'");
+            throw new UsageException($"--ir-label takes FG,BG thresholds, e.g. 0.30,0.05; got '{text}'");
         }
     }
 
@@ -227,7 +235,7 @@ internal sealed class RefineCommand : ICliCommand
     {
         "rrm" => (ReliableRegionOptions.Rrm, false),
         "wsgcn" => (ReliableRegionOptions.Wsgcn, true),
-        _ => throw new ArgumentException($"--reliable-regions takes rrm or wsgcn; got '{text}'"),
+        _ => throw new UsageException($"--reliable-regions takes rrm or wsgcn; got '{text}'"),
     };
 
     private static ReliableRegionOptions WithCrf(ReliableRegionOptions options, CrfParameters? crf) =>
@@ -238,7 +246,7 @@ internal sealed class RefineCommand : ICliCommand
         var parts = text.Split(',');
         if (parts.Length != 2 || !float.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out float low)
             || !float.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out float high))
-            throw new ArgumentException($"--la-ha takes LOW,HIGH alphas, e.g. 4,32; got '{text}'");
+            throw new UsageException($"--la-ha takes LOW,HIGH alphas, e.g. 4,32; got '{text}'");
         var options = PsaLaHaOptions.ForMethod("psa") with { AlphaLow = low, AlphaHigh = high };
         return crf is null ? options : options with { Crf = crf };
     }

@@ -121,7 +121,7 @@ public class BenchCliTests
     public void Unknown_stage_is_refused_before_any_work()
     {
         var r = WsssProcess.Run("bench", "--backend", "cpu", "--stages", "sweep60,tsne");
-        Assert.Equal(1, r.ExitCode);
+        Assert.Equal(2, r.ExitCode);
         Assert.Contains("unknown stage 'tsne'", Assert.Single(r.ErrorLines));
     }
 

@@ -114,4 +114,25 @@ public class UsageErrorTests
         Assert.Equal("error: --metric: unknown metric 'miou' (chainercv, seam, gt-present, wsgcn, icd)", Assert.Single(r.ErrorLines));
         Assert.Equal("", r.StdOut);
     }
+
+    /// <summary>
+    /// Option values and combinations the command cannot run with exit 2 like the parser's own errors, with one line
+    /// naming the flag; the folders named do not exist, so a run that read anything would fail otherwise.
+    /// </summary>
+    [Theory]
+    [InlineData("error: CAM evaluation needs exactly one of --threshold, --bg-power and --sweep", "eval", "--threshold", "0.1", "--sweep", "0:0.5:0.1")]
+    [InlineData("error: --over-under reports on a threshold sweep: it needs --sweep", "eval", "--threshold", "0.1", "--over-under")]
+    [InlineData("error: --classes must be in 2..255", "eval", "--threshold", "0.1", "--classes", "300")]
+    [InlineData("error: --threshold: threshold must be finite", "eval", "--threshold", "nan")]
+    [InlineData("error: --shard: expected K/N with 0 <= K < N (e.g. 0/4), not '4/4'", "eval", "--threshold", "0.1", "--shard", "4/4")]
+    [InlineData("error: --images must be in 1..100000", "bench", "--images", "0")]
+    [InlineData("error: --size: expected WxH between 16 and 4096, e.g. 500x375, not '8x8'", "demo", "--size", "8x8", "--generate-only")]
+    public void Option_values_a_command_cannot_run_with_exit_2(string error, string command, params string[] options)
+    {
+        string[] common = command == "eval" ? ["--cams", "no-cams", "--gt", "no-gt", "--list", "no-list.txt"] : [];
+        var r = WsssProcess.Run([command, .. common, .. options]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal(error, Assert.Single(r.ErrorLines));
+        Assert.Equal("", r.StdOut);
+    }
 }

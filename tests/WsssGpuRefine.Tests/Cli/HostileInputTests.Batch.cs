@@ -102,19 +102,45 @@ public partial class HostileInputTests
         {
             Error = "^error: /.*/afile/sub: ",
         };
-        // CRF option errors name the option, not the engine's parameter ("error: name: unknown CRF preset" before).
+        // CRF option errors name the option, not the engine's parameter ("error: name: unknown CRF preset" before). Every
+        // option value the command cannot run with is a usage error (exit 2, as the parser's own) that writes nothing.
         yield return new HostileCase("refine-unknown-crf-preset-names-the-option", s => Refine(s.Combine("out"), "--threshold", "0.15", "--crf", "nope"))
         {
-            Error = "^error: --crf: unknown CRF preset 'nope' \\(known: psa, irn, ",
+            ExitCode = 2, Error = "^error: --crf: unknown CRF preset 'nope' \\(known: psa, irn, ",
+            Check = (s, _) => Assert.False(Directory.Exists(s.Combine("out"))),
         };
         yield return new HostileCase("refine-bad-crf-params-names-the-option", s => Refine(s.Combine("out"), "--threshold", "0.15", "--crf-params", "gauss=x"))
         {
-            Error = "^error: --crf-params: gauss takes 2 comma-separated number\\(s\\), got 'x'$",
+            ExitCode = 2, Error = "^error: --crf-params: gauss takes 2 comma-separated number\\(s\\), got 'x'$",
+            Check = (s, _) => Assert.False(Directory.Exists(s.Combine("out"))),
         };
         yield return new HostileCase("refine-negative-bg-power-names-the-option", s => Refine(s.Combine("out"), "--bg-power", "-1"))
         {
-            Error = "^error: --bg-power: alpha must be finite and non-negative$",
+            ExitCode = 2, Error = "^error: --bg-power: alpha must be finite and non-negative$",
+            Check = (s, _) => Assert.False(Directory.Exists(s.Combine("out"))),
         };
+        foreach (var (name, args, error) in new (string, string[], string)[]
+        {
+            ("ir-label-one-threshold", ["--ir-label", "0.3"], "^error: --ir-label takes FG,BG thresholds, e.g. 0.30,0.05; got '0.3'$"),
+            ("la-ha-not-a-number", ["--la-ha", "4,x"], "^error: --la-ha takes LOW,HIGH alphas, e.g. 4,32; got '4,x'$"),
+            ("rw-unknown-source", ["--rw", "edges"], "^error: --rw: expected image, boundary:DIR, features:DIR or matrix:DIR, not 'edges'$"),
+            ("rw-negative-beta", ["--rw", "image", "--rw-beta", "-3"], "^error: --rw-beta: must be positive and finite \\(got -3\\)$"),
+            ("rw-unknown-preset", ["--rw", "image", "--rw-preset", "nope"], "^error: --rw-preset: unknown random-walk preset 'nope' "),
+            ("shard-out-of-range", ["--threshold", "0.15", "--shard", "3/2"], "^error: --shard: expected K/N with 0 <= K < N "),
+            ("classes-0", ["--threshold", "0.15", "--classes", "0"], "^error: --classes must be in 2..255$"),
+            ("scores-layout-unknown", ["--threshold", "0.15", "--save-scores", "--scores-layout", "hdf5"], "^error: --scores-layout: unknown score layout 'hdf5' "),
+            ("max-memory-0", ["--threshold", "0.15", "--max-memory", "0"], "^error: --max-memory takes a positive number of MiB$"),
+            ("threshold-and-bg-power", ["--threshold", "0.15", "--bg-power", "3"], "^error: give --threshold or --bg-power, not both$"),
+            ("no-first-stage", [], "^error: refine needs a first stage: "),
+            ("crf-without-images", ["--threshold", "0.15", "--crf", "irn"], "^error: this recipe needs --images "),
+        })
+        {
+            yield return new HostileCase($"refine-usage-{name}-exits-2-and-writes-nothing", s => Refine(s.Combine("out"), args))
+            {
+                ExitCode = 2, Error = error,
+                Check = (s, _) => Assert.False(Directory.Exists(s.Combine("out"))),
+            };
+        }
         // A usage error before the output folder is touched: it once recorded its recipe there first.
         yield return new HostileCase("refine-batch-size-0-is-a-usage-error-that-writes-nothing", s => Refine(s.Combine("out"), "--threshold", "0.15", "--batch-size", "0"))
         {
