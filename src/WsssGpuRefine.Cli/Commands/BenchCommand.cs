@@ -17,6 +17,8 @@ internal sealed class BenchCommand : ICliCommand
         var backend = new Option<BackendPreference?>("--backend")
         {
             Description = "cpu, or vulkan (every usable Vulkan device, software drivers included, no CPU baseline); default: the CPU and every real GPU",
+            HelpName = "auto|cpu|vulkan",
+            CustomParser = CommonOptions.ParseBackend,
         };
         var device = new Option<string?>("--device") { Description = "only Vulkan devices whose name contains this (case-insensitive)" };
         var images = new Option<int>("--images") { Description = "synthetic VOC-size images (500x375) per timed repetition", DefaultValueFactory = _ => 16 };

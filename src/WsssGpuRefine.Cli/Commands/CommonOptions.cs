@@ -96,7 +96,18 @@ internal static class CommonOptions
         Description = "where kernels run: auto (best real GPU, else CPU), cpu, vulkan",
         HelpName = "auto|cpu|vulkan",
         DefaultValueFactory = _ => BackendPreference.Auto,
+        CustomParser = result => ParseBackend(result) ?? BackendPreference.Auto,
     };
+
+    /// <summary>auto, cpu or vulkan (any case); else the usage error names the choices, not the enum's type.</summary>
+    internal static BackendPreference? ParseBackend(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "auto";
+        foreach (var value in Enum.GetValues<BackendPreference>())
+            if (string.Equals(text, value.ToString(), StringComparison.OrdinalIgnoreCase)) return value;
+        result.AddError($"--backend: expected auto, cpu or vulkan, not '{text}'");
+        return null;
+    }
 
     public static Option<FileInfo?> Json() => new("--json")
     {

@@ -126,6 +126,8 @@ public class UsageErrorTests
     [InlineData("error: --threshold: threshold must be finite", "eval", "--threshold", "nan")]
     [InlineData("error: --shard: expected K/N with 0 <= K < N (e.g. 0/4), not '4/4'", "eval", "--threshold", "0.1", "--shard", "4/4")]
     [InlineData("error: --images must be in 1..100000", "bench", "--images", "0")]
+    [InlineData("error: --backend: expected auto, cpu or vulkan, not 'gpu'", "eval", "--threshold", "0.1", "--backend", "gpu")]
+    [InlineData("error: --backend: expected auto, cpu or vulkan, not 'cuda'", "bench", "--backend", "cuda")]
     [InlineData("error: --size: expected WxH between 16 and 4096, e.g. 500x375, not '8x8'", "demo", "--size", "8x8", "--generate-only")]
     public void Option_values_a_command_cannot_run_with_exit_2(string error, string command, params string[] options)
     {
