@@ -135,6 +135,23 @@ public sealed record RefineOptions
         KeepLabelsBeforeCrf = CrfLabelSuffix is not null,
     };
 
+    /// <summary>
+    /// Refuses an output folder that is one of the input folders: ID.png would replace a ground-truth map or a PNG image,
+    /// ID.npy (<see cref="SaveScores"/>) a CAM dump, and the run's records would land among the inputs.
+    /// </summary>
+    /// <exception cref="WsssInputException">The output folder is an input folder (links resolved).</exception>
+    internal void CheckOutputIsNoInput()
+    {
+        var inputs = new (string Option, string? Folder)[]
+        {
+            ("--cams", CamsDirectory), ("--images", ImagesDirectory), ("--gt", GroundTruthDirectory), ("--icd-seeds", IcdSeedsDirectory),
+            ($"--rw {RandomWalkSource?.Kind.ToString().ToLowerInvariant()}:DIR", RandomWalkSource?.Directory),
+        };
+        foreach (var (option, folder) in inputs)
+            if (folder is not null && FolderIdentity.Same(OutputDirectory, folder))
+                throw new WsssInputException(OutputDirectory, $"--out is the {option} folder: its outputs would replace the inputs there; choose another --out");
+    }
+
     /// <summary>Checks that the options fit together; <see cref="RefineJob.Run"/> calls it first.</summary>
     /// <returns>The recipe each image goes through.</returns>
     /// <exception cref="RecipeOptionsException">The options do not fit together; <see cref="RecipeOptionsException.Problem"/> says how.</exception>
@@ -186,6 +203,7 @@ public static class RefineJob
         var ids = options.Shard.Select(options.Ids);
         if (File.Exists(options.OutputDirectory))
             throw new WsssInputException(options.OutputDirectory, "--out names a file; it must be a folder (created if missing)");
+        options.CheckOutputIsNoInput();
         Directory.CreateDirectory(options.OutputDirectory);
         // Only temporaries of writers that are gone: other shards may be writing into this folder right now.
         int stale = AtomicFileWriter.CleanStaleTemporaries(options.OutputDirectory);

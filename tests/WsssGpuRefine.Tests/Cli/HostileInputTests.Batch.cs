@@ -119,6 +119,36 @@ public partial class HostileInputTests
             ExitCode = 2, Error = "^error: --bg-power: alpha must be finite and non-negative$",
             Check = (s, _) => Assert.False(Directory.Exists(s.Combine("out"))),
         };
+        // An --out that is an input folder: ID.png would replace the ground truth, ID.npy (--save-scores) the CAM dumps.
+        yield return new HostileCase("refine-out-is-the-gt-folder-is-refused-and-the-gt-kept", s =>
+        {
+            string gt = s.CopyFixture("gt");
+            return ["refine", "--cams", Fixture("irn"), "--list", Fixture("train.txt"), "--gt", gt, "--out", gt, "--backend", "cpu", "--threshold", "0.15"];
+        })
+        {
+            Error = "^error: /.*/gt: --out is the --gt folder: its outputs would replace the inputs there; choose another --out$",
+            Check = (s, _) =>
+            {
+                foreach (string file in Directory.GetFiles(Fixture("gt")))
+                    Assert.Equal(File.ReadAllBytes(file), File.ReadAllBytes(s.Combine("gt", Path.GetFileName(file))));
+                Assert.Equal(Directory.GetFiles(Fixture("gt")).Length, Directory.GetFileSystemEntries(s.Combine("gt")).Length);
+            },
+        };
+        yield return new HostileCase("refine-out-through-a-link-to-the-cams-folder-is-refused-and-the-dumps-kept", s =>
+        {
+            string cams = s.CopyFixture("irn");
+            Directory.CreateSymbolicLink(s.Combine("link"), cams);
+            return ["refine", "--cams", cams, "--list", Fixture("train.txt"), "--out", s.Combine("link", ".", ""), "--backend", "cpu", "--threshold", "0.15", "--save-scores"];
+        })
+        {
+            Error = "^error: /.*/link: --out is the --cams folder: ",
+            Check = (s, _) =>
+            {
+                foreach (string file in Directory.GetFiles(Fixture("irn")))
+                    Assert.Equal(File.ReadAllBytes(file), File.ReadAllBytes(s.Combine("irn", Path.GetFileName(file))));
+                Assert.Equal(Directory.GetFiles(Fixture("irn")).Length, Directory.GetFileSystemEntries(s.Combine("irn")).Length);
+            },
+        };
         foreach (var (name, args, error) in new (string, string[], string)[]
         {
             ("ir-label-one-threshold", ["--ir-label", "0.3"], "^error: --ir-label takes FG,BG thresholds, e.g. 0.30,0.05; got '0.3'$"),

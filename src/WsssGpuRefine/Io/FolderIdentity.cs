@@ -1,0 +1,55 @@
+namespace WsssGpuRefine.Io;
+
+/// <summary>
+/// Whether two paths name one folder: absolute, with every symbolic link on the way resolved, compared as the file
+/// system compares names (case-insensitively on Windows and macOS). A folder that does not exist is none of the
+/// existing ones. Bind mounts and other aliases the file system does not show as links are not seen.
+/// </summary>
+public static class FolderIdentity
+{
+    /// <summary>Links followed at most while resolving one path (Linux's own limit is 40).</summary>
+    private const int MaxLinks = 40;
+
+    private static StringComparison NameComparison =>
+        OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+
+    /// <summary>True when <paramref name="a"/> and <paramref name="b"/> are one existing folder.</summary>
+    public static bool Same(string a, string b)
+    {
+        if (!Directory.Exists(a) || !Directory.Exists(b)) return false;
+        return string.Equals(Canonical(a), Canonical(b), NameComparison);
+    }
+
+    /// <summary>The absolute path of <paramref name="path"/> with every link among its components resolved, without a trailing separator.</summary>
+    public static string Canonical(string path)
+    {
+        int links = 0;
+        return Resolve(Path.GetFullPath(path), ref links);
+    }
+
+    private static string Resolve(string full, ref int links)
+    {
+        string root = Path.GetPathRoot(full) ?? "";
+        string current = root;
+        foreach (string part in full[root.Length..].Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar))
+        {
+            if (part.Length == 0 || part == ".") continue;
+            current = part == ".." ? Path.GetDirectoryName(current) ?? current : Path.Combine(current, part);
+            FileSystemInfo? target;
+            try
+            {
+                target = new DirectoryInfo(current).LinkTarget is null ? null : new DirectoryInfo(current).ResolveLinkTarget(returnFinalTarget: false);
+            }
+            catch (IOException)
+            {
+                return current;   // a link loop or an unreadable link: compared as written
+            }
+            if (target is null) continue;
+            if (++links > MaxLinks) return current;
+            // A relative target is relative to the link's folder; the target may hold links of its own.
+            string next = Path.IsPathRooted(target.FullName) ? target.FullName : Path.Combine(Path.GetDirectoryName(current) ?? root, target.FullName);
+            current = Resolve(Path.GetFullPath(next), ref links);
+        }
+        return current.Length > root.Length ? current.TrimEnd(Path.DirectorySeparatorChar) : current;
+    }
+}
