@@ -252,7 +252,7 @@ public static class RefineJob
                         labels = output.LabelsBeforeCrf ?? output.Labels;
                         timings.Time("write", () =>
                         {
-                            bool saveScores = WriteOutputs(options, input.Id, output);
+                            bool saveScores = WriteOutputs(options, input.Id, output, ledger);
                             if (options.SaveScores && output.Scores is null && output.Saved.Count == 0 && Interlocked.Exchange(ref noScoresSaid, 1) == 0)
                                 info?.Invoke($"info: --save-scores: the {recipe} recipe gives labels only (no score stack), so no ID.npy is written");
                             // The item is complete only now, with every output in place.
@@ -275,33 +275,35 @@ public static class RefineJob
             }));
         }, progress);
 
+        if (ledger.StaleScoresRemoved > 0)
+            info?.Invoke($"info: removed {ledger.StaleScoresRemoved} score file(s) (ID.npy) that an earlier --save-scores run wrote beside outputs this run rewrote without them");
         EvalReport? score = options.GroundTruthDirectory is null ? null
             : EvalReport.From(total, options.Metric, scored, backend.Name, failures: stream.Failures, shard: options.Shard.ReportName);
         return new RefineReport(written, skipped, stream.Failures, score, timings.Snapshot());
     }
 
-    /// <summary>Writes the scores (when asked for and the recipe has them), then the label PNG; true when scores were written.</summary>
-    private static bool WriteOutputs(RefineOptions options, string id, RecipeOutput output)
+    /// <summary>
+    /// Writes the scores (when asked for and the recipe has them), then the label PNG; true when ID.npy was written. Score
+    /// files an earlier run wrote for this id and this one does not rewrite are removed first (<see cref="RefineLedger.RemoveStaleScores"/>).
+    /// </summary>
+    private static bool WriteOutputs(RefineOptions options, string id, RecipeOutput output, RefineLedger ledger)
     {
-        bool scoresWritten = false;
+        var scoreFiles = new List<(string Path, ClassMaps Maps)>(3);
         if (options.SaveScores)
         {
             var scores = options.ScoresLayout == Methods.ScoreFileLayout.PuzzleCamRw ? output.Saved.GetValueOrDefault("random-walk") ?? output.Scores : output.Scores;
-            if (scores is not null)
-            {
-                AtomicFileWriter.Write(RefineLedger.ScoresPath(options, id), s => Methods.ScoreFileWriter.Write(s, scores, options.ScoresLayout));
-                scoresWritten = true;
-            }
+            if (scores is not null) scoreFiles.Add((RefineLedger.ScoresPath(options, id), scores));
             foreach (string folder in new[] { LaHaStep.LowSaved, LaHaStep.HighSaved })
-            {
                 if (output.Saved.GetValueOrDefault(folder) is { } maps)
-                {
-                    string directory = Path.Combine(options.OutputDirectory, folder);
-                    Directory.CreateDirectory(directory);
-                    AtomicFileWriter.Write(Path.Combine(directory, id + ".npy"), s => Methods.ScoreFileWriter.Write(s, maps, options.ScoresLayout));
-                }
-            }
+                    scoreFiles.Add((Path.Combine(options.OutputDirectory, folder, id + ".npy"), maps));
         }
+        ledger.RemoveStaleScores(id, scoreFiles.Select(f => f.Path).ToArray());
+        foreach (var (path, maps) in scoreFiles)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            AtomicFileWriter.Write(path, s => Methods.ScoreFileWriter.Write(s, maps, options.ScoresLayout));
+        }
+        bool scoresWritten = scoreFiles.Count > 0 && scoreFiles[0].Path == RefineLedger.ScoresPath(options, id);
         // With a CRF label suffix the CRF's labels go beside ID.png, which keeps the labels before the CRF; ID.png is
         // written last either way.
         if (CrfLabelPath(options, id) is { } crfLabels)

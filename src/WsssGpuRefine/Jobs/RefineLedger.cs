@@ -35,18 +35,22 @@ internal sealed class RefineLedger : IDisposable
     private readonly string _journalDirectory;
     private readonly string _journalPath;
     private readonly Dictionary<string, Entry> _done;
+    /// <summary>Ids that a run with <c>--save-scores</c> wrote into this folder, by any recipe's journal (read before a replaced recipe's are forgotten).</summary>
+    private readonly HashSet<string> _scoresOnRecord;
+    private int _staleScoresRemoved;
     private readonly ConcurrentDictionary<string, string> _pending = new(StringComparer.Ordinal);
     private readonly object _journalLock = new();
     private StreamWriter? _journal;
 
     private sealed record Entry(string Stamp, bool ScoresRequested, bool ScoresWritten);
 
-    private RefineLedger(RefineOptions options, string fingerprint)
+    private RefineLedger(RefineOptions options, string fingerprint, HashSet<string> scoresOnRecord)
     {
         _options = options;
+        _scoresOnRecord = scoresOnRecord;
         _journalDirectory = Path.Combine(options.OutputDirectory, JournalDirectoryName);
         _journalPath = Path.Combine(_journalDirectory, $"{fingerprint}.{WriterIdentity.Current}.tsv");
-        _done = options.Overwrite ? [] : ReadJournals(_journalDirectory, fingerprint);
+        _done = options.Overwrite ? [] : ReadJournals(_journalDirectory, fingerprint + ".*.tsv");
     }
 
     /// <summary>The recipe this run writes, as recorded in the manifest: a one-line summary and its fingerprint.</summary>
@@ -72,6 +76,8 @@ internal sealed class RefineLedger : IDisposable
         };
         string text = mine.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         var recorded = ReadRecipe(recipeFile);
+        var scoresOnRecord = ReadJournals(Path.Combine(options.OutputDirectory, JournalDirectoryName), "*.tsv")
+            .Where(e => e.Value.ScoresRequested).Select(e => e.Key).ToHashSet(StringComparer.Ordinal);
         if (recorded is null && !AtomicFileWriter.TryCreate(recipeFile, text))
             recorded = ReadRecipe(recipeFile);   // another shard created it first
         if (recorded is not null && recorded.Value.Fingerprint != fingerprint)
@@ -83,18 +89,22 @@ internal sealed class RefineLedger : IDisposable
                                                          $"({summary}); use another --out, or --overwrite to recompute them all");
             }
             // Before the new recipe is recorded, so that no process of it can have written anything yet.
-            int removed = RemoveReplacedLabelFiles(options, recorded.Value);
+            var (removedLabels, removedScores) = RemoveReplacedOutputs(options, recorded.Value);
             AtomicFileWriter.WriteAllText(recipeFile, text);
             ForgetOtherRecipes(Path.Combine(options.OutputDirectory, JournalDirectoryName), fingerprint);
             info?.Invoke($"info: {recipeFile}: recipe changed from ({recorded.Value.Summary}) to ({summary}); recomputing every output (--overwrite)");
-            if (removed > 0)
-                info?.Invoke($"info: removed the replaced recipe's {removed} ID{recorded.Value.CrfLabelSuffix}.png file(s), which this recipe does not write");
+            if (removedLabels > 0)
+                info?.Invoke($"info: removed the replaced recipe's {removedLabels} ID{recorded.Value.CrfLabelSuffix}.png file(s), which this recipe does not write");
+            if (removedScores > 0)
+                info?.Invoke($"info: removed the replaced recipe's {removedScores} score file(s) (ID.npy); --save-scores writes this recipe's");
         }
         else if (recorded is not null && recorded.Value.Version != Version)
         {
-            info?.Invoke($"info: {recipeFile}: outputs made by wsss {recorded.Value.Version} are resumed by {Version} (--overwrite recomputes them)");
+            // --overwrite recomputes every output with this version: the record says so (and nothing is "resumed").
+            if (options.Overwrite) AtomicFileWriter.WriteAllText(recipeFile, text);
+            else info?.Invoke($"info: {recipeFile}: outputs made by wsss {recorded.Value.Version} are resumed by {Version} (--overwrite recomputes them)");
         }
-        return new RefineLedger(options, fingerprint);
+        return new RefineLedger(options, fingerprint, scoresOnRecord);
     }
 
     /// <summary>
@@ -131,6 +141,42 @@ internal sealed class RefineLedger : IDisposable
     /// <summary>The scores file of an id (<c>--save-scores</c>): OUT/ID.npy.</summary>
     public static string ScoresPath(RefineOptions options, string id) => Path.Combine(options.OutputDirectory, id + ".npy");
 
+    /// <summary>Every score file <c>--save-scores</c> may write for an id: OUT/ID.npy, and la/ha's two CRFs in PSA's folders.</summary>
+    public static string[] ScoreFiles(RefineOptions options, string id) =>
+    [
+        ScoresPath(options, id),
+        Path.Combine(options.OutputDirectory, Recipes.LaHaStep.LowSaved, id + ".npy"),
+        Path.Combine(options.OutputDirectory, Recipes.LaHaStep.HighSaved, id + ".npy"),
+    ];
+
+    /// <summary>How many score files <see cref="RemoveStaleScores"/> removed.</summary>
+    public int StaleScoresRemoved => Volatile.Read(ref _staleScoresRemoved);
+
+    /// <summary>
+    /// Before an item's outputs are written: removes the score files of <see cref="ScoreFiles"/> that an earlier run with
+    /// <c>--save-scores</c> wrote for this id (its journal says so) and that this write will not replace, so that no
+    /// ID.npy from other inputs or another recipe stays beside the new ID.png. Files the journals do not attribute to
+    /// a wsss run (a method's own outputs in a reused folder) are never touched.
+    /// </summary>
+    public void RemoveStaleScores(string id, IReadOnlyCollection<string> written)
+    {
+        if (!_scoresOnRecord.Contains(id)) return;
+        foreach (string path in ScoreFiles(_options, id))
+        {
+            if (written.Contains(path)) continue;
+            try
+            {
+                if (!File.Exists(path)) continue;
+                File.Delete(path);
+                Interlocked.Increment(ref _staleScoresRemoved);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new WsssInputException(path, $"cannot remove the scores an earlier run wrote, which this one does not rewrite: {e.Message}");
+            }
+        }
+    }
+
     public void Dispose()
     {
         lock (_journalLock) _journal?.Dispose();
@@ -162,11 +208,12 @@ internal sealed class RefineLedger : IDisposable
         }));
     }
 
-    private static Dictionary<string, Entry> ReadJournals(string directory, string fingerprint)
+    /// <summary>The items of the journals whose names match <paramref name="pattern"/> (one recipe's: FINGERPRINT.*.tsv), the last line of an id winning.</summary>
+    private static Dictionary<string, Entry> ReadJournals(string directory, string pattern)
     {
         var done = new Dictionary<string, Entry>(StringComparer.Ordinal);
         if (!Directory.Exists(directory)) return done;
-        foreach (string journal in Directory.EnumerateFiles(directory, fingerprint + ".*.tsv").Order(StringComparer.Ordinal))
+        foreach (string journal in Directory.EnumerateFiles(directory, pattern).Order(StringComparer.Ordinal))
         {
             string text;
             try
@@ -202,34 +249,41 @@ internal sealed class RefineLedger : IDisposable
     private readonly record struct RecordedRecipe(string Fingerprint, string Summary, string Version, string? CrfLabelSuffix);
 
     /// <summary>
-    /// When <c>--overwrite</c> replaces a recipe that wrote the CRF's labels beside ID.png (<c>--crf-suffix</c>) by one
-    /// that does not write that name, removes those files of the ids the replaced recipe's journals list: they would
-    /// otherwise stay beside the new ID.png, silently from another recipe. Only that name: the new recipe rewrites
-    /// ID.png, and whether it writes ID.npy depends on each process's <c>--save-scores</c>, which the recipe leaves out.
-    /// Returns how many files were removed.
+    /// When <c>--overwrite</c> replaces a recipe, removes the files of the ids its journals list that the new recipe may
+    /// not rewrite: the CRF's labels beside ID.png (<c>--crf-suffix</c>) when the new recipe does not write that name,
+    /// and the score files (<see cref="ScoreFiles"/>) of ids written with <c>--save-scores</c>, since whether the new
+    /// recipe writes them depends on each process's <c>--save-scores</c>. Either would otherwise stay beside the new
+    /// ID.png, silently from another recipe. ID.png itself is rewritten. Returns how many files of each were removed.
     /// </summary>
-    private static int RemoveReplacedLabelFiles(RefineOptions options, RecordedRecipe replaced)
+    private static (int Labels, int Scores) RemoveReplacedOutputs(RefineOptions options, RecordedRecipe replaced)
     {
-        if (replaced.CrfLabelSuffix is not { } suffix || suffix == options.CrfLabelSuffix || !RefineOptions.IsFileNameSuffix(suffix))
-            return 0;
-        int removed = 0;
+        string? suffix = replaced.CrfLabelSuffix is { } s && s != options.CrfLabelSuffix && RefineOptions.IsFileNameSuffix(s) ? s : null;
+        int labels = 0, scores = 0;
         string inside = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.OutputDirectory)) + Path.DirectorySeparatorChar;
-        foreach (string id in ReadJournals(Path.Combine(options.OutputDirectory, JournalDirectoryName), replaced.Fingerprint).Keys)
+        foreach (var (id, entry) in ReadJournals(Path.Combine(options.OutputDirectory, JournalDirectoryName), replaced.Fingerprint + ".*.tsv"))
         {
-            string path = Path.GetFullPath(Path.Combine(options.OutputDirectory, id + suffix + ".png"));
-            if (!path.StartsWith(inside, StringComparison.Ordinal)) continue;   // a journal line naming a file elsewhere is not ours
+            if (suffix is not null && RemoveOwn(Path.Combine(options.OutputDirectory, id + suffix + ".png"))) labels++;
+            if (entry.ScoresRequested)
+                foreach (string file in ScoreFiles(options, id))
+                    if (RemoveOwn(file)) scores++;
+        }
+        return (labels, scores);
+
+        bool RemoveOwn(string file)
+        {
+            string path = Path.GetFullPath(file);
+            if (!path.StartsWith(inside, StringComparison.Ordinal)) return false;   // a journal line naming a file elsewhere is not ours
             try
             {
-                if (!File.Exists(path)) continue;
+                if (!File.Exists(path)) return false;
                 File.Delete(path);
-                removed++;
+                return true;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 throw new WsssInputException(path, $"cannot remove the replaced recipe's output: {e.Message}");
             }
         }
-        return removed;
     }
 
     private static RecordedRecipe? ReadRecipe(string path)

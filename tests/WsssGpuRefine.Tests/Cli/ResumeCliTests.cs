@@ -76,4 +76,107 @@ public class ResumeCliTests
         var record = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(output, "wsss-recipe.json")))!;
         Assert.Equal(fingerprint, record["fingerprint"]!.GetValue<string>());
     }
+
+    /// <summary>
+    /// ID.npy (--save-scores) is written with ID.png; a later run that rewrites ID.png without it (inputs changed,
+    /// --overwrite, another recipe) must not leave the earlier scores beside the new labels. Files no wsss run wrote
+    /// are never touched.
+    /// </summary>
+    [Fact]
+    public void Score_files_never_outlive_the_labels_they_were_written_with()
+    {
+        using var tmp = new TempDirectory();
+        var layout = SyntheticSampleWriter.Write(tmp.Combine("sample"), SyntheticVocSample.Generate());
+        string cams = tmp.Combine("cams");
+        Directory.CreateDirectory(cams);
+        foreach (string f in Directory.GetFiles(layout.IrnCams)) File.Copy(f, Path.Combine(cams, Path.GetFileName(f)));
+        string[] ids = File.ReadAllLines(layout.List);
+        string output = tmp.Combine("out");
+        WsssProcess.Result Refine(params string[] recipe)
+        {
+            var r = WsssProcess.Run(["refine", "--cams", cams, "--list", layout.List, "--out", output, "--backend", "cpu", .. recipe]);
+            Assert.True(r.ExitCode == 0, r.StdErr);
+            return r;
+        }
+        string[] Scores() => Directory.GetFiles(output, "*.npy").Select(Path.GetFileNameWithoutExtension).Order(StringComparer.Ordinal).ToArray()!;
+
+        Refine("--threshold", "0.15", "--save-scores");
+        Assert.Equal(ids.Order(StringComparer.Ordinal), Scores());
+
+        // One CAM changed: its item is recomputed without scores, and its old ID.npy goes; the others stay complete.
+        File.SetLastWriteTimeUtc(Path.Combine(cams, ids[0] + ".npy"), DateTime.UtcNow.AddMinutes(1));
+        var changed = Refine("--threshold", "0.15");
+        Assert.Contains("info: removed 1 score file(s) (ID.npy) that an earlier --save-scores run wrote", changed.StdErr);
+        Assert.Equal(ids.Skip(1).Order(StringComparer.Ordinal), Scores());
+
+        // --overwrite without --save-scores: every label map is rewritten, so no score file stays.
+        Refine("--threshold", "0.15", "--overwrite");
+        Assert.Empty(Scores());
+
+        // Another recipe replacing this one (--overwrite) removes the replaced recipe's scores first.
+        Refine("--threshold", "0.15", "--save-scores", "--overwrite");
+        Assert.Equal(ids.Length, Scores().Length);
+        var replaced = Refine("--threshold", "0.2", "--overwrite");
+        Assert.Contains($"info: removed the replaced recipe's {ids.Length} score file(s) (ID.npy)", replaced.StdErr);
+        Assert.Empty(Scores());
+
+        // An ID.npy that no wsss run wrote (a method's own output in a reused folder) is kept, byte for byte.
+        byte[] foreign = File.ReadAllBytes(Path.Combine(cams, ids[1] + ".npy"));
+        File.WriteAllBytes(Path.Combine(output, ids[1] + ".npy"), foreign);
+        Refine("--threshold", "0.2", "--overwrite");
+        Refine("--threshold", "0.25", "--overwrite");
+        Assert.Equal(foreign, File.ReadAllBytes(Path.Combine(output, ids[1] + ".npy")));
+    }
+
+    /// <summary>la/ha's two CRFs, saved in PSA's out_la_crf/ and out_ha_crf/ with --save-scores, go too when a run rewrites the labels without them.</summary>
+    [Fact]
+    public void La_ha_score_folders_go_with_the_labels_they_were_written_with()
+    {
+        using var tmp = new TempDirectory();
+        var layout = SyntheticSampleWriter.Write(tmp.Combine("sample"), SyntheticVocSample.Generate());
+        string list = tmp.Combine("two.txt");
+        File.WriteAllLines(list, File.ReadLines(layout.PsaList).Take(2));
+        string output = tmp.Combine("out");
+        void Refine(params string[] extra)
+        {
+            var r = WsssProcess.Run(["refine", "--cams", layout.PsaCams, "--images", layout.Images, "--list", list, "--out", output,
+                "--format", "psa", "--la-ha", "4,32", "--backend", "cpu", .. extra]);
+            Assert.True(r.ExitCode == 0, r.StdErr);
+        }
+        int Count() => new[] { output, Path.Combine(output, "out_la_crf"), Path.Combine(output, "out_ha_crf") }
+            .Sum(d => Directory.Exists(d) ? Directory.GetFiles(d, "*.npy").Length : 0);
+
+        Refine("--save-scores");
+        Assert.Equal(2, Directory.GetFiles(Path.Combine(output, "out_la_crf"), "*.npy").Length);
+        Assert.Equal(2, Directory.GetFiles(Path.Combine(output, "out_ha_crf"), "*.npy").Length);
+        int written = Count();
+        Refine("--overwrite");
+        Assert.True(written >= 4, $"{written} score files");
+        Assert.Equal(0, Count());
+    }
+
+    /// <summary>A folder an older build wrote: resuming says so; --overwrite recomputes everything and records this build.</summary>
+    [Fact]
+    public void Overwrite_of_an_older_builds_folder_records_this_build_instead_of_saying_it_resumes()
+    {
+        using var tmp = new TempDirectory();
+        var layout = SyntheticSampleWriter.Write(tmp.Combine("sample"), SyntheticVocSample.Generate());
+        string output = tmp.Combine("out"), record = Path.Combine(output, "wsss-recipe.json");
+        WsssProcess.Result Refine(params string[] extra)
+        {
+            var r = WsssProcess.Run(["refine", "--cams", layout.IrnCams, "--list", layout.List, "--out", output, "--backend", "cpu", "--threshold", "0.15", .. extra]);
+            Assert.True(r.ExitCode == 0, r.StdErr);
+            return r;
+        }
+        string Version() => System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(record))!["version"]!.GetValue<string>();
+        Refine();
+        string current = Version();
+        File.WriteAllText(record, File.ReadAllText(record).Replace(current, "0.0.1+older"));
+
+        Assert.Contains("outputs made by wsss 0.0.1+older are resumed by", Refine().StdErr);
+        Assert.Equal("0.0.1+older", Version());
+        Assert.DoesNotContain("resumed by", Refine("--overwrite").StdErr);
+        Assert.Equal(current, Version());
+        Assert.DoesNotContain("resumed by", Refine().StdErr);
+    }
 }
