@@ -54,6 +54,69 @@ public partial class HostileInputTests
         };
     }
 
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int mkfifo(string path, uint mode);
+
+    /// <summary>Replaces <paramref name="file"/> with a named pipe that nothing writes to (Linux, as CI).</summary>
+    private static void ReplaceWithPipe(string file)
+    {
+        File.Delete(file);
+        Assert.True(mkfifo(file, 0x1A4 /* 0644 */) == 0, $"mkfifo {file}: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+    }
+
+    /// <summary>
+    /// Files of one item that are no regular file: a pipe without a writer (opening it waited forever), a link to a
+    /// device that never ends, a folder; each fails its own image in one line, with --keep-going the others are scored.
+    /// An annotation that is a pipe fails its own image as well.
+    /// </summary>
+    internal static IEnumerable<HostileCase> SpecialFileCases()
+    {
+        const string noByte = "holds no byte: an empty file, or not a regular file \\(a pipe or a device\\)$";
+        yield return new HostileCase("dump-that-is-a-pipe-without-a-writer-fails-its-image", s =>
+        {
+            var (cams, file) = CamsWith(s, []);
+            ReplaceWithPipe(file);
+            return EvalCams(cams, Fixture("gt"), "--keep-going", "--json", s.Combine("r.json"));
+        })
+        {
+            Error = $"^error: .*irn/{Regex.Escape(Ids[0])}\\.npy: {noByte}",
+            Check = (s, _) => Assert.Equal(Ids.Length - 1, Json(s.Combine("r.json")).GetProperty("images").GetInt32()),
+            MaxTime = TimeSpan.FromSeconds(30),
+        };
+        yield return new HostileCase("dump-linked-to-dev-zero-fails-its-image", s =>
+        {
+            var (cams, file) = CamsWith(s, []);
+            File.Delete(file);
+            File.CreateSymbolicLink(file, "/dev/zero");
+            return EvalCams(cams, Fixture("gt"));
+        })
+        {
+            Error = $"^error: .*irn/{Regex.Escape(Ids[0])}\\.npy: {noByte}",
+            MaxTime = TimeSpan.FromSeconds(30),
+        };
+        yield return new HostileCase("ground-truth-that-is-a-folder-fails-its-image", s =>
+        {
+            string gt = s.CopyFixture("gt");
+            File.Delete(Path.Combine(gt, Ids[0] + ".png"));
+            Directory.CreateDirectory(Path.Combine(gt, Ids[0] + ".png"));
+            return EvalCams(Fixture("irn"), gt);
+        })
+        {
+            Error = $"^error: .*gt/{Regex.Escape(Ids[0])}\\.png: is a folder, not a file$",
+        };
+        yield return new HostileCase("annotation-that-is-a-pipe-fails-its-image", s =>
+        {
+            string ann = AnnotationsFromGroundTruth(s);
+            ReplaceWithPipe(Path.Combine(ann, Ids[1] + ".xml"));
+            return EvalCams(Fixture("irn"), Fixture("gt"), "--cls-labels", ann, "--keep-going", "--json", s.Combine("r.json"));
+        })
+        {
+            Error = $"^error: .*Annotations/{Regex.Escape(Ids[1])}\\.xml: {noByte}",
+            Check = (s, _) => Assert.Equal(Ids.Length - 1, Json(s.Combine("r.json")).GetProperty("images").GetInt32()),
+            MaxTime = TimeSpan.FromSeconds(30),
+        };
+    }
+
     internal static IEnumerable<HostileCase> ReaderCases()
     {
         yield return new HostileCase("dump-with-a-dict-key-nested-20000-tuples-deep", s =>

@@ -124,6 +124,11 @@ public sealed class ClassLabels
             var difficultOnly = new SortedSet<int>();
             try
             {
+                if (InputFile.HoldsNoByte(file))
+                {
+                    unreadable[Path.GetFileNameWithoutExtension(file)] = InputFile.NoByte(file);   // a pipe would never end the load
+                    continue;
+                }
                 var document = new System.Xml.XmlDocument { XmlResolver = null };
                 using (var reader = System.Xml.XmlReader.Create(file, settings)) document.Load(reader);
                 foreach (System.Xml.XmlNode obj in document.SelectNodes("/annotation/object")!)

@@ -20,7 +20,7 @@ public static class RgbImageReader
 {
     /// <summary>Reads a JPEG or PNG file as (H, W, 3) RGB bytes.</summary>
     /// <exception cref="WsssInputException">The file cannot be read or decoded, or is too large; the exception names the file.</exception>
-    public static RgbImage Read(string path) => InputFile.Read(path, () => Decode(File.ReadAllBytes(path)));
+    public static RgbImage Read(string path) => InputFile.ReadItem(path, () => Decode(File.ReadAllBytes(path)));
 
     /// <summary>
     /// Reads a JPEG or PNG file that must be <paramref name="expectedHeight"/> x <paramref name="expectedWidth"/> (the
@@ -28,11 +28,11 @@ public static class RgbImageReader
     /// </summary>
     /// <exception cref="WsssInputException">The file declares another size, or cannot be read or decoded; the exception names the file.</exception>
     public static RgbImage Read(string path, int expectedHeight, int expectedWidth) =>
-        InputFile.Read(path, () => Decode(File.ReadAllBytes(path), (expectedHeight, expectedWidth)));
+        InputFile.ReadItem(path, () => Decode(File.ReadAllBytes(path), (expectedHeight, expectedWidth)));
 
     /// <summary>The size a file declares, (height, width), read from its header without decoding pixels.</summary>
     /// <exception cref="WsssInputException">The file is not an image Skia reads, or declares more than <see cref="ImageLimits.MaxPixels"/>.</exception>
-    public static (int Height, int Width) ReadSize(string path) => InputFile.Read(path, () =>
+    public static (int Height, int Width) ReadSize(string path) => InputFile.ReadItem(path, () =>
     {
         using var codec = Open(File.ReadAllBytes(path), out _);
         return (codec.Info.Height, codec.Info.Width);

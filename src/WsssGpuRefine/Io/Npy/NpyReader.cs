@@ -27,7 +27,7 @@ public static class NpyReader
     /// <remarks>Plain arrays are read straight into their data buffer (no whole-file copy).</remarks>
     /// <param name="path">The file.</param>
     /// <param name="limits">What the file may make the reader allocate (<see cref="NpyReadLimits.Default"/> when null).</param>
-    public static NpyArray Read(string path, NpyReadLimits? limits = null) => InputFile.Read(path, () =>
+    public static NpyArray Read(string path, NpyReadLimits? limits = null) => InputFile.ReadItem(path, () =>
     {
         limits ??= NpyReadLimits.Default;
         using var file = OpenRead(path);
@@ -46,7 +46,7 @@ public static class NpyReader
     /// affinity-matrix case) is read directly into the returned buffer, so a 550 MB matrix costs 550 MB;
     /// any other numeric layout is converted.
     /// </summary>
-    public static NpyFloat32Array ReadFloat32(string path) => InputFile.Read(path, () =>
+    public static NpyFloat32Array ReadFloat32(string path) => InputFile.ReadItem(path, () =>
     {
         using var file = OpenRead(path);
         var (header, dtype) = ReadHeader(file);

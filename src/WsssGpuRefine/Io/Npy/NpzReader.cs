@@ -12,7 +12,7 @@ public static class NpzReader
     /// <param name="limits">Caps on what the archive may inflate to and materialise (<see cref="NpyReadLimits.Default"/> when null).</param>
     public static IReadOnlyDictionary<string, NpyArray> Read(string path, NpyReadLimits? limits = null)
     {
-        return InputFile.Read(path, () =>
+        return InputFile.ReadItem(path, () =>
         {
             using var stream = File.OpenRead(path);
             return Read(stream, limits);

@@ -17,7 +17,7 @@ public static class LabelPngReader
     /// <summary>Reads a label PNG; every failure is a <see cref="WsssInputException"/> naming the file.</summary>
     public static LabelMap Read(string path)
     {
-        return InputFile.Read(path, () => Decode(File.ReadAllBytes(path)));
+        return InputFile.ReadItem(path, () => Decode(File.ReadAllBytes(path)));
     }
 
     /// <summary>Decodes PNG bytes (palette with 1, 2, 4 or 8 bits, or 8-bit grayscale) to per-pixel values.</summary>
