@@ -131,7 +131,7 @@ public class NpyReaderTests
     [InlineData("bad/bad_magic.npy", "not an NPY file")]
     [InlineData("bad/bad_header.npy", "bad NPY header")]
     [InlineData("bad/complex_dtype.npy", "unsupported numpy dtype '<c8'")]
-    [InlineData("bad/empty_file.npy", "not an NPY file")]
+    [InlineData("bad/empty_file.npy", "holds no byte: an empty file")]
     public void Broken_files_fail_naming_the_file(string file, string reason)
     {
         string path = IoFixtures.File(file);
