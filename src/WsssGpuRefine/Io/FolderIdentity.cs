@@ -33,8 +33,8 @@ public static class FolderIdentity
         string current = root;
         foreach (string part in full[root.Length..].Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar))
         {
-            if (part.Length == 0 || part == ".") continue;
-            current = part == ".." ? Path.GetDirectoryName(current) ?? current : Path.Combine(current, part);
+            if (part.Length == 0) continue;   // GetFullPath has removed "." and ".." already
+            current = Path.Combine(current, part);
             FileSystemInfo? target;
             try
             {
