@@ -90,6 +90,20 @@ internal static class CliRunner
         }
     }
 
+    /// <summary>
+    /// A usage error when the file an option writes (<c>--json</c>) is one the command reads (its list, its class labels,
+    /// the reports it merges), links resolved: the result would replace its own input.
+    /// </summary>
+    /// <param name="output">The file written, or null when not asked for.</param>
+    /// <param name="inputs">Each file read, with what to call it ("the --list file").</param>
+    internal static void RefuseReplacingInputs(FileInfo? output, string option, params (string What, string? File)[] inputs)
+    {
+        if (output is null) return;
+        foreach (var (what, file) in inputs)
+            if (file is not null && Io.PathIdentity.SameFile(output.FullName, file))
+                throw new UsageException($"{option} names {what}, which this command reads; choose another {option}");
+    }
+
     /// <summary>Prints each skipped item and returns the exit code a --keep-going run ends with.</summary>
     public static int ReportFailures(IReadOnlyList<string> failures)
     {

@@ -16,7 +16,9 @@ internal sealed class MergeCommand : ICliCommand
         var command = new Command("merge", "Sum the confusion matrices of shard reports into the final report (same numbers as one run).") { reports, json, partial };
         command.SetAction(parse => CliRunner.Run(() =>
         {
-            var loaded = parse.GetValue(reports)!.Select(f => (f.FullName, Load(f))).ToArray();
+            var files = parse.GetValue(reports)!;
+            CliRunner.RefuseReplacingInputs(parse.GetValue(json), "--json", files.Select(f => ($"the report {f.Name} being merged", (string?)f.FullName)).ToArray());
+            var loaded = files.Select(f => (f.FullName, Load(f))).ToArray();
             var merged = ReportMerge.Merge(loaded, parse.GetValue(partial));
             EvalCommand.PrintTable(merged, merged.Confusion.Length);
             if (parse.GetValue(json) is { } jsonFile) AtomicFileWriter.WriteAllText(jsonFile.FullName, merged.ToJson());

@@ -148,7 +148,7 @@ public sealed record RefineOptions
             ($"--rw {RandomWalkSource?.Kind.ToString().ToLowerInvariant()}:DIR", RandomWalkSource?.Directory),
         };
         foreach (var (option, folder) in inputs)
-            if (folder is not null && FolderIdentity.Same(OutputDirectory, folder))
+            if (folder is not null && PathIdentity.SameFolder(OutputDirectory, folder))
                 throw new WsssInputException(OutputDirectory, $"--out is the {option} folder: its outputs would replace the inputs there; choose another --out");
     }
 

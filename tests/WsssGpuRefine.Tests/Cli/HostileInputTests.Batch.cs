@@ -149,6 +149,27 @@ public partial class HostileInputTests
                 Assert.Equal(Directory.GetFiles(Fixture("irn")).Length, Directory.GetFileSystemEntries(s.Combine("irn")).Length);
             },
         };
+        // A --json that is a file the command reads would replace its own input.
+        yield return new HostileCase("json-that-is-the-list-through-a-link-is-a-usage-error", s =>
+        {
+            string list = s.Combine("train.txt");
+            File.Copy(Fixture("train.txt"), list);
+            File.CreateSymbolicLink(s.Combine("r.json"), list);
+            return ["eval", "--cams", Fixture("irn"), "--gt", Fixture("gt"), "--list", list, "--threshold", "0.15", "--backend", "cpu", "--json", s.Combine("r.json")];
+        })
+        {
+            ExitCode = 2, Error = "^error: --json names the --list file, which this command reads; choose another --json$",
+            Check = (s, _) => Assert.Equal(File.ReadAllBytes(Fixture("train.txt")), File.ReadAllBytes(s.Combine("train.txt"))),
+        };
+        yield return new HostileCase("merge-json-that-is-a-merged-report-is-a-usage-error", s =>
+        {
+            string report = s.Combine("shard0.json");
+            Run("eval", "--cams", Fixture("irn"), "--gt", Fixture("gt"), "--list", Fixture("train.txt"), "--threshold", "0.15", "--backend", "cpu", "--json", report);
+            return ["merge", report, "--partial", "--json", report];
+        })
+        {
+            ExitCode = 2, Error = "^error: --json names the report shard0.json being merged, which this command reads; choose another --json$",
+        };
         foreach (var (name, args, error) in new (string, string[], string)[]
         {
             ("ir-label-one-threshold", ["--ir-label", "0.3"], "^error: --ir-label takes FG,BG thresholds, e.g. 0.30,0.05; got '0.3'$"),

@@ -1,11 +1,11 @@
 namespace WsssGpuRefine.Io;
 
 /// <summary>
-/// Whether two paths name one folder: absolute, with every symbolic link on the way resolved, compared as the file
-/// system compares names (case-insensitively on Windows and macOS). A folder that does not exist is none of the
-/// existing ones. Bind mounts and other aliases the file system does not show as links are not seen.
+/// Whether two paths name one folder or one file: absolute, with every symbolic link on the way resolved, compared as
+/// the file system compares names (case-insensitively on Windows and macOS). What does not exist is none of the
+/// existing ones. Bind mounts, hard links and other aliases the file system does not show as links are not seen.
 /// </summary>
-public static class FolderIdentity
+public static class PathIdentity
 {
     /// <summary>Links followed at most while resolving one path (Linux's own limit is 40).</summary>
     private const int MaxLinks = 40;
@@ -14,11 +14,12 @@ public static class FolderIdentity
         OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
 
     /// <summary>True when <paramref name="a"/> and <paramref name="b"/> are one existing folder.</summary>
-    public static bool Same(string a, string b)
-    {
-        if (!Directory.Exists(a) || !Directory.Exists(b)) return false;
-        return string.Equals(Canonical(a), Canonical(b), NameComparison);
-    }
+    public static bool SameFolder(string a, string b) =>
+        Directory.Exists(a) && Directory.Exists(b) && string.Equals(Canonical(a), Canonical(b), NameComparison);
+
+    /// <summary>True when <paramref name="a"/> and <paramref name="b"/> are one existing file.</summary>
+    public static bool SameFile(string a, string b) =>
+        File.Exists(a) && File.Exists(b) && string.Equals(Canonical(a), Canonical(b), NameComparison);
 
     /// <summary>The absolute path of <paramref name="path"/> with every link among its components resolved, without a trailing separator.</summary>
     public static string Canonical(string path)
