@@ -26,6 +26,14 @@ public partial class HostileInputTests
 
     private static JsonElement Json(string path) => JsonDocument.Parse(File.ReadAllText(path)).RootElement;
 
+    /// <summary>The scratch copy of a fixture folder holds the fixture's files, byte for byte, and nothing else.</summary>
+    private static void AssertCopyUnchanged(HostileScratch s, string folder)
+    {
+        foreach (string file in Directory.GetFiles(Fixture(folder)))
+            Assert.Equal(File.ReadAllBytes(file), File.ReadAllBytes(s.Combine(folder, Path.GetFileName(file))));
+        Assert.Equal(Directory.GetFiles(Fixture(folder)).Length, Directory.GetFileSystemEntries(s.Combine(folder)).Length);
+    }
+
     /// <summary>Every file of <paramref name="expected"/> matching the pattern is in <paramref name="actual"/> with the same bytes.</summary>
     private static void AssertSameFiles(string expected, string actual, string pattern)
     {
@@ -127,12 +135,7 @@ public partial class HostileInputTests
         })
         {
             Error = "^error: /.*/gt: --out is the --gt folder: its outputs would replace the inputs there; choose another --out$",
-            Check = (s, _) =>
-            {
-                foreach (string file in Directory.GetFiles(Fixture("gt")))
-                    Assert.Equal(File.ReadAllBytes(file), File.ReadAllBytes(s.Combine("gt", Path.GetFileName(file))));
-                Assert.Equal(Directory.GetFiles(Fixture("gt")).Length, Directory.GetFileSystemEntries(s.Combine("gt")).Length);
-            },
+            Check = (s, _) => AssertCopyUnchanged(s, "gt"),
         };
         yield return new HostileCase("refine-out-through-a-link-to-the-cams-folder-is-refused-and-the-dumps-kept", s =>
         {
@@ -142,12 +145,7 @@ public partial class HostileInputTests
         })
         {
             Error = "^error: /.*/link: --out is the --cams folder: ",
-            Check = (s, _) =>
-            {
-                foreach (string file in Directory.GetFiles(Fixture("irn")))
-                    Assert.Equal(File.ReadAllBytes(file), File.ReadAllBytes(s.Combine("irn", Path.GetFileName(file))));
-                Assert.Equal(Directory.GetFiles(Fixture("irn")).Length, Directory.GetFileSystemEntries(s.Combine("irn")).Length);
-            },
+            Check = (s, _) => AssertCopyUnchanged(s, "irn"),
         };
         // A --json that is a file the command reads would replace its own input.
         yield return new HostileCase("json-that-is-the-list-through-a-link-is-a-usage-error", s =>
