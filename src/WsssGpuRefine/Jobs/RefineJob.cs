@@ -289,9 +289,11 @@ public static class RefineJob
     private static bool WriteOutputs(RefineOptions options, string id, RecipeOutput output, RefineLedger ledger)
     {
         var scoreFiles = new List<(string Path, ClassMaps Maps)>(3);
+        bool scoresWritten = false;
         if (options.SaveScores)
         {
             var scores = options.ScoresLayout == Methods.ScoreFileLayout.PuzzleCamRw ? output.Saved.GetValueOrDefault("random-walk") ?? output.Scores : output.Scores;
+            scoresWritten = scores is not null;
             if (scores is not null) scoreFiles.Add((RefineLedger.ScoresPath(options, id), scores));
             foreach (string folder in new[] { LaHaStep.LowSaved, LaHaStep.HighSaved })
                 if (output.Saved.GetValueOrDefault(folder) is { } maps)
@@ -303,7 +305,6 @@ public static class RefineJob
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             AtomicFileWriter.Write(path, s => Methods.ScoreFileWriter.Write(s, maps, options.ScoresLayout));
         }
-        bool scoresWritten = scoreFiles.Count > 0 && scoreFiles[0].Path == RefineLedger.ScoresPath(options, id);
         // With a CRF label suffix the CRF's labels go beside ID.png, which keeps the labels before the CRF; ID.png is
         // written last either way.
         if (CrfLabelPath(options, id) is { } crfLabels)

@@ -35,7 +35,7 @@ internal sealed class RefineLedger : IDisposable
     private readonly string _journalDirectory;
     private readonly string _journalPath;
     private readonly Dictionary<string, Entry> _done;
-    /// <summary>Ids that a run with <c>--save-scores</c> wrote into this folder, by any recipe's journal (read before a replaced recipe's are forgotten).</summary>
+    /// <summary>Ids that a run with <c>--save-scores</c> wrote into this folder, by any line of any recipe's journal (read before a replaced recipe's are forgotten).</summary>
     private readonly HashSet<string> _scoresOnRecord;
     private int _staleScoresRemoved;
     private readonly ConcurrentDictionary<string, string> _pending = new(StringComparer.Ordinal);
@@ -44,13 +44,13 @@ internal sealed class RefineLedger : IDisposable
 
     private sealed record Entry(string Stamp, bool ScoresRequested, bool ScoresWritten);
 
-    private RefineLedger(RefineOptions options, string fingerprint, HashSet<string> scoresOnRecord)
+    private RefineLedger(RefineOptions options, string fingerprint, JournalRecords journals)
     {
         _options = options;
-        _scoresOnRecord = scoresOnRecord;
+        _scoresOnRecord = journals.ScoresWritten;
         _journalDirectory = Path.Combine(options.OutputDirectory, JournalDirectoryName);
         _journalPath = Path.Combine(_journalDirectory, $"{fingerprint}.{WriterIdentity.Current}.tsv");
-        _done = options.Overwrite ? [] : ReadJournals(_journalDirectory, fingerprint + ".*.tsv");
+        _done = options.Overwrite ? [] : journals.Of(fingerprint);
     }
 
     /// <summary>The recipe this run writes, as recorded in the manifest: a one-line summary and its fingerprint.</summary>
@@ -76,8 +76,8 @@ internal sealed class RefineLedger : IDisposable
         };
         string text = mine.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         var recorded = ReadRecipe(recipeFile);
-        var scoresOnRecord = ReadJournals(Path.Combine(options.OutputDirectory, JournalDirectoryName), "*.tsv")
-            .Where(e => e.Value.ScoresRequested).Select(e => e.Key).ToHashSet(StringComparer.Ordinal);
+        // Every journal, read once, before a replaced recipe's are forgotten.
+        var journals = JournalRecords.Read(Path.Combine(options.OutputDirectory, JournalDirectoryName));
         if (recorded is null && !AtomicFileWriter.TryCreate(recipeFile, text))
             recorded = ReadRecipe(recipeFile);   // another shard created it first
         if (recorded is not null && recorded.Value.Fingerprint != fingerprint)
@@ -89,7 +89,7 @@ internal sealed class RefineLedger : IDisposable
                                                          $"({summary}); use another --out, or --overwrite to recompute them all");
             }
             // Before the new recipe is recorded, so that no process of it can have written anything yet.
-            var (removedLabels, removedScores) = RemoveReplacedOutputs(options, recorded.Value);
+            var (removedLabels, removedScores) = RemoveReplacedOutputs(options, recorded.Value, journals.Of(recorded.Value.Fingerprint));
             AtomicFileWriter.WriteAllText(recipeFile, text);
             ForgetOtherRecipes(Path.Combine(options.OutputDirectory, JournalDirectoryName), fingerprint);
             info?.Invoke($"info: {recipeFile}: recipe changed from ({recorded.Value.Summary}) to ({summary}); recomputing every output (--overwrite)");
@@ -104,7 +104,7 @@ internal sealed class RefineLedger : IDisposable
             if (options.Overwrite) AtomicFileWriter.WriteAllText(recipeFile, text);
             else info?.Invoke($"info: {recipeFile}: outputs made by wsss {recorded.Value.Version} are resumed by {Version} (--overwrite recomputes them)");
         }
-        return new RefineLedger(options, fingerprint, scoresOnRecord);
+        return new RefineLedger(options, fingerprint, journals);
     }
 
     /// <summary>
@@ -163,17 +163,8 @@ internal sealed class RefineLedger : IDisposable
         if (!_scoresOnRecord.Contains(id)) return;
         foreach (string path in ScoreFiles(_options, id))
         {
-            if (written.Contains(path)) continue;
-            try
-            {
-                if (!File.Exists(path)) continue;
-                File.Delete(path);
+            if (!written.Contains(path) && DeleteIfPresent(path, "cannot remove the scores an earlier run wrote, which this one does not rewrite"))
                 Interlocked.Increment(ref _staleScoresRemoved);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new WsssInputException(path, $"cannot remove the scores an earlier run wrote, which this one does not rewrite: {e.Message}");
-            }
         }
     }
 
@@ -208,31 +199,45 @@ internal sealed class RefineLedger : IDisposable
         }));
     }
 
-    /// <summary>The items of the journals whose names match <paramref name="pattern"/> (one recipe's: FINGERPRINT.*.tsv), the last line of an id winning.</summary>
-    private static Dictionary<string, Entry> ReadJournals(string directory, string pattern)
+    /// <summary>
+    /// Every journal of a folder (<c>FINGERPRINT.WRITER.tsv</c>), read once: each recipe's items, the last line of an id
+    /// winning in file-name order, and the ids that any line of any recipe says a <c>--save-scores</c> run wrote.
+    /// </summary>
+    private sealed record JournalRecords(Dictionary<string, Dictionary<string, Entry>> ByRecipe, HashSet<string> ScoresWritten)
     {
-        var done = new Dictionary<string, Entry>(StringComparer.Ordinal);
-        if (!Directory.Exists(directory)) return done;
-        foreach (string journal in Directory.EnumerateFiles(directory, pattern).Order(StringComparer.Ordinal))
+        /// <summary>The items of one recipe's journals (none when it has none).</summary>
+        public Dictionary<string, Entry> Of(string fingerprint) => ByRecipe.GetValueOrDefault(fingerprint) ?? new(StringComparer.Ordinal);
+
+        public static JournalRecords Read(string directory)
         {
-            string text;
-            try
+            var records = new JournalRecords(new(StringComparer.Ordinal), new(StringComparer.Ordinal));
+            if (!Directory.Exists(directory)) return records;
+            foreach (string journal in Directory.EnumerateFiles(directory, "*.tsv").Order(StringComparer.Ordinal))
             {
-                using var stream = new FileStream(journal, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-                text = new StreamReader(stream, Encoding.UTF8).ReadToEnd();
+                string text;
+                try
+                {
+                    using var stream = new FileStream(journal, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                    text = new StreamReader(stream, Encoding.UTF8).ReadToEnd();
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    continue;   // a journal that cannot be read only means its items are recomputed
+                }
+                string fingerprint = Path.GetFileName(journal).Split('.')[0];
+                if (!records.ByRecipe.TryGetValue(fingerprint, out var items))
+                    records.ByRecipe[fingerprint] = items = new Dictionary<string, Entry>(StringComparer.Ordinal);
+                // A killed writer may leave a last line without its newline: only whole lines count.
+                foreach (string line in text.Split('\n').SkipLast(1))
+                {
+                    var f = line.Split('\t');
+                    if (f.Length != 4 || f[2] is not ("0" or "1") || f[3] is not ("0" or "1")) continue;
+                    items[f[0]] = new Entry(f[1], f[2] == "1", f[3] == "1");
+                    if (f[2] == "1") records.ScoresWritten.Add(f[0]);
+                }
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                continue;   // a journal that cannot be read only means its items are recomputed
-            }
-            // A killed writer may leave a last line without its newline: only whole lines count.
-            foreach (string line in text.Split('\n').SkipLast(1))
-            {
-                var f = line.Split('\t');
-                if (f.Length == 4 && f[2] is "0" or "1" && f[3] is "0" or "1") done[f[0]] = new Entry(f[1], f[2] == "1", f[3] == "1");
-            }
+            return records;
         }
-        return done;
     }
 
     private static void ForgetOtherRecipes(string directory, string fingerprint)
@@ -255,12 +260,12 @@ internal sealed class RefineLedger : IDisposable
     /// recipe writes them depends on each process's <c>--save-scores</c>. Either would otherwise stay beside the new
     /// ID.png, silently from another recipe. ID.png itself is rewritten. Returns how many files of each were removed.
     /// </summary>
-    private static (int Labels, int Scores) RemoveReplacedOutputs(RefineOptions options, RecordedRecipe replaced)
+    private static (int Labels, int Scores) RemoveReplacedOutputs(RefineOptions options, RecordedRecipe replaced, Dictionary<string, Entry> replacedItems)
     {
         string? suffix = replaced.CrfLabelSuffix is { } s && s != options.CrfLabelSuffix && RefineOptions.IsFileNameSuffix(s) ? s : null;
         int labels = 0, scores = 0;
         string inside = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.OutputDirectory)) + Path.DirectorySeparatorChar;
-        foreach (var (id, entry) in ReadJournals(Path.Combine(options.OutputDirectory, JournalDirectoryName), replaced.Fingerprint + ".*.tsv"))
+        foreach (var (id, entry) in replacedItems)
         {
             if (suffix is not null && RemoveOwn(Path.Combine(options.OutputDirectory, id + suffix + ".png"))) labels++;
             if (entry.ScoresRequested)
@@ -272,17 +277,23 @@ internal sealed class RefineLedger : IDisposable
         bool RemoveOwn(string file)
         {
             string path = Path.GetFullPath(file);
-            if (!path.StartsWith(inside, StringComparison.Ordinal)) return false;   // a journal line naming a file elsewhere is not ours
-            try
-            {
-                if (!File.Exists(path)) return false;
-                File.Delete(path);
-                return true;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new WsssInputException(path, $"cannot remove the replaced recipe's output: {e.Message}");
-            }
+            // A journal line naming a file elsewhere is not ours.
+            return path.StartsWith(inside, StringComparison.Ordinal) && DeleteIfPresent(path, "cannot remove the replaced recipe's output");
+        }
+    }
+
+    /// <summary>Deletes a file this folder's journals attribute to a wsss run; true when there was one. A failure names the file.</summary>
+    private static bool DeleteIfPresent(string path, string failure)
+    {
+        try
+        {
+            if (!File.Exists(path)) return false;
+            File.Delete(path);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new WsssInputException(path, $"{failure}: {e.Message}");
         }
     }
 

@@ -126,6 +126,22 @@ public class ResumeCliTests
         Refine("--threshold", "0.2", "--overwrite");
         Refine("--threshold", "0.25", "--overwrite");
         Assert.Equal(foreign, File.ReadAllBytes(Path.Combine(output, ids[1] + ".npy")));
+
+        // Any journal line counts, not only an id's last one: a later journal (an older build's run that rewrote the
+        // item without --save-scores and left its ID.npy) does not hide the run that wrote the scores.
+        Refine("--threshold", "0.25", "--save-scores");
+        string journals = Path.Combine(output, "wsss-done");
+        string last = Directory.GetFiles(journals, "*.tsv").MaxBy(File.GetLastWriteTimeUtc)!;   // the --save-scores run's
+        string[] line = File.ReadLines(last).First(l => l.StartsWith(ids[2] + "\t", StringComparison.Ordinal)).Split('\t');
+        Assert.Equal("1", line[2]);
+        // '~' sorts after every writer name (host, pid, start time), so this journal's line is the id's last.
+        File.WriteAllText(Path.Combine(journals, Path.GetFileName(last).Split('.')[0] + ".~older-build.tsv"),
+            string.Join('\t', line[0], line[1], "0", "0") + "\n");
+        File.SetLastWriteTimeUtc(Path.Combine(cams, ids[2] + ".npy"), DateTime.UtcNow.AddMinutes(2));
+        Refine("--threshold", "0.25");
+        Assert.DoesNotContain(ids[2], Scores());
+        Refine("--threshold", "0.25", "--overwrite");
+        Assert.Empty(Scores());
     }
 
     /// <summary>la/ha's two CRFs, saved in PSA's out_la_crf/ and out_ha_crf/ with --save-scores, go too when a run rewrites the labels without them.</summary>
