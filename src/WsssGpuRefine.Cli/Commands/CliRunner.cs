@@ -65,7 +65,11 @@ internal static class CliRunner
 
     /// <summary>The value <paramref name="parse"/> makes of an option's text; its argument errors are usage errors that
     /// name the option ("--crf: unknown CRF preset 'x' ...") instead of the engine's parameter.</summary>
-    internal static T ForOption<T>(string option, Func<T> parse)
+    internal static T ForOption<T>(string option, Func<T> parse) => AsUsage(parse, option);
+
+    /// <summary>The value <paramref name="parse"/> makes of options; its argument errors are usage errors, prefixed by
+    /// <paramref name="option"/> when given (otherwise their messages name their flags already).</summary>
+    internal static T AsUsage<T>(Func<T> parse, string? option = null)
     {
         try
         {
@@ -74,19 +78,6 @@ internal static class CliRunner
         catch (ArgumentException e)
         {
             throw new UsageException(ErrorLines.OneLine(e, option), e);
-        }
-    }
-
-    /// <summary>The value <paramref name="parse"/> makes of options whose errors name their flags already: a usage error each.</summary>
-    internal static T AsUsage<T>(Func<T> parse)
-    {
-        try
-        {
-            return parse();
-        }
-        catch (ArgumentException e) when (e is not UsageException)
-        {
-            throw new UsageException(ErrorLines.OneLine(e), e);
         }
     }
 

@@ -200,6 +200,11 @@ internal sealed class BatchOptions
             command.Options.Add(option);
     }
 
+    /// <summary>A usage error when --json names the command's --list or --cls-labels file, which the report would replace.</summary>
+    public void CheckJsonIsNoInput(ParseResult parse, Option<FileInfo> list) =>
+        CliRunner.RefuseReplacingInputs(parse.GetValue(Json), "--json",
+            ("the --list file", parse.GetValue(list)?.FullName), ("the --cls-labels file", parse.GetValue(ClassLabels)?.FullName));
+
     public Jobs.Shard ShardOf(ParseResult parse) => parse.GetValue(Shard) is { } text ? CliRunner.ForOption("--shard", () => Jobs.Shard.Parse(text)) : Jobs.Shard.Whole;
 
     /// <summary>The --method preset, or null.</summary>

@@ -81,8 +81,7 @@ internal sealed class EvalCommand : ICliCommand
             BackgroundRule? rule = thresholdValue is { } t ? CliRunner.ForOption("--threshold", () => new BackgroundRule.Constant(t))
                      : parse.GetValue(bgPower) is { } a ? CliRunner.ForOption("--bg-power", () => new BackgroundRule.Power(a)) : null;
             var shard = batch.ShardOf(parse);
-            CliRunner.RefuseReplacingInputs(parse.GetValue(batch.Json), "--json",
-                ("the --list file", parse.GetValue(list)?.FullName), ("the --cls-labels file", parse.GetValue(batch.ClassLabels)?.FullName));
+            batch.CheckJsonIsNoInput(parse, list);
             var options = new EvalOptions
             {
                 GroundTruthDirectory = parse.GetValue(gt)!.FullName,

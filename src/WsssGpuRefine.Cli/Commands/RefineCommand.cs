@@ -112,8 +112,7 @@ internal sealed class RefineCommand : ICliCommand
                 throw new UsageException($"--crf-suffix '{string.Concat(suffixText.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()))}': give 1-32 letters, digits, '_', '-' or '.' (e.g. _crf), or none");
             string? crfLabelSuffix = suffixText == "none" ? null : suffixText;
             var shard = batch.ShardOf(parse);
-            CliRunner.RefuseReplacingInputs(parse.GetValue(batch.Json), "--json",
-                ("the --list file", parse.GetValue(list)?.FullName), ("the --cls-labels file", parse.GetValue(batch.ClassLabels)?.FullName));
+            batch.CheckJsonIsNoInput(parse, list);
             var scoreLayout = parse.GetValue(scoresLayout) is { } layout ? CliRunner.ForOption("--scores-layout", () => ScoreFileWriter.Parse(layout))
                 : preset?.Scores.Value ?? ScoreFileLayout.Array;
             long? maxMemoryBytes = parse.GetValue(maxMemory) is { } mib ? mib > 0 ? mib << 20 : throw new UsageException("--max-memory takes a positive number of MiB") : null;

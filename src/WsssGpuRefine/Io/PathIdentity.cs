@@ -39,7 +39,8 @@ public static class PathIdentity
             FileSystemInfo? target;
             try
             {
-                target = new DirectoryInfo(current).LinkTarget is null ? null : new DirectoryInfo(current).ResolveLinkTarget(returnFinalTarget: false);
+                var info = new DirectoryInfo(current);
+                target = info.LinkTarget is null ? null : info.ResolveLinkTarget(returnFinalTarget: false);
             }
             catch (IOException)
             {
@@ -47,9 +48,8 @@ public static class PathIdentity
             }
             if (target is null) continue;
             if (++links > MaxLinks) return current;
-            // A relative target is relative to the link's folder; the target may hold links of its own.
-            string next = Path.IsPathRooted(target.FullName) ? target.FullName : Path.Combine(Path.GetDirectoryName(current) ?? root, target.FullName);
-            current = Resolve(Path.GetFullPath(next), ref links);
+            // The target's full path (a relative link resolved against the link's folder) may hold links of its own.
+            current = Resolve(Path.GetFullPath(target.FullName), ref links);
         }
         return current.Length > root.Length ? current.TrimEnd(Path.DirectorySeparatorChar) : current;
     }
