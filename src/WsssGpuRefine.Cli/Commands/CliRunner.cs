@@ -95,6 +95,20 @@ internal static class CliRunner
                 throw new UsageException($"{option} names {what}, which this command reads; choose another {option}");
     }
 
+    /// <summary>
+    /// A usage error when the folder an option writes into (<c>--report</c>) is one the command reads (links, and on Linux
+    /// bind mounts, resolved): its files would land among the inputs, and could replace one.
+    /// </summary>
+    /// <param name="output">The folder written, or null when not asked for.</param>
+    /// <param name="inputs">Each folder read, with the option that names it.</param>
+    internal static void RefuseWritingIntoInputs(DirectoryInfo? output, string option, IEnumerable<(string Option, string? Folder)> inputs)
+    {
+        if (output is null) return;
+        foreach (var (input, folder) in inputs)
+            if (folder is not null && Io.PathIdentity.SameFolder(output.FullName, folder))
+                throw new UsageException($"{option} is the {input} folder, which this command reads; choose another {option}");
+    }
+
     /// <summary>Prints each skipped item and returns the exit code a --keep-going run ends with.</summary>
     public static int ReportFailures(IReadOnlyList<string> failures)
     {

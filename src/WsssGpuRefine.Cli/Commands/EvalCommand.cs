@@ -82,6 +82,9 @@ internal sealed class EvalCommand : ICliCommand
                      : parse.GetValue(bgPower) is { } a ? CliRunner.ForOption("--bg-power", () => new BackgroundRule.Power(a)) : null;
             var shard = batch.ShardOf(parse);
             batch.CheckJsonIsNoInput(parse, list);
+            CliRunner.RefuseWritingIntoInputs(parse.GetValue(batch.Report), "--report",
+                [("--gt", parse.GetValue(gt)?.FullName), ("--cams", parse.GetValue(cams)?.FullName),
+                 ("--labels", parse.GetValue(labels)?.FullName), ("--images", parse.GetValue(images)?.FullName)]);
             var options = new EvalOptions
             {
                 GroundTruthDirectory = parse.GetValue(gt)!.FullName,

@@ -154,6 +154,7 @@ internal sealed class RefineCommand : ICliCommand
                 MaxDumpElements = parse.GetValue(batch.MaxDumpElements),
             };
             CheckRecipe(options, parse.GetValue(list)!.FullName);
+            CliRunner.RefuseWritingIntoInputs(parse.GetValue(batch.Report), "--report", options.InputFolders());
             using var computeBackend = CliRunner.CreateBackend(parse.GetValue(batch.Backend));
             var started = DateTimeOffset.UtcNow;
             var report = ProgressDisplay.Run("refine", options.Shard.Select(options.Ids).Count,

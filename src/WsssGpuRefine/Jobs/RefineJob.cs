@@ -142,15 +142,17 @@ public sealed record RefineOptions
     /// <exception cref="WsssInputException">The output folder is an input folder (links resolved).</exception>
     internal void CheckOutputIsNoInput()
     {
-        var inputs = new (string Option, string? Folder)[]
-        {
-            ("--cams", CamsDirectory), ("--images", ImagesDirectory), ("--gt", GroundTruthDirectory), ("--icd-seeds", IcdSeedsDirectory),
-            ($"--rw {RandomWalkSource?.Kind.ToString().ToLowerInvariant()}:DIR", RandomWalkSource?.Directory),
-        };
-        foreach (var (option, folder) in inputs)
+        foreach (var (option, folder) in InputFolders())
             if (folder is not null && PathIdentity.SameFolder(OutputDirectory, folder))
                 throw new WsssInputException(OutputDirectory, $"--out is the {option} folder: its outputs would replace the inputs there; choose another --out");
     }
+
+    /// <summary>Each folder the run reads, with the CLI option that names it (null where not given).</summary>
+    public IReadOnlyList<(string Option, string? Folder)> InputFolders() =>
+    [
+        ("--cams", CamsDirectory), ("--images", ImagesDirectory), ("--gt", GroundTruthDirectory), ("--icd-seeds", IcdSeedsDirectory),
+        ($"--rw {RandomWalkSource?.Kind.ToString().ToLowerInvariant()}:DIR", RandomWalkSource?.Directory),
+    ];
 
     /// <summary>Checks that the options fit together; <see cref="RefineJob.Run"/> calls it first.</summary>
     /// <returns>The recipe each image goes through.</returns>

@@ -147,6 +147,38 @@ public partial class HostileInputTests
             Error = "^error: /.*/link: --out is the --cams folder: ",
             Check = (s, _) => AssertCopyUnchanged(s, "irn"),
         };
+        // --report's files (report.md, the plots) would land among the inputs, and replace an image or map of that name.
+        yield return new HostileCase("eval-report-into-the-gt-folder-is-a-usage-error-and-the-gt-kept", s =>
+        {
+            string gt = s.CopyFixture("gt");
+            return ["eval", "--cams", Fixture("irn"), "--gt", gt, "--list", Fixture("train.txt"), "--threshold", "0.15", "--backend", "cpu", "--report", gt + "/"];
+        })
+        {
+            ExitCode = 2, Error = "^error: --report is the --gt folder, which this command reads; choose another --report$",
+            Check = (s, _) => AssertCopyUnchanged(s, "gt"),
+        };
+        yield return new HostileCase("refine-report-into-the-cams-folder-is-a-usage-error-that-writes-nothing", s =>
+        {
+            string cams = s.CopyFixture("irn");
+            Directory.CreateSymbolicLink(s.Combine("link"), cams);
+            return ["refine", "--cams", cams, "--list", Fixture("train.txt"), "--out", s.Combine("out"), "--backend", "cpu", "--threshold", "0.15", "--report", s.Combine("link")];
+        })
+        {
+            ExitCode = 2, Error = "^error: --report is the --cams folder, which this command reads; choose another --report$",
+            Check = (s, _) => { AssertCopyUnchanged(s, "irn"); Assert.False(Directory.Exists(s.Combine("out"))); },
+        };
+        // A hard link is the same file under another name: the file system's identity (device, inode) says so.
+        yield return new HostileCase("json-that-is-the-list-through-a-hard-link-is-a-usage-error", s =>
+        {
+            string list = s.Combine("train.txt");
+            File.Copy(Fixture("train.txt"), list);
+            HardLink(list, s.Combine("r.json"));
+            return ["eval", "--cams", Fixture("irn"), "--gt", Fixture("gt"), "--list", list, "--threshold", "0.15", "--backend", "cpu", "--json", s.Combine("r.json")];
+        })
+        {
+            ExitCode = 2, Error = "^error: --json names the --list file, which this command reads; choose another --json$",
+            Check = (s, _) => Assert.Equal(File.ReadAllBytes(Fixture("train.txt")), File.ReadAllBytes(s.Combine("train.txt"))),
+        };
         // A --json that is a file the command reads would replace its own input.
         yield return new HostileCase("json-that-is-the-list-through-a-link-is-a-usage-error", s =>
         {

@@ -57,6 +57,13 @@ public partial class HostileInputTests
     [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
     private static extern int mkfifo(string path, uint mode);
 
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int link(string existing, string path);
+
+    /// <summary>Gives <paramref name="existing"/> a second name, <paramref name="path"/> (a hard link; Linux, as CI).</summary>
+    internal static void HardLink(string existing, string path) =>
+        Assert.True(link(existing, path) == 0, $"link {path}: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+
     /// <summary>Replaces <paramref name="file"/> with a named pipe that nothing writes to (Linux, as CI).</summary>
     private static void ReplaceWithPipe(string file)
     {

@@ -67,4 +67,21 @@ public class PathIdentityTests
         Assert.False(PathIdentity.SameFile(tmp.Path, tmp.Combine("dir")));
         Assert.False(PathIdentity.SameFolder(list, tmp.Combine("linked.txt")));
     }
+
+    [Fact]
+    public void A_hard_link_is_the_same_file_and_a_copy_is_not()
+    {
+        using var tmp = new TempDirectory();
+        string list = tmp.Combine("train.txt");
+        File.WriteAllText(list, "2007_000032\n");
+        WsssGpuRefine.Tests.Cli.HostileInputTests.HardLink(list, tmp.Combine("second-name.txt"));
+        File.Copy(list, tmp.Combine("copy.txt"));
+        Assert.True(PathIdentity.SameFile(tmp.Combine("second-name.txt"), list));
+        Assert.False(PathIdentity.SameFile(tmp.Combine("copy.txt"), list));
+        // The names differ, so only the file system's identity (device and inode) can tell.
+        Assert.NotEqual(PathIdentity.Canonical(list), PathIdentity.Canonical(tmp.Combine("second-name.txt")));
+        Assert.Equal(PathIdentity.FileSystemId(list), PathIdentity.FileSystemId(tmp.Combine("second-name.txt")));
+        Assert.NotNull(PathIdentity.FileSystemId(list));
+        Assert.Null(PathIdentity.FileSystemId(tmp.Combine("missing")));
+    }
 }
