@@ -109,6 +109,24 @@ internal static class CliRunner
                 throw new UsageException($"{option} is the {input} folder, which this command reads; choose another {option}");
     }
 
+    /// <summary>
+    /// A usage error when <c>--json</c> names an item's file: a file in one of the command's folders (its inputs, refine's
+    /// <c>--out</c>) whose name, less its extension, is a listed id (or an id with <paramref name="suffix"/>). The report
+    /// would replace a CAM dump, a ground-truth map or an image, or a label map the run just wrote and recorded as done.
+    /// </summary>
+    internal static void RefuseJsonNamingAnItem(FileInfo? json, IEnumerable<(string Option, string? Folder)> folders, IReadOnlyList<string> ids, string? suffix = null)
+    {
+        if (json is null || json.DirectoryName is not { } folder) return;
+        string stem = Path.GetFileNameWithoutExtension(json.Name);
+        string? id = ids.Contains(stem, StringComparer.Ordinal) ? stem
+            : suffix is not null && stem.EndsWith(suffix, StringComparison.Ordinal) && ids.Contains(stem[..^suffix.Length], StringComparer.Ordinal) ? stem[..^suffix.Length]
+            : null;
+        if (id is null) return;
+        foreach (var (option, itemFolder) in folders)
+            if (itemFolder is not null && Io.PathIdentity.SameFolderOnceCreated(folder, itemFolder))
+                throw new UsageException($"--json names {json.Name} in the {option} folder, a name of image {id}'s files there; choose another --json");
+    }
+
     /// <summary>Prints each skipped item and returns the exit code a --keep-going run ends with.</summary>
     public static int ReportFailures(IReadOnlyList<string> failures)
     {

@@ -82,9 +82,11 @@ internal sealed class EvalCommand : ICliCommand
                      : parse.GetValue(bgPower) is { } a ? CliRunner.ForOption("--bg-power", () => new BackgroundRule.Power(a)) : null;
             var shard = batch.ShardOf(parse);
             batch.CheckJsonIsNoInput(parse, list);
-            CliRunner.RefuseWritingIntoInputs(parse.GetValue(batch.Report), "--report",
+            (string, string?)[] inputFolders =
                 [("--gt", parse.GetValue(gt)?.FullName), ("--cams", parse.GetValue(cams)?.FullName),
-                 ("--labels", parse.GetValue(labels)?.FullName), ("--images", parse.GetValue(images)?.FullName)]);
+                 ("--labels", parse.GetValue(labels)?.FullName), ("--images", parse.GetValue(images)?.FullName)];
+            CliRunner.RefuseWritingIntoInputs(parse.GetValue(batch.Report), "--report", inputFolders);
+            CliRunner.RefuseJsonNamingAnItem(parse.GetValue(batch.Json), inputFolders, ids.Value);
             var options = new EvalOptions
             {
                 GroundTruthDirectory = parse.GetValue(gt)!.FullName,

@@ -155,6 +155,7 @@ internal sealed class RefineCommand : ICliCommand
             };
             CheckRecipe(options, parse.GetValue(list)!.FullName);
             CliRunner.RefuseWritingIntoInputs(parse.GetValue(batch.Report), "--report", options.InputFolders());
+            CliRunner.RefuseJsonNamingAnItem(parse.GetValue(batch.Json), [.. options.InputFolders(), ("--out", options.OutputDirectory)], options.Ids, crfLabelSuffix);
             using var computeBackend = CliRunner.CreateBackend(parse.GetValue(batch.Backend));
             var started = DateTimeOffset.UtcNow;
             var report = ProgressDisplay.Run("refine", options.Shard.Select(options.Ids).Count,

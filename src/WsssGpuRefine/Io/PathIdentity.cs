@@ -21,6 +21,13 @@ public static partial class PathIdentity
     public static bool SameFolder(string a, string b) =>
         Directory.Exists(a) && Directory.Exists(b) && Same(a, b);
 
+    /// <summary>
+    /// <see cref="SameFolder"/> where both exist; otherwise whether their paths, links resolved, are one: for a folder a
+    /// command creates (refine's <c>--out</c>) and a file it will write there.
+    /// </summary>
+    public static bool SameFolderOnceCreated(string a, string b) =>
+        Directory.Exists(a) && Directory.Exists(b) ? Same(a, b) : string.Equals(Canonical(a), Canonical(b), NameComparison);
+
     /// <summary>True when <paramref name="a"/> and <paramref name="b"/> are one existing file.</summary>
     public static bool SameFile(string a, string b) =>
         File.Exists(a) && File.Exists(b) && Same(a, b);

@@ -179,6 +179,33 @@ public partial class HostileInputTests
             ExitCode = 2, Error = "^error: --json names the --list file, which this command reads; choose another --json$",
             Check = (s, _) => Assert.Equal(File.ReadAllBytes(Fixture("train.txt")), File.ReadAllBytes(s.Combine("train.txt"))),
         };
+        // A --json named after a listed image in an item folder would replace that image's dump or map, or (in --out) the
+        // label map the run just wrote and recorded as done, so a resume would keep a report as a label map.
+        yield return new HostileCase("eval-json-named-after-an-image-in-the-gt-folder-is-a-usage-error-and-the-gt-kept", s =>
+        {
+            string gt = s.CopyFixture("gt");
+            return Eval(gt, Fixture("train.txt"), "--threshold", "0.15", "--json", Path.Combine(gt, Ids[1] + ".png"));
+        })
+        {
+            ExitCode = 2, Error = $"^error: --json names {Regex.Escape(Ids[1])}\\.png in the --gt folder, a name of image {Regex.Escape(Ids[1])}'s files there; choose another --json$",
+            Check = (s, _) => AssertCopyUnchanged(s, "gt"),
+        };
+        yield return new HostileCase("refine-json-named-after-an-image-in-the-out-folder-to-be-is-a-usage-error-that-writes-nothing", s =>
+            Refine(s.Combine("out"), "--threshold", "0.15", "--gt", Fixture("gt"), "--json", s.Combine("out", "sub", "..", Ids[0] + ".png")))
+        {
+            ExitCode = 2, Error = $"^error: --json names {Regex.Escape(Ids[0])}\\.png in the --out folder, ",
+            Check = (s, _) => Assert.False(Directory.Exists(s.Combine("out"))),
+        };
+        yield return new HostileCase("refine-json-beside-the-labels-under-another-name-is-written", s =>
+            Refine(s.Combine("out"), "--threshold", "0.15", "--gt", Fixture("gt"), "--json", s.Combine("out", "miou.json")))
+        {
+            ExitCode = 0,
+            Check = (s, _) =>
+            {
+                Assert.Equal(Ids.Length, Json(s.Combine("out", "miou.json")).GetProperty("images").GetInt32());
+                Assert.All(Ids, id => WsssGpuRefine.Io.Png.LabelPngReader.Read(s.Combine("out", id + ".png")));
+            },
+        };
         // A --json that is a file the command reads would replace its own input.
         yield return new HostileCase("json-that-is-the-list-through-a-link-is-a-usage-error", s =>
         {

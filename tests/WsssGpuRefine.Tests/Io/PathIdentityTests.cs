@@ -84,4 +84,17 @@ public class PathIdentityTests
         Assert.NotNull(PathIdentity.FileSystemId(list));
         Assert.Null(PathIdentity.FileSystemId(tmp.Combine("missing")));
     }
+
+    [Fact]
+    public void A_folder_not_made_yet_is_the_one_its_path_will_make()
+    {
+        using var tmp = new TempDirectory();
+        string output = tmp.Combine("out");
+        Directory.CreateSymbolicLink(tmp.Combine("link"), tmp.Path);
+        Assert.True(PathIdentity.SameFolderOnceCreated(output, tmp.Combine("link", "out", "sub", "..")));
+        Assert.False(PathIdentity.SameFolderOnceCreated(output, tmp.Combine("out2")));
+        Assert.False(PathIdentity.SameFolder(output, output));   // what does not exist is no folder yet
+        Directory.CreateDirectory(output);
+        Assert.True(PathIdentity.SameFolderOnceCreated(output, tmp.Combine("link", "out")));
+    }
 }
