@@ -90,6 +90,8 @@ internal static class CliRunner
     internal static void RefuseReplacingInputs(FileInfo? output, string option, params (string What, string? File)[] inputs)
     {
         if (output is null) return;
+        // Found before the run, not when the report is written at its end.
+        if (Directory.Exists(output.FullName)) throw new UsageException($"{output.FullName}: is a folder; {option} takes a file name");
         foreach (var (what, file) in inputs)
             if (file is not null && Io.PathIdentity.SameFile(output.FullName, file))
                 throw new UsageException($"{option} names {what}, which this command reads; choose another {option}");
@@ -125,6 +127,23 @@ internal static class CliRunner
         foreach (var (option, itemFolder) in folders)
             if (itemFolder is not null && Io.PathIdentity.SameFolderOnceCreated(folder, itemFolder))
                 throw new UsageException($"--json names {json.Name} in the {option} folder, a name of image {id}'s files there; choose another --json");
+    }
+
+    /// <summary>
+    /// A usage error when refine's <c>--json</c> lies among the files the run keeps in <paramref name="outputFolder"/>: its
+    /// records (<c>wsss-recipe.json</c>, <c>wsss-run*.json</c>, anything named <c>wsss-*</c>) or any subfolder
+    /// (<c>wsss-done/</c>, PSA's <c>out_la_crf/</c>, ...). The report would replace what a resume trusts. Beside the label
+    /// maps under another name (<c>OUT/miou.json</c>) it is welcome.
+    /// </summary>
+    internal static void RefuseJsonAmongRecords(FileInfo? json, string outputFolder)
+    {
+        if (json is null) return;
+        string folder = Io.PathIdentity.Canonical(json.DirectoryName ?? json.FullName);
+        string output = Io.PathIdentity.Canonical(outputFolder);
+        bool below = folder.StartsWith(output.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+        bool record = Io.PathIdentity.SameFolderOnceCreated(folder, output) && json.Name.StartsWith("wsss-", StringComparison.Ordinal);
+        if (below || record)
+            throw new UsageException($"--json names {json.FullName}, among the files refine keeps in --out ({(below ? "its subfolders" : "its wsss-* records")}); choose another --json");
     }
 
     /// <summary>Prints each skipped item and returns the exit code a --keep-going run ends with.</summary>

@@ -27,12 +27,19 @@ internal sealed class MergeCommand : ICliCommand
         return command;
     }
 
+    /// <summary>
+    /// The largest report merged, 1 GiB: a sweep of the most thresholds (1,001) over 255 classes writes about 400 MB of
+    /// confusion matrices; VOC's 60-threshold sweep, about 200 KB.
+    /// </summary>
+    private const long MaxReportBytes = 1L << 30;
+
     private static EvalReport Load(FileInfo file)
     {
         if (!file.Exists) throw new WsssInputException(file.FullName, "file not found");
         try
         {
-            return EvalReport.FromJson(File.ReadAllText(file.FullName));
+            if (Io.InputFile.HoldsNoByte(file.FullName)) throw Io.InputFile.NoByte(file.FullName);
+            return EvalReport.FromJson(Io.InputFile.ReadText(file.FullName, MaxReportBytes, "a wsss report"));
         }
         catch (JsonException e)
         {

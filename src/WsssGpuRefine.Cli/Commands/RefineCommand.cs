@@ -156,6 +156,8 @@ internal sealed class RefineCommand : ICliCommand
             CheckRecipe(options, parse.GetValue(list)!.FullName);
             CliRunner.RefuseWritingIntoInputs(parse.GetValue(batch.Report), "--report", options.InputFolders());
             CliRunner.RefuseJsonNamingAnItem(parse.GetValue(batch.Json), [.. options.InputFolders(), ("--out", options.OutputDirectory)], options.Ids, crfLabelSuffix);
+            CliRunner.RefuseJsonAmongRecords(parse.GetValue(batch.Json), options.OutputDirectory);
+            Reports.RunReport.RefuseNamesOfImages(parse.GetValue(batch.Report), options.OutputDirectory, options.Ids);
             using var computeBackend = CliRunner.CreateBackend(parse.GetValue(batch.Backend));
             var started = DateTimeOffset.UtcNow;
             var report = ProgressDisplay.Run("refine", options.Shard.Select(options.Ids).Count,

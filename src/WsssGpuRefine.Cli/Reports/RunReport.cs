@@ -33,7 +33,17 @@ internal static class RunReport
                         var present = DatasetInputs.PresentFor(id, null, null, gt);
                         cams = DatasetInputs.ReadDump(DatasetInputs.CamPath(camsDirectory, id), format, present, presentExact: false, image.Height, image.Width).HighRes;
                     }
-                    rows.Add(new ContactSheetRow(id, image, cams, pseudoLabel(id, cams), gt));
+                    var label = pseudoLabel(id, cams);
+                    // Overlays of another size would be drawn striped and shifted: the row is left out, and says why.
+                    var sizes = new (string What, int Height, int Width)?[]
+                    {
+                        gt is null ? null : ("ground truth", gt.Height, gt.Width),
+                        cams is null ? null : ("CAMs", cams.Height, cams.Width),
+                        label is null ? null : ("pseudo label", label.Height, label.Width),
+                    };
+                    if (sizes.FirstOrDefault(x => x is { } v && (v.Height != image.Height || v.Width != image.Width)) is { } other)
+                        throw new WsssInputException(null, $"the image is {image.Width}x{image.Height}, its {other.What} {other.Width}x{other.Height}");
+                    rows.Add(new ContactSheetRow(id, image, cams, label, gt));
                 }
                 catch (WsssInputException e)
                 {
@@ -49,6 +59,20 @@ internal static class RunReport
             }
         }
         if (written.Count > 0) Console.WriteLine($"report: {string.Join(", ", written)}");
+    }
+
+    /// <summary>The PNGs a report writes; in refine's --out, an image of the same id has its label map there.</summary>
+    private static readonly string[] PlotStems = ["class_iou", "miou_vs_threshold", "contact_sheet"];
+
+    /// <summary>
+    /// A usage error when <c>--report</c> is refine's <c>--out</c> and a listed image shares a plot's name: the plot would
+    /// replace that image's label map (<c>class_iou.png</c>).
+    /// </summary>
+    public static void RefuseNamesOfImages(DirectoryInfo? reportDirectory, string outputDirectory, IReadOnlyList<string> ids)
+    {
+        if (reportDirectory is null || !Io.PathIdentity.SameFolderOnceCreated(reportDirectory.FullName, outputDirectory)) return;
+        if (ids.FirstOrDefault(id => PlotStems.Contains(id, StringComparer.Ordinal)) is { } clash)
+            throw new Commands.UsageException($"--report is the --out folder, where image {clash}'s label map {clash}.png would be replaced by a plot; choose another --report");
     }
 
     /// <summary>The label a CAM eval scored: the reported threshold (the best of a sweep) or power background.</summary>

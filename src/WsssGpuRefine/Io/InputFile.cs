@@ -43,6 +43,33 @@ internal static class InputFile
         return info.Exists && info.Length == 0;
     }
 
+    /// <summary>
+    /// The text of <paramref name="path"/> (UTF-8, or what its byte-order mark says), read through a pipe too, but never
+    /// more than <paramref name="maxBytes"/>: a file past that, or a device such as /dev/urandom that never ends, is
+    /// refused once that much is read, instead of filling the memory.
+    /// </summary>
+    /// <param name="what">What the file should be, for the error ("an image list").</param>
+    public static string ReadText(string path, long maxBytes, string what) => Read(path, () =>
+    {
+        if (UnixStat.Of(path) is { IsDevice: true }) throw new WsssInputException(path, $"is a device, not {what}");
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
+        if (stream.CanSeek && stream.Length > maxBytes) throw TooLarge(path, maxBytes, what);
+        var bytes = new MemoryStream();
+        var chunk = new byte[1 << 16];
+        int n;
+        while ((n = stream.Read(chunk, 0, chunk.Length)) > 0)
+        {
+            if (bytes.Length + n > maxBytes) throw TooLarge(path, maxBytes, what);
+            bytes.Write(chunk, 0, n);
+        }
+        bytes.Position = 0;
+        using var reader = new StreamReader(bytes, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        return reader.ReadToEnd();
+    });
+
+    private static WsssInputException TooLarge(string path, long maxBytes, string what) =>
+        new(path, $"holds more than {maxBytes >> 20} MiB: too large for {what}");
+
     /// <summary>The error of a file that <see cref="HoldsNoByte"/>.</summary>
     public static WsssInputException NoByte(string path) =>
         new(path, "holds no byte: an empty file, or not a regular file (a pipe or a device)");

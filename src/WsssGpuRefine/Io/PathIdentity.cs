@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace WsssGpuRefine.Io;
 
 /// <summary>
@@ -9,7 +7,7 @@ namespace WsssGpuRefine.Io;
 /// (case-insensitively on Windows and macOS); aliases that are not links are not seen there. What does not exist is
 /// none of the existing ones.
 /// </summary>
-public static partial class PathIdentity
+public static class PathIdentity
 {
     /// <summary>Links followed at most while resolving one path (Linux's own limit is 40).</summary>
     private const int MaxLinks = 40;
@@ -33,38 +31,9 @@ public static partial class PathIdentity
         File.Exists(a) && File.Exists(b) && Same(a, b);
 
     private static bool Same(string a, string b) =>
-        FileSystemId(a) is { } idA && FileSystemId(b) is { } idB
-            ? idA == idB
+        UnixStat.Of(a) is { } statA && UnixStat.Of(b) is { } statB
+            ? statA.SameFileAs(statB)
             : string.Equals(Canonical(a), Canonical(b), NameComparison);
-
-    /// <summary>
-    /// The device and inode of what <paramref name="path"/> names, links followed (Linux's <c>statx</c>), or null where
-    /// the call is missing or fails.
-    /// </summary>
-    internal static unsafe (uint Major, uint Minor, ulong Inode)? FileSystemId(string path)
-    {
-        if (!OperatingSystem.IsLinux() || !statxPresent) return null;
-        // struct statx is the same on every Linux architecture: stx_ino at byte 32, stx_dev_major/minor at 136/140.
-        byte* buffer = stackalloc byte[256];
-        try
-        {
-            if (Statx(AtCurrentFolder, path, 0, StatxInode, buffer) != 0) return null;
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            statxPresent = false;   // a C library older than glibc 2.28, or not glibc's
-            return null;
-        }
-        if ((*(uint*)buffer & StatxInode) == 0) return null;   // stx_mask: the inode was not filled in
-        return (*(uint*)(buffer + 136), *(uint*)(buffer + 140), *(ulong*)(buffer + 32));
-    }
-
-    private static bool statxPresent = true;
-    private const int AtCurrentFolder = -100;   // AT_FDCWD
-    private const uint StatxInode = 0x100;      // STATX_INO
-
-    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8)]
-    private static unsafe partial int Statx(int folder, string path, int flags, uint mask, byte* buffer);
 
     /// <summary>The absolute path of <paramref name="path"/> with every link among its components resolved, without a trailing separator.</summary>
     public static string Canonical(string path)

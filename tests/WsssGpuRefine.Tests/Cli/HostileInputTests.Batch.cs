@@ -94,13 +94,67 @@ public partial class HostileInputTests
     internal static IEnumerable<HostileCase> OutputPathCases()
     {
         // System messages once came through as .NET wrote them ("Is a directory : '/x'"), not as FILE: REASON.
+        // A --json that is a folder is a usage error found before the run, not once its work is done.
         yield return new HostileCase("json-path-that-is-a-folder-is-named-first", s =>
         {
             Directory.CreateDirectory(s.Combine("adir"));
             return Eval(Fixture("gt"), Fixture("train.txt"), "--threshold", "0.15", "--json", s.Combine("adir"));
         })
         {
-            Error = "^error: /.*/adir: is a directory$",
+            ExitCode = 2, Error = "^error: /.*/adir: is a folder; --json takes a file name$",
+        };
+        yield return new HostileCase("refine-json-that-is-a-folder-is-a-usage-error-that-writes-nothing", s =>
+        {
+            Directory.CreateDirectory(s.Combine("adir"));
+            return Refine(s.Combine("out"), "--threshold", "0.15", "--json", s.Combine("adir"));
+        })
+        {
+            ExitCode = 2, Error = "^error: /.*/adir: is a folder; --json takes a file name$",
+            Check = (s, _) => Assert.False(Directory.Exists(s.Combine("out"))),
+        };
+        // refine's records and subfolders in --out are what a resume trusts: a report there replaced the recipe record
+        // (the next run then said "another recipe"), or PSA's out_la_crf/ID.npy (np.load then failed on it).
+        foreach (var (name, parts) in new (string, string[])[]
+        {
+            ("recipe-record", ["wsss-recipe.json"]), ("run-manifest", ["wsss-run.json"]), ("journal-folder", ["wsss-done", "x.tsv"]),
+            ("score-subfolder", ["out_la_crf", "scores.json"]),
+        })
+        {
+            yield return new HostileCase($"refine-json-among-the-records-in-out-{name}-is-a-usage-error-that-writes-nothing", s =>
+                Refine(s.Combine("out"), "--threshold", "0.15", "--gt", Fixture("gt"), "--json", Path.Combine([s.Combine("out"), .. parts])))
+            {
+                ExitCode = 2, Error = "^error: --json names /.*/out/.*, among the files refine keeps in --out \\(its (wsss-\\* records|subfolders)\\); choose another --json$",
+                Check = (s, _) => Assert.False(Directory.Exists(s.Combine("out"))),
+            };
+        }
+        // A plot in refine's --out would replace the label map of an image named after it.
+        yield return new HostileCase("refine-report-into-out-with-an-image-named-class-iou-is-a-usage-error", s =>
+        {
+            string cams = s.Combine("cams");
+            Directory.CreateDirectory(cams);
+            File.Copy(Fixture("irn", Ids[0] + ".npy"), Path.Combine(cams, "class_iou.npy"));
+            return ["refine", "--cams", cams, "--list", s.List("class_iou"), "--out", s.Combine("out"), "--backend", "cpu", "--threshold", "0.15", "--report", s.Combine("out")];
+        })
+        {
+            ExitCode = 2, Error = "^error: --report is the --out folder, where image class_iou's label map class_iou.png would be replaced by a plot; choose another --report$",
+            Check = (s, _) => Assert.False(Directory.Exists(s.Combine("out"))),
+        };
+        // An image of another size than its ground truth was drawn striped and shifted on the contact sheet, silently.
+        yield return new HostileCase("eval-report-leaves-out-an-image-of-another-size-than-its-maps-and-says-so", s =>
+        {
+            Run("demo", "--generate-only", "--images", "1", "--size", "80x60", "--out", s.Combine("tiny"));
+            string images = s.Combine("images");
+            Directory.CreateDirectory(images);
+            File.Copy(Directory.GetFiles(s.Combine("tiny", "JPEGImages"))[0], Path.Combine(images, Ids[0] + ".jpg"));
+            return Eval(Fixture("gt"), s.List(Ids[0]), "--threshold", "0.15", "--report", s.Combine("report"), "--images", images);
+        })
+        {
+            ExitCode = 0, Error = $"^info: contact sheet skips {Regex.Escape(Ids[0])}: the image is 80x60, its ground truth \\d+x\\d+$",
+            Check = (s, _) =>
+            {
+                Assert.True(File.Exists(s.Combine("report", "report.md")));
+                Assert.False(File.Exists(s.Combine("report", "contact_sheet.png")));
+            },
         };
         yield return new HostileCase("out-below-a-file-is-named-first", s =>
         {

@@ -78,6 +78,33 @@ public partial class HostileInputTests
     /// </summary>
     internal static IEnumerable<HostileCase> SpecialFileCases()
     {
+        // A list or a report past its size limit, or a device, once filled the memory (8 GB for a 3 GB list, then a .NET
+        // message with no file name), or never ended (--list /dev/urandom).
+        yield return new HostileCase("list-larger-than-256-mib-is-refused-before-it-is-read", s =>
+        {
+            using (var big = File.Create(s.Combine("big.txt"))) big.SetLength((256L << 20) + 1);   // sparse: no disk used
+            return ["eval", "--cams", Fixture("irn"), "--gt", Fixture("gt"), "--list", s.Combine("big.txt"), "--threshold", "0.15", "--backend", "cpu"];
+        })
+        {
+            Error = "^error: /.*/big\\.txt: holds more than 256 MiB: too large for an image list$", MaxPeakBytes = 200L << 20,
+        };
+        yield return new HostileCase("list-that-is-a-device-is-refused", _ =>
+            ["eval", "--cams", Fixture("irn"), "--gt", Fixture("gt"), "--list", "/dev/urandom", "--threshold", "0.15", "--backend", "cpu"])
+        {
+            Error = "^error: /dev/urandom: is a device, not an image list$", MaxPeakBytes = 200L << 20, MaxTime = TimeSpan.FromSeconds(30),
+        };
+        yield return new HostileCase("merge-of-a-device-is-refused", _ => ["merge", "/dev/zero"])
+        {
+            Error = "^error: /dev/zero: holds no byte: ", MaxPeakBytes = 200L << 20, MaxTime = TimeSpan.FromSeconds(30),
+        };
+        yield return new HostileCase("merge-of-a-report-larger-than-1-gib-is-refused", s =>
+        {
+            using (var big = File.Create(s.Combine("big.json"))) big.SetLength((1L << 30) + 1);
+            return ["merge", s.Combine("big.json")];
+        })
+        {
+            Error = "^error: /.*/big\\.json: holds more than 1024 MiB: too large for a wsss report$", MaxPeakBytes = 200L << 20,
+        };
         const string noByte = "holds no byte: an empty file, or not a regular file \\(a pipe or a device\\)$";
         yield return new HostileCase("dump-that-is-a-pipe-without-a-writer-fails-its-image", s =>
         {

@@ -80,9 +80,11 @@ public class PathIdentityTests
         Assert.False(PathIdentity.SameFile(tmp.Combine("copy.txt"), list));
         // The names differ, so only the file system's identity (device and inode) can tell.
         Assert.NotEqual(PathIdentity.Canonical(list), PathIdentity.Canonical(tmp.Combine("second-name.txt")));
-        Assert.Equal(PathIdentity.FileSystemId(list), PathIdentity.FileSystemId(tmp.Combine("second-name.txt")));
-        Assert.NotNull(PathIdentity.FileSystemId(list));
-        Assert.Null(PathIdentity.FileSystemId(tmp.Combine("missing")));
+        Assert.True(UnixStat.Of(list)!.Value.SameFileAs(UnixStat.Of(tmp.Combine("second-name.txt"))!.Value));
+        Assert.False(UnixStat.Of(list)!.Value.SameFileAs(UnixStat.Of(tmp.Combine("copy.txt"))!.Value));
+        Assert.Null(UnixStat.Of(tmp.Combine("missing")));
+        Assert.False(UnixStat.Of(list)!.Value.IsDevice);
+        Assert.True(UnixStat.Of("/dev/urandom")!.Value.IsDevice);
     }
 
     [Fact]
