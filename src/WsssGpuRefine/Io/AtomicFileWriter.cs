@@ -5,7 +5,7 @@ namespace WsssGpuRefine.Io;
 /// and the temporary file is renamed over the target. An interrupted run never leaves a half-written output,
 /// which is what makes resuming by "skip outputs that exist" safe.
 /// </summary>
-public static class AtomicFileWriter
+public static partial class AtomicFileWriter
 {
     /// <summary>Ends every temporary file name, <c>TARGET.WRITER_THREAD.partial</c> (WRITER is <see cref="WriterIdentity.Current"/>).</summary>
     public const string TemporarySuffix = ".partial";
@@ -76,8 +76,9 @@ public static class AtomicFileWriter
                 stream.Write(new System.Text.UTF8Encoding(false).GetBytes(text));
                 stream.Flush(flushToDisk: true);
             }
-            File.Move(temporary, path, overwrite: false);   // link + unlink on Unix: fails if the target exists
-            return true;
+            bool created = LinkExclusive(temporary, path);
+            TryDelete(temporary);   // the link's first name (a moved temporary is gone already)
+            return created;
         }
         catch (IOException) when (File.Exists(path))
         {
@@ -144,6 +145,41 @@ public static class AtomicFileWriter
         int thread = tag.LastIndexOf('_');
         return thread > 0 ? tag[..thread] : null;
     }
+
+    /// <summary>
+    /// Gives <paramref name="temporary"/> the name <paramref name="path"/> unless that exists, as one step: false when it
+    /// exists. On Linux the C library's link(2), which fails with EEXIST; .NET's File.Move without overwrite checks that
+    /// the target is absent and then renames, so two processes could both "create" the file (two refines with different
+    /// recipes into one new --out both recorded theirs and mixed their outputs). Elsewhere File.Move.
+    /// </summary>
+    private static bool LinkExclusive(string temporary, string path)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            try
+            {
+                if (Link(temporary, path) == 0) return true;
+                int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+                if (errno == 17) return false;   // EEXIST
+                // A file system without hard links (EPERM, ENOTSUP, ...): fall back to File.Move below.
+            }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+            {
+            }
+        }
+        try
+        {
+            File.Move(temporary, path, overwrite: false);
+            return true;
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            return false;
+        }
+    }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "link", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Link(string existing, string path);
 
     private static bool TryDelete(string path)
     {

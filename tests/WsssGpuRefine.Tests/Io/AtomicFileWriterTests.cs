@@ -56,4 +56,29 @@ public class AtomicFileWriterTests
         server.ReadExactly(buffer);
         Assert.Equal("through", System.Text.Encoding.UTF8.GetString(buffer));
     }
+
+    [Fact]
+    public void Of_writers_creating_one_file_at_once_exactly_one_creates_it_and_the_file_is_its()
+    {
+        // .NET's File.Move without overwrite checks that the target is absent, then renames: two writers racing could
+        // both "create" the file, the second replacing the first (two refine recipes in one new --out both went on).
+        using var tmp = new TempDirectory();
+        const int Writers = 4;
+        for (int round = 0; round < 300; round++)
+        {
+            string path = tmp.Combine($"record{round}.json");
+            var created = new bool[Writers];
+            using var start = new Barrier(Writers);
+            var threads = Enumerable.Range(0, Writers).Select(w => new Thread(() =>
+            {
+                start.SignalAndWait();
+                created[w] = AtomicFileWriter.TryCreate(path, $"writer {w}");
+            })).ToArray();
+            foreach (var t in threads) t.Start();
+            foreach (var t in threads) t.Join();
+            int winner = Assert.Single(Enumerable.Range(0, Writers), w => created[w]);
+            Assert.Equal($"writer {winner}", File.ReadAllText(path));
+        }
+        Assert.Equal(300, Directory.GetFiles(tmp.Path).Length);   // no temporary left behind
+    }
 }
