@@ -115,7 +115,7 @@ internal sealed class RefineLedger : IDisposable
     {
         string stamp = InputStamp(id);
         _pending[id] = stamp;
-        if (!_done.TryGetValue(id, out var entry) || entry.Stamp != stamp) return false;
+        if (!_done.TryGetValue(id, out var entry) || !SameInputs(entry.Stamp, stamp)) return false;
         if (_options.SaveScores && !entry.ScoresRequested) return false;
         return File.Exists(RefineJob.OutputPath(_options, id)) && (!entry.ScoresWritten || File.Exists(ScoresPath(_options, id)))
                && (RefineJob.CrfLabelPath(_options, id) is not { } crfLabels || File.Exists(crfLabels));
@@ -192,12 +192,27 @@ internal sealed class RefineLedger : IDisposable
             files.Add(Path.Combine(affinity, id + ".npy"));
             files.Add(Path.Combine(affinity, id + "_edge.png"));
         }
-        return string.Join(',', files.Select(f =>
-        {
-            var info = new FileInfo(f);
-            return info.Exists ? $"{info.Length}@{info.LastWriteTimeUtc.Ticks}" : "-";
-        }));
+        string stamp = string.Join(',', files.Select(FileStamp));
+        // The files that say which classes the image holds (--cls-labels, or its ground truth) decide how some dumps are
+        // read (a dict's keys as VOC ids or as class indices; the channels kept), so the outputs depend on them too.
+        // After a ';', so that a line of an older build, which did not stamp them, still resumes (SameInputs).
+        string? presence = o.ClassLabelsFile is { } labels ? (Directory.Exists(labels) ? Path.Combine(labels, id + ".xml") : labels)
+            : o.GroundTruthDirectory is { } gt ? DatasetInputs.LabelPath(gt, id) : null;
+        return presence is null ? stamp : $"{stamp};{FileStamp(presence)}";
     }
+
+    private static string FileStamp(string path)
+    {
+        var info = new FileInfo(path);
+        return info.Exists ? $"{info.Length}@{info.LastWriteTimeUtc.Ticks}" : "-";
+    }
+
+    /// <summary>
+    /// Whether a journal's stamp is the inputs as they are now. A line of a build before the presence files were stamped
+    /// (no ';') is compared on the files it did stamp.
+    /// </summary>
+    private static bool SameInputs(string recorded, string now) =>
+        recorded == now || !recorded.Contains(';') && now.IndexOf(';') is var cut and > 0 && recorded == now[..cut];
 
     /// <summary>
     /// Every journal of a folder (<c>FINGERPRINT.WRITER.tsv</c>), read once: each recipe's items, the last line of an id

@@ -195,4 +195,41 @@ public class ResumeCliTests
         Assert.Equal(current, Version());
         Assert.DoesNotContain("resumed by", Refine().StdErr);
     }
+
+    /// <summary>
+    /// The files that say which classes an image holds (its ground truth, or --cls-labels) decide how some dumps are read,
+    /// so an item whose ground truth changed is recomputed; a journal line of an older build, which did not stamp them,
+    /// still resumes.
+    /// </summary>
+    [Fact]
+    public void An_item_whose_ground_truth_changed_is_recomputed_and_older_journal_lines_still_resume()
+    {
+        using var tmp = new TempDirectory();
+        var layout = SyntheticSampleWriter.Write(tmp.Combine("sample"), SyntheticVocSample.Generate());
+        string output = tmp.Combine("out");
+        string[] args = ["refine", "--cams", layout.IrnCams, "--list", layout.List, "--gt", layout.GroundTruth, "--out", output, "--threshold", "0.15", "--backend", "cpu"];
+        string[] ids = File.ReadAllLines(layout.List);
+        WsssProcess.Result Run()
+        {
+            var r = WsssProcess.Run(args);
+            Assert.True(r.ExitCode == 0, r.StdErr);
+            return r;
+        }
+
+        Run();
+        Assert.Contains($", {ids.Length} already complete (skipped)", Run().StdOut);
+        string gt = Path.Combine(layout.GroundTruth, ids[0] + ".png");
+        File.SetLastWriteTimeUtc(gt, File.GetLastWriteTimeUtc(gt).AddHours(1));
+        Assert.Contains($"wrote 1 label map(s) to {output}, {ids.Length - 1} already complete (skipped)", Run().StdOut);
+
+        // An older build's journal: the same lines without the ground truth's stamp after ';'.
+        foreach (string journal in Directory.GetFiles(Path.Combine(output, "wsss-done")))
+            File.WriteAllLines(journal, File.ReadAllLines(journal).Select(line =>
+            {
+                var fields = line.Split('\t');
+                fields[1] = fields[1].Split(';')[0];
+                return string.Join('\t', fields);
+            }));
+        Assert.Contains($"wrote 0 label map(s) to {output}, {ids.Length} already complete (skipped)", Run().StdOut);
+    }
 }
