@@ -80,11 +80,12 @@ public static class EvalJob
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        string list = EvalReport.ListHash(options.Ids);
         if (options.Shard.Count > 1) options = options with { Ids = options.Shard.Select(options.Ids) };
         var report = options.LabelsDirectory is not null
             ? EvaluateLabels(backend, options, progress)
             : EvaluateCams(backend, options, progress, info);
-        return report with { Shard = options.Shard.ReportName };
+        return report with { Shard = options.Shard.ReportName, ListSha256 = list, Source = options.LabelsDirectory is not null ? "eval --labels" : "eval --cams" };
     }
 
     private static EvalReport EvaluateLabels(ComputeBackend backend, EvalOptions o, IProgress<int>? progress)

@@ -78,6 +78,26 @@ public sealed record EvalReport
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Shard { get; init; }
 
+    /// <summary>
+    /// The whole list the run split into shards (or scored), as the first 16 hex digits of the SHA-256 of its ids joined
+    /// by newlines (<see cref="ListHash"/>): shards of two lists do not merge. Null in reports of older builds.
+    /// </summary>
+    [JsonPropertyName("list_sha256")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ListSha256 { get; init; }
+
+    /// <summary>
+    /// What made the scored labels: <c>eval --cams</c>, <c>eval --labels</c>, or <c>refine RECIPE_FINGERPRINT</c> (the
+    /// recipe record's): shards of two recipes, or of a refine and an eval, do not merge. Null in reports of older builds.
+    /// </summary>
+    [JsonPropertyName("source")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Source { get; init; }
+
+    /// <summary>The list identity of <see cref="ListSha256"/>.</summary>
+    public static string ListHash(IEnumerable<string> ids) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', ids))))[..16];
+
     /// <summary>The wsss build that wrote the report, "VERSION+COMMIT" (<see cref="Core.BuildInfo.Version"/>).</summary>
     [JsonPropertyName("version")] public string Version { get; init; } = Core.BuildInfo.Version;
 

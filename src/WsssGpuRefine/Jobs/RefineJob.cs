@@ -280,7 +280,10 @@ public static class RefineJob
         if (ledger.StaleScoresRemoved > 0)
             info?.Invoke($"info: removed {ledger.StaleScoresRemoved} score file(s) (ID.npy) that an earlier --save-scores run wrote beside outputs this run rewrote without them");
         EvalReport? score = options.GroundTruthDirectory is null ? null
-            : EvalReport.From(total, options.Metric, scored, backend.Name, failures: stream.Failures, shard: options.Shard.ReportName);
+            : EvalReport.From(total, options.Metric, scored, backend.Name, failures: stream.Failures, shard: options.Shard.ReportName) with
+            {
+                ListSha256 = EvalReport.ListHash(options.Ids), Source = $"refine {ledger.Fingerprint}",
+            };
         return new RefineReport(written, skipped, stream.Failures, score, timings.Snapshot());
     }
 

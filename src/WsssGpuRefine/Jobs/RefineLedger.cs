@@ -44,8 +44,12 @@ internal sealed class RefineLedger : IDisposable
 
     private sealed record Entry(string Stamp, bool ScoresRequested, bool ScoresWritten);
 
+    /// <summary>This run's recipe fingerprint (<see cref="Describe"/>).</summary>
+    public string Fingerprint { get; }
+
     private RefineLedger(RefineOptions options, string fingerprint, JournalRecords journals)
     {
+        Fingerprint = fingerprint;
         _options = options;
         _scoresOnRecord = journals.ScoresWritten;
         _journalDirectory = Path.Combine(options.OutputDirectory, JournalDirectoryName);

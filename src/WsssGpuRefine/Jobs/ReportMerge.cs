@@ -40,6 +40,15 @@ public static class ReportMerge
         var failures = new List<string>();
         foreach (var (file, report) in shards)
         {
+            // Shards of one run: one list, one source of labels, one CAM layout (a field an older build did not write is not compared).
+            foreach (var (what, mine, theirs) in new[] { ("list", report.ListSha256, first.ListSha256), ("source", report.Source, first.Source), ("format", report.Format, first.Format) })
+                if (mine is not null && theirs is not null && mine != theirs)
+                    throw new Core.WsssInputException(file, what switch
+                    {
+                        "list" => $"is a shard of another list than {firstFile}'s (list_sha256 {mine}, not {theirs})",
+                        "source" => $"scores labels made another way ({mine}) than {firstFile}'s ({theirs})",
+                        _ => $"scored CAMs of layout {mine}, {firstFile} of {theirs}",
+                    });
             if (report.Metric != first.Metric)
                 throw new Core.WsssInputException(file, $"metric '{report.Metric}' differs from '{first.Metric}' in {firstFile}");
             if (report.Confusion.Length != k)
@@ -68,15 +77,17 @@ public static class ReportMerge
             failures.AddRange(report.Failures);
         }
 
+        string? list = shards.Select(x => x.Report.ListSha256).FirstOrDefault(x => x is not null);
+        string? source = shards.Select(x => x.Report.Source).FirstOrDefault(x => x is not null);
         if (sweep is null)
             return EvalReport.From(total, metric, images, first.Backend, first.Threshold, first.BackgroundPower,
-                format: first.Format) with { Failures = failures.ToArray() };
+                format: first.Format) with { Failures = failures.ToArray(), ListSha256 = list, Source = source };
 
         var points = first.Sweep!.Select((p, t) => new SweepPoint(p.Threshold, SegmentationMetrics.Compute(sweep[t], metric).MeanIou)).ToArray();
         int best = 0;
         for (int t = 1; t < points.Length; t++) if (points[t].MeanIou > points[best].MeanIou) best = t;
         return EvalReport.From(sweep[best], metric, images, first.Backend, threshold: points[best].Threshold, sweep: points,
-            format: first.Format, sweepConfusions: sweep) with { Failures = failures.ToArray() };
+            format: first.Format, sweepConfusions: sweep) with { Failures = failures.ToArray(), ListSha256 = list, Source = source };
     }
 
     /// <summary>total += counts, refusing a negative count or a sum past 2^63 (a report edited or corrupted by hand).</summary>

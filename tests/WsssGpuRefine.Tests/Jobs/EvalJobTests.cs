@@ -125,6 +125,38 @@ public class EvalJobTests(VulkanFixture backends)
         Assert.Contains("past 2^63", huge.Reason);
     }
 
+    /// <summary>
+    /// Shards of two lists, of two sources of labels (eval --cams, eval --labels, refine recipes) or of two CAM layouts
+    /// once merged without a word; a report of an older build, which names none of them, still merges.
+    /// </summary>
+    [Fact]
+    public void Merge_refuses_shards_of_another_list_source_or_layout()
+    {
+        var options = Options("irn", false);
+        (string, EvalReport) Shard(int k, EvalOptions o) =>
+            ($"shard{k}.json", EvalReport.FromJson(EvalJob.Run(CpuBackend.Shared, o with { Shard = new Shard(k, 2) }).ToJson()));
+        var s0 = Shard(0, options);
+        var s1 = Shard(1, options);
+        Assert.Equal(EvalReport.ListHash(options.Ids), s0.Item2.ListSha256);
+        Assert.Equal("eval --cams", s0.Item2.Source);
+        var merged = ReportMerge.Merge([s0, s1]);
+        Assert.Equal((s0.Item2.ListSha256, "eval --cams"), (merged.ListSha256, merged.Source));
+
+        var shortList = Shard(1, options with { Ids = options.Ids.Take(options.Ids.Count - 1).ToArray() });
+        var list = Assert.Throws<Core.WsssInputException>(() => ReportMerge.Merge([s0, shortList]));
+        Assert.Equal("shard1.json", list.File);
+        Assert.StartsWith("is a shard of another list than shard0.json's (list_sha256 ", list.Reason);
+        var refine = ("refine1.json", s1.Item2 with { Source = "refine 0123456789abcdef" });
+        Assert.Equal("scores labels made another way (refine 0123456789abcdef) than shard0.json's (eval --cams)",
+            Assert.Throws<Core.WsssInputException>(() => ReportMerge.Merge([s0, refine])).Reason);
+        var layout = ("psa1.json", s1.Item2 with { Format = "B (PSA dict)" });
+        Assert.Equal("scored CAMs of layout B (PSA dict), shard0.json of A (IRN dict)",
+            Assert.Throws<Core.WsssInputException>(() => ReportMerge.Merge([s0, layout])).Reason);
+
+        var older = ("older1.json", s1.Item2 with { ListSha256 = null, Source = null });
+        Assert.Equal(merged.Confusion, ReportMerge.Merge([s0, older]).Confusion);
+    }
+
     /// <summary>A refine shard's score names its shard, so merge can check the set (it once carried none).</summary>
     [Fact]
     public void Refine_shard_reports_name_their_shard()
@@ -136,7 +168,11 @@ public class EvalJobTests(VulkanFixture backends)
             Ids = ids, CamsDirectory = Path.Combine(Root, "irn"), OutputDirectory = tmp.Combine("out"),
             GroundTruthDirectory = Path.Combine(Root, "gt"), Rule = new BackgroundRule.Constant(0.15), Shard = new Shard(1, 3),
         });
-        Assert.Equal("1/3", EvalReport.FromJson(report.Score!.ToJson()).Shard);
+        var read = EvalReport.FromJson(report.Score!.ToJson());
+        Assert.Equal("1/3", read.Shard);
+        // The whole list and the recipe, so that merge refuses shards of another list or recipe.
+        Assert.Equal(EvalReport.ListHash(ids), read.ListSha256);
+        Assert.Equal("refine " + File.ReadAllText(tmp.Combine("out", "wsss-recipe.json")).Split("\"fingerprint\": \"")[1][..16], read.Source);
     }
 
     [VulkanTheory]
