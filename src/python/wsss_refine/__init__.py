@@ -138,20 +138,24 @@ class Engine:
 
     def confusion(self, pred, gt, classes=21, metric="chainercv"):
         """The (classes, classes) int64 confusion matrix (rows = ground truth) of one image (H, W) or a batch (N, H, W),
-        counted as ``metric`` counts (wsgcn and icd leave predicted 255 out; the others count it as background)."""
+        counted as ``metric`` counts, as the ``confusion`` key of ``wsss eval --json``: chainercv and gt-present count
+        a predicted 255 as background, wsgcn and icd leave it out, seam leaves it out of the matrix but adds it to its
+        ground-truth row's total (:attr:`Evaluator.ignored_predictions` keeps those)."""
+        classes = _classes(classes)
         counts = np.zeros((classes, classes), np.int64)
-        self._confusion_into(counts, pred, gt, classes, _skips_ignore(metric))
+        rule = _predicted_ignore(metric)
+        self._confusion_into(counts, np.zeros(classes, np.int64) if rule == _GT_ROW_ONLY else None, pred, gt, classes, rule)
         return counts
 
-    def _confusion_into(self, counts, pred, gt, classes, skip):
+    def _confusion_into(self, counts, ignored, pred, gt, classes, rule):
         pred = n.labels(pred, "pred", (2, 3))
         gt = n.labels(gt, "gt", (2, 3))
         if pred.shape != gt.shape:
             raise WsssInputError(f"prediction is {_wh(pred)} but ground truth is {_wh(gt)}"
                                  if pred.ndim == gt.ndim else f"pred has shape {pred.shape} but gt has shape {gt.shape}")
         batch = pred.reshape((-1,) + pred.shape[-2:])
-        n.check(n.lib.wsss_confusion(self._h(), n.ptr(pred), n.ptr(gt), batch.shape[0], batch.shape[1], batch.shape[2],
-                                     int(classes), int(skip), n.ptr(counts)))
+        n.check(n.lib.wsss_confusion_v2(self._h(), n.ptr(pred), n.ptr(gt), batch.shape[0], batch.shape[1], batch.shape[2],
+                                        int(classes), int(rule), n.ptr(counts), n.ptr(ignored)))
 
     def _sweep_into(self, counts, cams, keys, gt, thresholds, classes):
         cams = n.floats(cams, "cams", 3)
@@ -258,18 +262,31 @@ def _wh(array):
     return f"{array.shape[-1]}x{array.shape[-2]}"
 
 
-def _skips_ignore(metric):
-    skip = ctypes.c_int32()
-    n.check(n.lib.wsss_metric(None, 0, n.text(metric), ctypes.byref(skip), None, None))
-    return bool(skip.value)
+_GT_ROW_ONLY = 2  # the engine's PredictedIgnore rule code for SEAM (0 as background, 1 skipped); wsss_metric_v2 says which
 
 
-def _metric(counts, metric):
+def _classes(classes):
+    value = int(classes)
+    if not 1 <= value <= 255:
+        raise WsssInputError(f"classes must be in 1..255 (got {classes})")
+    return value
+
+
+def _predicted_ignore(metric):
+    """The engine's rule for a predicted 255 under ``metric`` (also checks the name)."""
+    rule = ctypes.c_int32()
+    n.check(n.lib.wsss_metric_v2(None, None, 0, n.text(metric, "metric"), ctypes.byref(rule), None, None))
+    return rule.value
+
+
+def _metric(counts, ignored, metric):
     classes = counts.shape[0]
     counts = np.ascontiguousarray(counts, np.int64)
-    miou, skip = ctypes.c_double(), ctypes.c_int32()
+    ignored = None if ignored is None else np.ascontiguousarray(ignored, np.int64)
+    miou, rule = ctypes.c_double(), ctypes.c_int32()
     iou = np.empty(classes, np.float64)
-    n.check(n.lib.wsss_metric(n.ptr(counts), classes, n.text(metric), ctypes.byref(skip), ctypes.byref(miou), n.ptr(iou)))
+    n.check(n.lib.wsss_metric_v2(n.ptr(counts), n.ptr(ignored), classes, n.text(metric, "metric"), ctypes.byref(rule),
+                                 ctypes.byref(miou), n.ptr(iou)))
     return miou.value, iou
 
 
@@ -277,55 +294,59 @@ class Evaluator:
     """Accumulates a confusion matrix batch by batch, as ``wsss eval`` does over a list.
 
     ``update(pred, gt)`` takes one (H, W) pair or a batch (N, H, W); ground-truth 255 is never counted; the metric
-    chosen here decides what a predicted 255 means (counted as background, or left out for wsgcn/icd).
+    chosen here decides what a predicted 255 means, as in ``wsss eval --metric``: counted as background (chainercv,
+    gt-present), left out (wsgcn, icd), or added to its ground-truth row's total only (seam, SEAM's evaluation.py;
+    those pixels are in :attr:`ignored_predictions`, the JSON's ``"ignored_predictions"``).
     ``miou()`` is the fraction ``wsss eval --json`` writes as ``"miou"``."""
 
     def __init__(self, classes=21, metric="chainercv", engine=None):
-        if not 1 <= int(classes) <= 255:
-            raise WsssInputError(f"classes must be in 1..255 (got {classes})")
-        self.classes = int(classes)
+        self.classes = _classes(classes)
         self.metric = metric
-        self._skip = _skips_ignore(metric)
+        self._rule = _predicted_ignore(metric)
         self._engine = engine
         self.confusion = np.zeros((self.classes, self.classes), np.int64)
+        self.ignored_predictions = np.zeros(self.classes, np.int64)
         self.images = 0
 
     def update(self, pred, gt):
         engine = self._engine or default_engine()
-        before = self.confusion.copy()
+        before, ignored_before = self.confusion.copy(), self.ignored_predictions.copy()
         try:
-            engine._confusion_into(self.confusion, pred, gt, self.classes, self._skip)
+            engine._confusion_into(self.confusion, self.ignored_predictions, pred, gt, self.classes, self._rule)
         except Exception:
             self.confusion[...] = before  # a failed batch leaves the totals as they were
+            self.ignored_predictions[...] = ignored_before
             raise
         self.images += 1 if np.ndim(pred) == 2 else int(np.shape(pred)[0])
         return self
 
     def _check_metric(self, metric):
         metric = metric or self.metric
-        if _skips_ignore(metric) != self._skip:
+        if _predicted_ignore(metric) != self._rule:
             raise WsssInputError(f"metric {metric!r} counts predicted 255 differently from {self.metric!r}; "
                                  f"use Evaluator(metric={metric!r})")
         return metric
 
     def miou(self, metric=None):
         """mIoU as a fraction under ``metric`` (default: the evaluator's); NaN when no class counts."""
-        return _metric(self.confusion, self._check_metric(metric))[0]
+        return _metric(self.confusion, self.ignored_predictions, self._check_metric(metric))[0]
 
     def iou(self, metric=None):
         """Per-class IoU (float64, NaN where undefined)."""
-        return _metric(self.confusion, self._check_metric(metric))[1]
+        return _metric(self.confusion, self.ignored_predictions, self._check_metric(metric))[1]
 
     def merge(self, other):
         """Adds another evaluator's counts (shards, data-loader workers), as ``wsss merge``."""
-        if not isinstance(other, Evaluator) or other.classes != self.classes or other._skip != self._skip:
+        if not isinstance(other, Evaluator) or other.classes != self.classes or other._rule != self._rule:
             raise WsssInputError("merge: the evaluators differ in classes or in how they count predicted 255")
         self.confusion += other.confusion
+        self.ignored_predictions += other.ignored_predictions
         self.images += other.images
         return self
 
     def reset(self):
         self.confusion[...] = 0
+        self.ignored_predictions[...] = 0
         self.images = 0
 
 
@@ -337,10 +358,9 @@ class Sweep:
         self.thresholds = np.ascontiguousarray(np.asarray(thresholds, np.float64).reshape(-1))
         if self.thresholds.size == 0 or not np.isfinite(self.thresholds).all():
             raise WsssInputError("sweep: thresholds must be a non-empty list of finite numbers")
-        if not 1 <= int(classes) <= 255:
-            raise WsssInputError(f"classes must be in 1..255 (got {classes})")
-        _skips_ignore(metric)  # checks the name; a thresholded CAM never predicts 255, so every metric applies
-        self.classes, self.metric, self._engine = int(classes), metric, engine
+        classes = _classes(classes)
+        _predicted_ignore(metric)  # checks the name; a thresholded CAM never predicts 255, so every metric applies
+        self.classes, self.metric, self._engine = classes, metric, engine
         self.confusion = np.zeros((self.thresholds.size, self.classes, self.classes), np.int64)
         self.images = 0
 
@@ -353,7 +373,7 @@ class Sweep:
         return self
 
     def miou(self, metric=None):
-        return np.array([_metric(c, metric or self.metric)[0] for c in self.confusion])
+        return np.array([_metric(c, None, metric or self.metric)[0] for c in self.confusion])
 
     def best(self, metric=None):
         """(threshold, mIoU) of the best threshold (the first on ties)."""

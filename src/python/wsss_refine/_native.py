@@ -56,6 +56,8 @@ _SIGNATURES = {
     "wsss_sweep": [_i64, _p, _i32, _i32, _i32, _p, _p, _p, _i32, _i32, _p],
     "wsss_confusion": [_i64, _p, _p, _i32, _i32, _i32, _i32, _i32, _p],
     "wsss_metric": [_p, _i32, ctypes.c_char_p, _p, _p, _p],
+    "wsss_confusion_v2": [_i64, _p, _p, _i32, _i32, _i32, _i32, _i32, _p, _p],
+    "wsss_metric_v2": [_p, _p, _i32, ctypes.c_char_p, _p, _p, _p],
     "wsss_crf": [_i64, _p, _i32, _i32, _p, _i32, _p, ctypes.c_char_p, _p],
     "wsss_crf_labels": [_i64, _p, _i32, _i32, _p, _i32, ctypes.c_char_p, _p],
     "wsss_ir_label": [_i64, _p, _i32, _i32, _p, _i32, _p, _f32, _f32, ctypes.c_char_p, _p],
@@ -69,7 +71,9 @@ _SIGNATURES = {
     "wsss_write_labels": [ctypes.c_char_p, _p, _i32, _i32, ctypes.c_char_p],
 }
 for _name, _args in _SIGNATURES.items():
-    _fn = getattr(_lib, _name)
+    _fn = getattr(_lib, _name, None)
+    if _fn is None:
+        raise ImportError(f"wsss_refine: {LIBRARY_NAME} has no {_name} (an older build); reinstall with src/python/install.sh")
     _fn.argtypes = _args
     _fn.restype = ctypes.c_int32
 
