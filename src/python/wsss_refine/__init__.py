@@ -61,9 +61,14 @@ class Engine:
     def __init__(self, backend="auto"):
         if backend not in _BACKENDS:
             raise WsssInputError(f"backend must be one of {', '.join(_BACKENDS)}, not {backend!r}")
+        self._requested = backend
+        self._handle = None
+        self._open()
+
+    def _open(self):
         handle = ctypes.c_int64()
-        n.check(n.lib.wsss_engine_open(_BACKENDS[backend], ctypes.byref(handle)))
-        self._handle = handle.value
+        n.check(n.lib.wsss_engine_open(_BACKENDS[self._requested], ctypes.byref(handle)))
+        self._handle, self._generation = handle.value, _fork_generation
         buffer, length = ctypes.create_string_buffer(512), ctypes.c_int32()
         n.check(n.lib.wsss_engine_describe(self._handle, buffer, len(buffer), ctypes.byref(length)))
         self.backend, _, self.device = buffer.value.decode().partition("\t")
@@ -79,7 +84,9 @@ class Engine:
     def close(self):
         """Releases the backend (idempotent)."""
         handle, self._handle = self._handle, None
-        if handle is not None:
+        # An engine inherited across fork() holds the parent's handle, whose threads do not exist in this process:
+        # it is dropped here, never freed (freeing it would wait on them, and it is the parent's to free).
+        if handle is not None and self._generation == _fork_generation:
             n.check(n.lib.wsss_engine_close(handle))
 
     def __enter__(self):
@@ -96,6 +103,20 @@ class Engine:
 
     def _h(self):
         handle = self._handle
+        if handle is None:
+            raise EngineClosedError("the engine is closed")
+        if self._generation != _fork_generation:
+            handle = self._reopen_after_fork()
+        return handle
+
+    def _reopen_after_fork(self):
+        # A forked child (DataLoader workers, multiprocessing "fork") inherits the parent's engine, but not the
+        # backend's worker threads: a call on the parent's handle would wait for them forever. The child gets a
+        # fresh backend of the same kind, as Engine(backend) created in the worker would; the parent's is untouched.
+        with _fork_lock:
+            if self._generation != _fork_generation and self._handle is not None:
+                self._open()
+            handle = self._handle
         if handle is None:
             raise EngineClosedError("the engine is closed")
         return handle
@@ -453,6 +474,19 @@ def write_labels(path, labels, png="gray"):
 
 _default = None
 _default_lock = threading.Lock()
+_fork_lock = threading.Lock()
+_fork_generation = 0  # bumped in every forked child: engines opened in an earlier generation reopen on first use
+
+
+def _after_fork_in_child():
+    global _fork_generation, _default_lock, _fork_lock
+    _fork_generation += 1
+    # Another parent thread may have held these at fork(); in the child that thread is gone.
+    _default_lock, _fork_lock = threading.Lock(), threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def default_engine():
