@@ -202,3 +202,23 @@ def test_threads_sharing_one_engine_get_the_single_thread_results(engine):
     for t in threads:
         t.join(timeout=60)
     assert not errors and all(np.array_equal(results[k], expected[k % 8]) for k in range(32))
+
+
+class _DLPackOnly:
+    """A CPU array that exports only DLPack (JAX, CuPy host arrays, Paddle): no __array__, no __array_interface__."""
+
+    def __init__(self, array):
+        self._array = array
+
+    def __dlpack__(self, *args, **kwargs):
+        return self._array.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self):
+        return self._array.__dlpack_device__()
+
+
+def test_a_cpu_dlpack_only_producer_is_read(engine):
+    cams = _cams()
+    assert np.array_equal(engine.threshold(_DLPackOnly(cams), KEYS, 0.5), engine.threshold(cams, KEYS, 0.5))
+    gt = (cams[0] > 0.5).astype(np.uint8)
+    assert np.array_equal(engine.confusion(_DLPackOnly(gt), gt, classes=2), engine.confusion(gt, gt, classes=2))

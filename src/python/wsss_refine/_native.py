@@ -135,6 +135,9 @@ def as_array(value, name):
     if callable(detach) and getattr(value, "requires_grad", False):
         value = detach()  # a view, no copy
     try:
+        if device is not None and hasattr(value, "__dlpack__") and not hasattr(value, "__array__") \
+                and not hasattr(value, "__array_interface__"):
+            return np.from_dlpack(value)  # a CPU DLPack-only producer (JAX, CuPy host arrays, ...): no copy
         return np.asarray(value)
     except Exception as e:  # noqa: BLE001 - anything that cannot become an array is bad input
         raise WsssInputError(f"{name}: cannot be read as an array ({e})") from None
