@@ -222,3 +222,32 @@ def test_a_cpu_dlpack_only_producer_is_read(engine):
     assert np.array_equal(engine.threshold(_DLPackOnly(cams), KEYS, 0.5), engine.threshold(cams, KEYS, 0.5))
     gt = (cams[0] > 0.5).astype(np.uint8)
     assert np.array_equal(engine.confusion(_DLPackOnly(gt), gt, classes=2), engine.confusion(gt, gt, classes=2))
+
+
+def test_bytes_and_pathlike_paths_name_the_file_itself(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    labels = np.array([[0, 1], [2, 255]], np.uint8)
+    wr.write_labels(b"out.png", labels)
+    assert os.listdir(tmp_path) == ["out.png"]
+    assert np.array_equal(wr.read_labels(b"out.png"), labels)
+    assert np.array_equal(wr.read_labels(os.fsencode(tmp_path / "out.png")), labels)
+    with pytest.raises(FileNotFoundError, match=r"missing\.png") as e:
+        wr.read_image(b"missing.png")
+    assert "b'" not in str(e.value)
+
+
+@pytest.mark.parametrize("path", ["x.png\0.bak", b"x.png\0.bak"])
+def test_an_embedded_nul_in_a_path_raises_as_open_does(tmp_path, path):
+    target = os.path.join(os.fsencode(tmp_path) if isinstance(path, bytes) else str(tmp_path), path)
+    with pytest.raises(ValueError, match="embedded null byte"):
+        wr.write_labels(target, np.zeros((2, 2), np.uint8))
+    with pytest.raises(ValueError, match="embedded null byte"):
+        wr.read_labels(target)
+    with pytest.raises(ValueError, match="embedded null byte"):
+        wr.read_dump(target)
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_nul_in_a_preset_or_format_is_refused(engine):
+    with pytest.raises(ValueError, match="preset: embedded null byte"):
+        engine.crf(_image(), np.zeros((6, 8), np.uint8), preset="irn\0junk")

@@ -197,7 +197,7 @@ class Engine:
         * labels (H, W) uint8 VOC ids with a labels or icd preset (irn, bes, icd): ``classes`` labels. Returns VOC ids.
         """
         img = n.image(image)
-        spec = n.text(preset)
+        spec = n.text(preset, "preset")
         data = n.as_array(scores_or_labels, "scores_or_labels")
         out = np.empty(img.shape[:2], np.uint8)
         if data.dtype.kind == "f":
@@ -222,7 +222,7 @@ class Engine:
         n.same_size(img, cams)
         out = np.empty(img.shape[:2], np.uint8)
         n.check(fn(self._h(), n.ptr(img), img.shape[0], img.shape[1], n.ptr(cams), cams.shape[0], n.ptr(ids),
-                   float(a), float(b), n.text(preset), n.ptr(out)))
+                   float(a), float(b), n.text(preset, "preset"), n.ptr(out)))
         return out
 
     def ir_label(self, image, cams, keys, fg=0.30, bg=0.05, preset=None):
@@ -424,7 +424,7 @@ def read_dump(path, format=None, present=None, image_size=None):
         present_arr = np.ascontiguousarray(np.asarray(sorted(int(c) for c in present), np.int32))
     h, w = (0, 0) if image_size is None else (int(image_size[0]), int(image_size[1]))
     handle, dims = ctypes.c_int64(), np.zeros(6, np.int32)
-    n.check(n.lib.wsss_read_dump(n.text(os.fspath(path)), n.text(format), n.ptr(present_arr),
+    n.check(n.lib.wsss_read_dump(n.path(path), n.text(format, "format"), n.ptr(present_arr),
                                  -1 if present_arr is None else present_arr.size, h, w, ctypes.byref(handle), n.ptr(dims)))
     try:
         c, hh, ww, sc, sh, sw = (int(v) for v in dims)
@@ -443,7 +443,7 @@ def read_dump(path, format=None, present=None, image_size=None):
 
 def _read_bytes(path, as_labels):
     handle, dims = ctypes.c_int64(), np.zeros(3, np.int32)
-    n.check(n.lib.wsss_read_image(n.text(os.fspath(path)), int(as_labels), ctypes.byref(handle), n.ptr(dims)))
+    n.check(n.lib.wsss_read_image(n.path(path), int(as_labels), ctypes.byref(handle), n.ptr(dims)))
     try:
         h, w, c = (int(v) for v in dims)
         out = np.empty((h, w, c) if c > 1 else (h, w), np.uint8)
@@ -467,7 +467,7 @@ def write_labels(path, labels, png="gray"):
     """Writes (H, W) uint8 labels as a PNG: ``"gray"`` (SegmentationClassAug style) or ``"palette"`` (VOC colours,
     what ``wsss refine`` writes). Written atomically (temporary file, then rename)."""
     lab = n.labels(labels, "labels")
-    n.check(n.lib.wsss_write_labels(n.text(os.fspath(path)), n.ptr(lab), lab.shape[0], lab.shape[1], n.text(png)))
+    n.check(n.lib.wsss_write_labels(n.path(path), n.ptr(lab), lab.shape[0], lab.shape[1], n.text(png, "png")))
 
 
 # ---------------------------------------------------------------------------------------------- default engine

@@ -112,8 +112,26 @@ def ptr(array):
     return array.ctypes.data if array is not None else None
 
 
-def text(value):
-    return None if value is None else str(value).encode("utf-8")
+def text(value, name="text"):
+    """UTF-8 bytes of a string argument (preset, format, metric name); a NUL would cut it short in C, so it raises."""
+    if value is None:
+        return None
+    encoded = str(value).encode("utf-8")
+    if b"\0" in encoded:
+        raise ValueError(f"{name}: embedded null byte")
+    return encoded
+
+
+def path(value):
+    """A file path (str, bytes or os.PathLike, as open() takes) as the UTF-8 bytes the library reads. Bytes are
+    decoded with the file-system encoding, never turned into their repr; a NUL raises as open() does."""
+    decoded = os.fsdecode(os.fspath(value))
+    if "\0" in decoded:
+        raise ValueError("embedded null byte")
+    try:
+        return decoded.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{decoded!r}: the engine takes UTF-8 paths; this one is not valid UTF-8") from None
 
 
 # ---------------------------------------------------------------------------------------------- array intake
