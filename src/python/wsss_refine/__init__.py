@@ -185,7 +185,7 @@ class Engine:
         if gt.shape != cams.shape[1:]:
             raise WsssInputError(f"cams: size {cams.shape[2]}x{cams.shape[1]} does not match the ground truth's {_wh(gt)}")
         n.check(n.lib.wsss_sweep(self._h(), n.ptr(cams), *cams.shape, n.ptr(ids), n.ptr(gt), n.ptr(thresholds),
-                                 len(thresholds), int(classes), n.ptr(counts)))
+                                 n.int32(len(thresholds), "thresholds"), int(classes), n.ptr(counts)))
 
     # ------------------------------------------------------------------------------------------ refinement
 
@@ -211,7 +211,7 @@ class Engine:
         else:
             lab = n.labels(data, "labels")
             n.same_size(img, lab, "labels")
-            n.check(n.lib.wsss_crf_labels(self._h(), n.ptr(img), img.shape[0], img.shape[1], n.ptr(lab), int(classes),
+            n.check(n.lib.wsss_crf_labels(self._h(), n.ptr(img), img.shape[0], img.shape[1], n.ptr(lab), n.int32(classes, "classes"),
                                           spec, n.ptr(out)))
         return out
 
@@ -252,11 +252,12 @@ class Engine:
         affinity_channels = 0
         if kind == "image":
             img = n.image(source)
-            if size is not None and tuple(size) != img.shape[:2]:
+            if size is not None and _size(size, "size") != img.shape[:2]:
                 raise WsssInputError(f"random_walk: size {tuple(size)} differs from the image's {img.shape[:2]}")
             size = img.shape[:2]
         elif kind == "boundary":
-            aff = n.floats(np.squeeze(n.as_array(source, "boundary"), 0) if np.ndim(source) == 3 else source, "boundary", 2)
+            raw = n.as_array(source, "boundary")
+            aff = n.floats(raw[0] if raw.ndim == 3 and raw.shape[0] == 1 else raw, "boundary", 2)
         elif kind == "features":
             raw = n.as_array(source, "features")
             aff = n.floats(raw[0] if raw.ndim == 4 and raw.shape[0] == 1 else raw, "features", 3)
@@ -265,7 +266,7 @@ class Engine:
             aff = n.floats(source, "matrix", 2)
         if size is None:
             raise WsssInputError("random_walk: size=(H, W) is needed without image=")
-        h, w = (int(s) for s in size)
+        h, w = _size(size, "size")
         gh, gw = cams.shape[1:]
         if kind == "boundary" and aff.shape != (gh, gw) or kind == "features" and aff.shape[1:] != (gh, gw):
             raise WsssInputError(f"{kind}: the map is {aff.shape[-2]}x{aff.shape[-1]} (h x w) but the CAM grid is {gh}x{gw}")
@@ -274,9 +275,22 @@ class Engine:
         labels_out = np.empty((h, w), np.uint8)
         scores_out = np.empty((cams.shape[0] + 1, h, w), np.float32)
         n.check(n.lib.wsss_random_walk(self._h(), n.ptr(cams), cams.shape[0], gh, gw, n.ptr(ids), _AFFINITY[kind],
-                                       n.ptr(img), n.ptr(aff), affinity_channels, h, w, float(beta), int(exp_times),
-                                       int(radius), float(bg_threshold), n.ptr(labels_out), n.ptr(scores_out)))
+                                       n.ptr(img), n.ptr(aff), affinity_channels, h, w, float(beta),
+                                       n.int32(exp_times, "exp_times"), n.int32(radius, "radius"), float(bg_threshold),
+                                       n.ptr(labels_out), n.ptr(scores_out)))
         return RandomWalkResult(labels_out, scores_out, (ids - 1).astype(np.int64))
+
+
+def _size(size, name):
+    """(H, W) as two positive integers the engine can take."""
+    try:
+        h, w = (int(v) for v in size)
+    except (TypeError, ValueError):
+        raise WsssInputError(f"{name}: expected (H, W), two positive integers, got {size!r}") from None
+    if h <= 0 or w <= 0 or h > n.INT32_MAX or w > n.INT32_MAX or h * w > n.MAX_ELEMENTS:
+        raise WsssInputError(f"{name}: expected (H, W), two positive integers of at most {n.MAX_ELEMENTS} pixels in all, "
+                             f"got {tuple(size)}")
+    return h, w
 
 
 def _wh(array):
@@ -421,8 +435,12 @@ def read_dump(path, format=None, present=None, image_size=None):
     bg-fg ones, names plain arrays); ``image_size`` (H, W) crops ICD canvases."""
     present_arr = None
     if present is not None:
-        present_arr = np.ascontiguousarray(np.asarray(sorted(int(c) for c in present), np.int32))
-    h, w = (0, 0) if image_size is None else (int(image_size[0]), int(image_size[1]))
+        classes = sorted(int(c) for c in present)
+        if classes and (classes[0] < 0 or classes[-1] > n.MAX_KEY):
+            raise WsssInputError(f"present: classes are 0-based foreground classes in 0..{n.MAX_KEY} "
+                                 f"(got {classes[0]}..{classes[-1]})")
+        present_arr = np.ascontiguousarray(np.asarray(classes, np.int32))
+    h, w = (0, 0) if image_size is None else _size(image_size, "image_size")
     handle, dims = ctypes.c_int64(), np.zeros(6, np.int32)
     n.check(n.lib.wsss_read_dump(n.path(path), n.text(format, "format"), n.ptr(present_arr),
                                  -1 if present_arr is None else present_arr.size, h, w, ctypes.byref(handle), n.ptr(dims)))

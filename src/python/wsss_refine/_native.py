@@ -134,6 +134,31 @@ def path(value):
         raise ValueError(f"{decoded!r}: the engine takes UTF-8 paths; this one is not valid UTF-8") from None
 
 
+# The C ABI takes dimensions as int32 and the engine holds a map in one .NET array (at most Array.MaxLength elements).
+INT32_MAX = 2**31 - 1
+MAX_ELEMENTS = 0x7FFFFFC7  # System.Array.MaxLength
+
+
+def int32(value, name):
+    """An integer argument the ABI passes as int32; refuses what would wrap (ctypes truncates modulo 2**32)."""
+    value = int(value)
+    if not -2**31 <= value <= INT32_MAX:
+        raise WsssInputError(f"{name}: {value} does not fit the engine's 32-bit integers")
+    return value
+
+
+def check_size(array, name, per_item_dims):
+    """Every dimension must fit int32 and each map (the last ``per_item_dims`` dimensions) one .NET array."""
+    shape = tuple(int(s) for s in array.shape)
+    if any(s > INT32_MAX for s in shape):
+        raise WsssInputError(f"{name}: shape {shape} has a dimension over {INT32_MAX}, the engine's limit")
+    elements = 1
+    for s in shape[len(shape) - per_item_dims:]:
+        elements *= s
+    if elements > MAX_ELEMENTS:
+        raise WsssInputError(f"{name}: shape {shape} holds {elements} elements per map; the engine takes at most {MAX_ELEMENTS}")
+
+
 # ---------------------------------------------------------------------------------------------- array intake
 
 _CPU_DLPACK = 1  # kDLCPU
@@ -170,14 +195,15 @@ def floats(value, name, ndim):
     """float32, C order. Other floating dtypes are converted (as the CLI's reader does); others are refused.
     NaN and Inf are refused by the library itself (one vectorised pass over the copy it makes anyway)."""
     array = value if type(value) is np.ndarray else as_array(value, name)
-    if array.dtype != np.float32:
-        if array.dtype.kind != "f":
-            raise TypeError(f"{name}: expected a floating-point array (float32), got dtype {array.dtype}")
-        array = array.astype(np.float32)
+    if array.dtype != np.float32 and array.dtype.kind != "f":
+        raise TypeError(f"{name}: expected a floating-point array (float32), got dtype {array.dtype}")
     if array.ndim != ndim:
         raise WsssInputError(f"{name}: expected {ndim} dimensions, got shape {tuple(array.shape)}")
     if 0 in array.shape:
         raise WsssInputError(f"{name}: empty array of shape {tuple(array.shape)}")
+    check_size(array, name, ndim)
+    if array.dtype != np.float32:
+        array = array.astype(np.float32)
     return array if array.flags.c_contiguous else _contiguous(array)
 
 
@@ -190,6 +216,7 @@ def labels(value, name, ndims=(2,)):
         raise WsssInputError(f"{name}: expected {' or '.join(map(str, ndims))} dimensions, got shape {tuple(array.shape)}")
     if any(s == 0 for s in array.shape):
         raise WsssInputError(f"{name}: empty array of shape {tuple(array.shape)}")
+    check_size(array, name, 2)
     if array.dtype != np.uint8:
         if array.min() < 0 or array.max() > 255:
             raise WsssInputError(f"{name}: label values must lie in 0..255 (got {array.min()}..{array.max()})")
@@ -204,6 +231,7 @@ def image(value, name="image"):
         raise TypeError(f"{name}: expected uint8 RGB, got dtype {array.dtype}")
     if array.ndim != 3 or array.shape[2] != 3 or array.shape[0] == 0 or array.shape[1] == 0:
         raise WsssInputError(f"{name}: expected an (H, W, 3) RGB image, got shape {tuple(array.shape)}")
+    check_size(array, name, 3)
     return _contiguous(array)
 
 
