@@ -24,6 +24,8 @@ namespace WsssGpuRefine.Native;
 /// Arrays are C-contiguous and owned by the caller (the Python side checks dtype, shape and contiguity before
 /// calling); the library copies what it keeps and writes results into caller-allocated buffers.
 /// Engines and dumps are handed out as integer ids, never pointers, so a stale or forged id is an error, not a crash.
+/// <c>wsss_abi_version</c> stays 1 while exports are only added (revision 2 added <c>wsss_confusion_v2</c> and
+/// <c>wsss_metric_v2</c>); a caller that needs an export checks that the symbol exists.
 /// </summary>
 internal static unsafe class Exports
 {
@@ -294,7 +296,42 @@ internal static unsafe class Exports
             for (int i = 0; i < classes * classes; i++) counts[i] += matrix.Counts[i];
         });
 
-    /// <summary>mIoU and per-class IoU (NaN where undefined) of a confusion matrix (rows = ground truth).</summary>
+    /// <summary>
+    /// ABI revision 2 of <c>wsss_confusion</c>: counts as <paramref name="predictedIgnore"/> says (the
+    /// <see cref="PredictedIgnore"/> value <c>wsss_metric_v2</c> gives for the metric: 0 as background, 1 skipped,
+    /// 2 ground-truth row only, SEAM's rule). <paramref name="ignoredPredictions"/> (K longs, added to) receives, per
+    /// ground-truth class, the pixels predicted 255 under rule 2; it may be null under the other rules.
+    /// </summary>
+    [UnmanagedCallersOnly(EntryPoint = "wsss_confusion_v2")]
+    public static int ConfusionAddV2(long id, byte* predicted, byte* gt, int images, int height, int width, int classes,
+        int predictedIgnore, long* counts, long* ignoredPredictions) =>
+        WithEngine(id, e =>
+        {
+            if (images < 0) throw new ArgumentException("negative image count");
+            var rule = predictedIgnore switch
+            {
+                0 => PredictedIgnore.CountAsBackground,
+                1 => PredictedIgnore.Skip,
+                2 => PredictedIgnore.GroundTruthRowOnly,
+                _ => throw new ArgumentException($"unknown predicted-ignore rule {predictedIgnore}"),
+            };
+            if (rule == PredictedIgnore.GroundTruthRowOnly && ignoredPredictions is null)
+                throw new ArgumentException("the ground-truth-row-only rule needs an ignored-predictions buffer");
+            long px = (long)height * width;
+            var pairs = new LabelPair[images];
+            for (int i = 0; i < images; i++)
+                pairs[i] = new LabelPair(Labels(predicted + i * px, height, width), Labels(gt + i * px, height, width));
+            var matrix = ConfusionCounting.Count(e.Backend, pairs, new ConfusionOptions(classes, rule));
+            for (int i = 0; i < classes * classes; i++) counts[i] += matrix.Counts[i];
+            if (ignoredPredictions is not null)
+                for (int c = 0; c < classes; c++) ignoredPredictions[c] += matrix.IgnoredPredictions[c];
+        });
+
+    /// <summary>
+    /// mIoU and per-class IoU (NaN where undefined) of a confusion matrix (rows = ground truth). Kept for callers of
+    /// the first revision: its 0/1 skip flag cannot say SEAM's rule (seam reads as "count as background" here);
+    /// <c>wsss_metric_v2</c> and <c>wsss_confusion_v2</c> give the CLI's seam numbers.
+    /// </summary>
     [UnmanagedCallersOnly(EntryPoint = "wsss_metric")]
     public static int Metric(long* counts, int classes, byte* metricName, int* skipPredictedIgnore, double* miou, double* iou) => Guard(() =>
     {
@@ -305,6 +342,34 @@ internal static unsafe class Exports
         if (counts is null) return Ok;   // a name check only
         if (classes is < 1 or > 255) throw new ArgumentException($"classes must be in 1..255 (got {classes})");
         var result = SegmentationMetrics.Compute(new ConfusionMatrix(classes, Copy(counts, (long)classes * classes)), metric);
+        *miou = result.MeanIou;
+        for (int c = 0; c < classes; c++) iou[c] = result.Iou[c] ?? double.NaN;
+        return Ok;
+    });
+
+    /// <summary>
+    /// ABI revision 2 of <c>wsss_metric</c>: <paramref name="predictedIgnore"/> receives the metric's
+    /// <see cref="PredictedIgnore"/> rule (0 as background, 1 skipped, 2 ground-truth row only) to count with, and
+    /// <paramref name="ignoredPredictions"/> (K longs, or null for none) the pixels predicted 255 per ground-truth
+    /// class that rule 2 kept out of the matrix, so SEAM's T includes them as the CLI's does.
+    /// </summary>
+    [UnmanagedCallersOnly(EntryPoint = "wsss_metric_v2")]
+    public static int MetricV2(long* counts, long* ignoredPredictions, int classes, byte* metricName, int* predictedIgnore, double* miou, double* iou) => Guard(() =>
+    {
+        string name = Utf8(metricName);
+        if (!SegmentationMetrics.TryParse(name, out var metric))
+            throw new ArgumentException($"unknown metric '{name}' (known: chainercv, seam, gt-present, wsgcn, icd)");
+        *predictedIgnore = SegmentationMetrics.PredictedIgnoreFor(metric) switch
+        {
+            PredictedIgnore.Skip => 1,
+            PredictedIgnore.GroundTruthRowOnly => 2,
+            _ => 0,
+        };
+        if (counts is null) return Ok;   // a name check only
+        if (classes is < 1 or > 255) throw new ArgumentException($"classes must be in 1..255 (got {classes})");
+        var matrix = new ConfusionMatrix(classes, Copy(counts, (long)classes * classes));
+        if (ignoredPredictions is not null) new ReadOnlySpan<long>(ignoredPredictions, classes).CopyTo(matrix.IgnoredPredictions);
+        var result = SegmentationMetrics.Compute(matrix, metric);
         *miou = result.MeanIou;
         for (int c = 0; c < classes; c++) iou[c] = result.Iou[c] ?? double.NaN;
         return Ok;

@@ -82,7 +82,15 @@ internal static class RecipeAdapter
         byte[] bytes = buffer.ToArray();
         if (gray) bytes = ToGray(bytes);
         string tmp = path + ".tmp" + Environment.ProcessId;
-        File.WriteAllBytes(tmp, bytes);
+        try
+        {
+            File.WriteAllBytes(tmp, bytes);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // The message would name the temporary file; the caller knows only its own path.
+            throw new DirectoryNotFoundException($"{path}: the folder {Path.GetDirectoryName(Path.GetFullPath(path))} does not exist");
+        }
         File.Move(tmp, path, overwrite: true);
     }
 

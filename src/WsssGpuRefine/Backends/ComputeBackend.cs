@@ -1,3 +1,5 @@
+using WsssGpuRefine.Core;
+
 namespace WsssGpuRefine.Backends;
 
 /// <summary>Which backend the caller asks for (<c>--backend auto|cpu|vulkan</c>).</summary>
@@ -45,8 +47,11 @@ public abstract class ComputeBackend : IDisposable
     /// </summary>
     public abstract int MaxDegreeOfParallelism { get; }
 
-    /// <summary>Fresh options carrying <see cref="MaxDegreeOfParallelism"/>, for the operations' Parallel.For loops.</summary>
-    public ParallelOptions ParallelOptions => new() { MaxDegreeOfParallelism = MaxDegreeOfParallelism };
+    /// <summary>
+    /// Fresh options carrying <see cref="MaxDegreeOfParallelism"/>, for the operations' Parallel.For loops, on a
+    /// scheduler that lets a waiting caller run queued work (so a forked process still finishes its loops).
+    /// </summary>
+    public ParallelOptions ParallelOptions => new() { MaxDegreeOfParallelism = MaxDegreeOfParallelism, TaskScheduler = ForkSafeScheduler.Instance };
 
     /// <summary>
     /// Images a per-image job (refine, bench) works on at once: several on the CPU, which refines one image per

@@ -8,6 +8,9 @@ namespace WsssGpuRefine.Core;
 /// </summary>
 internal static class ParallelWork
 {
+    /// <summary>Options for a loop without a backend's thread limit: the fork-safe scheduler (<see cref="ForkSafeScheduler"/>).</summary>
+    public static ParallelOptions Options => new() { TaskScheduler = ForkSafeScheduler.Instance };
+
     public static void Run(Action loop)
     {
         try

@@ -43,7 +43,7 @@ public sealed class BoundaryAffinity : StencilAffinity
         var directions = RandomWalkDirections.For(radius);
         int n = height * width;
         var weights = new float[directions.Count * n];
-        Parallel.For(0, directions.Count, d => DirectionPlane(boundary, height, width, directions[d], weights.AsSpan(d * n, n)));
+        Parallel.For(0, directions.Count, ParallelWork.Options, d => DirectionPlane(boundary, height, width, directions[d], weights.AsSpan(d * n, n)));
         return new BoundaryAffinity(height, width, radius, weights, boundary);
     }
 

@@ -29,7 +29,7 @@ public sealed class FeatureAffinity : StencilAffinity
         int yEnd = restrictSources ? height - rf : height;
         int xBegin = restrictSources ? rf : 0, xEnd = restrictSources ? width - rf : width;
         var weights = new float[directions.Count * n];
-        Parallel.For(0, directions.Count, d =>
+        Parallel.For(0, directions.Count, ParallelWork.Options, d =>
         {
             var dir = directions[d];
             var plane = weights.AsSpan(d * n, n);

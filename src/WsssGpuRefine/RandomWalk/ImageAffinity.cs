@@ -70,7 +70,7 @@ public sealed class ImageAffinity : StencilAffinity
         float spatialScale = 1f / (2f * sigmaXy * sigmaXy);
         int n = height * width;
         var weights = new float[directions.Count * n];
-        Parallel.For(0, directions.Count, d =>
+        Parallel.For(0, directions.Count, ParallelWork.Options, d =>
         {
             var dir = directions[d];
             var plane = weights.AsSpan(d * n, n);

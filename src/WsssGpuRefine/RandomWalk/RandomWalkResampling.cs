@@ -1,3 +1,5 @@
+using WsssGpuRefine.Core;
+
 namespace WsssGpuRefine.RandomWalk;
 
 /// <summary>The grid changes around the walk: area pooling down to the stride and torch's bilinear up.</summary>
@@ -40,7 +42,7 @@ internal static class RandomWalkResampling
         var (y0, y1, wy) = Taps(h, outH, cropH, alignCorners);
         var (x0, x1, wx) = Taps(w, outW, cropW, alignCorners);
         var dst = new float[channels * cropH * cropW];
-        Parallel.For(0, channels * cropH, row =>
+        Parallel.For(0, channels * cropH, ParallelWork.Options, row =>
         {
             int c = row / cropH, y = row % cropH;
             var a = src.AsSpan((c * h + y0[y]) * w, w);

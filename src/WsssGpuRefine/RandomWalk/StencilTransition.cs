@@ -1,3 +1,5 @@
+using WsssGpuRefine.Core;
+
 namespace WsssGpuRefine.RandomWalk;
 
 /// <summary>
@@ -56,7 +58,7 @@ internal sealed class StencilTransition
         var offsets = directions.Select(d => d.Dy * stride + d.Dx).ToArray();
         var planes = new float[count * planeSize];
         int n = h * w;
-        Parallel.For(0, count, d =>
+        Parallel.For(0, count, ParallelWork.Options, d =>
         {
             var src = affinity.Weights.AsSpan(d * n, n);
             var dst = planes.AsSpan(d * planeSize, planeSize);
@@ -74,7 +76,7 @@ internal sealed class StencilTransition
         });
 
         var inverse = new double[planeSize];
-        Parallel.For(0, h, y =>
+        Parallel.For(0, h, ParallelWork.Options, y =>
         {
             for (int x = 0; x < w; x++)
             {

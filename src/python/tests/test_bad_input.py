@@ -202,3 +202,87 @@ def test_threads_sharing_one_engine_get_the_single_thread_results(engine):
     for t in threads:
         t.join(timeout=60)
     assert not errors and all(np.array_equal(results[k], expected[k % 8]) for k in range(32))
+
+
+class _DLPackOnly:
+    """A CPU array that exports only DLPack (JAX, CuPy host arrays, Paddle): no __array__, no __array_interface__."""
+
+    def __init__(self, array):
+        self._array = array
+
+    def __dlpack__(self, *args, **kwargs):
+        return self._array.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self):
+        return self._array.__dlpack_device__()
+
+
+def test_a_cpu_dlpack_only_producer_is_read(engine):
+    cams = _cams()
+    assert np.array_equal(engine.threshold(_DLPackOnly(cams), KEYS, 0.5), engine.threshold(cams, KEYS, 0.5))
+    gt = (cams[0] > 0.5).astype(np.uint8)
+    assert np.array_equal(engine.confusion(_DLPackOnly(gt), gt, classes=2), engine.confusion(gt, gt, classes=2))
+
+
+def test_bytes_and_pathlike_paths_name_the_file_itself(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    labels = np.array([[0, 1], [2, 255]], np.uint8)
+    wr.write_labels(b"out.png", labels)
+    assert os.listdir(tmp_path) == ["out.png"]
+    assert np.array_equal(wr.read_labels(b"out.png"), labels)
+    assert np.array_equal(wr.read_labels(os.fsencode(tmp_path / "out.png")), labels)
+    with pytest.raises(FileNotFoundError, match=r"missing\.png") as e:
+        wr.read_image(b"missing.png")
+    assert "b'" not in str(e.value)
+
+
+@pytest.mark.parametrize("path", ["x.png\0.bak", b"x.png\0.bak"])
+def test_an_embedded_nul_in_a_path_raises_as_open_does(tmp_path, path):
+    target = os.path.join(os.fsencode(tmp_path) if isinstance(path, bytes) else str(tmp_path), path)
+    with pytest.raises(ValueError, match="embedded null byte"):
+        wr.write_labels(target, np.zeros((2, 2), np.uint8))
+    with pytest.raises(ValueError, match="embedded null byte"):
+        wr.read_labels(target)
+    with pytest.raises(ValueError, match="embedded null byte"):
+        wr.read_dump(target)
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_nul_in_a_preset_or_format_is_refused(engine):
+    with pytest.raises(ValueError, match="preset: embedded null byte"):
+        engine.crf(_image(), np.zeros((6, 8), np.uint8), preset="irn\0junk")
+
+
+def test_dimensions_beyond_int32_are_refused_not_wrapped(engine):
+    # 2**32 + 4 pixels in one row: passed as int32 it would wrap to 4 (calloc'd pages, never touched)
+    wide = np.zeros((1, 2**32 + 4), np.uint8)
+    with pytest.raises(wr.WsssInputError, match=r"pred: shape \(1, 4294967300\) has a dimension over 2147483647"):
+        engine.confusion(wide, wide, classes=2)
+
+
+def test_maps_beyond_one_engine_array_are_refused_with_the_argument(engine):
+    cams = np.zeros((1, 2**16, 2**15 + 1), np.float32)   # 2**31 + 2**16 floats, never touched
+    with pytest.raises(wr.WsssInputError, match=r"cams: shape \(1, 65536, 32769\) holds 2147549184 elements per map"):
+        engine.threshold(cams, KEYS[:1], 0.15)
+
+
+def test_argument_errors_name_the_argument(engine, tmp_path):
+    grid = _cams(1, 4, 5)
+    with pytest.raises(wr.WsssInputError, match=r"boundary: expected 2 dimensions, got shape \(2, 4, 5\)"):
+        engine.random_walk(grid, KEYS[:1], boundary=np.zeros((2, 4, 5), np.float32), size=(16, 20))
+    one = engine.random_walk(grid, KEYS[:1], boundary=np.zeros((1, 4, 5), np.float32), size=(16, 20))
+    assert np.array_equal(one.labels, engine.random_walk(grid, KEYS[:1], boundary=np.zeros((4, 5), np.float32),
+                                                         size=(16, 20)).labels)
+    with pytest.raises(wr.WsssInputError, match=r"size: expected \(H, W\).*got \(-1, 5\)"):
+        engine.random_walk(grid, KEYS[:1], boundary=np.zeros((4, 5), np.float32), size=(-1, 5))
+    with pytest.raises(wr.WsssInputError, match=r"classes must be in 1..255 \(got -3\)"):
+        engine.confusion(np.zeros((2, 2), np.uint8), np.zeros((2, 2), np.uint8), classes=-3)
+    with pytest.raises(FileNotFoundError, match=r"no_such_folder/a\.png: the folder .*no_such_folder does not exist") as e:
+        wr.write_labels(tmp_path / "no_such_folder" / "a.png", np.zeros((2, 2), np.uint8))
+    assert ".tmp" not in str(e.value)
+    with pytest.raises(wr.WsssInputError, match=r"present: classes are 0-based foreground classes in 0..253"):
+        wr.read_dump(tmp_path / "x.npy", present=[2**40])
+    with pytest.raises(wr.WsssInputError, match=r"image_size: expected \(H, W\).*got \(-5, -5\)"):
+        wr.read_dump(tmp_path / "x.npy", image_size=(-5, -5))
+    with pytest.raises(wr.WsssInputError, match=r"radius: 4294967301 does not fit"):
+        engine.random_walk(grid, KEYS[:1], boundary=np.zeros((4, 5), np.float32), size=(16, 20), radius=2**32 + 5)

@@ -22,6 +22,26 @@ def test_threshold_and_evaluator_match_wsss_eval(cli, sample, tmp_path):
     assert ev.images == out["images"] == len(sample.ids)
 
 
+@pytest.mark.parametrize("metric", wr.METRICS)
+def test_evaluator_matches_wsss_eval_labels_with_predicted_ignore(cli, sample, tmp_path, metric):
+    """ir_label's maps hold 255 (unsure) pixels: every metric counts them as `wsss eval --labels --metric` does."""
+    labels_dir = tmp_path / "labels"
+    labels_dir.mkdir()
+    ev = wr.Evaluator(classes=21, metric=metric)
+    for i in sample.ids:
+        d = wr.read_dump(os.path.join(sample.irn, i + ".npy"))
+        labels = wr.ir_label(sample.image(i), d["cams"], d["keys"], fg=0.30, bg=0.05)
+        wr.write_labels(labels_dir / f"{i}.png", labels)
+        ev.update(labels, sample.gt_of(i))
+    assert ev.ignored_predictions.sum() > 0 or metric != "seam"  # the sample has unsure pixels on objects
+    out = cli.json("eval", "--labels", labels_dir, "--gt", sample.gt, "--list", sample.list, "--metric", metric,
+                   "--backend", "cpu", "--json", tmp_path / "eval.json")
+    assert ev.miou() == out["miou"]
+    assert [None if np.isnan(v) else v for v in ev.iou()] == out["iou"]
+    assert ev.confusion.tolist() == out["confusion"]
+    assert ev.ignored_predictions.tolist() == out.get("ignored_predictions", [0] * 21)
+
+
 def test_sweep_matches_wsss_eval_sweep_on_psa_dumps(cli, sample, tmp_path):
     out = cli.json("eval", "--cams", sample.psa, "--gt", sample.gt, "--list", sample.psa_list, "--sweep", "0:0.59:0.01",
                    "--metric", "seam", "--backend", "cpu", "--json", tmp_path / "sweep.json")

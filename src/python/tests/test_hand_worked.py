@@ -41,8 +41,32 @@ def test_evaluator_chainercv_and_seam_on_a_hand_worked_matrix(engine):
     # IoU_0 = 1/(2+2-1) = 1/3, IoU_1 = 1/3, class 2 undefined -> mean 1/3
     assert ev.miou() == pytest.approx(1 / 3)
     assert np.isnan(ev.iou()[2])
-    # seam: TP/(T+P-TP+1e-10) over every class, class 2 gives 0
-    assert ev.miou(metric="seam") == pytest.approx((1 / 3 + 1 / 3 + 0) / 3)
+    # seam counts a predicted 255 differently (ground-truth row only), so this evaluator cannot answer for it
+    with pytest.raises(wr.WsssInputError, match="counts predicted 255 differently"):
+        ev.miou(metric="seam")
+    seam = wr.Evaluator(classes=3, metric="seam", engine=engine).update(pred, gt)
+    # the predicted 255 (gt 1) leaves the matrix and adds to row 1's total T only
+    assert seam.confusion.tolist() == [[1, 1, 0], [0, 1, 0], [0, 0, 0]]
+    assert seam.ignored_predictions.tolist() == [0, 1, 0]
+    # TP/(T+P-TP+1e-10) over every class: class 0 1/(2+1-1), class 1 1/(2+2-1), class 2 0
+    assert seam.miou() == pytest.approx((1 / 2 + 1 / 3 + 0) / 3)
+
+
+def test_seam_counts_a_predicted_ignore_in_the_ground_truth_row_only(engine):
+    """SEAM's evaluation.py: a predicted 255 adds to T of its ground-truth class, to no P and no TP."""
+    gt = np.array([[0, 1, 1, 0]], np.uint8)
+    pred = np.array([[255, 1, 1, 0]], np.uint8)
+    ev = wr.Evaluator(classes=2, metric="seam", engine=engine).update(pred, gt)
+    # class 0: T = 2 (one predicted 0, one predicted 255), P = 1, TP = 1 -> 0.5; class 1: T = P = TP = 2 -> 1
+    assert ev.iou() == pytest.approx([0.5, 1.0])
+    assert ev.miou() == pytest.approx(0.75)
+    assert ev.confusion.tolist() == [[1, 0], [0, 2]] and ev.ignored_predictions.tolist() == [1, 0]
+    assert engine.confusion(pred, gt, classes=2, metric="seam").tolist() == [[1, 0], [0, 2]]
+    # merged shards keep the ignored predictions: the same mIoU as one evaluator over both
+    other = wr.Evaluator(classes=2, metric="seam", engine=engine).update(pred, gt)
+    assert ev.merge(other).miou() == pytest.approx(0.75) and ev.ignored_predictions.tolist() == [2, 0]
+    # chainercv counts the same pixel as background: [[2, 0], [0, 2]], every class right
+    assert wr.Evaluator(classes=2, metric="chainercv", engine=engine).update(pred, gt).miou() == 1.0
 
 
 def test_evaluator_wsgcn_leaves_predicted_ignore_out(engine):

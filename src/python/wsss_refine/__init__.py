@@ -61,9 +61,14 @@ class Engine:
     def __init__(self, backend="auto"):
         if backend not in _BACKENDS:
             raise WsssInputError(f"backend must be one of {', '.join(_BACKENDS)}, not {backend!r}")
+        self._requested = backend
+        self._handle = None
+        self._open()
+
+    def _open(self):
         handle = ctypes.c_int64()
-        n.check(n.lib.wsss_engine_open(_BACKENDS[backend], ctypes.byref(handle)))
-        self._handle = handle.value
+        n.check(n.lib.wsss_engine_open(_BACKENDS[self._requested], ctypes.byref(handle)))
+        self._handle, self._generation = handle.value, _fork_generation
         buffer, length = ctypes.create_string_buffer(512), ctypes.c_int32()
         n.check(n.lib.wsss_engine_describe(self._handle, buffer, len(buffer), ctypes.byref(length)))
         self.backend, _, self.device = buffer.value.decode().partition("\t")
@@ -79,7 +84,9 @@ class Engine:
     def close(self):
         """Releases the backend (idempotent)."""
         handle, self._handle = self._handle, None
-        if handle is not None:
+        # An engine inherited across fork() holds the parent's handle, whose threads do not exist in this process:
+        # it is dropped here, never freed (freeing it would wait on them, and it is the parent's to free).
+        if handle is not None and self._generation == _fork_generation:
             n.check(n.lib.wsss_engine_close(handle))
 
     def __enter__(self):
@@ -96,6 +103,20 @@ class Engine:
 
     def _h(self):
         handle = self._handle
+        if handle is None:
+            raise EngineClosedError("the engine is closed")
+        if self._generation != _fork_generation:
+            handle = self._reopen_after_fork()
+        return handle
+
+    def _reopen_after_fork(self):
+        # A forked child (DataLoader workers, multiprocessing "fork") inherits the parent's engine, but not the
+        # backend's worker threads: a call on the parent's handle would wait for them forever. The child gets a
+        # fresh backend of the same kind, as Engine(backend) created in the worker would; the parent's is untouched.
+        with _fork_lock:
+            if self._generation != _fork_generation and self._handle is not None:
+                self._open()
+            handle = self._handle
         if handle is None:
             raise EngineClosedError("the engine is closed")
         return handle
@@ -138,20 +159,24 @@ class Engine:
 
     def confusion(self, pred, gt, classes=21, metric="chainercv"):
         """The (classes, classes) int64 confusion matrix (rows = ground truth) of one image (H, W) or a batch (N, H, W),
-        counted as ``metric`` counts (wsgcn and icd leave predicted 255 out; the others count it as background)."""
+        counted as ``metric`` counts, as the ``confusion`` key of ``wsss eval --json``: chainercv and gt-present count
+        a predicted 255 as background, wsgcn and icd leave it out, seam leaves it out of the matrix but adds it to its
+        ground-truth row's total (:attr:`Evaluator.ignored_predictions` keeps those)."""
+        classes = _classes(classes)
         counts = np.zeros((classes, classes), np.int64)
-        self._confusion_into(counts, pred, gt, classes, _skips_ignore(metric))
+        rule = _predicted_ignore(metric)
+        self._confusion_into(counts, np.zeros(classes, np.int64) if rule == _GT_ROW_ONLY else None, pred, gt, classes, rule)
         return counts
 
-    def _confusion_into(self, counts, pred, gt, classes, skip):
+    def _confusion_into(self, counts, ignored, pred, gt, classes, rule):
         pred = n.labels(pred, "pred", (2, 3))
         gt = n.labels(gt, "gt", (2, 3))
         if pred.shape != gt.shape:
             raise WsssInputError(f"prediction is {_wh(pred)} but ground truth is {_wh(gt)}"
                                  if pred.ndim == gt.ndim else f"pred has shape {pred.shape} but gt has shape {gt.shape}")
         batch = pred.reshape((-1,) + pred.shape[-2:])
-        n.check(n.lib.wsss_confusion(self._h(), n.ptr(pred), n.ptr(gt), batch.shape[0], batch.shape[1], batch.shape[2],
-                                     int(classes), int(skip), n.ptr(counts)))
+        n.check(n.lib.wsss_confusion_v2(self._h(), n.ptr(pred), n.ptr(gt), batch.shape[0], batch.shape[1], batch.shape[2],
+                                        int(classes), int(rule), n.ptr(counts), n.ptr(ignored)))
 
     def _sweep_into(self, counts, cams, keys, gt, thresholds, classes):
         cams = n.floats(cams, "cams", 3)
@@ -160,7 +185,7 @@ class Engine:
         if gt.shape != cams.shape[1:]:
             raise WsssInputError(f"cams: size {cams.shape[2]}x{cams.shape[1]} does not match the ground truth's {_wh(gt)}")
         n.check(n.lib.wsss_sweep(self._h(), n.ptr(cams), *cams.shape, n.ptr(ids), n.ptr(gt), n.ptr(thresholds),
-                                 len(thresholds), int(classes), n.ptr(counts)))
+                                 n.int32(len(thresholds), "thresholds"), int(classes), n.ptr(counts)))
 
     # ------------------------------------------------------------------------------------------ refinement
 
@@ -172,7 +197,7 @@ class Engine:
         * labels (H, W) uint8 VOC ids with a labels or icd preset (irn, bes, icd): ``classes`` labels. Returns VOC ids.
         """
         img = n.image(image)
-        spec = n.text(preset)
+        spec = n.text(preset, "preset")
         data = n.as_array(scores_or_labels, "scores_or_labels")
         out = np.empty(img.shape[:2], np.uint8)
         if data.dtype.kind == "f":
@@ -186,7 +211,7 @@ class Engine:
         else:
             lab = n.labels(data, "labels")
             n.same_size(img, lab, "labels")
-            n.check(n.lib.wsss_crf_labels(self._h(), n.ptr(img), img.shape[0], img.shape[1], n.ptr(lab), int(classes),
+            n.check(n.lib.wsss_crf_labels(self._h(), n.ptr(img), img.shape[0], img.shape[1], n.ptr(lab), n.int32(classes, "classes"),
                                           spec, n.ptr(out)))
         return out
 
@@ -197,7 +222,7 @@ class Engine:
         n.same_size(img, cams)
         out = np.empty(img.shape[:2], np.uint8)
         n.check(fn(self._h(), n.ptr(img), img.shape[0], img.shape[1], n.ptr(cams), cams.shape[0], n.ptr(ids),
-                   float(a), float(b), n.text(preset), n.ptr(out)))
+                   float(a), float(b), n.text(preset, "preset"), n.ptr(out)))
         return out
 
     def ir_label(self, image, cams, keys, fg=0.30, bg=0.05, preset=None):
@@ -227,11 +252,12 @@ class Engine:
         affinity_channels = 0
         if kind == "image":
             img = n.image(source)
-            if size is not None and tuple(size) != img.shape[:2]:
+            if size is not None and _size(size, "size") != img.shape[:2]:
                 raise WsssInputError(f"random_walk: size {tuple(size)} differs from the image's {img.shape[:2]}")
             size = img.shape[:2]
         elif kind == "boundary":
-            aff = n.floats(np.squeeze(n.as_array(source, "boundary"), 0) if np.ndim(source) == 3 else source, "boundary", 2)
+            raw = n.as_array(source, "boundary")
+            aff = n.floats(raw[0] if raw.ndim == 3 and raw.shape[0] == 1 else raw, "boundary", 2)
         elif kind == "features":
             raw = n.as_array(source, "features")
             aff = n.floats(raw[0] if raw.ndim == 4 and raw.shape[0] == 1 else raw, "features", 3)
@@ -240,7 +266,7 @@ class Engine:
             aff = n.floats(source, "matrix", 2)
         if size is None:
             raise WsssInputError("random_walk: size=(H, W) is needed without image=")
-        h, w = (int(s) for s in size)
+        h, w = _size(size, "size")
         gh, gw = cams.shape[1:]
         if kind == "boundary" and aff.shape != (gh, gw) or kind == "features" and aff.shape[1:] != (gh, gw):
             raise WsssInputError(f"{kind}: the map is {aff.shape[-2]}x{aff.shape[-1]} (h x w) but the CAM grid is {gh}x{gw}")
@@ -249,27 +275,53 @@ class Engine:
         labels_out = np.empty((h, w), np.uint8)
         scores_out = np.empty((cams.shape[0] + 1, h, w), np.float32)
         n.check(n.lib.wsss_random_walk(self._h(), n.ptr(cams), cams.shape[0], gh, gw, n.ptr(ids), _AFFINITY[kind],
-                                       n.ptr(img), n.ptr(aff), affinity_channels, h, w, float(beta), int(exp_times),
-                                       int(radius), float(bg_threshold), n.ptr(labels_out), n.ptr(scores_out)))
+                                       n.ptr(img), n.ptr(aff), affinity_channels, h, w, float(beta),
+                                       n.int32(exp_times, "exp_times"), n.int32(radius, "radius"), float(bg_threshold),
+                                       n.ptr(labels_out), n.ptr(scores_out)))
         return RandomWalkResult(labels_out, scores_out, (ids - 1).astype(np.int64))
+
+
+def _size(size, name):
+    """(H, W) as two positive integers the engine can take."""
+    try:
+        h, w = (int(v) for v in size)
+    except (TypeError, ValueError):
+        raise WsssInputError(f"{name}: expected (H, W), two positive integers, got {size!r}") from None
+    if h <= 0 or w <= 0 or h > n.INT32_MAX or w > n.INT32_MAX or h * w > n.MAX_ELEMENTS:
+        raise WsssInputError(f"{name}: expected (H, W), two positive integers of at most {n.MAX_ELEMENTS} pixels in all, "
+                             f"got {tuple(size)}")
+    return h, w
 
 
 def _wh(array):
     return f"{array.shape[-1]}x{array.shape[-2]}"
 
 
-def _skips_ignore(metric):
-    skip = ctypes.c_int32()
-    n.check(n.lib.wsss_metric(None, 0, n.text(metric), ctypes.byref(skip), None, None))
-    return bool(skip.value)
+_GT_ROW_ONLY = 2  # the engine's PredictedIgnore rule code for SEAM (0 as background, 1 skipped); wsss_metric_v2 says which
 
 
-def _metric(counts, metric):
+def _classes(classes):
+    value = int(classes)
+    if not 1 <= value <= 255:
+        raise WsssInputError(f"classes must be in 1..255 (got {classes})")
+    return value
+
+
+def _predicted_ignore(metric):
+    """The engine's rule for a predicted 255 under ``metric`` (also checks the name)."""
+    rule = ctypes.c_int32()
+    n.check(n.lib.wsss_metric_v2(None, None, 0, n.text(metric, "metric"), ctypes.byref(rule), None, None))
+    return rule.value
+
+
+def _metric(counts, ignored, metric):
     classes = counts.shape[0]
     counts = np.ascontiguousarray(counts, np.int64)
-    miou, skip = ctypes.c_double(), ctypes.c_int32()
+    ignored = None if ignored is None else np.ascontiguousarray(ignored, np.int64)
+    miou, rule = ctypes.c_double(), ctypes.c_int32()
     iou = np.empty(classes, np.float64)
-    n.check(n.lib.wsss_metric(n.ptr(counts), classes, n.text(metric), ctypes.byref(skip), ctypes.byref(miou), n.ptr(iou)))
+    n.check(n.lib.wsss_metric_v2(n.ptr(counts), n.ptr(ignored), classes, n.text(metric, "metric"), ctypes.byref(rule),
+                                 ctypes.byref(miou), n.ptr(iou)))
     return miou.value, iou
 
 
@@ -277,55 +329,59 @@ class Evaluator:
     """Accumulates a confusion matrix batch by batch, as ``wsss eval`` does over a list.
 
     ``update(pred, gt)`` takes one (H, W) pair or a batch (N, H, W); ground-truth 255 is never counted; the metric
-    chosen here decides what a predicted 255 means (counted as background, or left out for wsgcn/icd).
+    chosen here decides what a predicted 255 means, as in ``wsss eval --metric``: counted as background (chainercv,
+    gt-present), left out (wsgcn, icd), or added to its ground-truth row's total only (seam, SEAM's evaluation.py;
+    those pixels are in :attr:`ignored_predictions`, the JSON's ``"ignored_predictions"``).
     ``miou()`` is the fraction ``wsss eval --json`` writes as ``"miou"``."""
 
     def __init__(self, classes=21, metric="chainercv", engine=None):
-        if not 1 <= int(classes) <= 255:
-            raise WsssInputError(f"classes must be in 1..255 (got {classes})")
-        self.classes = int(classes)
+        self.classes = _classes(classes)
         self.metric = metric
-        self._skip = _skips_ignore(metric)
+        self._rule = _predicted_ignore(metric)
         self._engine = engine
         self.confusion = np.zeros((self.classes, self.classes), np.int64)
+        self.ignored_predictions = np.zeros(self.classes, np.int64)
         self.images = 0
 
     def update(self, pred, gt):
         engine = self._engine or default_engine()
-        before = self.confusion.copy()
+        before, ignored_before = self.confusion.copy(), self.ignored_predictions.copy()
         try:
-            engine._confusion_into(self.confusion, pred, gt, self.classes, self._skip)
+            engine._confusion_into(self.confusion, self.ignored_predictions, pred, gt, self.classes, self._rule)
         except Exception:
             self.confusion[...] = before  # a failed batch leaves the totals as they were
+            self.ignored_predictions[...] = ignored_before
             raise
         self.images += 1 if np.ndim(pred) == 2 else int(np.shape(pred)[0])
         return self
 
     def _check_metric(self, metric):
         metric = metric or self.metric
-        if _skips_ignore(metric) != self._skip:
+        if _predicted_ignore(metric) != self._rule:
             raise WsssInputError(f"metric {metric!r} counts predicted 255 differently from {self.metric!r}; "
                                  f"use Evaluator(metric={metric!r})")
         return metric
 
     def miou(self, metric=None):
         """mIoU as a fraction under ``metric`` (default: the evaluator's); NaN when no class counts."""
-        return _metric(self.confusion, self._check_metric(metric))[0]
+        return _metric(self.confusion, self.ignored_predictions, self._check_metric(metric))[0]
 
     def iou(self, metric=None):
         """Per-class IoU (float64, NaN where undefined)."""
-        return _metric(self.confusion, self._check_metric(metric))[1]
+        return _metric(self.confusion, self.ignored_predictions, self._check_metric(metric))[1]
 
     def merge(self, other):
         """Adds another evaluator's counts (shards, data-loader workers), as ``wsss merge``."""
-        if not isinstance(other, Evaluator) or other.classes != self.classes or other._skip != self._skip:
+        if not isinstance(other, Evaluator) or other.classes != self.classes or other._rule != self._rule:
             raise WsssInputError("merge: the evaluators differ in classes or in how they count predicted 255")
         self.confusion += other.confusion
+        self.ignored_predictions += other.ignored_predictions
         self.images += other.images
         return self
 
     def reset(self):
         self.confusion[...] = 0
+        self.ignored_predictions[...] = 0
         self.images = 0
 
 
@@ -337,10 +393,9 @@ class Sweep:
         self.thresholds = np.ascontiguousarray(np.asarray(thresholds, np.float64).reshape(-1))
         if self.thresholds.size == 0 or not np.isfinite(self.thresholds).all():
             raise WsssInputError("sweep: thresholds must be a non-empty list of finite numbers")
-        if not 1 <= int(classes) <= 255:
-            raise WsssInputError(f"classes must be in 1..255 (got {classes})")
-        _skips_ignore(metric)  # checks the name; a thresholded CAM never predicts 255, so every metric applies
-        self.classes, self.metric, self._engine = int(classes), metric, engine
+        classes = _classes(classes)
+        _predicted_ignore(metric)  # checks the name; a thresholded CAM never predicts 255, so every metric applies
+        self.classes, self.metric, self._engine = classes, metric, engine
         self.confusion = np.zeros((self.thresholds.size, self.classes, self.classes), np.int64)
         self.images = 0
 
@@ -353,7 +408,7 @@ class Sweep:
         return self
 
     def miou(self, metric=None):
-        return np.array([_metric(c, metric or self.metric)[0] for c in self.confusion])
+        return np.array([_metric(c, None, metric or self.metric)[0] for c in self.confusion])
 
     def best(self, metric=None):
         """(threshold, mIoU) of the best threshold (the first on ties)."""
@@ -380,10 +435,14 @@ def read_dump(path, format=None, present=None, image_size=None):
     bg-fg ones, names plain arrays); ``image_size`` (H, W) crops ICD canvases."""
     present_arr = None
     if present is not None:
-        present_arr = np.ascontiguousarray(np.asarray(sorted(int(c) for c in present), np.int32))
-    h, w = (0, 0) if image_size is None else (int(image_size[0]), int(image_size[1]))
+        classes = sorted(int(c) for c in present)
+        if classes and (classes[0] < 0 or classes[-1] > n.MAX_KEY):
+            raise WsssInputError(f"present: classes are 0-based foreground classes in 0..{n.MAX_KEY} "
+                                 f"(got {classes[0]}..{classes[-1]})")
+        present_arr = np.ascontiguousarray(np.asarray(classes, np.int32))
+    h, w = (0, 0) if image_size is None else _size(image_size, "image_size")
     handle, dims = ctypes.c_int64(), np.zeros(6, np.int32)
-    n.check(n.lib.wsss_read_dump(n.text(os.fspath(path)), n.text(format), n.ptr(present_arr),
+    n.check(n.lib.wsss_read_dump(n.path(path), n.text(format, "format"), n.ptr(present_arr),
                                  -1 if present_arr is None else present_arr.size, h, w, ctypes.byref(handle), n.ptr(dims)))
     try:
         c, hh, ww, sc, sh, sw = (int(v) for v in dims)
@@ -402,7 +461,7 @@ def read_dump(path, format=None, present=None, image_size=None):
 
 def _read_bytes(path, as_labels):
     handle, dims = ctypes.c_int64(), np.zeros(3, np.int32)
-    n.check(n.lib.wsss_read_image(n.text(os.fspath(path)), int(as_labels), ctypes.byref(handle), n.ptr(dims)))
+    n.check(n.lib.wsss_read_image(n.path(path), int(as_labels), ctypes.byref(handle), n.ptr(dims)))
     try:
         h, w, c = (int(v) for v in dims)
         out = np.empty((h, w, c) if c > 1 else (h, w), np.uint8)
@@ -426,13 +485,26 @@ def write_labels(path, labels, png="gray"):
     """Writes (H, W) uint8 labels as a PNG: ``"gray"`` (SegmentationClassAug style) or ``"palette"`` (VOC colours,
     what ``wsss refine`` writes). Written atomically (temporary file, then rename)."""
     lab = n.labels(labels, "labels")
-    n.check(n.lib.wsss_write_labels(n.text(os.fspath(path)), n.ptr(lab), lab.shape[0], lab.shape[1], n.text(png)))
+    n.check(n.lib.wsss_write_labels(n.path(path), n.ptr(lab), lab.shape[0], lab.shape[1], n.text(png, "png")))
 
 
 # ---------------------------------------------------------------------------------------------- default engine
 
 _default = None
 _default_lock = threading.Lock()
+_fork_lock = threading.Lock()
+_fork_generation = 0  # bumped in every forked child: engines opened in an earlier generation reopen on first use
+
+
+def _after_fork_in_child():
+    global _fork_generation, _default_lock, _fork_lock
+    _fork_generation += 1
+    # Another parent thread may have held these at fork(); in the child that thread is gone.
+    _default_lock, _fork_lock = threading.Lock(), threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def default_engine():

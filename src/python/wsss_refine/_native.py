@@ -56,6 +56,8 @@ _SIGNATURES = {
     "wsss_sweep": [_i64, _p, _i32, _i32, _i32, _p, _p, _p, _i32, _i32, _p],
     "wsss_confusion": [_i64, _p, _p, _i32, _i32, _i32, _i32, _i32, _p],
     "wsss_metric": [_p, _i32, ctypes.c_char_p, _p, _p, _p],
+    "wsss_confusion_v2": [_i64, _p, _p, _i32, _i32, _i32, _i32, _i32, _p, _p],
+    "wsss_metric_v2": [_p, _p, _i32, ctypes.c_char_p, _p, _p, _p],
     "wsss_crf": [_i64, _p, _i32, _i32, _p, _i32, _p, ctypes.c_char_p, _p],
     "wsss_crf_labels": [_i64, _p, _i32, _i32, _p, _i32, ctypes.c_char_p, _p],
     "wsss_ir_label": [_i64, _p, _i32, _i32, _p, _i32, _p, _f32, _f32, ctypes.c_char_p, _p],
@@ -69,7 +71,9 @@ _SIGNATURES = {
     "wsss_write_labels": [ctypes.c_char_p, _p, _i32, _i32, ctypes.c_char_p],
 }
 for _name, _args in _SIGNATURES.items():
-    _fn = getattr(_lib, _name)
+    _fn = getattr(_lib, _name, None)
+    if _fn is None:
+        raise ImportError(f"wsss_refine: {LIBRARY_NAME} has no {_name} (an older build); reinstall with src/python/install.sh")
     _fn.argtypes = _args
     _fn.restype = ctypes.c_int32
 
@@ -108,8 +112,51 @@ def ptr(array):
     return array.ctypes.data if array is not None else None
 
 
-def text(value):
-    return None if value is None else str(value).encode("utf-8")
+def text(value, name="text"):
+    """UTF-8 bytes of a string argument (preset, format, metric name); a NUL would cut it short in C, so it raises."""
+    if value is None:
+        return None
+    encoded = str(value).encode("utf-8")
+    if b"\0" in encoded:
+        raise ValueError(f"{name}: embedded null byte")
+    return encoded
+
+
+def path(value):
+    """A file path (str, bytes or os.PathLike, as open() takes) as the UTF-8 bytes the library reads. Bytes are
+    decoded with the file-system encoding, never turned into their repr; a NUL raises as open() does."""
+    decoded = os.fsdecode(os.fspath(value))
+    if "\0" in decoded:
+        raise ValueError("embedded null byte")
+    try:
+        return decoded.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{decoded!r}: the engine takes UTF-8 paths; this one is not valid UTF-8") from None
+
+
+# The C ABI takes dimensions as int32 and the engine holds a map in one .NET array (at most Array.MaxLength elements).
+INT32_MAX = 2**31 - 1
+MAX_ELEMENTS = 0x7FFFFFC7  # System.Array.MaxLength
+
+
+def int32(value, name):
+    """An integer argument the ABI passes as int32; refuses what would wrap (ctypes truncates modulo 2**32)."""
+    value = int(value)
+    if not -2**31 <= value <= INT32_MAX:
+        raise WsssInputError(f"{name}: {value} does not fit the engine's 32-bit integers")
+    return value
+
+
+def check_size(array, name, per_item_dims):
+    """Every dimension must fit int32 and each map (the last ``per_item_dims`` dimensions) one .NET array."""
+    shape = tuple(int(s) for s in array.shape)
+    if any(s > INT32_MAX for s in shape):
+        raise WsssInputError(f"{name}: shape {shape} has a dimension over {INT32_MAX}, the engine's limit")
+    elements = 1
+    for s in shape[len(shape) - per_item_dims:]:
+        elements *= s
+    if elements > MAX_ELEMENTS:
+        raise WsssInputError(f"{name}: shape {shape} holds {elements} elements per map; the engine takes at most {MAX_ELEMENTS}")
 
 
 # ---------------------------------------------------------------------------------------------- array intake
@@ -131,6 +178,9 @@ def as_array(value, name):
     if callable(detach) and getattr(value, "requires_grad", False):
         value = detach()  # a view, no copy
     try:
+        if device is not None and hasattr(value, "__dlpack__") and not hasattr(value, "__array__") \
+                and not hasattr(value, "__array_interface__"):
+            return np.from_dlpack(value)  # a CPU DLPack-only producer (JAX, CuPy host arrays, ...): no copy
         return np.asarray(value)
     except Exception as e:  # noqa: BLE001 - anything that cannot become an array is bad input
         raise WsssInputError(f"{name}: cannot be read as an array ({e})") from None
@@ -145,14 +195,15 @@ def floats(value, name, ndim):
     """float32, C order. Other floating dtypes are converted (as the CLI's reader does); others are refused.
     NaN and Inf are refused by the library itself (one vectorised pass over the copy it makes anyway)."""
     array = value if type(value) is np.ndarray else as_array(value, name)
-    if array.dtype != np.float32:
-        if array.dtype.kind != "f":
-            raise TypeError(f"{name}: expected a floating-point array (float32), got dtype {array.dtype}")
-        array = array.astype(np.float32)
+    if array.dtype != np.float32 and array.dtype.kind != "f":
+        raise TypeError(f"{name}: expected a floating-point array (float32), got dtype {array.dtype}")
     if array.ndim != ndim:
         raise WsssInputError(f"{name}: expected {ndim} dimensions, got shape {tuple(array.shape)}")
     if 0 in array.shape:
         raise WsssInputError(f"{name}: empty array of shape {tuple(array.shape)}")
+    check_size(array, name, ndim)
+    if array.dtype != np.float32:
+        array = array.astype(np.float32)
     return array if array.flags.c_contiguous else _contiguous(array)
 
 
@@ -165,6 +216,7 @@ def labels(value, name, ndims=(2,)):
         raise WsssInputError(f"{name}: expected {' or '.join(map(str, ndims))} dimensions, got shape {tuple(array.shape)}")
     if any(s == 0 for s in array.shape):
         raise WsssInputError(f"{name}: empty array of shape {tuple(array.shape)}")
+    check_size(array, name, 2)
     if array.dtype != np.uint8:
         if array.min() < 0 or array.max() > 255:
             raise WsssInputError(f"{name}: label values must lie in 0..255 (got {array.min()}..{array.max()})")
@@ -179,6 +231,7 @@ def image(value, name="image"):
         raise TypeError(f"{name}: expected uint8 RGB, got dtype {array.dtype}")
     if array.ndim != 3 or array.shape[2] != 3 or array.shape[0] == 0 or array.shape[1] == 0:
         raise WsssInputError(f"{name}: expected an (H, W, 3) RGB image, got shape {tuple(array.shape)}")
+    check_size(array, name, 3)
     return _contiguous(array)
 
 

@@ -27,7 +27,7 @@ public static class IcdCanvas
         var (x0, x1, ax) = Coefficients(canvas, mapWidth, width);
         var (y0, y1, ay) = Coefficients(canvas, mapHeight, height);
         var result = new float[(long)channels * height * width];
-        Parallel.For(0, channels, c =>
+        Parallel.For(0, channels, ParallelWork.Options, c =>
         {
             var src = maps.AsSpan(c * mapHeight * mapWidth, mapHeight * mapWidth);
             // Horizontal pass over every source row first, as cv2 does, then blend rows.
