@@ -108,7 +108,25 @@ internal sealed class RefineLedger : IDisposable
             if (options.Overwrite) AtomicFileWriter.WriteAllText(recipeFile, text);
             else info?.Invoke($"info: {recipeFile}: outputs made by wsss {recorded.Value.Version} are resumed by {Version} (--overwrite recomputes them)");
         }
+        if (options.CrfLabelSuffix is { } suffix) CheckSuffixClash(options, suffix, journals.Of(fingerprint), recipeFile);
         return new RefineLedger(options, fingerprint, journals);
+    }
+
+    /// <summary>
+    /// With a CRF label suffix, image ID's CRF labels are ID_SUFFIX.png: an image of this list named ID_SUFFIX, or one
+    /// an earlier run of this recipe wrote here whose ID_SUFFIX is in this list, would have one file for two outputs (the
+    /// second run replaced the first's CRF labels, and a resume kept them). The list-only case is the options' check.
+    /// </summary>
+    private static void CheckSuffixClash(RefineOptions options, string suffix, Dictionary<string, Entry> recorded, string recipeFile)
+    {
+        foreach (string id in options.Ids)
+        {
+            string? clash = recorded.ContainsKey(id + suffix) ? id
+                : id.EndsWith(suffix, StringComparison.Ordinal) && recorded.ContainsKey(id[..^suffix.Length]) ? id[..^suffix.Length] : null;
+            if (clash is not null)
+                throw new WsssInputException(recipeFile, $"this list and an earlier run into --out hold '{clash}' and '{clash}{suffix}': " +
+                                                         $"{clash}{suffix}.png would be both images' output; use another --out or CRF label suffix");
+        }
     }
 
     /// <summary>

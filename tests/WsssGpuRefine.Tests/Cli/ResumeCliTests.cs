@@ -232,4 +232,41 @@ public class ResumeCliTests
             }));
         Assert.Contains($"wrote 0 label map(s) to {output}, {ids.Length} already complete (skipped)", Run().StdOut);
     }
+
+    /// <summary>
+    /// With --crf-suffix _crf, image a's CRF labels are a_crf.png: a later run of a list holding an image named a_crf
+    /// replaced them with that image's labels, and a resume of a then kept them. Refused, and a's files are kept.
+    /// </summary>
+    [Fact]
+    public void An_image_named_like_an_earlier_images_crf_labels_is_refused_and_its_files_kept()
+    {
+        using var tmp = new TempDirectory();
+        var layout = SyntheticSampleWriter.Write(tmp.Combine("sample"), SyntheticVocSample.Generate());
+        string[] ids = File.ReadAllLines(layout.List);
+        string cams = tmp.Combine("cams"), images = tmp.Combine("images"), output = tmp.Combine("out");
+        Directory.CreateDirectory(cams);
+        Directory.CreateDirectory(images);
+        foreach (var (id, name) in new[] { (ids[0], "a"), (ids[1], "a_crf") })
+        {
+            File.Copy(Path.Combine(layout.IrnCams, id + ".npy"), Path.Combine(cams, name + ".npy"));
+            File.Copy(Path.Combine(layout.Images, id + ".jpg"), Path.Combine(images, name + ".jpg"));
+        }
+        WsssProcess.Result Run(string id) => WsssProcess.Run("refine", "--cams", cams, "--images", images, "--list", WriteList(tmp, id),
+            "--out", output, "--threshold", "0.15", "--crf", "irn", "--crf-suffix", "_crf", "--backend", "cpu");
+
+        Assert.Equal(0, Run("a").ExitCode);
+        byte[] crfLabels = File.ReadAllBytes(Path.Combine(output, "a_crf.png"));
+        var clash = Run("a_crf");
+        Assert.Equal(1, clash.ExitCode);
+        Assert.Contains("this list and an earlier run into --out hold 'a' and 'a_crf': a_crf.png would be both images' output", clash.StdErr);
+        Assert.Equal(crfLabels, File.ReadAllBytes(Path.Combine(output, "a_crf.png")));
+        Assert.False(File.Exists(Path.Combine(output, "a_crf_crf.png")));
+    }
+
+    private static string WriteList(TempDirectory tmp, string id)
+    {
+        string list = tmp.Combine(id + ".txt");
+        File.WriteAllText(list, id + "\n");
+        return list;
+    }
 }
