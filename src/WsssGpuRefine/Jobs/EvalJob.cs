@@ -82,6 +82,9 @@ public static class EvalJob
         options.Validate();
         string list = EvalReport.ListHash(options.Ids);
         if (options.Shard.Count > 1) options = options with { Ids = options.Shard.Select(options.Ids) };
+        if (options.LabelsDirectory is { } labels && RefineLedger.UnrecordedItems(labels, options.Ids) is { Unrecorded.Length: > 0 } unrecorded)
+            info?.Invoke($"info: {labels}: {unrecorded.Unrecorded.Length} of {options.Ids.Count} listed label map(s) (e.g. {unrecorded.Unrecorded[0]}) " +
+                         $"are not recorded as outputs of its recipe ({unrecorded.Summary}): an unfinished refine, or maps of another recipe; rerun that refine to complete them");
         var report = options.LabelsDirectory is not null
             ? EvaluateLabels(backend, options, progress)
             : EvaluateCams(backend, options, progress, info);

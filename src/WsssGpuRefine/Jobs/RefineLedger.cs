@@ -223,6 +223,25 @@ internal sealed class RefineLedger : IDisposable
         return presence is null ? stamp : $"{stamp};{FileStamp(presence)}";
     }
 
+    /// <summary>
+    /// For scoring a refine output folder (<c>eval --labels OUT</c>): the recipe it records and the listed ids whose label
+    /// map no journal of that recipe lists. Those are the maps of an unfinished run, or of another recipe (left by a
+    /// sharded <c>--overwrite</c> that not every shard has rerun yet). Null when the folder holds no readable recipe record.
+    /// </summary>
+    public static (string Summary, string[] Unrecorded)? UnrecordedItems(string folder, IEnumerable<string> ids)
+    {
+        try
+        {
+            if (ReadRecipe(Path.Combine(folder, RecipeFileName)) is not { } recorded) return null;
+            var items = JournalRecords.Read(Path.Combine(folder, JournalDirectoryName)).Of(recorded.Fingerprint);
+            return (recorded.Summary, ids.Where(id => !items.ContainsKey(id)).ToArray());
+        }
+        catch (WsssInputException)
+        {
+            return null;   // not ours to judge: the label maps are scored as they are
+        }
+    }
+
     private static string FileStamp(string path)
     {
         var info = new FileInfo(path);

@@ -263,6 +263,39 @@ public class ResumeCliTests
         Assert.False(File.Exists(Path.Combine(output, "a_crf_crf.png")));
     }
 
+    /// <summary>
+    /// A sharded --overwrite to a new recipe leaves the other shards' ids with the old recipe's maps until those shards
+    /// rerun; eval --labels on the folder scored the mixture without a word. It now says how many maps its recipe has not
+    /// recorded, and says nothing once every shard has run.
+    /// </summary>
+    [Fact]
+    public void Eval_of_a_refine_folder_says_which_label_maps_its_recipe_has_not_recorded()
+    {
+        using var tmp = new TempDirectory();
+        var layout = SyntheticSampleWriter.Write(tmp.Combine("sample"), SyntheticVocSample.Generate());
+        int count = File.ReadAllLines(layout.List).Length;
+        string output = tmp.Combine("out");
+        void Refine(params string[] extra)
+        {
+            var r = WsssProcess.Run(["refine", "--cams", layout.IrnCams, "--list", layout.List, "--out", output, "--backend", "cpu", .. extra]);
+            Assert.True(r.ExitCode == 0, r.StdErr);
+        }
+        string EvalErrors()
+        {
+            var r = WsssProcess.Run("eval", "--labels", output, "--gt", layout.GroundTruth, "--list", layout.List, "--backend", "cpu");
+            Assert.True(r.ExitCode == 0, r.StdErr);
+            return r.StdErr;
+        }
+
+        Refine("--threshold", "0.15");
+        Assert.DoesNotContain("not recorded", EvalErrors());
+        Refine("--threshold", "0.3", "--overwrite", "--shard", "0/2");
+        Assert.Contains($"info: {output}: {count / 2} of {count} listed label map(s) (e.g. ", EvalErrors());
+        Assert.Contains("are not recorded as outputs of its recipe (--threshold 0.3): an unfinished refine, or maps of another recipe", EvalErrors());
+        Refine("--threshold", "0.3", "--shard", "1/2");
+        Assert.DoesNotContain("not recorded", EvalErrors());
+    }
+
     private static string WriteList(TempDirectory tmp, string id)
     {
         string list = tmp.Combine(id + ".txt");
