@@ -284,17 +284,8 @@ internal static unsafe class Exports
 
     [UnmanagedCallersOnly(EntryPoint = "wsss_confusion")]
     public static int ConfusionAdd(long id, byte* predicted, byte* gt, int images, int height, int width, int classes, int skipPredictedIgnore, long* counts) =>
-        WithEngine(id, e =>
-        {
-            if (images < 0) throw new ArgumentException("negative image count");
-            long px = (long)height * width;
-            var pairs = new LabelPair[images];
-            for (int i = 0; i < images; i++)
-                pairs[i] = new LabelPair(Labels(predicted + i * px, height, width), Labels(gt + i * px, height, width));
-            var options = new ConfusionOptions(classes, skipPredictedIgnore != 0 ? PredictedIgnore.Skip : PredictedIgnore.CountAsBackground);
-            var matrix = ConfusionCounting.Count(e.Backend, pairs, options);
-            for (int i = 0; i < classes * classes; i++) counts[i] += matrix.Counts[i];
-        });
+        WithEngine(id, e => AddConfusion(e, predicted, gt, images, height, width, classes,
+            skipPredictedIgnore != 0 ? PredictedIgnore.Skip : PredictedIgnore.CountAsBackground, counts, null));
 
     /// <summary>
     /// ABI revision 2 of <c>wsss_confusion</c>: counts as <paramref name="predictedIgnore"/> says (the
@@ -307,7 +298,6 @@ internal static unsafe class Exports
         int predictedIgnore, long* counts, long* ignoredPredictions) =>
         WithEngine(id, e =>
         {
-            if (images < 0) throw new ArgumentException("negative image count");
             var rule = predictedIgnore switch
             {
                 0 => PredictedIgnore.CountAsBackground,
@@ -317,15 +307,23 @@ internal static unsafe class Exports
             };
             if (rule == PredictedIgnore.GroundTruthRowOnly && ignoredPredictions is null)
                 throw new ArgumentException("the ground-truth-row-only rule needs an ignored-predictions buffer");
-            long px = (long)height * width;
-            var pairs = new LabelPair[images];
-            for (int i = 0; i < images; i++)
-                pairs[i] = new LabelPair(Labels(predicted + i * px, height, width), Labels(gt + i * px, height, width));
-            var matrix = ConfusionCounting.Count(e.Backend, pairs, new ConfusionOptions(classes, rule));
-            for (int i = 0; i < classes * classes; i++) counts[i] += matrix.Counts[i];
-            if (ignoredPredictions is not null)
-                for (int c = 0; c < classes; c++) ignoredPredictions[c] += matrix.IgnoredPredictions[c];
+            AddConfusion(e, predicted, gt, images, height, width, classes, rule, counts, ignoredPredictions);
         });
+
+    /// <summary>Both revisions of <c>wsss_confusion</c>: counts the pairs and adds them (and the ignored predictions, when asked for).</summary>
+    private static void AddConfusion(Engine e, byte* predicted, byte* gt, int images, int height, int width, int classes,
+        PredictedIgnore rule, long* counts, long* ignoredPredictions)
+    {
+        if (images < 0) throw new ArgumentException("negative image count");
+        long px = (long)height * width;
+        var pairs = new LabelPair[images];
+        for (int i = 0; i < images; i++)
+            pairs[i] = new LabelPair(Labels(predicted + i * px, height, width), Labels(gt + i * px, height, width));
+        var matrix = ConfusionCounting.Count(e.Backend, pairs, new ConfusionOptions(classes, rule));
+        for (int i = 0; i < classes * classes; i++) counts[i] += matrix.Counts[i];
+        if (ignoredPredictions is not null)
+            for (int c = 0; c < classes; c++) ignoredPredictions[c] += matrix.IgnoredPredictions[c];
+    }
 
     /// <summary>
     /// mIoU and per-class IoU (NaN where undefined) of a confusion matrix (rows = ground truth). Kept for callers of
@@ -335,15 +333,9 @@ internal static unsafe class Exports
     [UnmanagedCallersOnly(EntryPoint = "wsss_metric")]
     public static int Metric(long* counts, int classes, byte* metricName, int* skipPredictedIgnore, double* miou, double* iou) => Guard(() =>
     {
-        string name = Utf8(metricName);
-        if (!SegmentationMetrics.TryParse(name, out var metric))
-            throw new ArgumentException($"unknown metric '{name}' (known: chainercv, seam, gt-present, wsgcn, icd)");
+        var metric = ParseMetric(metricName);
         *skipPredictedIgnore = SegmentationMetrics.PredictedIgnoreFor(metric) == PredictedIgnore.Skip ? 1 : 0;
-        if (counts is null) return Ok;   // a name check only
-        if (classes is < 1 or > 255) throw new ArgumentException($"classes must be in 1..255 (got {classes})");
-        var result = SegmentationMetrics.Compute(new ConfusionMatrix(classes, Copy(counts, (long)classes * classes)), metric);
-        *miou = result.MeanIou;
-        for (int c = 0; c < classes; c++) iou[c] = result.Iou[c] ?? double.NaN;
+        if (counts is not null) ComputeMetric(metric, counts, null, classes, miou, iou);   // null counts: a name check only
         return Ok;
     });
 
@@ -356,24 +348,34 @@ internal static unsafe class Exports
     [UnmanagedCallersOnly(EntryPoint = "wsss_metric_v2")]
     public static int MetricV2(long* counts, long* ignoredPredictions, int classes, byte* metricName, int* predictedIgnore, double* miou, double* iou) => Guard(() =>
     {
-        string name = Utf8(metricName);
-        if (!SegmentationMetrics.TryParse(name, out var metric))
-            throw new ArgumentException($"unknown metric '{name}' (known: chainercv, seam, gt-present, wsgcn, icd)");
+        var metric = ParseMetric(metricName);
         *predictedIgnore = SegmentationMetrics.PredictedIgnoreFor(metric) switch
         {
             PredictedIgnore.Skip => 1,
             PredictedIgnore.GroundTruthRowOnly => 2,
             _ => 0,
         };
-        if (counts is null) return Ok;   // a name check only
+        if (counts is not null) ComputeMetric(metric, counts, ignoredPredictions, classes, miou, iou);   // null counts: a name check only
+        return Ok;
+    });
+
+    private static SegmentationMetric ParseMetric(byte* metricName)
+    {
+        string name = Utf8(metricName);
+        return SegmentationMetrics.TryParse(name, out var metric) ? metric
+            : throw new ArgumentException($"unknown metric '{name}' (known: chainercv, seam, gt-present, wsgcn, icd)");
+    }
+
+    /// <summary>Both revisions of <c>wsss_metric</c>: mIoU and per-class IoU (NaN where undefined) of the counts.</summary>
+    private static void ComputeMetric(SegmentationMetric metric, long* counts, long* ignoredPredictions, int classes, double* miou, double* iou)
+    {
         if (classes is < 1 or > 255) throw new ArgumentException($"classes must be in 1..255 (got {classes})");
         var matrix = new ConfusionMatrix(classes, Copy(counts, (long)classes * classes));
         if (ignoredPredictions is not null) new ReadOnlySpan<long>(ignoredPredictions, classes).CopyTo(matrix.IgnoredPredictions);
         var result = SegmentationMetrics.Compute(matrix, metric);
         *miou = result.MeanIou;
         for (int c = 0; c < classes; c++) iou[c] = result.Iou[c] ?? double.NaN;
-        return Ok;
-    });
+    }
 
     // ------------------------------------------------------------------ CRF and recipes
 

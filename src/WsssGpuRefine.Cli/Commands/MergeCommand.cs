@@ -38,8 +38,8 @@ internal sealed class MergeCommand : ICliCommand
         if (!file.Exists) throw new WsssInputException(file.FullName, "file not found");
         try
         {
-            if (Io.InputFile.HoldsNoByte(file.FullName)) throw Io.InputFile.NoByte(file.FullName);
-            return EvalReport.FromJson(Io.InputFile.ReadText(file.FullName, MaxReportBytes, "a wsss report"));
+            // A report is a file of its own, as an item's (an empty file, a pipe or a device is refused), read with a bound.
+            return EvalReport.FromJson(Io.InputFile.ReadItem(file.FullName, () => Io.InputFile.ReadText(file.FullName, MaxReportBytes, "a wsss report")));
         }
         catch (JsonException e)
         {

@@ -38,17 +38,19 @@ public static class ReportMerge
         ConfusionMatrix[]? sweep = first.Sweep is null ? null : first.Sweep.Select(_ => new ConfusionMatrix(k)).ToArray();
         int images = 0;
         var failures = new List<string>();
+        // Shards of one run: one list, one source of labels, one CAM layout. Each is compared with the first report that
+        // names it (a report of an older build names neither list nor source).
+        var (listFile, list) = FirstNaming(shards, r => r.ListSha256);
+        var (sourceFile, source) = FirstNaming(shards, r => r.Source);
+        var (formatFile, format) = FirstNaming(shards, r => r.Format);
         foreach (var (file, report) in shards)
         {
-            // Shards of one run: one list, one source of labels, one CAM layout (a field an older build did not write is not compared).
-            foreach (var (what, mine, theirs) in new[] { ("list", report.ListSha256, first.ListSha256), ("source", report.Source, first.Source), ("format", report.Format, first.Format) })
-                if (mine is not null && theirs is not null && mine != theirs)
-                    throw new Core.WsssInputException(file, what switch
-                    {
-                        "list" => $"is a shard of another list than {firstFile}'s (list_sha256 {mine}, not {theirs})",
-                        "source" => $"scores labels made another way ({mine}) than {firstFile}'s ({theirs})",
-                        _ => $"scored CAMs of layout {mine}, {firstFile} of {theirs}",
-                    });
+            if (report.ListSha256 is { } mine && mine != list)
+                throw new Core.WsssInputException(file, $"is a shard of another list than {listFile}'s (list_sha256 {mine}, not {list})");
+            if (report.Source is { } made && made != source)
+                throw new Core.WsssInputException(file, $"scores labels made another way ({made}) than {sourceFile}'s ({source})");
+            if (report.Format is { } layout && layout != format)
+                throw new Core.WsssInputException(file, $"scored CAMs of layout {layout}, {formatFile} of {format}");
             if (report.Metric != first.Metric)
                 throw new Core.WsssInputException(file, $"metric '{report.Metric}' differs from '{first.Metric}' in {firstFile}");
             if (report.Confusion.Length != k)
@@ -77,8 +79,6 @@ public static class ReportMerge
             failures.AddRange(report.Failures);
         }
 
-        string? list = shards.Select(x => x.Report.ListSha256).FirstOrDefault(x => x is not null);
-        string? source = shards.Select(x => x.Report.Source).FirstOrDefault(x => x is not null);
         if (sweep is null)
             return EvalReport.From(total, metric, images, first.Backend, first.Threshold, first.BackgroundPower,
                 format: first.Format) with { Failures = failures.ToArray(), ListSha256 = list, Source = source };
@@ -88,6 +88,14 @@ public static class ReportMerge
         for (int t = 1; t < points.Length; t++) if (points[t].MeanIou > points[best].MeanIou) best = t;
         return EvalReport.From(sweep[best], metric, images, first.Backend, threshold: points[best].Threshold, sweep: points,
             format: first.Format, sweepConfusions: sweep) with { Failures = failures.ToArray(), ListSha256 = list, Source = source };
+    }
+
+    /// <summary>The first report that gives <paramref name="field"/>, and its value (nulls when none does).</summary>
+    private static (string? File, string? Value) FirstNaming(IReadOnlyList<(string File, EvalReport Report)> reports, Func<EvalReport, string?> field)
+    {
+        foreach (var (file, report) in reports)
+            if (field(report) is { } value) return (file, value);
+        return (null, null);
     }
 
     /// <summary>total += counts, refusing a negative count or a sum past 2^63 (a report edited or corrupted by hand).</summary>
