@@ -155,6 +155,13 @@ public class EvalJobTests(VulkanFixture backends)
 
         var older = ("older1.json", s1.Item2 with { ListSha256 = null, Source = null });
         Assert.Equal(merged.Confusion, ReportMerge.Merge([s0, older]).Confusion);
+        // An older build's report first: the later shards are still compared with each other.
+        EvalReport ThirdOf(int k, EvalOptions o) => EvalReport.FromJson(EvalJob.Run(CpuBackend.Shared, o with { Shard = new Shard(k, 3) }).ToJson());
+        var olderFirst = ("older0.json", ThirdOf(0, options) with { ListSha256 = null, Source = null });
+        var third1 = ("third1.json", ThirdOf(1, options));
+        var shortThird2 = ("short2.json", ThirdOf(2, options with { Ids = options.Ids.Take(options.Ids.Count - 1).ToArray() }));
+        Assert.StartsWith("is a shard of another list than third1.json's",
+            Assert.Throws<Core.WsssInputException>(() => ReportMerge.Merge([olderFirst, third1, shortThird2])).Reason);
     }
 
     /// <summary>A refine shard's score names its shard, so merge can check the set (it once carried none).</summary>
